@@ -1,0 +1,1 @@
+"""The SQLite history: observations, derived price versions and change events, repricing."""

@@ -1,0 +1,1 @@
+"""Pricing pages in, typed price quotes out: pure functions, no network, no database."""

@@ -1,0 +1,1 @@
+"""Fetching pages, running scrapes and schedules, and the ``ratecard`` command line."""
