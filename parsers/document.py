@@ -1,0 +1,196 @@
+"""The document model every provider parser reads: headings, paragraphs and rectangular tables.
+
+Pricing pages reach ratecard as live HTML (rowspans, ``<del>`` list prices, ``<sup>`` footnote
+markers, tab panels) or as Markdown from mirrors and ``.md`` endpoints (``~~struck~~``, rows that
+lost their rowspans, cells broken over several lines).  Both become the same :class:`Document`, so
+a provider parser is written once against meaning, never against markup.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+#: A footnote marker written right after a word, as DeepSeek does: ``MODEL(1)``, ``~~$0.07~~(4)``.
+MARKER_RE = re.compile(r"(?<=[^\s(（])[(（](\d{1,2})[)）]")
+_LEADING_MARKER_RE = re.compile(r"^\s*[(（]\d{1,2}[)）]")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One table cell.
+
+    ``text`` is everything the cell shows (struck parts included, footnote markers removed, lines
+    joined with ``\\n``); ``kept`` is the same without the struck parts, i.e. what is in force;
+    ``struck`` holds the struck-through parts (list prices) in order; ``markers`` the footnote
+    numbers the cell points to.
+    """
+
+    text: str
+    kept: str
+    struck: tuple[str, ...] = ()
+    markers: tuple[str, ...] = ()
+
+    @classmethod
+    def plain(cls, text: str) -> "Cell":
+        return cls(text=text, kept=text)
+
+
+EMPTY_CELL = Cell.plain("")
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A paragraph or list item; footnotes are paragraphs whose ``marker`` is set."""
+
+    text: str
+    marker: str | None = None
+
+
+@dataclass
+class Table:
+    """A rectangular grid: spans expanded, ragged rows re-aligned; header rows come first.
+
+    ``section`` is the nearest heading above the table, ``tab`` the label of the tab panel that
+    holds it (``USD``/``CNY``), when the page has tabs.
+    """
+
+    rows: list[list[Cell]]
+    header_rows: int = 1
+    section: str = ""
+    tab: str | None = None
+
+    @property
+    def width(self) -> int:
+        return len(self.rows[0]) if self.rows else 0
+
+    @property
+    def header(self) -> list[Cell]:
+        return self.rows[0] if self.rows else []
+
+    @property
+    def body(self) -> list[list[Cell]]:
+        return self.rows[self.header_rows:]
+
+    def texts(self) -> list[list[str]]:
+        """The grid as plain strings: handy for parsers and for reading test failures."""
+        return [[c.text for c in row] for row in self.rows]
+
+
+Block = Heading | Paragraph | Table
+
+
+@dataclass
+class Document:
+    """A page as an ordered list of blocks, plus what does not fit in prose.
+
+    ``meta`` holds Markdown front matter (``source``, ``fetched``); ``scripts`` the contents of
+    HTML ``<script>`` elements, for pages that embed their price list as data.
+    """
+
+    blocks: list[Block]
+    format: str
+    meta: dict[str, str] = field(default_factory=dict)
+    scripts: list[str] = field(default_factory=list)
+
+    @property
+    def tables(self) -> list[Table]:
+        return [b for b in self.blocks if isinstance(b, Table)]
+
+    def footnotes(self) -> dict[str, str]:
+        """Footnote number -> text, for the first footnote with each number."""
+        notes: dict[str, str] = {}
+        for block in self.blocks:
+            if isinstance(block, Paragraph) and block.marker and block.marker not in notes:
+                notes[block.marker] = block.text
+        return notes
+
+    def text(self) -> str:
+        """All prose (headings and paragraphs), for page-wide statements such as promo ends."""
+        return "\n".join(b.text for b in self.blocks if isinstance(b, (Heading, Paragraph)))
+
+
+def detect_format(text: str) -> str:
+    """``html``, ``json`` or ``markdown``, from the content itself (never a name or a header)."""
+    head = text.lstrip("\ufeff \t\r\n")[:2048].lower()
+    if re.match(r"\{|\[\s*[\[{\"\]\d-]", head):
+        return "json"
+    if head.startswith(("<!doctype", "<html", "<?xml", "<head", "<body", "<main", "<div", "<table",
+                        "<meta", "<script")):
+        return "html"
+    if re.search(r"<(html|body|table|div)\b", head) and not re.search(r"^\s*[#|]", head, re.M):
+        return "html"
+    return "markdown"
+
+
+def read_document(text: str) -> Document:
+    """Read a page in whichever format it is in; JSON is not a document and is refused."""
+    fmt = detect_format(text)
+    if fmt == "json":
+        raise ValueError("JSON is data, not a page: read it with json, not read_document")
+    if fmt == "html":
+        from parsers.html_reader import read_html
+
+        return read_html(text)
+    from parsers.markdown_reader import read_markdown
+
+    return read_markdown(text)
+
+
+def split_markers(text: str) -> tuple[str, tuple[str, ...]]:
+    """Remove ``(n)`` footnote markers glued to a word; return the text and the numbers."""
+    markers = tuple(MARKER_RE.findall(text))
+    if not markers:
+        return text, ()
+    return MARKER_RE.sub("", text), markers
+
+
+def clean_space(text: str) -> str:
+    """Collapse runs of spaces (no-break ones too) inside lines; keep line breaks."""
+    lines = (re.sub(r"[ \t\u00a0\u2002\u2003\u2009\u200b]+", " ", line).strip() for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def make_cell(parts: list[tuple[str, bool]], extra_markers: tuple[str, ...] = ()) -> Cell:
+    """Build a cell from (text, struck?) runs as a reader met them."""
+    text, markers = split_markers("".join(t for t, _ in parts))
+    kept_parts: list[str] = []
+    after_struck = False
+    for t, s in parts:
+        if not s:
+            # A marker glued to struck text (``~~$0.07~~(4)``) starts the kept text: drop it too.
+            kept_parts.append(_LEADING_MARKER_RE.sub("", t) if after_struck else t)
+        after_struck = s or (after_struck and not t.strip())
+    kept, _ = split_markers("".join(kept_parts))
+    struck = tuple(s for s in (clean_space(split_markers(t)[0]) for t, s in parts if s) if s)
+    return Cell(
+        text=clean_space(text),
+        kept=clean_space(kept),
+        struck=struck,
+        markers=tuple(dict.fromkeys(markers + extra_markers)),
+    )
+
+
+def fill_ragged(rows: list[list[Cell]]) -> list[list[Cell]]:
+    """Make rows rectangular: a short row lost its leading cells to rowspans of the row above.
+
+    Markdown cannot span rows, so converters drop the spanned cells; the cells a short row is
+    missing are the leading cells of the row above it (``| PEAK | $0.014 |`` under
+    ``| PRICING | CACHE HIT | OFF-PEAK | $0.007 |``).
+    """
+    width = max((len(r) for r in rows), default=0)
+    out: list[list[Cell]] = []
+    for i, row in enumerate(rows):
+        missing = width - len(row)
+        if missing > 0 and i > 0 and out:
+            row = out[-1][:missing] + row
+        elif missing > 0:
+            row = row + [EMPTY_CELL] * missing
+        out.append(row)
+    return out

@@ -1,0 +1,202 @@
+"""Markdown pages (mirrors, ``.md`` endpoints, crawler output) into the document model.
+
+Three table dialects reach ratecard: GitHub pipe tables (``| a | b |``), html2text tables without
+outer pipes whose ``<br>`` became a real line break (a promo cell ``~~$0.07/ 1M tokens~~(4)`` on one
+line, ``$0.014 / 1M tokens| ...`` on the next), and either kind with rows that lost their rowspans.
+They are all re-assembled here into rectangular grids.
+"""
+
+from __future__ import annotations
+
+import re
+
+from parsers import mojibake
+from parsers.document import Block, Cell, Document, Heading, Paragraph, Table, clean_space, fill_ragged, make_cell
+
+_SEPARATOR_RE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)+\|?\s*$|^\s*\|\s*:?-{2,}:?\s*\|\s*$")
+_HEADING_RE = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_LIST_RE = re.compile(r"^\s*(?:[*+-]|\d{1,3}[.)])\s+")
+_RULE_RE = re.compile(r"^\s*(?:(?:\*\s*){3,}|(?:-\s*){3,}|(?:_\s*){3,})$")
+_FOOTNOTE_RE = re.compile(r"^\s*[(（](\d{1,2})[)）]\s*")
+_STRUCK_RE = re.compile(r"~~(.+?)~~|<(del|s|strike)\b[^>]*>(.*?)</\2\s*>", re.S | re.I)
+_SUP_RE = re.compile(r"<sup\b[^>]*>\s*[(\[]?(\d{1,2})[)\]]?\s*</sup\s*>", re.I)
+_BR_RE = re.compile(r"<br\s*/?>", re.I)
+_IMAGE_RE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_LINK_RE = re.compile(r"\[([^\]]*)\]\((?:<[^>]*>|[^)\s]*)(?:\s+\"[^\"]*\")?\)")
+_AUTOLINK_RE = re.compile(r"<(https?://[^>\s]+)>")
+_TAG_RE = re.compile(r"</?[a-zA-Z][^>]*>")
+_ESCAPE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~<>$])")
+_STRUCK_TAIL_RE = re.compile(r"(~~|</(?:del|s|strike)>)\s*(?:[(（]\d{1,2}[)）])?\s*$", re.I)
+_JINA_META_RE = re.compile(r"^(Title|URL Source|Published Time|Markdown Content):\s*(.*)$")
+
+
+def read_markdown(text: str) -> Document:
+    text = mojibake.repair(text)
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    meta, start = _front_matter(lines)
+    return Document(blocks=_Reader(lines[start:]).read(), format="markdown", meta=meta)
+
+
+def _front_matter(lines: list[str]) -> tuple[dict[str, str], int]:
+    """YAML front matter (``source:``, ``fetched:``) or a Jina reader preamble."""
+    meta: dict[str, str] = {}
+    if lines and lines[0].strip() == "---":
+        for i in range(1, min(len(lines), 200)):
+            if lines[i].strip() == "---":
+                for line in lines[1:i]:
+                    key, sep, value = line.partition(":")
+                    if sep and not line.startswith((" ", "\t")):
+                        meta[key.strip()] = value.strip().strip('"')
+                return meta, i + 1
+    i = 0
+    while i < len(lines) and i < 10:
+        m = _JINA_META_RE.match(lines[i])
+        if not m:
+            break
+        if m.group(1) != "Markdown Content":
+            meta[m.group(1).lower().replace(" ", "_")] = m.group(2).strip()
+        i += 1
+    return meta, i
+
+
+class _Reader:
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.blocks: list[Block] = []
+        self.buffer: list[str] = []
+        self.section = ""
+
+    def read(self) -> list[Block]:
+        i = 0
+        lines = self.lines
+        while i < len(lines):
+            line = lines[i]
+            if i + 1 < len(lines) and "|" in line and _SEPARATOR_RE.match(lines[i + 1]):
+                self.flush()
+                i = self.table(i)
+                continue
+            if not line.strip() or _RULE_RE.match(line) and not self.buffer:
+                self.flush()
+            elif m := _HEADING_RE.match(line):
+                self.flush()
+                self.heading(len(m.group(1)), m.group(2))
+            elif self.buffer and len(self.buffer) == 1 and re.match(r"^\s*(=+|-+)\s*$", line):
+                level = 1 if "=" in line else 2
+                text, self.buffer = self.buffer[0], []
+                self.heading(level, text)
+            elif _LIST_RE.match(line) or _FOOTNOTE_RE.match(line):
+                self.flush()
+                self.buffer.append(_LIST_RE.sub("", line, count=1))
+            else:
+                self.buffer.append(line)
+            i += 1
+        self.flush()
+        return self.blocks
+
+    def heading(self, level: int, raw: str) -> None:
+        text = _inline_cell(raw).text.replace("\n", " ")
+        if text:
+            self.section = text
+            self.blocks.append(Heading(level, text))
+
+    def flush(self) -> None:
+        if not self.buffer:
+            return
+        text = clean_space(" ".join(_inline_cell(line).text for line in self.buffer).replace("\n", " "))
+        self.buffer = []
+        if not text:
+            return
+        m = _FOOTNOTE_RE.match(text)
+        if m:
+            self.blocks.append(Paragraph(text[m.end():].strip(), marker=m.group(1)))
+        else:
+            self.blocks.append(Paragraph(text))
+
+    def table(self, i: int) -> int:
+        """Read the table whose header is line ``i``; return the index after it."""
+        header_line = self.lines[i].strip()
+        bare = not header_line.startswith("|") and not header_line.startswith("**|")
+        header = _split_row(header_line.lstrip("*"), bare)
+        raw_rows: list[list[str]] = [header]
+        j = i + 2
+        while j < len(self.lines):
+            line = self.lines[j]
+            stripped = line.strip()
+            if not stripped or stripped.strip("*") == "":
+                break
+            if "|" not in stripped:
+                if not bare:
+                    break
+                raw_rows[-1][-1] += "\n" + stripped
+            elif bare and len(raw_rows) > 1 and _continues(raw_rows[-1], stripped):
+                first, *rest = _split_row(stripped, bare)
+                raw_rows[-1][-1] += "\n" + first
+                raw_rows[-1].extend(rest)
+            else:
+                raw_rows.append(_split_row(stripped, bare))
+            j += 1
+        grid = fill_ragged([[_inline_cell(c) for c in row] for row in raw_rows])
+        self.blocks.append(Table(rows=grid, header_rows=1, section=self.section))
+        return j
+
+
+def _continues(previous: list[str], line: str) -> bool:
+    """Does an html2text line carry on the previous row's last cell (a ``<br>`` inside it)?
+
+    html2text writes a ``<br>`` as a line break, so a promo cell ``~~$0.07~~(4)<br>$0.014`` ends
+    one line with the struck list price, and a cell ``DeepSeek-V3.2<br>(Thinking Mode)`` goes on
+    with a parenthesis.  A line that starts a new row starts with its own label instead.
+    """
+    return bool(_STRUCK_TAIL_RE.search(previous[-1])) or line.startswith(("(", "（"))
+
+
+def _split_row(line: str, bare: bool) -> list[str]:
+    """Split on pipes outside code spans and escapes; drop the outer pipes of GitHub tables."""
+    cells: list[str] = []
+    current: list[str] = []
+    in_code = False
+    k = 0
+    while k < len(line):
+        ch = line[k]
+        if ch == "\\" and k + 1 < len(line) and line[k + 1] == "|":
+            current.append("|")
+            k += 2
+            continue
+        if ch == "`":
+            in_code = not in_code
+        if ch == "|" and not in_code:
+            cells.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+        k += 1
+    cells.append("".join(current))
+    if not bare and cells and not cells[0].strip():
+        cells = cells[1:]
+    if cells and not cells[-1].strip() and line.rstrip().endswith("|"):
+        cells = cells[:-1]
+    return cells
+
+
+def _inline_cell(raw: str) -> Cell:
+    """Markdown inline syntax into a cell: struck runs, footnote markers, links as their text."""
+    markers = tuple(_SUP_RE.findall(raw))
+    text = _SUP_RE.sub("", raw)
+    text = _BR_RE.sub("\n", text)
+    parts: list[tuple[str, bool]] = []
+    pos = 0
+    for m in _STRUCK_RE.finditer(text):
+        parts.append((_plain(text[pos:m.start()]), False))
+        parts.append((_plain(m.group(1) if m.group(1) is not None else m.group(3)), True))
+        pos = m.end()
+    parts.append((_plain(text[pos:]), False))
+    return make_cell(parts, markers)
+
+
+def _plain(text: str) -> str:
+    text = _IMAGE_RE.sub(r"\1", text)
+    text = _LINK_RE.sub(r"\1", text)
+    text = _AUTOLINK_RE.sub(r"\1", text)
+    text = _TAG_RE.sub("", text)
+    text = text.replace("**", "").replace("__", "").replace("`", "")
+    return _ESCAPE_RE.sub(r"\1", text)

@@ -1,0 +1,116 @@
+"""The page reader: HTML and Markdown give the same grids, struck prices and footnotes."""
+
+from __future__ import annotations
+
+import pytest
+
+from parsers.document import Paragraph, detect_format, read_document
+
+HTML = """<!DOCTYPE html><html><head><script>window.__DATA__={"a":1}</script><style>.x{}</style></head>
+<body><h2>Pricing Details</h2>
+<div class="tabs-container"><ul role="tablist"><li role="tab">USD</li><li role="tab">CNY</li></ul>
+<div role="tabpanel"><table><thead><tr><th>MODEL<sup>1</sup></th><th>INPUT</th><th>OUTPUT</th></tr></thead>
+<tbody><tr><td rowspan="2">model-a</td><td><del>$0.30 / 1M tokens</del><sup>(4)</sup><br>$0.15 / 1M tokens</td>
+<td><span style="text-decoration: line-through">$1.20</span>(4)<br/>$0.60</td></tr>
+<tr><td colspan="2">spanned</td></tr></tbody></table></div>
+<div role="tabpanel" hidden><table><tr><th>MODEL</th><th>INPUT</th></tr>
+<tr><td>model-a</td><td><s>Â¥2</s>(4)<br>Â¥1</td></tr></table></div></div>
+<ul><li>(4) From now until 2030-01-02 03:00 (UTC), discounted.</li></ul></body></html>"""
+
+MARKDOWN = """---
+source: https://example.com/pricing
+fetched: 2030-01-01
+---
+## Pricing Details
+
+| | | | |
+| --- | --- | --- | --- |
+| PRICING(1) | INPUT | OFF-PEAK | $0.10 |
+| PEAK | $0.20 |
+| OUTPUT | OFF-PEAK | ~~$0.90~~(2)<br>$0.45 |
+
+(1) Peak hours are 01:00 - 02:00 UTC.
+
+(2) Discount until 2030-01-02.
+"""
+
+HTML2TEXT = """MODEL(1)| IN| OUT  
+---|---|---  
+model-b| ~~$0.50/ 1M tokens~~(3)  
+$0.25 / 1M tokens| ~~$2.00/ 1M tokens~~(3)  
+$1.00/1M tokens  
+  
+"""
+
+
+def test_html_table_expands_spans_and_keeps_struck_prices() -> None:
+    doc = read_document(HTML)
+    usd, cny = doc.tables
+    assert usd.tab == "USD" and cny.tab == "CNY"
+    assert usd.section == "Pricing Details"
+    assert usd.texts() == [
+        ["MODEL", "INPUT", "OUTPUT"],
+        ["model-a", "$0.30 / 1M tokens\n$0.15 / 1M tokens", "$1.20\n$0.60"],
+        ["model-a", "spanned", "spanned"],
+    ]
+    cell = usd.rows[1][1]
+    assert (cell.kept, cell.struck, cell.markers) == ("$0.15 / 1M tokens", ("$0.30 / 1M tokens",), ("4",))
+    assert usd.rows[1][2].kept == "$0.60" and usd.rows[1][2].struck == ("$1.20",)
+    assert usd.header[0].markers == ("1",)
+
+
+def test_html_mojibake_is_repaired_and_scripts_are_kept() -> None:
+    doc = read_document(HTML)
+    assert doc.tables[1].rows[1][1].kept == "¥1"
+    assert doc.tables[1].rows[1][1].struck == ("¥2",)
+    assert doc.scripts == ['window.__DATA__={"a":1}']
+    assert doc.footnotes() == {"4": "From now until 2030-01-02 03:00 (UTC), discounted."}
+
+
+def test_markdown_ragged_rows_take_leading_cells_from_the_row_above() -> None:
+    doc = read_document(MARKDOWN)
+    assert doc.meta == {"source": "https://example.com/pricing", "fetched": "2030-01-01"}
+    (table,) = doc.tables
+    assert table.texts()[1:] == [
+        ["PRICING", "INPUT", "OFF-PEAK", "$0.10"],
+        ["PRICING", "INPUT", "PEAK", "$0.20"],
+        ["PRICING", "OUTPUT", "OFF-PEAK", "$0.90\n$0.45"],
+    ]
+    assert table.rows[3][3].kept == "$0.45" and table.rows[3][3].struck == ("$0.90",)
+    assert table.rows[1][0].markers == ("1",)
+    assert doc.footnotes() == {"1": "Peak hours are 01:00 - 02:00 UTC.", "2": "Discount until 2030-01-02."}
+
+
+def test_html2text_rows_broken_by_line_breaks_are_reassembled() -> None:
+    (table,) = read_document(HTML2TEXT).tables
+    assert table.texts() == [
+        ["MODEL", "IN", "OUT"],
+        ["model-b", "$0.50/ 1M tokens\n$0.25 / 1M tokens", "$2.00/ 1M tokens\n$1.00/1M tokens"],
+    ]
+    assert table.rows[1][2].kept == "$1.00/1M tokens"
+    assert table.rows[1][1].markers == ("3",)
+
+
+def test_markdown_mojibake_currency_is_repaired() -> None:
+    (table,) = read_document("| M | P |\n|---|---|\n| x | Â¥0.5 / 1M tokens |\n").tables
+    assert table.rows[1][1].text == "¥0.5 / 1M tokens"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("<!doctype html><html></html>", "html"),
+        ("  <div><table></table></div>", "html"),
+        ('{"data": []}', "json"),
+        ('[{"id": "x"}]', "json"),
+        ("[Skip to main content](https://x)\n# Pricing", "markdown"),
+        ("# Models & Pricing\n\n| a | b |", "markdown"),
+    ],
+)
+def test_format_is_detected_from_content(text: str, expected: str) -> None:
+    assert detect_format(text) == expected
+
+
+def test_footnote_paragraphs_are_separate_from_prose() -> None:
+    doc = read_document("Intro line.\n(1) First note.\n(2) Second note.\n")
+    assert doc.blocks == [Paragraph("Intro line."), Paragraph("First note.", "1"), Paragraph("Second note.", "2")]
