@@ -1,0 +1,331 @@
+"""Reading usage files: CSV or JSONL rows of (time, provider, model, token counts), streamed.
+
+Users bring whatever their provider or tool exported, so columns are matched by meaning, not by
+one spelling: DeepSeek's ``prompt_cache_hit_tokens``, Anthropic's ``cache_read_input_tokens``,
+OpenAI's ``prompt_tokens`` with ``cached_tokens`` included in it, or a hand-made "Cache Hit" table.
+Each file's columns are turned once into linear formulas for the five priced components, so every
+row costs a few integer conversions.  Every problem names the file, the line and the field.
+
+Canonical token columns (per request or per day): ``input_tokens`` (uncached / cache-miss input),
+``input_cache_hit_tokens``, ``input_cache_write_tokens`` (5-minute or only cache writes),
+``input_cache_write_1h_tokens``, ``output_tokens``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, NamedTuple
+
+#: The priced components, in the order UsageRow keeps their counts.
+TOKEN_COMPONENTS = ("input", "input_cache_hit", "input_cache_write", "input_cache_write_1h", "output")
+
+# Roles a column can play.  Direct roles are a component; the others combine (see _plan).
+_ROLES: dict[str, tuple[str, ...]] = {
+    "time": ("time", "timestamp", "date", "datetime", "created_at"),
+    "provider": ("provider", "provider_id"),
+    "model": ("model", "model_id", "model_name"),
+    "input": ("input_tokens", "input", "uncached_input_tokens", "prompt_cache_miss_tokens",
+              "cache_miss", "cache_miss_tokens", "input_cache_miss", "input_cache_miss_tokens",
+              "entree_cache_miss", "entree"),
+    "input_cache_hit": ("input_cache_hit_tokens", "input_cache_hit", "prompt_cache_hit_tokens",
+                        "cache_read_input_tokens", "cache_read_tokens", "cache_hit",
+                        "cache_hit_tokens", "entree_cache_hit"),
+    "cached_included": ("cached_tokens",),
+    "prompt": ("prompt_tokens",),
+    "write_all": ("cache_creation_input_tokens",),
+    "input_cache_write": ("input_cache_write_tokens", "input_cache_write", "cache_write_tokens",
+                          "ephemeral_5m_input_tokens"),
+    "input_cache_write_1h": ("input_cache_write_1h_tokens", "ephemeral_1h_input_tokens"),
+    "output": ("output_tokens", "output", "completion_tokens", "sortie"),
+    "total": ("total_tokens", "total"),
+    # Included in output_tokens / completion_tokens: read, checked, not priced twice.
+    "ignored": ("reasoning_tokens",),
+    # OpenAI's usage objects list these (usually 0); a non-zero count is not priced by ratecard.
+    "must_be_zero": ("audio_tokens", "accepted_prediction_tokens", "rejected_prediction_tokens"),
+}
+_ROLE_OF = {name: role for role, names in _ROLES.items() for name in names}
+_THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+$")
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class UsageError(ValueError):
+    """Bad usage input; the message is ``file:line: field: problem``."""
+
+    def __init__(self, path: str, line: int, field: str | None, message: str) -> None:
+        self.path, self.line, self.field = path, line, field
+        where = f"{path}:{line}: " + (f"{field}: " if field else "")
+        super().__init__(where + message)
+
+
+class UsageRow(NamedTuple):
+    """One usage row: ``start`` is the instant, or the day's 00:00 UTC when ``whole_day``."""
+
+    path: str
+    line: int
+    start: datetime
+    whole_day: bool
+    provider: str
+    model: str
+    tokens: tuple[int, int, int, int, int]  # in TOKEN_COMPONENTS order
+
+    @property
+    def end(self) -> datetime:
+        """The end of the span the row covers (a whole day, or the instant itself)."""
+        return self.start + timedelta(days=1) if self.whole_day else self.start
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How one header becomes rows: where time/provider/model are, and a formula per component."""
+
+    time: int
+    provider: int
+    model: int
+    counted: tuple[tuple[int, str], ...]               # (column, field name) of every count read
+    formulas: tuple[tuple[tuple[int, int], ...], ...]  # per component: ((column, +1/-1), ...)
+    checks: tuple[tuple[int, tuple[int, ...]], ...]    # column == sum of components
+    zero: tuple[int, ...]                              # columns that must hold 0
+
+
+def read_usage(path: str | Path) -> Iterator[UsageRow]:
+    """Stream the rows of a CSV or JSONL usage file (detected from its first character)."""
+    name = str(path)
+    try:
+        handle = open(path, encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise UsageError(name, 0, None, f"cannot read: {exc.strerror}") from None
+    with handle:
+        first = _first_char(handle)
+        if first == "":
+            raise UsageError(name, 1, None, "the file is empty")
+        if first in "{[":
+            yield from _read_json(handle, name, first)
+        else:
+            yield from _read_csv(handle, name)
+
+
+def _first_char(handle: io.TextIOBase) -> str:
+    while True:
+        char = handle.read(1)
+        if char == "" or not char.isspace():
+            handle.seek(0)
+            return char
+
+
+def _read_csv(handle: io.TextIOBase, name: str) -> Iterator[UsageRow]:
+    header_line = handle.readline()
+    dialect = _dialect(header_line)
+    header = next(csv.reader([header_line], dialect))
+    plan = _plan([_normalise(h) for h in header], header, name, 1)
+    width = len(header)
+    reader = csv.reader(handle, dialect)
+    for values in reader:
+        line = reader.line_num + 1
+        if not values or values == [""]:
+            continue
+        if len(values) != width:
+            raise UsageError(name, line, None, f"{len(values)} cells, the header has {width}")
+        yield _row(plan, values, header, name, line)
+
+
+def _dialect(header_line: str) -> type[csv.Dialect] | csv.Dialect:
+    """Comma, semicolon (spreadsheets in many locales) or tab: whichever splits the header most."""
+    counts = {sep: header_line.count(sep) for sep in (",", ";", "\t")}
+    sep = max(counts, key=lambda s: counts[s])
+    if sep == ",":
+        return csv.excel
+    return type("UsageDialect", (csv.excel,), {"delimiter": sep})
+
+
+def _read_json(handle: io.TextIOBase, name: str, first: str) -> Iterator[UsageRow]:
+    if first == "[":  # one JSON array: cannot be streamed, but users export it
+        try:
+            items = json.load(handle)
+        except json.JSONDecodeError as exc:
+            raise UsageError(name, exc.lineno, None, f"not valid JSON: {exc.msg}") from None
+        lines: Any = ((1, item) for item in items)
+    else:
+        lines = _json_lines(handle, name)
+    plans: dict[tuple[str, ...], tuple[_Plan, list[str]]] = {}
+    for line, item in lines:
+        if not isinstance(item, dict):
+            raise UsageError(name, line, None, "a usage row must be a JSON object")
+        flat: dict[str, Any] = {}
+        _flatten(item, flat, name, line)
+        keys = tuple(flat)
+        if keys not in plans:
+            plans[keys] = (_plan([_normalise(k) for k in keys], list(keys), name, line), list(keys))
+        plan, header = plans[keys]
+        yield _row(plan, list(flat.values()), header, name, line)
+
+
+def _json_lines(handle: io.TextIOBase, name: str) -> Iterator[tuple[int, Any]]:
+    for line, text in enumerate(handle, start=1):
+        if not text.strip():
+            continue
+        try:
+            yield line, json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise UsageError(name, line, None, f"not valid JSON: {exc.msg}") from None
+
+
+def _flatten(item: dict[str, Any], out: dict[str, Any], name: str, line: int) -> None:
+    """Nested usage objects (``usage``, ``prompt_tokens_details``) lifted to their leaf names."""
+    for key, value in item.items():
+        if isinstance(value, dict):
+            _flatten(value, out, name, line)
+        elif key in out and _ROLE_OF.get(_normalise(key)) == "must_be_zero":
+            out[key] = out[key] or value  # audio_tokens sits in both OpenAI detail objects
+        elif key in out:
+            raise UsageError(name, line, key, "appears twice (nested objects are read by leaf name)")
+        else:
+            out[key] = value
+
+
+def _normalise(header: str) -> str:
+    """``Input (Cache Hit)`` -> ``input_cache_hit``; ``Entrée`` -> ``entree``."""
+    text = header.strip().lower().replace("é", "e").replace("è", "e")
+    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+
+
+def _plan(names: list[str], header: list[str], path: str, line: int) -> _Plan:
+    """Turn one header into a plan, or say which column is unknown, missing or ambiguous."""
+    where: dict[str, int] = {}
+    ignored: list[int] = []
+    zero: list[int] = []
+    for index, name in enumerate(names):
+        role = _ROLE_OF.get(name)
+        if role is None:
+            raise UsageError(path, line, header[index], "unknown column (see README: usage columns)")
+        if role == "ignored":
+            ignored.append(index)
+        elif role == "must_be_zero":
+            zero.append(index)
+        elif role in where:
+            raise UsageError(path, line, header[index],
+                             f"gives the same count as column {header[where[role]]!r}")
+        else:
+            where[role] = index
+    for needed in ("time", "provider", "model"):
+        if needed not in where:
+            raise UsageError(path, line, needed, "missing column")
+    component_roles = set(TOKEN_COMPONENTS) | {"cached_included", "prompt", "write_all"}
+    if not component_roles & where.keys():
+        raise UsageError(path, line, None, "no token count column (see README: usage columns)")
+
+    formulas: dict[str, list[tuple[int, int]]] = {c: [] for c in TOKEN_COMPONENTS}
+    checks: list[tuple[int, tuple[int, ...]]] = []
+    idx = TOKEN_COMPONENTS.index
+    for component in TOKEN_COMPONENTS:
+        if component in where:
+            formulas[component].append((where[component], 1))
+    if "cached_included" in where:  # OpenAI: cached tokens are counted inside the prompt
+        if "input_cache_hit" in where:
+            raise UsageError(path, line, header[where["cached_included"]],
+                             f"cannot be combined with {header[where['input_cache_hit']]!r}")
+        base = where.get("prompt", where.get("input"))
+        if base is None:
+            raise UsageError(path, line, header[where["cached_included"]],
+                             "needs prompt_tokens or input_tokens (it is included in them)")
+        formulas["input"] = [(base, 1), (where["cached_included"], -1)]
+        formulas["input_cache_hit"] = [(where["cached_included"], 1)]
+        if "prompt" in where and "input" in where:
+            raise UsageError(path, line, header[where["input"]], "cannot be combined with prompt_tokens")
+    elif "prompt" in where:  # DeepSeek: prompt_tokens = cache hit + cache miss
+        if "input" in where:
+            checks.append((where["prompt"], (idx("input"), idx("input_cache_hit"))))
+        else:
+            formulas["input"] = [(where["prompt"], 1)] + [(c, -1) for c, _ in formulas["input_cache_hit"]]
+    if "write_all" in where:  # Anthropic: cache_creation_input_tokens counts 5m and 1h writes
+        if "input_cache_write" in where:
+            checks.append((where["write_all"], (idx("input_cache_write"), idx("input_cache_write_1h"))))
+        else:
+            formulas["input_cache_write"] = [(where["write_all"], 1)] + [
+                (c, -1) for c, _ in formulas["input_cache_write_1h"]]
+    if "total" in where:
+        checks.append((where["total"], tuple(range(len(TOKEN_COMPONENTS)))))
+    count_roles = component_roles | {"total"}
+    counted = tuple(sorted((i, header[i]) for r, i in where.items() if r in count_roles))
+    counted += tuple((i, header[i]) for i in ignored + zero)
+    return _Plan(where["time"], where["provider"], where["model"], counted,
+                 tuple(tuple(formulas[c]) for c in TOKEN_COMPONENTS), tuple(checks), tuple(zero))
+
+
+def _row(plan: _Plan, values: list[Any], header: list[str], path: str, line: int) -> UsageRow:
+    counts: dict[int, int] = {}
+    for column, field in plan.counted:
+        counts[column] = _count(values[column], path, line, field)
+    tokens = []
+    for formula in plan.formulas:
+        value = sum(counts[c] * sign for c, sign in formula)
+        if value < 0:
+            fields = " - ".join(header[c] for c, _ in formula)
+            raise UsageError(path, line, header[formula[0][0]], f"{fields} is negative ({value})")
+        tokens.append(value)
+    for column, parts in plan.checks:
+        expected = sum(tokens[p] for p in parts)
+        if counts[column] != expected:
+            raise UsageError(path, line, header[column],
+                             f"{counts[column]} does not equal the sum of its parts ({expected})")
+    for column in plan.zero:
+        if counts[column]:
+            raise UsageError(path, line, header[column], "non-zero, and not priced by ratecard")
+    start, whole_day = _time(values[plan.time], path, line, header[plan.time])
+    provider = _text(values[plan.provider], path, line, header[plan.provider]).lower()
+    model = _text(values[plan.model], path, line, header[plan.model])
+    return UsageRow(path, line, start, whole_day, provider, model, tuple(tokens))  # type: ignore[arg-type]
+
+
+def _count(value: Any, path: str, line: int, field: str) -> int:
+    if isinstance(value, bool):
+        raise UsageError(path, line, field, f"{value!r} is not a token count")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float):
+        if not value.is_integer():
+            raise UsageError(path, line, field, f"{value!r} is not an integer")
+        number = int(value)
+    elif value is None or value == "":
+        return 0
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            number = int(text)
+        except ValueError:
+            if not _THOUSANDS.match(text):
+                raise UsageError(path, line, field, f"{value!r} is not an integer") from None
+            number = int(text.replace(",", ""))
+    else:
+        raise UsageError(path, line, field, f"{value!r} is not a token count")
+    if number < 0:
+        raise UsageError(path, line, field, f"{number} is negative")
+    return number
+
+
+def _time(value: Any, path: str, line: int, field: str) -> tuple[datetime, bool]:
+    text = value.strip() if isinstance(value, str) else ""
+    try:
+        if _DATE_ONLY.match(text):
+            return datetime.fromisoformat(text).replace(tzinfo=timezone.utc), True
+        instant = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(path, line, field, f"{value!r} is not an ISO 8601 time or date") from None
+    if instant.tzinfo is None:
+        return instant.replace(tzinfo=timezone.utc), False
+    return instant.astimezone(timezone.utc), False
+
+
+def _text(value: Any, path: str, line: int, field: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise UsageError(path, line, field, "is empty")
+    return value.strip()
+
+
+__all__ = ["TOKEN_COMPONENTS", "UsageError", "UsageRow", "read_usage"]
