@@ -71,7 +71,7 @@ class _Reader:
         lines = self.lines
         while i < len(lines):
             line = lines[i]
-            if i + 1 < len(lines) and "|" in line and _SEPARATOR_RE.match(lines[i + 1]):
+            if self._starts_table(i):
                 self.flush()
                 i = self.table(i)
                 continue
@@ -112,6 +112,10 @@ class _Reader:
         else:
             self.blocks.append(Paragraph(text))
 
+    def _starts_table(self, i: int) -> bool:
+        """Is line ``i`` a table header (a row with a separator line under it)?"""
+        return i + 1 < len(self.lines) and "|" in self.lines[i] and bool(_SEPARATOR_RE.match(self.lines[i + 1]))
+
     def table(self, i: int) -> int:
         """Read the table whose header is line ``i``; return the index after it."""
         header_line = self.lines[i].strip()
@@ -124,6 +128,8 @@ class _Reader:
             stripped = line.strip()
             if not stripped or stripped.strip("*") == "":
                 break
+            if _HEADING_RE.match(line) or self._starts_table(j):
+                break  # a heading, or the header row of the next table, ends this one
             if "|" not in stripped:
                 if not bare:
                     break

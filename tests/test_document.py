@@ -114,3 +114,16 @@ def test_format_is_detected_from_content(text: str, expected: str) -> None:
 def test_footnote_paragraphs_are_separate_from_prose() -> None:
     doc = read_document("Intro line.\n(1) First note.\n(2) Second note.\n")
     assert doc.blocks == [Paragraph("Intro line."), Paragraph("First note.", "1"), Paragraph("Second note.", "2")]
+
+
+def test_markdown_table_ends_at_a_heading_or_the_next_tables_header() -> None:
+    # Crawler Markdown (docs.anthropic.com, 2025) runs tables into what follows without blank lines.
+    doc = read_document(
+        "Model| In| Out  \n---|---|---  \nm-1| $1| $2  \nm-2| $3| $4  \nNote under the table.\n## \n"
+        "Batch\nModel| Batch in| Batch out  \n---|---|---  \nm-1| $0.5| $1  \n"
+        "Model| Other  \n---|---  \nm-1| x  \n"
+    )
+    first, batch, other = doc.tables
+    assert first.texts() == [["Model", "In", "Out"], ["m-1", "$1", "$2"], ["m-2", "$3", "$4\nNote under the table."]]
+    assert batch.texts() == [["Model", "Batch in", "Batch out"], ["m-1", "$0.5", "$1"]]
+    assert other.texts() == [["Model", "Other"], ["m-1", "x"]]
