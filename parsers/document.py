@@ -83,7 +83,23 @@ class Table:
         return [[c.text for c in row] for row in self.rows]
 
 
-Block = Heading | Paragraph | Table
+@dataclass(frozen=True)
+class Data:
+    """Values a page keeps in a custom element's ``data-*`` attributes rather than in its text.
+
+    Script-rendered pages (mistral.ai/pricing) show a price through an empty web component such as
+    ``<x-price data-prices='{"priceUsd":2}'>``; without this block the price would vanish from the
+    document.  ``element`` is the tag name, ``values`` the attributes without their ``data-``
+    prefix, ``section`` the nearest heading above.  Only HTML has attributes, so only the HTML
+    reader emits these, in reading order among the other blocks.
+    """
+
+    element: str
+    values: dict[str, str]
+    section: str = ""
+
+
+Block = Heading | Paragraph | Table | Data
 
 
 @dataclass

@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 
 from parsers import mojibake
 from parsers.document import (
-    EMPTY_CELL, Block, Cell, Document, Heading, Paragraph, Table, clean_space, make_cell, split_markers,
+    EMPTY_CELL, Block, Cell, Data, Document, Heading, Paragraph, Table, clean_space, make_cell, split_markers,
 )
 
 _SCRIPT_RE = re.compile(r"<script\b[^>]*>(.*?)</script\s*>", re.I | re.S)
@@ -68,6 +68,8 @@ class _Walker:
 
     def _element(self, el: Tag) -> None:
         name = el.name
+        if "-" in name:
+            self._data(el)
         if name in _HEADINGS:
             text = clean_space(split_markers(_fix(el.get_text(" ")))[0])
             if text:
@@ -82,6 +84,12 @@ class _Walker:
             self._paragraph(_text_with_breaks(el))
         else:
             self.walk(el)
+
+    def _data(self, el: Tag) -> None:
+        """A custom element's ``data-*`` attributes (web components take their values there)."""
+        values = {k[5:]: _fix(str(v)) for k, v in el.attrs.items() if k.startswith("data-") and len(k) > 5}
+        if values:
+            self.blocks.append(Data(el.name, values, self.section))
 
     def _paragraph(self, text: str) -> None:
         text = clean_space(text)

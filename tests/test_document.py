@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from parsers.document import Paragraph, detect_format, read_document
+from parsers.document import Data, Heading, Paragraph, detect_format, read_document
 
 HTML = """<!DOCTYPE html><html><head><script>window.__DATA__={"a":1}</script><style>.x{}</style></head>
 <body><h2>Pricing Details</h2>
@@ -127,3 +127,21 @@ def test_markdown_table_ends_at_a_heading_or_the_next_tables_header() -> None:
     assert first.texts() == [["Model", "In", "Out"], ["m-1", "$1", "$2"], ["m-2", "$3", "$4\nNote under the table."]]
     assert batch.texts() == [["Model", "Batch in", "Batch out"], ["m-1", "$0.5", "$1"]]
     assert other.texts() == [["Model", "Other"], ["m-1", "x"]]
+
+
+def test_custom_elements_data_attributes_become_data_blocks_in_reading_order() -> None:
+    # Web components (mistral.ai/pricing) keep prices in attributes of empty elements.
+    doc = read_document(
+        "<main><x-card><h2>Model A</h2><p>Input</p>"
+        "<x-price data-prices='{\"priceUsd\":2}' data-discounts='[\"batch\"]' class=\"c\"></x-price>"
+        "<x-copy data-text=\"model-a\">copy</x-copy><div data-ignored=\"plain element\">Text</div>"
+        "<x-empty class=\"no-data\"></x-empty></x-card></main>"
+    )
+    assert doc.blocks == [
+        Heading(2, "Model A"),
+        Paragraph("Input"),
+        Data("x-price", {"prices": '{"priceUsd":2}', "discounts": '["batch"]'}, "Model A"),
+        Data("x-copy", {"text": "model-a"}, "Model A"),
+        Paragraph("copy"),
+        Paragraph("Text"),
+    ]
