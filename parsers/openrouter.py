@@ -32,7 +32,7 @@ from parsers.quote import ParseError, Quote
 from parsers.registry import Source
 
 PROVIDER = "openrouter"
-PARSER_VERSION = 1
+PARSER_VERSION = "1"
 MODELS_URL = "https://openrouter.ai/api/v1/models"
 SOURCES = [Source(id="openrouter-models", provider=PROVIDER, url=MODELS_URL, currencies=("USD",))]
 
