@@ -22,6 +22,7 @@ from parsers.quote import ParseError, Quote
 PROVIDER_MODULES: dict[str, str] = {
     "deepseek": "parsers.deepseek",
     "openrouter": "parsers.openrouter",
+    "xai": "parsers.xai",
 }
 
 
