@@ -21,6 +21,7 @@ from parsers.quote import ParseError, Quote
 #: provider id -> module path.  Adding a provider is one line here plus its module.
 PROVIDER_MODULES: dict[str, str] = {
     "deepseek": "parsers.deepseek",
+    "mistral": "parsers.mistral",
     "openrouter": "parsers.openrouter",
     "xai": "parsers.xai",
 }
