@@ -298,8 +298,11 @@ def _flat_pricing(doc: Document, url: str) -> list[Quote] | None:
         text = block.text.strip()
         if _MODEL_ID_RE.match(text):
             model = text
-        elif find_money(text) or text.lower().startswith("per "):
+        elif find_money(text):
             rows.append((model, text))
+            model = ""  # each price needs its own id: never lend one to the next row
+        elif text.lower().startswith("per "):
+            rows.append(("", text))
     return _row_quotes(rows, url, "section 'Model Pricing'") if rows else None
 
 

@@ -201,6 +201,8 @@ def embedded(clusters: str) -> str:
      "| grok-imagine-image | $0.02 |\n", "holds no per-token prices"),
     ("## Pricing\n\n#### Input\n\nTokens\n\n$0.20/ 1M tokens\n\n## Details\n\nModel name\n\n"
      "grok-9\n", "no input and output token price"),
+    ("## Model Pricing\n\nLanguage models\n\nPer million tokens\n\ngrok-9\n\n$2.00$6.00\n\n"
+     "Grok Nine Mini\n\n$0.20$0.60\n", "has no model id beside it"),
     ("<html><body><h1>Just a moment...</h1><p>Checking your browser</p></body></html>",
      "no xAI price list found"),
 ])
