@@ -20,6 +20,7 @@ from parsers.quote import ParseError, Quote
 
 #: provider id -> module path.  Adding a provider is one line here plus its module.
 PROVIDER_MODULES: dict[str, str] = {
+    "anthropic": "parsers.anthropic",
     "deepseek": "parsers.deepseek",
     "mistral": "parsers.mistral",
     "openrouter": "parsers.openrouter",
