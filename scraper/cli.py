@@ -15,6 +15,10 @@ from collections.abc import Sequence
 #: (``func(args) -> int`` returns the exit code).
 COMMAND_MODULES = (
     "scraper.cmd_parse",
+    "scraper.cmd_scrape",
+    "scraper.cmd_prices",
+    "scraper.cmd_changes",
+    "scraper.cmd_rebuild",
 )
 
 
