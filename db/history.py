@@ -18,6 +18,7 @@ import sqlite_utils
 
 from db.derive import (Announcement, Change, Disagreement, History, Observation, SourceInfo,
                        Terms, Version, derive_history)
+from db.guard import screen
 from db.schema import DERIVED_TABLES
 from parsers.quote import Quote, decimal_text, iso_utc, parse_utc
 
@@ -30,7 +31,8 @@ def rebuild(db: sqlite_utils.Database, providers: Iterable[str] | None = None) -
     """
     with db.atomic():
         for provider in sorted(set(providers) if providers is not None else stored_providers(db)):
-            history = derive_history(_load_sources(db, provider), _load_observations(db, provider))
+            observations = screen(_load_observations(db, provider)).accepted  # suspects held back
+            history = derive_history(_load_sources(db, provider), observations)
             for table in DERIVED_TABLES:
                 db.execute(f"DELETE FROM {table} WHERE provider = ?", [provider])
             _insert(db, "prices", [_version_row(v) for v in history.versions])
