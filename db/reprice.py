@@ -203,6 +203,26 @@ class Pricer:
                          " rate in force that day; lowest possible cost shown beside it")
         return Priced(row, provider, model, total, tuple(parts), lowest_units, tuple(notes))
 
+    def rates_at(self, provider: str, model: str, instant: datetime) -> Rates | None:
+        """The rate per component in force at ``instant`` (None: no price at all then)."""
+        timeline = self._timelines.get((provider, model))
+        return None if timeline is None else _rates_at(timeline, instant)
+
+    def minute_rates(self, provider: str, model: str, minute: datetime) -> Rates | None | str:
+        """The rates for all of ``[minute, minute + 60 s)``; ``"split"`` if a version starts inside.
+
+        Window edges are whole minutes, so only a version edge (an observation time) can split a
+        minute; the batch pricer then prices that minute's rows one by one.
+        """
+        timeline = self._timelines.get((provider, model))
+        if timeline is None:
+            return None
+        ts = minute.timestamp()
+        i = bisect_right(timeline.edges, ts)
+        if i < len(timeline.edges) and timeline.edges[i] < ts + 60:
+            return "split"
+        return _rates_at(timeline, minute)
+
     def _no_price_reason(self, provider: str, model: str, instant: datetime) -> str:
         first = self._first[(provider, model)]
         if instant < first:

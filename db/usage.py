@@ -17,7 +17,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -82,7 +82,7 @@ class UsageRow(NamedTuple):
 
 
 @dataclass(frozen=True)
-class _Plan:
+class Plan:
     """How one header becomes rows: where time/provider/model are, and a formula per component."""
 
     time: int
@@ -102,7 +102,7 @@ def read_usage(path: str | Path) -> Iterator[UsageRow]:
     except OSError as exc:
         raise UsageError(name, 0, None, f"cannot read: {exc.strerror}") from None
     with handle:
-        first = _first_char(handle)
+        first = first_char(handle)
         if first == "":
             raise UsageError(name, 1, None, "the file is empty")
         if first in "{[":
@@ -111,7 +111,8 @@ def read_usage(path: str | Path) -> Iterator[UsageRow]:
             yield from _read_csv(handle, name)
 
 
-def _first_char(handle: io.TextIOBase) -> str:
+def first_char(handle: io.TextIOBase) -> str:
+    """The first non-space character (``{``/``[``: JSON, else CSV); the handle is rewound."""
     while True:
         char = handle.read(1)
         if char == "" or not char.isspace():
@@ -119,20 +120,38 @@ def _first_char(handle: io.TextIOBase) -> str:
             return char
 
 
-def _read_csv(handle: io.TextIOBase, name: str) -> Iterator[UsageRow]:
+@dataclass(frozen=True)
+class CsvHeader:
+    """A CSV file's first line, understood: its dialect, its cells and the plan they give."""
+
+    dialect: Any
+    cells: list[str]
+    plan: Plan
+
+
+def read_csv_header(handle: io.TextIOBase, name: str) -> CsvHeader:
+    """Read and plan the header line; the handle is left at the first data line (line 2)."""
     header_line = handle.readline()
     dialect = _dialect(header_line)
-    header = next(csv.reader([header_line], dialect))
-    plan = _plan([_normalise(h) for h in header], header, name, 1)
-    width = len(header)
-    reader = csv.reader(handle, dialect)
+    cells = next(csv.reader([header_line], dialect))
+    return CsvHeader(dialect, cells, _plan([_normalise(h) for h in cells], cells, name, 1))
+
+
+def csv_rows(source: Iterable[str], header: CsvHeader, name: str, line_offset: int = 1) -> Iterator[UsageRow]:
+    """Rows of CSV text after the header; ``line_offset`` is the file line before ``source``."""
+    width = len(header.cells)
+    reader = csv.reader(source, header.dialect)
     for values in reader:
-        line = reader.line_num + 1
+        line = reader.line_num + line_offset
         if not values or values == [""]:
             continue
         if len(values) != width:
             raise UsageError(name, line, None, f"{len(values)} cells, the header has {width}")
-        yield _row(plan, values, header, name, line)
+        yield _row(header.plan, values, header.cells, name, line)
+
+
+def _read_csv(handle: io.TextIOBase, name: str) -> Iterator[UsageRow]:
+    yield from csv_rows(handle, read_csv_header(handle, name), name)
 
 
 def _dialect(header_line: str) -> type[csv.Dialect] | csv.Dialect:
@@ -153,7 +172,7 @@ def _read_json(handle: io.TextIOBase, name: str, first: str) -> Iterator[UsageRo
         lines: Any = ((1, item) for item in items)
     else:
         lines = _json_lines(handle, name)
-    plans: dict[tuple[str, ...], tuple[_Plan, list[str]]] = {}
+    plans: dict[tuple[str, ...], tuple[Plan, list[str]]] = {}
     for line, item in lines:
         if not isinstance(item, dict):
             raise UsageError(name, line, None, "a usage row must be a JSON object")
@@ -195,7 +214,7 @@ def _normalise(header: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
 
 
-def _plan(names: list[str], header: list[str], path: str, line: int) -> _Plan:
+def _plan(names: list[str], header: list[str], path: str, line: int) -> Plan:
     """Turn one header into a plan, or say which column is unknown, missing or ambiguous."""
     where: dict[str, int] = {}
     ignored: list[int] = []
@@ -254,11 +273,11 @@ def _plan(names: list[str], header: list[str], path: str, line: int) -> _Plan:
     count_roles = component_roles | {"total"}
     counted = tuple(sorted((i, header[i]) for r, i in where.items() if r in count_roles))
     counted += tuple((i, header[i]) for i in ignored + zero)
-    return _Plan(where["time"], where["provider"], where["model"], counted,
+    return Plan(where["time"], where["provider"], where["model"], counted,
                  tuple(tuple(formulas[c]) for c in TOKEN_COMPONENTS), tuple(checks), tuple(zero))
 
 
-def _row(plan: _Plan, values: list[Any], header: list[str], path: str, line: int) -> UsageRow:
+def _row(plan: Plan, values: list[Any], header: list[str], path: str, line: int) -> UsageRow:
     counts: dict[int, int] = {}
     for column, field in plan.counted:
         counts[column] = _count(values[column], path, line, field)
@@ -328,4 +347,5 @@ def _text(value: Any, path: str, line: int, field: str) -> str:
     return value.strip()
 
 
-__all__ = ["TOKEN_COMPONENTS", "UsageError", "UsageRow", "read_usage"]
+__all__ = ["TOKEN_COMPONENTS", "CsvHeader", "UsageError", "UsageRow", "csv_rows", "first_char",
+           "read_csv_header", "read_usage"]

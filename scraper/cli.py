@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "scraper.cmd_prices",
     "scraper.cmd_changes",
     "scraper.cmd_rebuild",
+    "scraper.cmd_reprice",
 )
 
 

@@ -1,0 +1,254 @@
+"""Totals of a large CSV usage file, priced in columnar batches so the per-row work runs in C.
+
+``ratecard reprice --summary`` and ``bench/reprice.py`` need the totals of millions of rows, not one
+object per row.  A batch of ~1 MB of CSV is split into columns with ``str.split`` and slicing;
+counts go through ``map(int, …)``; each row's rate is found by its time to the minute (a cached
+dict lookup: window edges are whole minutes); and since cost is linear in tokens, each group of
+rows sharing a rate is costed once from its token sums.  Integer arithmetic throughout, so the
+totals equal, to the last unit, the sum of the row-by-row costs.
+
+Any batch the fast path cannot vouch for (quotes, date-only rows, time zones other than UTC, a bad
+cell, an unknown model, a minute in which a version starts) is priced row by row by the same
+code as ``reprice`` itself, which also produces the exact error or unpriced reason.  Memory is one
+batch plus a minute cache that is bounded.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from itertools import compress
+from operator import itemgetter
+from pathlib import Path
+
+from db.reprice import Priced, Pricer, Rates, Totals, Unpriced
+from db.usage import TOKEN_COMPONENTS, CsvHeader, UsageError, csv_rows, first_char, read_csv_header, read_usage
+
+CHUNK_BYTES = 1 << 20
+CACHE_LIMIT = 200_000          # cached minutes before the cache is emptied (bounded memory)
+_SPLIT, _UNPRICED = -1, -2     # group ids that send a batch to the row-by-row path
+_UTC_SUFFIXES = frozenset(("", "Z", "+00:00"))
+_SUFFIX = itemgetter(slice(19, None))
+_MINUTE = itemgetter(slice(0, 16))
+
+
+@dataclass
+class BatchTotals:
+    """What a file cost: totals, the unpriced rows, and how many rows took the row-by-row path."""
+
+    totals: Totals = field(default_factory=Totals)
+    unpriced: list[Unpriced] = field(default_factory=list)
+    rows: int = 0
+    slow_rows: int = 0
+
+
+class _Groups:
+    """Interned (provider, model, month, rates): a row's group id says how to cost it."""
+
+    def __init__(self, pricer: Pricer, at: datetime | None, target: tuple[str, str] | None) -> None:
+        self.pricer, self.at, self.target = pricer, at, target
+        self.keys: list[tuple[str, str, str, Rates]] = []
+        self._ids: dict[tuple[str, str, str, Rates], int] = {}
+        self._caches: dict[tuple[str, str], dict] = {}
+
+    def cache(self, provider_text: str, model_text: str) -> dict:
+        """The minute -> group id cache of one (provider, model) as the file spells them."""
+        found = self._caches.get((provider_text, model_text))
+        if found is None:
+            found = self._caches[(provider_text, model_text)] = {}
+        return found
+
+    def trim(self) -> None:
+        """Keep memory bounded on files spanning many minutes: forget cached minutes, not groups."""
+        if sum(map(len, self._caches.values())) > CACHE_LIMIT:
+            self._caches.clear()
+
+    def lookup(self, provider_text: str, model_text: str, minute_text: str) -> int:
+        provider = self.target[0] if self.target else provider_text.strip().lower()
+        model = self.target[1] if self.target else model_text.strip()
+        try:
+            minute = datetime.fromisoformat(minute_text).replace(tzinfo=timezone.utc)
+        except ValueError:
+            return _SPLIT
+        if self.at is not None:
+            rates = self.pricer.rates_at(provider, model, self.at)
+        else:
+            rates = self.pricer.minute_rates(provider, model, minute)
+        if rates == "split":
+            return _SPLIT
+        if rates is None or isinstance(rates, str):
+            return _UNPRICED
+        key = (provider, model, minute_text[:7], rates)
+        if key not in self._ids:
+            self._ids[key] = len(self.keys)
+            self.keys.append(key)
+        return self._ids[key]
+
+
+def price_totals(path: str | Path, pricer: Pricer, at: datetime | None = None,
+                 target: tuple[str, str] | None = None, chunk_bytes: int = CHUNK_BYTES) -> BatchTotals:
+    """Price every row of ``path`` (CSV fast, JSONL row by row) and return the totals."""
+    name = str(path)
+    result = BatchTotals()
+    try:
+        handle = open(path, encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise UsageError(name, 0, None, f"cannot read: {exc.strerror}") from None
+    with handle:
+        if first_char(handle) in "{[":
+            _slow(read_usage(path), pricer, at, target, result)
+            return result
+        header = read_csv_header(handle, name)
+        groups = _Groups(pricer, at, target)
+        line = 1
+        for text in _chunks(handle, chunk_bytes):
+            lines = text.count("\n")
+            if not _fast(text, lines, header, groups, result):
+                _slow(csv_rows(io.StringIO(text), header, name, line), pricer, at, target, result)
+            line += lines
+            groups.trim()
+    return result
+
+
+def _chunks(handle: io.TextIOBase, size: int) -> Iterator[str]:
+    """Whole lines, about ``size`` characters at a time; a quoted field never spans two chunks."""
+    rest = ""
+    while True:
+        block = handle.read(size)
+        if not block:
+            if rest:
+                yield rest if rest.endswith("\n") else rest + "\n"
+            return
+        text = rest + block
+        cut = text.rfind("\n") + 1
+        while cut and text.count('"', 0, cut) % 2:  # inside a quoted field: cut at an earlier line
+            cut = text.rfind("\n", 0, cut - 1) + 1
+        text, rest = text[:cut], text[cut:]
+        if text:
+            yield text
+
+
+def _slow(rows: Iterator, pricer: Pricer, at: datetime | None, target: tuple[str, str] | None,
+          result: BatchTotals) -> None:
+    for row in rows:
+        priced = pricer.price(row, at, target)
+        result.rows += 1
+        result.slow_rows += 1
+        if isinstance(priced, Priced):
+            result.totals.add(priced)
+        else:
+            result.unpriced.append(priced)
+            result.totals.unpriced_rows += 1
+
+
+def _fast(text: str, lines: int, header: CsvHeader, groups: _Groups, result: BatchTotals) -> bool:
+    """Price one chunk in columns; False (nothing counted) when the chunk needs the row path."""
+    sep = header.dialect.delimiter
+    width = len(header.cells)
+    if '"' in text or "\r" in text:
+        return False
+    cells = text.replace("\n", sep).split(sep)
+    if len(cells) != lines * width + 1:  # blank lines or ragged rows: the row path says which
+        return False
+    columns = [cells[i:-1:width] for i in range(width)]
+    plan = header.plan
+    try:
+        counts = {c: list(map(int, columns[c])) for c, _ in plan.counted}
+    except ValueError:
+        return False
+    if any(values and min(values) < 0 for values in counts.values()):
+        return False
+    if any(any(counts[c]) for c in plan.zero):
+        return False
+    tokens = [_combine(formula, counts, lines) for formula in plan.formulas]
+    if any(values and min(values) < 0 for values in tokens):
+        return False
+    for column, parts in plan.checks:
+        if counts[column] != _combine(tuple((p, 1) for p in parts), dict(enumerate(tokens)), lines):
+            return False
+    times = columns[plan.time]
+    if min(map(len, times)) < 19 or not set(map(_SUFFIX, times)) <= _UTC_SUFFIXES:
+        return False
+    try:
+        deque(map(datetime.fromisoformat, times), maxlen=0)  # validate every time, keep none
+    except ValueError:
+        return False
+    ids = _group_ids(columns[plan.provider], columns[plan.model], list(map(_MINUTE, times)), groups)
+    if ids is None:
+        return False
+    return _add(ids, tokens, groups, result, lines)
+
+
+def _combine(formula: tuple[tuple[int, int], ...], counts: dict[int, list[int]], n: int) -> list[int]:
+    if not formula:
+        return [0] * n
+    if len(formula) == 1 and formula[0][1] == 1:
+        return counts[formula[0][0]]
+    out = [0] * n
+    for column, sign in formula:
+        values = counts[column]
+        out = [a + b for a, b in zip(out, values)] if sign > 0 else [a - b for a, b in zip(out, values)]
+    return out
+
+
+def _group_ids(providers: list[str], models: list[str], minutes: list[str], groups: _Groups) -> list[int] | None:
+    """Each row's group id, via a per-(provider, model) cache of minutes: one C-level map."""
+    pairs = set(zip(providers, models)) if len(set(providers)) > 1 or len(set(models)) > 1 else None
+    if pairs is None:
+        cache = groups.cache(providers[0], models[0])
+        for minute in set(minutes).difference(cache):
+            cache[minute] = groups.lookup(providers[0], models[0], minute)
+        ids = list(map(cache.__getitem__, minutes))
+    else:
+        keys = list(zip(providers, models, minutes))
+        cache = groups.cache("", "")
+        for key in set(keys).difference(cache):
+            cache[key] = groups.lookup(*key)
+        ids = list(map(cache.__getitem__, keys))
+    if min(ids) < 0:
+        return None
+    return ids
+
+
+def _add(ids: list[int], tokens: list[list[int]], groups: _Groups, result: BatchTotals, rows: int) -> bool:
+    distinct = set(ids)
+    sums: dict[int, list[int]] = {}
+    if len(distinct) == 1:
+        sums[ids[0]] = [sum(values) for values in tokens]
+    elif len(distinct) <= 8:
+        for gid in distinct:
+            mask = list(map(gid.__eq__, ids))
+            sums[gid] = [sum(compress(values, mask)) for values in tokens]
+    else:
+        for gid in distinct:
+            sums[gid] = [0] * len(tokens)
+        for gid, *row in zip(ids, *tokens):
+            acc = sums[gid]
+            for k, value in enumerate(row):
+                acc[k] += value
+    for gid, token_sums in sums.items():
+        rates = groups.keys[gid][3]
+        if any(t and r is None for t, r in zip(token_sums, rates)):
+            return False  # tokens with no price: the row path reports which rows
+    totals = result.totals
+    for gid, token_sums in sums.items():
+        provider, model, month, rates = groups.keys[gid]
+        units = 0
+        for component, count, rate in zip(TOKEN_COMPONENTS, token_sums, rates):
+            if count:
+                cost = count * rate.units
+                units += cost
+                totals.by_component[component] = totals.by_component.get(component, 0) + cost
+        key = (provider, model, month)
+        totals.by_model_month[key] = totals.by_model_month.get(key, 0) + units
+        totals.units += units
+        totals.lowest_units += units
+    totals.priced_rows += rows
+    result.rows += rows
+    return True
+
+
+__all__ = ["BatchTotals", "price_totals"]

@@ -1,0 +1,226 @@
+"""``ratecard reprice``: cost a usage file at the rates in force when each row ran.
+
+Rows stream through: memory holds the compiled history, the totals and the unpriced rows, never
+the file.  ``--at`` prices every row at one instant (before/after a cut), ``--as`` prices the same
+token mix on another model (a cost benchmark of one real workload across providers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any, TextIO
+
+from db.reprice import CurrencyNotPublished, Priced, Pricer, Totals, Unpriced, load_versions, published_currencies
+from db.schema import default_db_path, open_db
+from db.usage import TOKEN_COMPONENTS, UsageError, read_usage
+from parsers.quote import decimal_text, iso_utc, parse_utc
+from scraper.cli import CommandError
+from scraper.output import print_table
+
+LABELS = {"input": "cache miss", "input_cache_hit": "cache hit", "input_cache_write": "cache write",
+          "input_cache_write_1h": "cache write 1h", "output": "output"}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("reprice", help="cost a usage file (CSV or JSONL) at the rates in force")
+    add_pricing_args(p)
+    p.add_argument("--at", metavar="ISO8601", help="price every row as if it ran at this instant")
+    p.add_argument("--as", dest="as_model", metavar="PROVIDER/MODEL",
+                   help="price the same tokens on another model")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="print JSON (costs as decimal strings)")
+    fmt.add_argument("--csv", action="store_true", help="print one CSV line per row")
+    p.add_argument("--summary", action="store_true", help="text output: totals only, no per-row lines")
+    p.set_defaults(func=run)
+
+
+def add_pricing_args(p: argparse.ArgumentParser) -> None:
+    """The arguments reprice and explain share."""
+    p.add_argument("file", help="usage file: CSV or JSONL (see README: usage columns)")
+    p.add_argument("--db", default=None, help="history database (default: $RATECARD_DB or ./prices.db)")
+    p.add_argument("--currency", default="USD", help="ISO code; only currencies the provider published")
+
+
+def open_pricer(args: argparse.Namespace) -> Pricer:
+    """The compiled history in the asked currency; errors the user can act on become CommandError."""
+    currency = args.currency.upper()
+    try:
+        db = open_db(args.db or default_db_path(), create=False)
+    except FileNotFoundError as exc:
+        raise CommandError(str(exc)) from None
+    published = published_currencies(db)
+    if not published:
+        raise CommandError(f"{args.db or default_db_path()}: no prices in the history (run `ratecard scrape`)")
+    if not any(currency in currencies for currencies in published.values()):
+        known = ", ".join(sorted(set().union(*published.values())))
+        raise CommandError(f"no provider publishes prices in {currency} (published: {known}); "
+                           "ratecard does not guess exchange rates")
+    return Pricer(load_versions(db, currency), currency, published)
+
+
+def parse_instant(text: str, option: str) -> datetime:
+    try:
+        return parse_utc(text)
+    except ValueError:
+        raise CommandError(f"{option}: {text!r} is not an ISO 8601 instant") from None
+
+
+def priced_rows(pricer: Pricer, path: str, at: datetime | None = None,
+                target: tuple[str, str] | None = None) -> Iterator[Priced | Unpriced]:
+    """Each usage row priced; bad input and unpublished currencies stop with one clear line."""
+    try:
+        for row in read_usage(path):
+            yield pricer.price(row, at, target)
+    except UsageError as exc:
+        raise CommandError(str(exc)) from None
+    except CurrencyNotPublished as exc:
+        raise CommandError(str(exc)) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    pricer = open_pricer(args)
+    at = parse_instant(args.at, "--at") if args.at else None
+    target = None
+    if args.as_model:
+        provider, slash, model = args.as_model.partition("/")
+        if not slash or not model or not pricer.knows(provider.lower(), model):
+            raise CommandError(f"--as: {args.as_model!r} is not a PROVIDER/MODEL with "
+                               f"{pricer.currency} prices in the history")
+        target = (provider.lower(), model)
+    results = priced_rows(pricer, args.file, at, target)
+    if args.json:
+        totals, unpriced = write_json(pricer, results, sys.stdout)
+    elif args.csv:
+        totals, unpriced = write_csv(pricer, results, sys.stdout)
+    else:
+        totals, unpriced = write_text(pricer, results, sys.stdout, per_row=not args.summary)
+    if unpriced:
+        print(f"ratecard reprice: {len(unpriced)} row(s) unpriced (listed with the reason)", file=sys.stderr)
+    return 0
+
+
+def money_text(pricer: Pricer, units: int | None) -> str | None:
+    return None if units is None else decimal_text(pricer.money(units))
+
+
+def row_time(p: Priced | Unpriced) -> str:
+    return p.row.start.date().isoformat() if p.row.whole_day else iso_utc(p.row.start)
+
+
+def priced_json(pricer: Pricer, p: Priced) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "file": p.row.path, "line": p.row.line, "time": row_time(p),
+        "provider": p.provider, "model": p.model,
+        "cost": money_text(pricer, p.units), "lowest_cost": money_text(pricer, p.lowest_units),
+        "components": {c: {"tokens": tokens, "price": decimal_text(rate.price), "tier": rate.tier,
+                           "promo": rate.promo, "cost": money_text(pricer, units)}
+                       for c, tokens, rate, units in p.components},
+        "notes": list(p.notes),
+    }
+    if (p.provider, p.model) != (p.row.provider, p.row.model):
+        out["used"] = f"{p.row.provider}/{p.row.model}"
+    return out
+
+
+def unpriced_json(u: Unpriced) -> dict[str, Any]:
+    return {"file": u.row.path, "line": u.row.line, "field": u.field, "time": row_time(u),
+            "provider": u.row.provider, "model": u.row.model, "reason": u.reason}
+
+
+def unpriced_line(u: Unpriced) -> str:
+    return f"{u.row.path}:{u.row.line}: {u.field}: {u.reason}"
+
+
+def totals_rows(pricer: Pricer, totals: Totals) -> list[dict[str, Any]]:
+    return [{"provider": provider, "model": model, "month": month, "cost": money_text(pricer, units)}
+            for (provider, model, month), units in sorted(totals.by_model_month.items())]
+
+
+def write_json(pricer: Pricer, results: Iterator[Priced | Unpriced], out: TextIO) -> tuple[Totals, list[Unpriced]]:
+    totals, unpriced = Totals(), []
+    out.write('{\n  "currency": %s,\n  "rows": [' % json.dumps(pricer.currency))
+    first = True
+    for p in results:
+        if isinstance(p, Unpriced):
+            unpriced.append(p)
+            continue
+        totals.add(p)
+        out.write(("\n    " if first else ",\n    ") + json.dumps(priced_json(pricer, p), ensure_ascii=False))
+        first = False
+    tail = {
+        "unpriced": [unpriced_json(u) for u in unpriced],
+        "totals": totals_rows(pricer, totals),
+        "total": {pricer.currency: money_text(pricer, totals.units)},
+        "lowest_total": {pricer.currency: money_text(pricer, totals.lowest_units)},
+    }
+    out.write("\n  ],\n")
+    out.write(",\n".join(f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in tail.items()))
+    out.write("\n}\n")
+    return totals, unpriced
+
+
+def write_csv(pricer: Pricer, results: Iterator[Priced | Unpriced], out: TextIO) -> tuple[Totals, list[Unpriced]]:
+    totals, unpriced = Totals(), []
+    columns = ["file", "line", "time", "provider", "model", "cost", "lowest_cost"]
+    for c in TOKEN_COMPONENTS:
+        columns += [f"{c}_tokens", f"{c}_price", f"{c}_tier", f"{c}_cost"]
+    columns += ["notes", "unpriced_field", "unpriced_reason"]
+    writer = csv.DictWriter(out, columns, lineterminator="\n")
+    writer.writeheader()
+    for p in results:
+        if isinstance(p, Unpriced):
+            unpriced.append(p)
+            writer.writerow({"file": p.row.path, "line": p.row.line, "time": row_time(p),
+                             "provider": p.row.provider, "model": p.row.model,
+                             "unpriced_field": p.field, "unpriced_reason": p.reason})
+            continue
+        totals.add(p)
+        line: dict[str, Any] = {"file": p.row.path, "line": p.row.line, "time": row_time(p),
+                                "provider": p.provider, "model": p.model,
+                                "cost": money_text(pricer, p.units),
+                                "lowest_cost": money_text(pricer, p.lowest_units), "notes": "; ".join(p.notes)}
+        for c, tokens, rate, units in p.components:
+            line.update({f"{c}_tokens": tokens, f"{c}_price": decimal_text(rate.price),
+                         f"{c}_tier": rate.tier, f"{c}_cost": money_text(pricer, units)})
+        writer.writerow(line)
+    return totals, unpriced
+
+
+def write_text(pricer: Pricer, results: Iterator[Priced | Unpriced], out: TextIO,
+               per_row: bool = True) -> tuple[Totals, list[Unpriced]]:
+    totals, unpriced = Totals(), []
+    if per_row:
+        out.write(f"{'line':>6}  {'time':<20}  {'provider/model':<32}  {'cost ' + pricer.currency:>16}  breakdown\n")
+    for p in results:
+        if isinstance(p, Unpriced):
+            unpriced.append(p)
+            continue
+        totals.add(p)
+        if per_row:
+            parts = "; ".join(f"{LABELS[c]} {tokens:,} x {decimal_text(rate.price)}"
+                              f"{'' if rate.tier == 'standard' else ' ' + rate.tier}"
+                              f" = {money_text(pricer, units)}" for c, tokens, rate, units in p.components)
+            low = f" (lowest possible {money_text(pricer, p.lowest_units)})" if p.lowest_units is not None else ""
+            out.write(f"{p.row.line:>6}  {row_time(p):<20}  {p.provider + '/' + p.model:<32}  "
+                      f"{money_text(pricer, p.units):>16}  {parts}{low}\n")
+    out.write(f"\nTotals ({pricer.currency}) by provider, model and month:\n")
+    print_table(totals_rows(pricer, totals), ("provider", "model", "month", "cost"), out)
+    if unpriced:
+        out.write(f"\nUnpriced rows ({len(unpriced)}), not counted in the total:\n")
+        for u in unpriced:
+            out.write(unpriced_line(u) + "\n")
+    out.write(f"\nTotal: {money_text(pricer, totals.units)} {pricer.currency}"
+              f" over {totals.priced_rows} priced row(s)")
+    if totals.lowest_units != totals.units:
+        out.write(f"; lowest possible {money_text(pricer, totals.lowest_units)} {pricer.currency}"
+                  " (rows with a date only, in days with several rates)")
+    out.write("\n")
+    return totals, unpriced
+
+
+__all__ = ["add_pricing_args", "open_pricer", "parse_instant", "priced_rows", "register", "run"]
