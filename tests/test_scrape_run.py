@@ -329,3 +329,23 @@ def test_a_hundred_unchanged_nightly_scrapes_grow_the_database_by_less_than_50_k
     assert rows(db, "SELECT count(*) AS n FROM observations") == [{"n": 202}]
     assert rows(db, "SELECT count(*) AS n FROM bodies") == [{"n": 2}]
     assert rows(db, "SELECT count(*) AS n FROM quote_sets") == [{"n": 2}]
+
+
+def test_a_currency_tab_that_disagrees_with_its_authoritative_page_is_reported_not_merged(tmp_path: Path, capsys):
+    db = tmp_path / "prices.db"
+    # the English page's CNY tab still shows the promo; the zh-cn page (authoritative for CNY) does not
+    assert scrape(db, "2025-01-10T12:00:00Z", page("2024-12-28-promo.en.html"),
+                  page("2025-02-20-full-price.en.md")) == 0
+    out = capsys.readouterr().out
+    assert ("disagreement  deepseek-en shows deepseek-chat input standard CNY at 1, deepseek-zh-cn has 2"
+            in out)
+    assert in_force(db, "2025-01-10T12:00:00Z", "deepseek-chat", currency="CNY") == [
+        ("standard", "2", None, "2025-01-10T12:00:00Z", "first_observed", "confirmed")]
+    assert in_force(db, "2025-01-10T12:00:00Z", "deepseek-chat") == [
+        ("standard", "0.14", "0.27", "2025-01-10T12:00:00Z", "first_observed", "confirmed")]
+    found = rows(db, "SELECT source_id, authority_id, model, component, currency, shown_price, expected_price"
+                     " FROM disagreements WHERE model = 'deepseek-chat' AND component = 'input'"
+                     " ORDER BY source_id")
+    assert [tuple(r.values()) for r in found] == [
+        ("deepseek-en", "deepseek-zh-cn", "deepseek-chat", "input", "CNY", "1", "2"),
+        ("deepseek-zh-cn", "deepseek-en", "deepseek-chat", "input", "USD", "0.27", "0.14")]
