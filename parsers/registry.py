@@ -22,7 +22,6 @@ from parsers.quote import ParseError, Quote
 PROVIDER_MODULES: dict[str, str] = {
     "anthropic": "parsers.anthropic",
     "deepseek": "parsers.deepseek",
-    "google": "parsers.gemini",
     "mistral": "parsers.mistral",
     "openai": "parsers.openai",
     "openrouter": "parsers.openrouter",
