@@ -22,6 +22,7 @@ from parsers.quote import ParseError, Quote
 PROVIDER_MODULES: dict[str, str] = {
     "anthropic": "parsers.anthropic",
     "deepseek": "parsers.deepseek",
+    "google": "parsers.gemini",
     "mistral": "parsers.mistral",
     "openai": "parsers.openai",
     "openrouter": "parsers.openrouter",
