@@ -190,4 +190,4 @@ def test_real_october_2025_page_spot_values_and_parse_time() -> None:
         ("claude-sonnet-4-5", "output", "context>200k"): Decimal("22.50"),
     }
     assert {k: got[k] for k in expected} == expected
-    assert elapsed < 0.25, f"1.7 MB page took {elapsed:.3f} s"
+    assert elapsed < 0.5, f"1.7 MB page took {elapsed:.3f} s (budget: 0.5 s for all pages of a run)"

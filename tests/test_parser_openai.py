@@ -164,4 +164,4 @@ def test_real_jina_capture_spot_values_and_parse_time() -> None:
     assert ("gpt-4o-2024-05-13", "input_cache_hit", "priority") not in got
     assert ("gpt-image-1", "output", "standard") not in got
     assert ("gpt-4o-transcribe", "input", "standard") not in got
-    assert elapsed < 0.1, f"took {elapsed:.3f} s"
+    assert elapsed < 0.25, f"took {elapsed:.3f} s"
