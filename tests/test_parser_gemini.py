@@ -149,7 +149,8 @@ def test_paid_cell_prices_become_tiers(cell: str, expected: dict[str, Decimal]) 
 def test_free_tier_and_non_token_tables_are_not_prices() -> None:
     quotes = gemini.parse(page(
         MODEL, table("Input price|Not available", "Output price|$5"),
-        '<h2>Video</h2><em><code>video-1</code></em>', table("Video price|$0.40", header="Paid Tier, per second in USD"),
+        "<h2>Video</h2><em><code>video-1</code></em>",
+        table("Video price|$0.40", header="Paid Tier, per second in USD"),
     ))
     assert [(q.model, q.component, q.tier, q.price) for q in quotes] == [("model-m", "output", "standard", D("5"))]
 

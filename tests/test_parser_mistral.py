@@ -214,3 +214,25 @@ def test_real_captures_spot_values() -> None:
         ("mistral-large-2407", "output", "EUR"): Decimal("7.9"),
         ("mistral-large-2407", "output", "USD"): Decimal("9"),
     }
+
+
+def test_card_labels_name_the_component_and_other_units_are_left_out() -> None:
+    def price(label: str, prices: str) -> str:
+        return f"<p>{label}</p><mistral-atom-text-price data-prices='{prices}'></mistral-atom-text-price>"
+
+    page = ("<main><mistral-block-card-model><h2>M</h2>"
+            + price("Input (/M tokens)", '{"priceUsd":1}')
+            + price("Cached input (/M tokens)", '{"priceUsd":0.1}')
+            + price("Output (/M tokens)", '{"priceUsd":3}')
+            + price("Audio input (/M tokens)", '{"priceUsd":5}')
+            + price("Input (/M tokens)", '{"priceUsd":9,"prefix":"from"}')
+            + price("Audio (/min)", '{"priceUsd":0.01}')
+            + '<mistral-atom-button-copy-clipboard data-text="m-2"></mistral-atom-button-copy-clipboard>'
+            "</mistral-block-card-model></main>")
+    result = mistral.read_page(page)
+    assert {(q.component, q.price) for q in result.quotes} == {
+        ("input", Decimal("1")), ("input_cache_hit", Decimal("0.1")), ("output", Decimal("3"))}
+    assert result.skipped == [
+        "card 'M': price 'Audio input (/M tokens)' {'priceUsd': '5'} is not a plain token price",
+        "card 'M': price 'Input (/M tokens)' {'priceUsd': '9', 'prefix': 'from'} is not a plain token price",
+    ]
