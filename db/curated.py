@@ -1,0 +1,290 @@
+"""The curated history: known past price changes, shipped as data and loaded into the observation log.
+
+A tracker that starts today knows nothing about last year, and neither archives nor mirrors
+cover every change.  ``db/curated/<provider>.json`` records what each provider published, one
+*entry* per documented state of its prices, with the public URL that states it.
+
+Design: an entry is fed to the same observation log as a live fetch, never written to the
+derived tables directly, so the derive rules (promo ends, announced instants, removals) apply
+unchanged and a curated fact and a scraped page of the same instant agree by construction.
+
+* An entry is a **snapshot**: every price the provider charged from ``at`` on (a model it no
+  longer lists is removed).  Each price is recorded against the source authoritative for its
+  currency (``deepseek-en`` for USD, ``deepseek-zh-cn`` for CNY), so archives and live pages of
+  that source continue the same series.
+* ``exact: true`` means the source gives the instant (``2025-02-08T16:00:00Z``): the prices carry
+  it as ``effective_from`` and the derived change has basis ``announced``.  ``exact: false``
+  means only the day is known; the observation is taken at ``at`` and the change has basis
+  ``observed`` (it happened after the previous entry, no later than ``at``).  Such entries put
+  ``at`` at the start of the day for a launch (no usage can precede it) and at the end of the
+  day for a change to an existing price (the old price is kept until the change is certain).
+* Curated observations are ``archive`` observations with no body, ``parser_version`` ``curated``
+  and ``url`` the entry's public source.  ``reparse`` leaves them alone (no body to re-read).
+
+Loading is a sync: observations of entries no longer in the data are deleted, missing ones
+inserted, unchanged ones kept, so loading twice adds nothing and a corrected file replaces the
+old facts.  Money is JSON strings (exact); a bad file is rejected whole, naming file and field.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from db.observe import record_observation, store_quote_set
+from parsers import registry
+from parsers import window as windows
+from parsers.quote import COMPONENTS, Quote, decimal_text, iso_utc, parse_utc
+from parsers.registry import Source
+
+CURATED_DIR = Path(__file__).with_name("curated")
+PARSER_VERSION = "curated"
+_ENTRY_KEYS = {"at", "exact", "source_url", "note", "prices"}
+_ROW_KEYS = {"model", "currency", "tier", "window", "list", "promo_until", *COMPONENTS}
+_FILE_KEYS = {"provider", "description", "entries"}
+
+
+class CuratedError(ValueError):
+    """A curated file that does not follow the format; the message names file and field."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One documented state of a provider's prices, as quotes ready to record."""
+
+    at: datetime
+    exact: bool
+    source_url: str
+    note: str
+    quotes: tuple[Quote, ...]
+
+
+@dataclass(frozen=True)
+class CuratedHistory:
+    provider: str
+    sources: tuple[Source, ...]
+    entries: tuple[Entry, ...]
+    path: Path
+
+    def source_for(self, currency: str) -> Source:
+        """The source authoritative for ``currency`` (validated to exist when the file is read)."""
+        return next(s for s in self.sources if currency in s.currencies)
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    inserted: int
+    deleted: int
+    kept: int
+
+
+def curated_files(directory: Path | None = None) -> list[Path]:
+    return sorted((directory or CURATED_DIR).glob("*.json"))
+
+
+def read_all(directory: Path | None = None) -> list[CuratedHistory]:
+    """Every curated file (default: the shipped ones), validated; a bad one raises :class:`CuratedError`."""
+    return [read_file(path) for path in curated_files(directory)]
+
+
+def read_file(path: Path) -> CuratedHistory:
+    """Read and validate one curated file."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise CuratedError(f"{path}: line {exc.lineno}: invalid JSON: {exc.msg}") from None
+    return _History(path).read(data)
+
+
+class _History:
+    """Validation of one file; every error says ``file: field path: problem``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def fail(self, where: str, problem: str) -> CuratedError:
+        return CuratedError(f"{self.path}: {where}: {problem}")
+
+    def read(self, data: Any) -> CuratedHistory:
+        self.object(data, "(top level)", _FILE_KEYS, {"provider", "entries"})
+        provider = self.text(data["provider"], "provider")
+        sources = self.sources(provider)
+        entries: list[Entry] = []
+        raw_entries = data["entries"]
+        if not isinstance(raw_entries, list) or not raw_entries:
+            raise self.fail("entries", "must be a non-empty list")
+        for i, raw in enumerate(raw_entries):
+            entry = self.entry(provider, sources, raw, f"entries[{i}]")
+            if entries and entry.at <= entries[-1].at:
+                raise self.fail(f"entries[{i}].at", f"{iso_utc(entry.at)} is not after the previous entry"
+                                f" ({iso_utc(entries[-1].at)}); entries must be in time order")
+            entries.append(entry)
+        return CuratedHistory(provider, sources, tuple(entries), self.path)
+
+    def sources(self, provider: str) -> tuple[Source, ...]:
+        if provider not in registry.PROVIDER_MODULES:
+            raise self.fail("provider", f"unknown provider {provider!r} (known: {', '.join(registry.providers())})")
+        return tuple(registry.sources(provider))
+
+    def entry(self, provider: str, sources: tuple[Source, ...], raw: Any, where: str) -> Entry:
+        self.object(raw, where, _ENTRY_KEYS, {"at", "exact", "source_url", "prices"})
+        at = self.instant(raw["at"], f"{where}.at")
+        exact = raw["exact"]
+        if not isinstance(exact, bool):
+            raise self.fail(f"{where}.exact", "must be true (the source gives the instant) or false")
+        source_url = self.url(raw["source_url"], f"{where}.source_url")
+        note = self.text(raw.get("note", ""), f"{where}.note", allow_empty=True)
+        rows = raw["prices"]
+        if not isinstance(rows, list) or not rows:
+            raise self.fail(f"{where}.prices", "must be a non-empty list")
+        quotes: list[Quote] = []
+        for j, row in enumerate(rows):
+            quotes += self.row(provider, sources, row, at if exact else None, source_url, note,
+                               f"{where}.prices[{j}]")
+        keys = [q.key for q in quotes]
+        duplicate = next((k for k in keys if keys.count(k) > 1), None)
+        if duplicate:
+            raise self.fail(f"{where}.prices", f"price {'/'.join(duplicate)} is given twice")
+        return Entry(at, exact, source_url, note, tuple(quotes))
+
+    def row(self, provider: str, sources: tuple[Source, ...], raw: Any, effective_from: datetime | None,
+            source_url: str, note: str, where: str) -> list[Quote]:
+        self.object(raw, where, _ROW_KEYS, {"model", "currency"})
+        model = self.text(raw["model"], f"{where}.model")
+        currency = self.text(raw["currency"], f"{where}.currency")
+        if not any(currency in s.currencies for s in sources):
+            raise self.fail(f"{where}.currency", f"{currency!r} is not published by any {provider} source")
+        tier = self.text(raw.get("tier", "standard"), f"{where}.tier")
+        window = self.text(raw.get("window", ""), f"{where}.window", allow_empty=True)
+        try:
+            canonical = windows.parse(window).format()
+        except windows.WindowError as exc:
+            raise self.fail(f"{where}.window", str(exc)) from None
+        if canonical != window:
+            raise self.fail(f"{where}.window", f"{window!r} is not canonical; write {canonical!r}")
+        promo_until = (self.instant(raw["promo_until"], f"{where}.promo_until")
+                       if "promo_until" in raw else None)
+        lists = raw.get("list", {})
+        self.object(lists, f"{where}.list", set(COMPONENTS), set())
+        components = [c for c in COMPONENTS if c in raw]
+        if not components:
+            raise self.fail(where, f"no price: give at least one of {', '.join(COMPONENTS)}")
+        stray = set(lists) - set(components)
+        if stray:
+            raise self.fail(f"{where}.list", f"list price without a price: {', '.join(sorted(stray))}")
+        if promo_until is not None and not lists:
+            raise self.fail(f"{where}.promo_until", "a promo needs its list prices (\"list\")")
+        quotes = []
+        for component in components:
+            price = self.money(raw[component], f"{where}.{component}")
+            list_price = (self.money(lists[component], f"{where}.list.{component}")
+                          if component in lists else None)
+            quotes.append(Quote(
+                provider=provider, model=model, component=component, currency=currency,
+                price=price, price_text=raw[component], tier=tier, window=window,
+                list_price=list_price, list_price_text=lists.get(component),
+                promo_until=promo_until, effective_from=effective_from, source_url=source_url,
+                note=note))
+        return quotes
+
+    def object(self, value: Any, where: str, allowed: set[str], required: set[str]) -> None:
+        if not isinstance(value, dict):
+            raise self.fail(where, "must be an object")
+        unknown = sorted(set(value) - allowed)
+        if unknown:
+            raise self.fail(where, f"unknown field {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})")
+        missing = sorted(required - set(value))
+        if missing:
+            raise self.fail(where, f"missing field {missing[0]!r}")
+
+    def text(self, value: Any, where: str, allow_empty: bool = False) -> str:
+        if not isinstance(value, str) or (not allow_empty and not value.strip()):
+            raise self.fail(where, "must be a non-empty string" if not allow_empty else "must be a string")
+        return value
+
+    def url(self, value: Any, where: str) -> str:
+        text = self.text(value, where)
+        if not text.startswith("https://"):
+            raise self.fail(where, f"{text!r} is not an https:// URL")
+        return text
+
+    def instant(self, value: Any, where: str) -> datetime:
+        text = self.text(value, where)
+        try:
+            parsed = parse_utc(text)
+        except ValueError:
+            parsed = None
+        if parsed is None or iso_utc(parsed) != text:
+            raise self.fail(where, f"{text!r} is not an instant like 2025-02-08T16:00:00Z")
+        return parsed
+
+    def money(self, value: Any, where: str) -> Decimal:
+        if not isinstance(value, str):
+            raise self.fail(where, f"{value!r} must be a decimal string (\"0.14\"), not a JSON number")
+        try:
+            amount = Decimal(value)
+        except InvalidOperation:
+            amount = None
+        if amount is None or not amount.is_finite() or amount < 0 or decimal_text(amount) != value:
+            raise self.fail(where, f"{value!r} is not a plain non-negative decimal like \"0.14\"")
+        return amount
+
+
+def load(db: sqlite_utils.Database, histories: Iterable[CuratedHistory]) -> LoadResult:
+    """Sync the curated observations of ``histories`` into ``db`` (one transaction, no rebuild)."""
+    inserted = deleted = kept = 0
+    with db.atomic():
+        for history in histories:
+            wanted = _wanted(db, history)
+            stored = _stored(db, history)
+            for ident, obs_id in stored.items():
+                if ident in wanted:
+                    kept += 1
+                else:
+                    db.execute("DELETE FROM observations WHERE id = ?", [obs_id])
+                    deleted += 1
+            for ident, (source, entry, quotes) in sorted(wanted.items()):
+                if ident not in stored:
+                    record_observation(db, source, entry.at, None, None, quotes, None, PARSER_VERSION,
+                                       archive=True, url=entry.source_url)
+                    inserted += 1
+    return LoadResult(inserted, deleted, kept)
+
+
+#: (source id, observed_at, url, quote set id): what makes a curated observation the same one.
+_Ident = tuple[str, str, str, int]
+
+
+def _wanted(db: sqlite_utils.Database, history: CuratedHistory
+            ) -> dict[_Ident, tuple[Source, Entry, list[Quote]]]:
+    out: dict[_Ident, tuple[Source, Entry, list[Quote]]] = {}
+    for entry in history.entries:
+        by_source: dict[str, list[Quote]] = {}
+        for quote in entry.quotes:
+            by_source.setdefault(history.source_for(quote.currency).id, []).append(quote)
+        for source in history.sources:
+            quotes = by_source.get(source.id)
+            if quotes:
+                ident = (source.id, iso_utc(entry.at), entry.source_url, store_quote_set(db, quotes))
+                out[ident] = (source, entry, quotes)
+    return out
+
+
+def _stored(db: sqlite_utils.Database, history: CuratedHistory) -> dict[_Ident, int]:
+    ids = [s.id for s in history.sources]
+    marks = ",".join("?" for _ in ids)
+    return {(r["source_id"], r["observed_at"], r["url"], r["quote_set_id"]): r["id"] for r in db.query(
+        f"SELECT id, source_id, observed_at, url, quote_set_id FROM observations"
+        f" WHERE archive = 1 AND parser_version = ? AND source_id IN ({marks})",
+        [PARSER_VERSION, *ids])}
+
+
+__all__ = ["CURATED_DIR", "CuratedError", "CuratedHistory", "Entry", "LoadResult", "curated_files",
+           "load", "read_all", "read_file"]

@@ -1,0 +1,125 @@
+"""``ratecard backfill``: fill the history backwards from the web archive, a git mirror, or the
+curated history shipped with ratecard; then rebuild the affected providers' history.
+
+Progress goes to stderr, one line per copy; the summary to stdout.  Exit 1 when some copies
+could not be fetched (run again later: stored copies are skipped) or a curated file is invalid.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import httpx
+
+from db import curated
+from db.history import rebuild
+from db.schema import open_db
+from parsers import registry
+from parsers.registry import Source
+from scraper.backfill import Tally, backfill_git, backfill_wayback
+from scraper.cli import CommandError
+from scraper.gitmirror import GitError, file_versions
+from scraper.options import add_db_argument, db_path, instant
+from scraper.wayback import ArchiveClient
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("backfill", help="fill the price history backwards (web archive, git mirror, curated)")
+    add_db_argument(p)
+    mode = p.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--wayback", action="store_true",
+                      help="every Internet Archive capture of the provider's pages")
+    mode.add_argument("--git", type=Path, metavar="REPO", help="a local git repository mirroring a page")
+    mode.add_argument("--curated", action="store_true", help="the curated history shipped with ratecard")
+    p.add_argument("--provider", choices=registry.providers(), metavar="ID",
+                   help="the provider (required with --wayback and --git; limits --curated)")
+    p.add_argument("--source", metavar="SOURCE_ID", help="only this source of the provider"
+                   " (required with --git when the provider has several pages)")
+    p.add_argument("--path", metavar="FILE", help="with --git: the page's file, relative to REPO")
+    p.add_argument("--from", dest="since", type=instant, metavar="ISO8601", help="with --wayback: earliest capture")
+    p.add_argument("--to", dest="until", type=instant, metavar="ISO8601", help="with --wayback: latest capture")
+    p.set_defaults(func=run, _parser=p)
+
+
+def run(args: argparse.Namespace) -> int:
+    _check_usage(args)
+    if args.curated:
+        return _curated(args)
+    sources = _sources(args)
+    db = open_db(db_path(args))
+    try:
+        if args.git:
+            try:
+                versions = file_versions(args.git, args.path)
+            except GitError as exc:
+                raise CommandError(str(exc)) from None
+            tally = backfill_git(db, sources[0], versions, _progress)
+        else:
+            with httpx.Client() as http:
+                tally = backfill_wayback(db, sources, ArchiveClient(http), args.since, args.until, _progress)
+        rebuild(db, [args.provider])
+    finally:
+        db.close()
+    _summary(tally)
+    for failure in tally.failed:
+        print(f"ratecard backfill: {failure}", file=sys.stderr)
+    return 1 if tally.failed else 0
+
+
+def _check_usage(args: argparse.Namespace) -> None:
+    """Option combinations argparse cannot express; bad usage exits 2 like argparse's own."""
+    p: argparse.ArgumentParser = args._parser
+    if (args.wayback or args.git) and not args.provider:
+        p.error("--provider is required with --wayback and --git")
+    if args.git and not args.path:
+        p.error("--path is required with --git")
+    if args.path and not args.git:
+        p.error("--path goes with --git")
+    if (args.since or args.until) and not args.wayback:
+        p.error("--from/--to go with --wayback")
+    if args.curated and args.source:
+        p.error("--source does not go with --curated")
+
+
+def _sources(args: argparse.Namespace) -> list[Source]:
+    sources = registry.sources(args.provider)
+    if args.source:
+        sources = [s for s in sources if s.id == args.source]
+        if not sources:
+            known = ", ".join(s.id for s in registry.sources(args.provider))
+            raise CommandError(f"{args.provider} has no source {args.source!r} (known: {known})")
+    if args.git and len(sources) > 1:
+        known = ", ".join(s.id for s in sources)
+        raise CommandError(f"{args.provider} has several pages: say which one the file mirrors with --source ({known})")
+    return sources
+
+
+def _curated(args: argparse.Namespace) -> int:
+    try:
+        histories = [h for h in curated.read_all() if args.provider in (None, h.provider)]
+    except curated.CuratedError as exc:
+        raise CommandError(str(exc)) from None
+    if not histories:
+        raise CommandError(f"no curated history for {args.provider}")
+    db = open_db(db_path(args))
+    try:
+        with db.atomic():
+            result = curated.load(db, histories)
+            rebuild(db, [h.provider for h in histories])
+    finally:
+        db.close()
+    providers = ", ".join(h.provider for h in histories)
+    print(f"curated history ({providers}): {result.inserted} observations added,"
+          f" {result.deleted} removed, {result.kept} unchanged")
+    return 0
+
+
+def _progress(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _summary(tally: Tally) -> None:
+    print(f"backfill: {tally.recorded} copies recorded ({tally.ok} parsed, {tally.errors} unreadable),"
+          f" {tally.skipped} already stored, {len(tally.failed)} left for the next run")

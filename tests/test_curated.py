@@ -1,0 +1,203 @@
+"""The curated history: the shipped files follow the schema, bad files are refused whole, and with
+it loaded the past is priced exactly without any scrape."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import respx
+
+from db import curated
+from db.schema import open_db
+from scraper.cli import main
+
+SHIPPED = Path(curated.__file__).with_name("curated")
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# --- the shipped data -------------------------------------------------------------------------
+
+def test_shipped_files_are_valid_and_cover_the_known_changes():
+    histories = {h.provider: h for h in curated.read_all()}
+    assert sorted(histories) == ["anthropic", "deepseek", "mistral", "openai"]
+    deepseek = histories["deepseek"]
+    assert [(e.at.isoformat(), e.exact) for e in deepseek.entries] == [
+        ("2024-12-26T00:00:00+00:00", False),   # V3 launch with its promo
+        ("2025-01-20T00:00:00+00:00", False),   # R1 (deepseek-reasoner) launch
+        ("2025-02-08T16:00:00+00:00", True),    # promo end
+        ("2025-02-26T16:30:00+00:00", True),    # off-peak windows start
+        ("2025-09-05T16:00:00+00:00", True),    # V3.1 prices, off-peak ends
+        ("2025-09-30T00:00:00+00:00", False),   # V3.2-Exp cut, announced 2025-09-29
+    ]
+    for history in histories.values():
+        for entry in history.entries:
+            assert entry.source_url.startswith("https://")
+            # exact entries carry their instant on every price: the derive rule "announced" applies
+            assert {q.effective_from for q in entry.quotes} == {entry.at if entry.exact else None}
+
+
+def test_shipped_promo_carries_list_prices_and_end():
+    deepseek = next(h for h in curated.read_all() if h.provider == "deepseek")
+    promo = {(q.currency, q.component): (str(q.price), str(q.list_price), q.promo_until.isoformat())
+             for q in deepseek.entries[0].quotes}
+    assert promo == {
+        ("USD", "input_cache_hit"): ("0.014", "0.07", "2025-02-08T16:00:00+00:00"),
+        ("USD", "input"): ("0.14", "0.27", "2025-02-08T16:00:00+00:00"),
+        ("USD", "output"): ("0.28", "1.1", "2025-02-08T16:00:00+00:00"),
+        ("CNY", "input_cache_hit"): ("0.1", "0.5", "2025-02-08T16:00:00+00:00"),
+        ("CNY", "input"): ("1", "2", "2025-02-08T16:00:00+00:00"),
+        ("CNY", "output"): ("2", "8", "2025-02-08T16:00:00+00:00"),
+    }
+
+
+# --- the schema: bad files are refused, naming file and field ---------------------------------
+
+def _file(**entry_changes) -> dict:
+    entry = {"at": "2025-01-01T00:00:00Z", "exact": True, "source_url": "https://example.com/p",
+             "prices": [{"model": "m", "currency": "USD", "input": "1", "output": "2"}]}
+    entry.update(entry_changes)
+    return {"provider": "deepseek", "entries": [entry]}
+
+
+def _row(**changes) -> dict:
+    row = {"model": "m", "currency": "USD", "input": "1", "output": "2"}
+    row.update(changes)
+    return _file(prices=[row])
+
+
+@pytest.mark.parametrize("data, where, problem", [
+    (_row(input=1), "entries[0].prices[0].input", "must be a decimal string"),
+    (_row(input="0,14"), "entries[0].prices[0].input", "not a plain non-negative decimal"),
+    (_row(input="0.140"), "entries[0].prices[0].input", "not a plain non-negative decimal"),
+    (_row(input="-1"), "entries[0].prices[0].input", "not a plain non-negative decimal"),
+    (_row(window="16:30-00:30"), "entries[0].prices[0].window", "must end in ' UTC'"),
+    (_row(window="16:30-0:30 UTC"), "entries[0].prices[0].window", "not canonical; write '16:30-00:30 UTC'"),
+    (_row(currency="EUR"), "entries[0].prices[0].currency", "'EUR' is not published by any deepseek source"),
+    (_row(price="1"), "entries[0].prices[0]", "unknown field 'price'"),
+    (_row(promo_until="2025-02-08T16:00:00Z"), "entries[0].prices[0].promo_until", "needs its list prices"),
+    (_row(list={"input_cache_hit": "1"}), "entries[0].prices[0].list", "list price without a price"),
+    (_file(prices=[{"model": "m", "currency": "USD"}]), "entries[0].prices[0]", "no price"),
+    (_file(at="2025-01-01"), "entries[0].at", "not an instant like 2025-02-08T16:00:00Z"),
+    (_file(at="2025-01-01T01:00:00+01:00"), "entries[0].at", "not an instant like"),
+    (_file(exact="yes"), "entries[0].exact", "must be true"),
+    (_file(source_url="http://example.com"), "entries[0].source_url", "not an https:// URL"),
+    (_file(prices=[{"model": "m", "currency": "USD", "input": "1"}] * 2), "entries[0].prices",
+     "price deepseek/m/input/standard/USD is given twice"),
+    ({"provider": "acme", "entries": []}, "provider", "unknown provider 'acme'"),
+    ({"provider": "deepseek", "entries": []}, "entries", "must be a non-empty list"),
+    ({"provider": "deepseek", "entries": [_file()["entries"][0], _file()["entries"][0]]}, "entries[1].at",
+     "is not after the previous entry"),
+])
+def test_bad_file_names_file_and_field(tmp_path: Path, data: dict, where: str, problem: str):
+    path = tmp_path / "deepseek.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(curated.CuratedError) as caught:
+        curated.read_file(path)
+    assert str(caught.value).startswith(f"{path}: {where}: ")
+    assert problem in str(caught.value)
+
+
+def test_invalid_json_names_line(tmp_path: Path):
+    path = tmp_path / "deepseek.json"
+    path.write_text('{\n  "provider": "deepseek",\n  "entries": [,]\n}', encoding="utf-8")
+    with pytest.raises(curated.CuratedError, match=rf"^{path}: line 3: invalid JSON"):
+        curated.read_file(path)
+
+
+def test_cli_refuses_bad_file_and_writes_nothing(tmp_path: Path, monkeypatch, capsys):
+    good = (SHIPPED / "mistral.json").read_text(encoding="utf-8")
+    (tmp_path / "mistral.json").write_text(good, encoding="utf-8")
+    (tmp_path / "zz.json").write_text(json.dumps(_row(output="2.50")), encoding="utf-8")
+    monkeypatch.setattr(curated, "CURATED_DIR", tmp_path)
+    db_path = tmp_path / "h.db"
+    code, out, err = run(capsys, "backfill", "--curated", "--db", str(db_path))
+    assert code == 1
+    assert err == (f"ratecard backfill: {tmp_path / 'zz.json'}: entries[0].prices[0].output:"
+                   " '2.50' is not a plain non-negative decimal like \"0.14\"\n")
+    assert not db_path.exists()
+
+
+# --- loading: a sync, not an append ----------------------------------------------------------
+
+def test_loading_twice_adds_nothing_and_a_corrected_file_replaces_the_old_fact(tmp_path, monkeypatch, capsys):
+    data = json.loads((SHIPPED / "mistral.json").read_text(encoding="utf-8"))
+    (tmp_path / "mistral.json").write_text(json.dumps(data), encoding="utf-8")
+    monkeypatch.setattr(curated, "CURATED_DIR", tmp_path)
+    db_path = str(tmp_path / "h.db")
+    assert run(capsys, "backfill", "--curated", "--db", db_path)[1] == \
+        "curated history (mistral): 1 observations added, 0 removed, 0 unchanged\n"
+    assert run(capsys, "backfill", "--curated", "--db", db_path)[1] == \
+        "curated history (mistral): 0 observations added, 0 removed, 1 unchanged\n"
+    data["entries"][0]["prices"][0]["output"] = "5"
+    (tmp_path / "mistral.json").write_text(json.dumps(data), encoding="utf-8")
+    assert run(capsys, "backfill", "--curated", "--db", db_path)[1] == \
+        "curated history (mistral): 1 observations added, 1 removed, 0 unchanged\n"
+    db = open_db(db_path)
+    rows = list(db.query("SELECT observed_at, url, archive, parser_version, body_id FROM observations"))
+    assert rows == [{"observed_at": "2024-11-18T00:00:00Z", "url": "https://mistral.ai/pricing#api-pricing",
+                     "archive": 1, "parser_version": "curated", "body_id": None}]
+    prices = [(r["component"], r["price"], r["valid_from"], r["from_basis"]) for r in db.query(
+        "SELECT * FROM prices WHERE provider = 'mistral' ORDER BY component")]
+    assert prices == [("input", "2", "2024-11-18T00:00:00Z", "first_observed"),
+                      ("output", "5", "2024-11-18T00:00:00Z", "first_observed")]
+
+
+# --- the point: last year's prices without any scrape -----------------------------------------
+
+@pytest.fixture
+def curated_db(tmp_path: Path, capsys) -> str:
+    db_path = str(tmp_path / "prices.db")
+    with respx.mock(assert_all_called=False):  # no route: any HTTP request would fail the test
+        assert run(capsys, "backfill", "--curated", "--db", db_path)[0] == 0
+    return db_path
+
+
+def test_prices_in_january_2025_are_the_v3_promo_with_list_prices(curated_db, capsys):
+    code, out, _ = run(capsys, "prices", "--db", curated_db, "--at", "2025-01-15", "--provider", "deepseek", "--json")
+    assert code == 0
+    rows = [(r["model"], r["component"], r["currency"], r["price"], r["list_price"], r["promo_until"],
+             r["valid_from"], r["valid_to"]) for r in json.loads(out)]
+    promo_end = "2025-02-08T16:00:00Z"
+    assert rows == [
+        ("deepseek-chat", "input", "CNY", "1", "2", promo_end, "2024-12-26T00:00:00Z", promo_end),
+        ("deepseek-chat", "input", "USD", "0.14", "0.27", promo_end, "2024-12-26T00:00:00Z", promo_end),
+        ("deepseek-chat", "input_cache_hit", "CNY", "0.1", "0.5", promo_end, "2024-12-26T00:00:00Z", promo_end),
+        ("deepseek-chat", "input_cache_hit", "USD", "0.014", "0.07", promo_end, "2024-12-26T00:00:00Z", promo_end),
+        ("deepseek-chat", "output", "CNY", "2", "8", promo_end, "2024-12-26T00:00:00Z", promo_end),
+        ("deepseek-chat", "output", "USD", "0.28", "1.1", promo_end, "2024-12-26T00:00:00Z", promo_end),
+    ]
+
+
+def test_reprice_2025_usage_is_exact_without_any_scrape(curated_db, tmp_path, capsys):
+    usage = tmp_path / "usage.jsonl"
+    tokens = {"prompt_tokens": 1200, "completion_tokens": 300, "prompt_cache_hit_tokens": 1000,
+              "prompt_cache_miss_tokens": 200}
+    rows = [("2025-01-15T12:00:00Z", "deepseek-chat"),      # V3 promo
+            ("2025-01-25T12:00:00Z", "deepseek-reasoner"),  # R1, never discounted
+            ("2025-02-10T12:00:00Z", "deepseek-chat"),      # promo over: list prices
+            ("2025-02-26T17:00:00Z", "deepseek-chat"),      # first off-peak evening
+            ("2025-09-10T00:00:00Z", "deepseek-reasoner"),  # V3.1 prices, no off-peak any more
+            ("2025-10-01T00:00:00Z", "deepseek-chat")]      # V3.2-Exp cut
+    usage.write_text("".join(json.dumps({"time": t, "provider": "deepseek", "model": m, "usage": tokens}) + "\n"
+                             for t, m in rows), encoding="utf-8")
+    with respx.mock(assert_all_called=False):
+        code, out, _ = run(capsys, "reprice", str(usage), "--db", curated_db, "--json")
+    assert code == 0
+    result = json.loads(out)
+    assert [r["cost"] for r in result["rows"]] == [
+        "0.000126",  # 200 x 0.14 + 1000 x 0.014 + 300 x 0.28 (per 1M)
+        "0.000907",  # 200 x 0.55 + 1000 x 0.14 + 300 x 2.19
+        "0.000454",  # 200 x 0.27 + 1000 x 0.07 + 300 x 1.1
+        "0.000227",  # 200 x 0.135 + 1000 x 0.035 + 300 x 0.55
+        "0.000686",  # 200 x 0.56 + 1000 x 0.07 + 300 x 1.68
+        "0.00021",   # 200 x 0.28 + 1000 x 0.028 + 300 x 0.42
+    ]
+    assert result["unpriced"] == []
+    assert result["total"] == {"USD": "0.00261"}
