@@ -86,3 +86,25 @@ def test_the_last_suspect_waits_and_other_sources_are_judged_on_their_own():
 def test_screening_ignores_arrival_order():
     log = [obs(3, 3, q("a", "0.5")), obs(1, 1, *FOUR), obs(2, 2, q("a", "0.5"))]
     assert ids(screen(log).accepted) == [1, 2, 3]
+
+
+def test_only_the_findings_must_repeat_so_a_changing_catalogue_is_never_stuck():
+    # Day 2 moves a 17x (a real OpenRouter change); day 3 keeps it but another model changes too.
+    log = [obs(1, 1, q("a", "0.02"), q("b", "1")), obs(2, 2, q("a", "0.34"), q("b", "1")),
+           obs(3, 3, q("a", "0.34"), q("b", "0.9")), obs(4, 4, q("a", "0.34"), q("b", "0.8"))]
+    screened = screen(log)
+    assert ids(screened.accepted) == [1, 2, 3, 4]
+    assert [(s.observation.id, s.status, s.reasons) for s in screened.suspects] == [
+        (2, CONFIRMED, ("a input standard USD moves 0.02 -> 0.34 (more than 10x)",))]
+    history = derive_history([SRC], screened.accepted)
+    assert [(c.key[1], str(c.new.price), iso_utc(c.effective_at)) for c in history.changes] == [
+        ("a", "0.34", "2025-03-02T03:00:00Z"), ("b", "0.9", "2025-03-03T03:00:00Z"),
+        ("b", "0.8", "2025-03-04T03:00:00Z")]
+
+
+def test_the_repeat_is_itself_judged_against_the_confirmed_page():
+    log = [obs(1, 1, q("a", "1"), q("b", "1")), obs(2, 2, q("a", "100"), q("b", "1")),
+           obs(3, 3, q("a", "100"), q("b", "100"))]
+    screened = screen(log)
+    assert ids(screened.accepted) == [1, 2]
+    assert [(s.observation.id, s.status) for s in screened.suspects] == [(2, CONFIRMED), (3, WAITING)]
