@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, TextIO
 
+from db.batch import price_totals
 from db.reprice import CurrencyNotPublished, Priced, Pricer, Totals, Unpriced, load_versions, published_currencies
 from db.schema import default_db_path, open_db
 from db.usage import TOKEN_COMPONENTS, UsageError, read_usage
@@ -92,13 +93,19 @@ def run(args: argparse.Namespace) -> int:
             raise CommandError(f"--as: {args.as_model!r} is not a PROVIDER/MODEL with "
                                f"{pricer.currency} prices in the history")
         target = (provider.lower(), model)
-    results = priced_rows(pricer, args.file, at, target)
-    if args.json:
-        totals, unpriced = write_json(pricer, results, sys.stdout)
+    if args.summary and not (args.json or args.csv):
+        try:
+            batch = price_totals(args.file, pricer, at, target)
+        except (UsageError, CurrencyNotPublished) as exc:
+            raise CommandError(str(exc)) from None
+        unpriced = batch.unpriced
+        write_totals(pricer, batch.totals, unpriced, sys.stdout)
+    elif args.json:
+        _, unpriced = write_json(pricer, priced_rows(pricer, args.file, at, target), sys.stdout)
     elif args.csv:
-        totals, unpriced = write_csv(pricer, results, sys.stdout)
+        _, unpriced = write_csv(pricer, priced_rows(pricer, args.file, at, target), sys.stdout)
     else:
-        totals, unpriced = write_text(pricer, results, sys.stdout, per_row=not args.summary)
+        _, unpriced = write_text(pricer, priced_rows(pricer, args.file, at, target), sys.stdout)
     if unpriced:
         print(f"ratecard reprice: {len(unpriced)} row(s) unpriced (listed with the reason)", file=sys.stderr)
     return 0
@@ -191,24 +198,28 @@ def write_csv(pricer: Pricer, results: Iterator[Priced | Unpriced], out: TextIO)
     return totals, unpriced
 
 
-def write_text(pricer: Pricer, results: Iterator[Priced | Unpriced], out: TextIO,
-               per_row: bool = True) -> tuple[Totals, list[Unpriced]]:
+def write_text(pricer: Pricer, results: Iterator[Priced | Unpriced], out: TextIO) -> tuple[Totals, list[Unpriced]]:
     totals, unpriced = Totals(), []
-    if per_row:
-        out.write(f"{'line':>6}  {'time':<20}  {'provider/model':<32}  {'cost ' + pricer.currency:>16}  breakdown\n")
+    out.write(f"{'line':>6}  {'time':<20}  {'provider/model':<32}  {'cost ' + pricer.currency:>16}  breakdown\n")
     for p in results:
         if isinstance(p, Unpriced):
             unpriced.append(p)
             continue
         totals.add(p)
-        if per_row:
-            parts = "; ".join(f"{LABELS[c]} {tokens:,} x {decimal_text(rate.price)}"
-                              f"{'' if rate.tier == 'standard' else ' ' + rate.tier}"
-                              f" = {money_text(pricer, units)}" for c, tokens, rate, units in p.components)
-            low = f" (lowest possible {money_text(pricer, p.lowest_units)})" if p.lowest_units is not None else ""
-            out.write(f"{p.row.line:>6}  {row_time(p):<20}  {p.provider + '/' + p.model:<32}  "
-                      f"{money_text(pricer, p.units):>16}  {parts}{low}\n")
-    out.write(f"\nTotals ({pricer.currency}) by provider, model and month:\n")
+        parts = "; ".join(f"{LABELS[c]} {tokens:,} x {decimal_text(rate.price)}"
+                          f"{'' if rate.tier == 'standard' else ' ' + rate.tier}"
+                          f" = {money_text(pricer, units)}" for c, tokens, rate, units in p.components)
+        low = f" (lowest possible {money_text(pricer, p.lowest_units)})" if p.lowest_units is not None else ""
+        out.write(f"{p.row.line:>6}  {row_time(p):<20}  {p.provider + '/' + p.model:<32}  "
+                  f"{money_text(pricer, p.units):>16}  {parts}{low}\n")
+    out.write("\n")
+    write_totals(pricer, totals, unpriced, out)
+    return totals, unpriced
+
+
+def write_totals(pricer: Pricer, totals: Totals, unpriced: list[Unpriced], out: TextIO) -> None:
+    """Totals per provider/model/month, the unpriced rows with their reasons, the grand total."""
+    out.write(f"Totals ({pricer.currency}) by provider, model and month:\n")
     print_table(totals_rows(pricer, totals), ("provider", "model", "month", "cost"), out)
     if unpriced:
         out.write(f"\nUnpriced rows ({len(unpriced)}), not counted in the total:\n")
@@ -220,7 +231,6 @@ def write_text(pricer: Pricer, results: Iterator[Priced | Unpriced], out: TextIO
         out.write(f"; lowest possible {money_text(pricer, totals.lowest_units)} {pricer.currency}"
                   " (rows with a date only, in days with several rates)")
     out.write("\n")
-    return totals, unpriced
 
 
 __all__ = ["add_pricing_args", "open_pricer", "parse_instant", "priced_rows", "register", "run"]

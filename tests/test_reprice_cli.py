@@ -1,0 +1,215 @@
+"""``ratecard reprice`` end to end: a history built by ``ratecard scrape --at … --mirror`` over fixture
+pages served on 127.0.0.1, then the seeds' worked examples repriced to the exact unit."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from scraper import run as run_module
+from scraper.cli import main
+from scraper.fetch import FetchPolicy
+
+FIXTURES = Path(__file__).parent / "fixtures"
+USAGE = FIXTURES / "usage"
+EN = "/api-docs.deepseek.com/quick_start/pricing"
+ZH = "/api-docs.deepseek.com/zh-cn/quick_start/pricing"
+MISTRAL = "/mistral.ai/pricing"
+
+
+@pytest.fixture(scope="module")
+def mirror() -> Iterator[tuple[dict[str, bytes], str]]:
+    """A local mirror: the test sets which page each path serves."""
+    routes: dict[str, bytes] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server naming)
+            body = routes.get(self.path)
+            self.send_response(200 if body is not None else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body or b"")))
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield routes, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def page(provider: str, name: str) -> bytes:
+    return (FIXTURES / provider / name).read_bytes()
+
+
+def scrape(db: Path, base: str, provider: str, at: str) -> None:
+    assert main(["scrape", "--db", str(db), "--provider", provider, "--mirror", base, "--at", at]) == 0
+
+
+@pytest.fixture(scope="module")
+def history(mirror, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """DeepSeek from the promo (2024-12-28) through full price to off-peak; Mistral from 2024-11.
+
+    Built once per module: the tests only read it.
+    """
+    routes, base = mirror
+    db = tmp_path_factory.mktemp("history") / "prices.db"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(run_module, "DEFAULT_POLICY", FetchPolicy(timeout=2, attempts=1, backoff=0))
+        _build(db, routes, base)
+    yield db
+
+
+def _build(db: Path, routes: dict[str, bytes], base: str) -> None:
+    for at, en, zh in (
+        ("2024-12-28T12:00:00Z", "2024-12-28-promo.en.html", "2024-12-28-promo.en.html"),
+        ("2025-02-20T12:00:00Z", "2025-02-20-full-price.en.md", "2025-02-20-full-price.en.md"),
+        ("2025-02-27T06:00:00Z", "2025-02-26-off-peak.en.html", "2025-02-26-off-peak.zh-cn.md"),
+    ):
+        routes[EN], routes[ZH] = page("deepseek", en), page("deepseek", zh)
+        scrape(db, base, "deepseek", at)
+    routes[MISTRAL] = page("mistral", "pricing-2024-11.html")
+    scrape(db, base, "mistral", "2024-11-20T00:00:00Z")
+
+
+def reprice(capsys, *args: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = main(["reprice", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_seed_deepseek_day_at_the_promo_cny_rates(history, capsys):
+    code, out, _ = reprice(capsys, str(USAGE / "deepseek_day.csv"), "--db", str(history),
+                           "--currency", "CNY", "--json")
+    assert code == 0
+    data = json.loads(out)
+    # 0.946816 x 0.1 + 2.753752 x 1 + 3.100977 x 2: the seed's "11.83" is an arithmetic slip.
+    assert data["total"] == {"CNY": "9.0503876"}
+    [row] = data["rows"]
+    assert row["components"] == {
+        "input": {"tokens": 2753752, "price": "1", "tier": "standard", "promo": True, "cost": "2.753752"},
+        "input_cache_hit": {"tokens": 946816, "price": "0.1", "tier": "standard", "promo": True,
+                            "cost": "0.0946816"},
+        "output": {"tokens": 3100977, "price": "2", "tier": "standard", "promo": True, "cost": "6.201954"},
+    }
+    assert data["unpriced"] == []
+
+
+def test_seed_mistral_day(history, capsys):
+    code, out, _ = reprice(capsys, str(USAGE / "mistral_day.csv"), "--db", str(history), "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["total"] == {"USD": "3.443988"}
+    assert {c: v["cost"] for c, v in data["rows"][0]["components"].items()} == {
+        "input": "0.594858", "output": "2.84913"}
+
+
+def test_promo_end_and_off_peak_boundary_from_the_scraped_history(history, capsys, tmp_path):
+    usage = tmp_path / "u.csv"
+    hit, miss, out = 946_816, 2_753_752, 3_100_977
+    usage.write_text("time,provider,model,cache hit,cache miss,output\n" + "".join(
+        f"{t},deepseek,deepseek-chat,{hit},{miss},{out}\n" for t in (
+            "2025-02-08T15:59:59Z", "2025-02-08T16:00:00Z",       # promo end (announced instant)
+            "2025-03-03T16:29:59Z", "2025-03-03T16:30:00Z",       # off-peak starts
+            "2025-03-03",                                         # a date only, in the off-peak era
+        )))
+    code, text, _ = reprice(capsys, str(usage), "--db", str(history), "--json")
+    data = json.loads(text)
+    assert [(r["time"], r["cost"], r["lowest_cost"]) for r in data["rows"]] == [
+        ("2025-02-08T15:59:59Z", "1.267054264", None),   # promo 0.014 / 0.14 / 0.28
+        ("2025-02-08T16:00:00Z", "4.22086486", None),    # list 0.07 / 0.27 / 1.1
+        ("2025-03-03T16:29:59Z", "4.22086486", None),
+        ("2025-03-03T16:30:00Z", "2.11043243", None),    # off-peak: half
+        ("2025-03-03", "4.22086486", "2.11043243"),      # standard rate, flagged, lowest beside
+    ]
+    assert data["total"] == {"USD": "16.040081274"}
+    assert data["rows"][4]["notes"] == ["date without time during a day with several rates: priced at"
+                                        " the highest rate in force that day; lowest possible cost shown"
+                                        " beside it"]
+
+
+def test_unknown_model_and_time_before_history_are_unpriced_rows(history, capsys, tmp_path):
+    usage = tmp_path / "u.csv"
+    usage.write_text("time,provider,model,input_tokens,output_tokens\n"
+                     "2025-03-03T10:00:00Z,deepseek,deepseek-chat,1000000,0\n"
+                     "2025-03-03T10:00:00Z,deepseek,deepseek-coder,1000000,0\n"
+                     "2024-01-01T10:00:00Z,deepseek,deepseek-chat,1000000,0\n")
+    code, out, err = reprice(capsys, str(usage), "--db", str(history))
+    assert code == 0
+    assert f"{usage}:3: model: unknown model deepseek/deepseek-coder: no USD price in the history" in out
+    assert (f"{usage}:4: time: 2024-01-01T10:00:00Z is before the history of deepseek/deepseek-chat"
+            " starts (2024-12-28T12:00:00Z)") in out
+    assert "Total: 0.27 USD over 1 priced row(s)" in out
+    assert "2 row(s) unpriced" in err
+
+
+def test_at_and_as(history, capsys):
+    day = str(USAGE / "deepseek_day.csv")
+    _, out, _ = reprice(capsys, day, "--db", str(history), "--at", "2025-03-03T20:00:00Z", "--json")
+    assert json.loads(out)["total"] == {"USD": "2.11043243"}
+    _, out, _ = reprice(capsys, day, "--db", str(history), "--as", "mistral/mistral-large-2411", "--json")
+    data = json.loads(out)
+    assert data["total"] == {"USD": "26.006998"}  # (2.753752 + 0.946816) x 2 + 3.100977 x 6
+    assert data["rows"][0]["used"] == "deepseek/deepseek-chat"
+
+
+def test_csv_output(history, capsys):
+    _, out, _ = reprice(capsys, str(USAGE / "mistral_day.csv"), "--db", str(history), "--csv")
+    lines = out.splitlines()
+    assert lines[0].startswith("file,line,time,provider,model,cost,lowest_cost,input_tokens,input_price,")
+    assert lines[1].split(",")[1:6] == ["2", "2025-01-20", "mistral", "mistral-large-2411", "3.443988"]
+
+
+def test_summary_totals_equal_the_row_by_row_totals(history, capsys, tmp_path):
+    usage = tmp_path / "many.csv"
+    lines = ["time,provider,model,input_cache_hit_tokens,input_tokens,output_tokens"]
+    for i in range(3000):  # every 7 minutes across the promo end, full price and off-peak eras
+        minute = i * 7
+        day, rest = divmod(minute, 1440)
+        lines.append(f"2025-02-{8 + day:02d}T{rest // 60:02d}:{rest % 60:02d}:00Z,deepseek,deepseek-chat,"
+                     f"{i * 13},{i * 7},{i * 3}")
+    usage.write_text("\n".join(lines) + "\n")
+    _, out, _ = reprice(capsys, str(usage), "--db", str(history), "--json")
+    row_total = json.loads(out)["total"]["USD"]
+    _, out, _ = reprice(capsys, str(usage), "--db", str(history), "--summary")
+    assert f"Total: {row_total} USD over 3000 priced row(s)" in out
+    assert Decimal(row_total) > 0
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--currency", "EUR"], "deepseek does not publish prices in EUR (it publishes CNY, USD)"),
+    (["--currency", "GBP"], "no provider publishes prices in GBP"),
+    (["--at", "yesterday"], "--at: 'yesterday' is not an ISO 8601 instant"),
+    (["--as", "acme/x"], "--as: 'acme/x' is not a PROVIDER/MODEL with USD prices in the history"),
+])
+def test_errors_exit_1_with_one_line(history, capsys, args, message):
+    code, _, err = reprice(capsys, str(USAGE / "deepseek_day.csv"), "--db", str(history), *args)
+    assert code == 1
+    assert message in err
+
+
+def test_bad_usage_names_file_line_field(history, capsys, tmp_path):
+    usage = tmp_path / "bad.csv"
+    usage.write_text("time,provider,model,input_tokens\n2025-03-03T10:00:00Z,deepseek,deepseek-chat,-4\n")
+    code, _, err = reprice(capsys, str(usage), "--db", str(history))
+    assert code == 1
+    assert err.strip() == f"ratecard reprice: {usage}:2: input_tokens: -4 is negative"
+
+
+def test_missing_database(capsys, tmp_path):
+    code, _, err = reprice(capsys, str(USAGE / "deepseek_day.csv"), "--db", str(tmp_path / "none.db"))
+    assert code == 1
+    assert "no such database" in err
