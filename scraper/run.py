@@ -1,8 +1,9 @@
 """One scrape run: fetch every source concurrently, parse, record, rebuild — all or nothing.
 
-``run_scrape`` is what ``ratecard scrape`` and the nightly scheduler call.  Fetching and
-parsing happen before the database is touched; then the observations and the rebuilt history
-are written in one SQLite transaction, so a crash half-way leaves the database as it was.
+``run_scrape`` is what ``ratecard scrape`` and the nightly scheduler call.  Every source is
+fetched before anything is written; then the pages are parsed (a 304 re-reads the stored body),
+and the observations and the rebuilt history are written in one SQLite transaction, so a crash
+half-way leaves the database as it was.
 """
 
 from __future__ import annotations
@@ -91,10 +92,11 @@ def run_scrape(db_path: str | Path, providers: Sequence[str] | None = None,
                policy: FetchPolicy | None = None) -> RunResult:
     """Scrape ``providers`` (default all) into the database at ``db_path``.
 
-    ``at`` is the observation time of every source in the run (default: now).  Raises
-    ``KeyError`` for an unknown provider, before anything is fetched or written.
+    ``at`` is the observation time of every source in the run (default: now; a naive ``at`` is
+    UTC).  Raises ``KeyError`` for an unknown provider, before anything is fetched or written.
     """
-    observed_at = (at or now_utc()).astimezone(timezone.utc)
+    at = at or now_utc()
+    observed_at = (at if at.tzinfo else at.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
     provider_ids = sorted(set(providers)) if providers else registry.providers()
     sources = [s for pid in provider_ids for s in registry.sources(pid)]
     db = open_db(db_path)
