@@ -21,7 +21,9 @@ When a change took effect (issue 3):
 The first healthy observation of a source opens its prices with basis ``first_observed``: the
 price was in force from then on, and nothing is known about earlier.  Each price series is
 driven by the one source authoritative for its currency; a page that also shows another
-currency (a tab) is only compared with the authoritative history (see ``Disagreement``).
+currency (a tab) is only compared with the authoritative history (see ``Disagreement``).  An
+observation that shows none of its source's own currencies is ignored: a page that lost its
+table is broken, and must not read as "every price removed".
 """
 
 from __future__ import annotations
@@ -186,8 +188,9 @@ def derive_history(sources: Iterable[SourceInfo], observations: Iterable[Observa
     for source in sorted(by_id.values(), key=lambda s: s.id):
         timeline = _Timeline(source.id)
         for obs in ordered:
-            if obs.source_id == source.id:
-                timeline.observe(obs.observed_at, [q for q in obs.quotes if authority.owns(source, q)])
+            owned = [q for q in obs.quotes if authority.owns(source, q)] if obs.source_id == source.id else []
+            if owned:  # a page with none of its own currencies left is broken, not emptied
+                timeline.observe(obs.observed_at, owned)
         timeline.finish()
         history.versions += [v for v in timeline.all_versions() if v.valid_to != v.valid_from]
         history.changes += timeline.changes

@@ -173,3 +173,12 @@ def test_percent_change_is_exact_to_two_decimals_and_kinds_follow_price_directio
                               obs(3, "2025-01-03T00:00:00Z", q("m", "0.028"))])
     assert [(c.kind, c.percent_change) for c in h.changes] == [("increase", Decimal("3.70")),
                                                                ("cut", Decimal("-90.00"))]
+
+
+def test_a_page_showing_none_of_its_own_currencies_removes_nothing():
+    h = derive_history([EN, ZH], [
+        obs(1, "2025-01-01T00:00:00Z", q("m", "1", currency="CNY"), source=ZH),
+        obs(2, "2025-01-02T00:00:00Z", q("m", "0.14"), source=ZH),  # only the USD tab was read
+    ])
+    assert [(v.key[4], str(v.terms.price), v.valid_to) for v in h.versions] == [("CNY", "1", None)]
+    assert h.changes == []
