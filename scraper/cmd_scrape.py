@@ -8,7 +8,11 @@ import sys
 from parsers import registry
 from scraper.cli import CommandError
 from scraper.options import add_db_argument, db_path, instant
-from scraper.run import run_scrape
+from scraper.runlock import RunRefused, scrape_exclusively
+
+
+#: Change lines printed after a run; the rest are counted (``ratecard changes`` lists them all).
+MAX_LISTED = 20
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,6 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="fetch https://HOST/PATH from URL/HOST/PATH instead (a local copy or a cache)")
     p.add_argument("--at", type=instant, metavar="ISO8601",
                    help="observation time to record (default: now); for tests and imports")
+    p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                   help="when another run holds the database, wait this long for it (default: exit at once)")
     p.set_defaults(func=run)
 
 
@@ -33,8 +39,8 @@ def mirror_base(text: str) -> str:
 def run(args: argparse.Namespace) -> int:
     """Exit 0 when every source succeeded, 1 when any failed (the others are still stored)."""
     try:
-        result = run_scrape(db_path(args), args.provider, args.mirror, args.at)
-    except (KeyError, ImportError) as exc:
+        result = scrape_exclusively(db_path(args), args.provider, args.mirror, args.at, args.wait)
+    except (KeyError, ImportError, RunRefused) as exc:
         raise CommandError(str(exc)) from None
     for s in result.sources:
         detail = f"{s.quote_count} quotes" if s.ok else s.error
@@ -42,10 +48,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"{s.source_id}  {'ok' if s.ok else 'FAILED'}  HTTP {status}  {detail}")
         if not s.ok:
             print(f"ratecard scrape: {s.source_id} ({s.url}): {s.error}", file=sys.stderr)
-    for c in result.new_changes:
+    for c in result.new_changes[:MAX_LISTED]:
         print(f"change  {c['provider']}/{c['model']} {c['component']} {c['tier']} {c['currency']}:"
               f" {c['kind']} {c['old_price'] or '-'} -> {c['new_price'] or '-'}"
               f" effective {c['effective_at']} ({c['basis']}, {c['status']})")
+    if len(result.new_changes) > MAX_LISTED:
+        print(f"... and {len(result.new_changes) - MAX_LISTED} more changes (see `ratecard changes`)")
     for d in result.disagreements:
         print(f"disagreement  {d['source_id']} shows {d['model']} {d['component']} {d['tier']}"
               f" {d['currency']} at {d['shown_price']}, {d['authority_id']} has"
