@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "scraper.cmd_changes",
     "scraper.cmd_rebuild",
     "scraper.cmd_reprice",
+    "scraper.cmd_explain",
     "scraper.cmd_backfill",
 )
 

@@ -60,7 +60,7 @@ def scrape(db: Path, base: str, provider: str, at: str) -> None:
 
 @pytest.fixture(scope="module")
 def history(mirror, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """DeepSeek from the promo (2024-12-28) through full price to off-peak; Mistral from 2024-11.
+    """DeepSeek from the promo (2024-12-28) through full price and off-peak to V3.2; Mistral from 2024-11.
 
     Built once per module: the tests only read it.
     """
@@ -77,6 +77,7 @@ def _build(db: Path, routes: dict[str, bytes], base: str) -> None:
         ("2024-12-28T12:00:00Z", "2024-12-28-promo.en.html", "2024-12-28-promo.en.html"),
         ("2025-02-20T12:00:00Z", "2025-02-20-full-price.en.md", "2025-02-20-full-price.en.md"),
         ("2025-02-27T06:00:00Z", "2025-02-26-off-peak.en.html", "2025-02-26-off-peak.zh-cn.md"),
+        ("2025-09-29T12:00:00Z", "2025-09-29-v32.en.md", "2025-09-29-v32.en.md"),
     ):
         routes[EN], routes[ZH] = page("deepseek", en), page("deepseek", zh)
         scrape(db, base, "deepseek", at)
@@ -213,3 +214,47 @@ def test_missing_database(capsys, tmp_path):
     code, _, err = reprice(capsys, str(USAGE / "deepseek_day.csv"), "--db", str(tmp_path / "none.db"))
     assert code == 1
     assert "no such database" in err
+
+
+def explain(capsys, *args: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = main(["explain", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_explain_why_the_v32_cut_did_not_cut_the_bill_by_as_much(history, capsys):
+    args = (str(USAGE / "deepseek_day.csv"), "--db", str(history),
+            "--before", "2025-09-29T10:00:00Z", "--after", "2025-09-30T10:00:00Z")
+    code, out, _ = explain(capsys, *args, "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert (data["bill_before"], data["bill_after"], data["realised_change_percent"]) == (
+        "4.22086486", "2.099971748", "-50.25")
+    assert [(c["component"], c["price_before"], c["price_after"], c["announced_change_percent"],
+             c["cost_before"], c["cost_after"], c["share_of_bill_before_percent"], c["contribution_points"])
+            for c in data["components"]] == [
+        ("input", "0.27", "0.28", "+3.70", "0.74351304", "0.77105056", "17.62", "+0.65"),
+        ("input_cache_hit", "0.07", "0.028", "-60.00", "0.06627712", "0.026510848", "1.57", "-0.94"),
+        ("output", "1.1", "0.42", "-61.82", "3.4110747", "1.30241034", "80.81", "-49.96"),
+    ]
+    code, out, _ = explain(capsys, *args)
+    assert "realised change of the bill: -50.25 %" in out
+    assert "output            -61.82 % x  80.81 % of the bill =   -49.96 points" in out
+
+
+def test_explain_promo_end_on_the_cny_bill(history, capsys):
+    code, out, _ = explain(capsys, str(USAGE / "deepseek_day.csv"), "--db", str(history), "--currency", "CNY",
+                           "--before", "2025-02-08T15:59:59Z", "--after", "2025-02-08T16:00:00Z", "--json")
+    data = json.loads(out)
+    assert (data["bill_before"], data["bill_after"], data["realised_change_percent"]) == (
+        "9.0503876", "30.788728", "+240.19")
+    assert [c["announced_change_percent"] for c in data["components"]] == ["+100.00", "+400.00", "+300.00"]
+
+
+def test_explain_with_no_row_priced_at_both_instants(history, capsys):
+    code, _, err = explain(capsys, str(USAGE / "deepseek_day.csv"), "--db", str(history),
+                           "--before", "2020-01-01T00:00:00Z", "--after", "2025-03-01T00:00:00Z")
+    assert code == 1
+    assert "no row could be priced at both instants" in err
+    assert "is before the history of deepseek/deepseek-chat starts" in err

@@ -1,0 +1,112 @@
+"""Why a price cut did not cut the bill by as much: one workload priced before and after.
+
+Each component's announced change moves the bill in proportion to that component's share of the
+bill before: ``realised change = sum(share_c x announced_c)``.  A 50 % cut on cache misses that
+are a fifth of the bill takes 10 points off it, not 50.  The breakdown below is exact (integer
+cost units); only the printed percentages are rounded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from db.reprice import Priced, Pricer, Unpriced
+from db.usage import TOKEN_COMPONENTS, UsageRow
+
+
+@dataclass
+class ComponentChange:
+    """One (provider, model, component) of the workload on both sides of the change."""
+
+    provider: str
+    model: str
+    component: str
+    tokens: int = 0
+    price_before: Decimal | None = None
+    price_after: Decimal | None = None
+    tier_before: str = ""
+    tier_after: str = ""
+    units_before: int = 0
+    units_after: int = 0
+
+    @property
+    def announced(self) -> Decimal | None:
+        """The change of the per-token price, as a fraction (-0.5 is a 50 % cut)."""
+        if self.price_before is None or self.price_after is None or not self.price_before:
+            return None
+        return (self.price_after - self.price_before) / self.price_before
+
+
+@dataclass
+class Explanation:
+    before: datetime
+    after: datetime
+    components: list[ComponentChange] = field(default_factory=list)
+    unpriced: list[Unpriced] = field(default_factory=list)
+    rows: int = 0
+
+    @property
+    def units_before(self) -> int:
+        return sum(c.units_before for c in self.components)
+
+    @property
+    def units_after(self) -> int:
+        return sum(c.units_after for c in self.components)
+
+    @property
+    def realised(self) -> Decimal | None:
+        """The change of the whole bill, as a fraction."""
+        if not self.units_before:
+            return None
+        return Decimal(self.units_after - self.units_before) / Decimal(self.units_before)
+
+    def share(self, c: ComponentChange) -> Decimal | None:
+        """The component's share of the bill before the change."""
+        return Decimal(c.units_before) / Decimal(self.units_before) if self.units_before else None
+
+    def contribution(self, c: ComponentChange) -> Decimal | None:
+        """How much of the bill's change (as a fraction of the bill before) this component made."""
+        if not self.units_before:
+            return None
+        return Decimal(c.units_after - c.units_before) / Decimal(self.units_before)
+
+
+def explain(pricer: Pricer, rows: Iterable[UsageRow], before: datetime, after: datetime) -> Explanation:
+    """Price every row at ``before`` and at ``after``; rows priced on only one side are set aside."""
+    result = Explanation(before, after)
+    by_key: dict[tuple[str, str, str], ComponentChange] = {}
+    for row in rows:
+        a, b = pricer.price(row, at=before), pricer.price(row, at=after)
+        if isinstance(a, Unpriced) or isinstance(b, Unpriced):
+            result.unpriced.append(a if isinstance(a, Unpriced) else b)  # type: ignore[arg-type]
+            continue
+        result.rows += 1
+        for side, priced in (("before", a), ("after", b)):
+            assert isinstance(priced, Priced)
+            for component, tokens, rate, units in priced.components:
+                key = (priced.provider, priced.model, component)
+                change = by_key.get(key) or by_key.setdefault(key, ComponentChange(*key))
+                if side == "before":
+                    change.tokens += tokens
+                    change.units_before += units
+                    change.price_before, change.tier_before = rate.price, rate.tier
+                else:
+                    change.units_after += units
+                    change.price_after, change.tier_after = rate.price, rate.tier
+    order = {c: i for i, c in enumerate(TOKEN_COMPONENTS)}
+    result.components = sorted(by_key.values(), key=lambda c: (c.provider, c.model, order[c.component]))
+    return result
+
+
+def percent(fraction: Decimal | None) -> str | None:
+    """A fraction as a signed percentage with two decimals (``-0.5`` -> ``-50.00``)."""
+    if fraction is None:
+        return None
+    value = (fraction * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
+    return f"{value:+f}"
+
+
+__all__ = ["ComponentChange", "Explanation", "explain", "percent"]

@@ -1,0 +1,117 @@
+"""``ratecard explain``: the announced change per component vs the realised change of one bill.
+
+The direct answer to "the provider cut prices by 50 %, why did my bill not halve?": the same
+usage priced just before and just after, and how many points of the bill's change each component
+(cache hit, cache miss, output) made, given its share of the bill.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any, TextIO
+
+from db.explain import ComponentChange, Explanation, explain, percent
+from db.reprice import CurrencyNotPublished, Pricer
+from db.usage import UsageError, read_usage
+from parsers.quote import decimal_text, iso_utc
+from scraper.cli import CommandError
+from scraper.cmd_reprice import LABELS, add_pricing_args, open_pricer, parse_instant, unpriced_json, unpriced_line
+from scraper.output import print_json, print_table
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("explain", help="why a price change did not change your bill by as much")
+    add_pricing_args(p)
+    p.add_argument("--before", required=True, metavar="ISO8601", help="an instant before the change")
+    p.add_argument("--after", required=True, metavar="ISO8601", help="an instant after the change")
+    p.add_argument("--json", action="store_true", help="print JSON (costs as decimal strings)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    before = parse_instant(args.before, "--before")
+    after = parse_instant(args.after, "--after")
+    pricer = open_pricer(args)
+    try:
+        result = explain(pricer, read_usage(args.file), before, after)
+    except (UsageError, CurrencyNotPublished) as exc:
+        raise CommandError(str(exc)) from None
+    if not result.rows:
+        raise CommandError(f"{args.file}: no row could be priced at both instants"
+                           + (f" ({unpriced_line(result.unpriced[0])})" if result.unpriced else ""))
+    if args.json:
+        print_json(as_json(pricer, result), sys.stdout)
+    else:
+        write_text(pricer, result, args.file, sys.stdout)
+    return 0
+
+
+def _money(pricer: Pricer, units: int) -> str:
+    return decimal_text(pricer.money(units))
+
+
+def _share(result: Explanation, c: ComponentChange) -> str:
+    """The share of the bill, unsigned (it is never negative)."""
+    return (percent(result.share(c)) or "+0.00").lstrip("+")
+
+
+def _price(price: Any, tier: str) -> str:
+    return decimal_text(price) + ("" if tier == "standard" else f" {tier}")
+
+
+def component_json(pricer: Pricer, result: Explanation, c: ComponentChange) -> dict[str, Any]:
+    return {
+        "provider": c.provider, "model": c.model, "component": c.component, "tokens": c.tokens,
+        "price_before": decimal_text(c.price_before), "tier_before": c.tier_before,
+        "price_after": decimal_text(c.price_after), "tier_after": c.tier_after,
+        "announced_change_percent": percent(c.announced),
+        "cost_before": _money(pricer, c.units_before), "cost_after": _money(pricer, c.units_after),
+        "share_of_bill_before_percent": _share(result, c),
+        "contribution_points": percent(result.contribution(c)),
+    }
+
+
+def as_json(pricer: Pricer, result: Explanation) -> dict[str, Any]:
+    return {
+        "currency": pricer.currency,
+        "before": iso_utc(result.before), "after": iso_utc(result.after),
+        "rows": result.rows,
+        "bill_before": _money(pricer, result.units_before),
+        "bill_after": _money(pricer, result.units_after),
+        "realised_change_percent": percent(result.realised),
+        "components": [component_json(pricer, result, c) for c in result.components],
+        "unpriced": [unpriced_json(u) for u in result.unpriced],
+    }
+
+
+def write_text(pricer: Pricer, result: Explanation, name: str, out: TextIO) -> None:
+    cur = pricer.currency
+    out.write(f"{name}: {result.rows} row(s) priced at both instants, in {cur}\n")
+    out.write(f"  bill at {iso_utc(result.before)}: {_money(pricer, result.units_before)} {cur}\n")
+    out.write(f"  bill at {iso_utc(result.after)}: {_money(pricer, result.units_after)} {cur}\n")
+    out.write(f"  realised change of the bill: {percent(result.realised)} %\n\n")
+    table = [{
+        "provider/model": f"{c.provider}/{c.model}", "component": LABELS[c.component],
+        "tokens": f"{c.tokens:,}", "price before": _price(c.price_before, c.tier_before),
+        "price after": _price(c.price_after, c.tier_after),
+        "announced": f"{percent(c.announced)} %" if c.announced is not None else "new",
+        "share of bill": f"{_share(result, c)} %",
+        "cost before": _money(pricer, c.units_before), "cost after": _money(pricer, c.units_after),
+        "contribution": f"{percent(result.contribution(c))} pts",
+    } for c in result.components]
+    print_table(table, list(table[0]) if table else [], out)
+    out.write("\nEach component moves the bill by its announced change times its share of the bill before:\n")
+    for c in result.components:
+        if c.announced is None:
+            continue
+        out.write(f"  {LABELS[c.component]:<14} {percent(c.announced):>9} % x {_share(result, c):>6} %"
+                  f" of the bill = {percent(result.contribution(c)):>8} points\n")
+    out.write(f"  {'the bill':<14} {percent(result.realised):>9} %\n")
+    if result.unpriced:
+        out.write(f"\nSet aside ({len(result.unpriced)} row(s) not priced at both instants):\n")
+        for u in result.unpriced:
+            out.write(unpriced_line(u) + "\n")
+
+
+__all__ = ["register", "run"]
