@@ -166,11 +166,10 @@ def _read_model_table(page: _Page, table: Table, columns: tuple[tuple[str, str],
 
 
 def _column_component(header: str, columns: tuple[tuple[str, str], ...], url: str) -> str:
-    # The longest matching prefix wins, so "5m cache writes" is not read as plain "cache writes".
-    matches = [(len(prefix), comp) for prefix, comp in columns if header.startswith(prefix)]
-    if not matches:
-        raise ParseError(PROVIDER, f"unknown price column {header!r}", url or None)
-    return max(matches)[1]
+    for prefix, component in columns:
+        if header.startswith(prefix):
+            return component
+    raise ParseError(PROVIDER, f"unknown price column {header!r}", url or None)
 
 
 def _read_long_context(page: _Page, table: Table, prose: list[str]) -> None:

@@ -84,6 +84,12 @@ def test_price_text_is_the_cells_own_words_and_status_goes_to_note() -> None:
     assert quotes[("claude-sonnet-4-5", "output", "context>200k")].price_text == "Output: $18.75 / MTok"
 
 
+def test_cache_writes_column_without_a_duration_is_the_5_minute_write() -> None:
+    # Before 1-hour caching the page had one "Cache Writes" column (5-minute writes).
+    page = fixture("pricing.html").replace("<th>5m Cache Writes</th>", "<th>Cache Writes</th>")
+    assert prices(anthropic.parse(page, URL)) == PAGE_2025_10
+
+
 def test_crawler_markdown_without_blank_lines_keeps_the_two_tables_apart() -> None:
     assert prices(anthropic.parse(fixture("crawler.md"))) == {
         **standard("claude-opus-4", "14", "17.50", "28", "1.40", "70"),
