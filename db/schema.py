@@ -11,6 +11,8 @@ from pathlib import Path
 
 import sqlite_utils
 
+from db.views import ensure_views
+
 SCHEMA_PATH = Path(__file__).with_name("schema.sql")
 
 #: Observation-log tables (the truth) and derived tables (rebuilt by ``db.history.rebuild``).
@@ -44,3 +46,4 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     Run when the database is opened, outside any transaction: ``executescript`` commits.
     """
     db.conn.executescript(SCHEMA_PATH.read_text(encoding="utf-8"))
+    ensure_views(db)

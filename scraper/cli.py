@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "scraper.cmd_reprice",
     "scraper.cmd_explain",
     "scraper.cmd_backfill",
+    "scraper.cmd_serve",
 )
 
 

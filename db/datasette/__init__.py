@@ -1,0 +1,1 @@
+"""Browsing the history in Datasette: metadata, canned queries, dashboard and SQL functions."""

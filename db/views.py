@@ -1,0 +1,27 @@
+"""Views and browsing indexes over the derived history (``views.sql`` beside this file).
+
+The tables say exactly what was observed and derived; the views say it the way people ask:
+prices in force now, cuts and increases with a numeric percent, step-chart points, and one JSON
+array of versions per model for exact pricing in SQL.  They are plain SQL so they work in the
+sqlite3 shell as well as in Datasette.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlite_utils
+
+VIEWS_PATH = Path(__file__).with_name("views.sql")
+
+#: The views ``views.sql`` defines, in the order it defines them.
+VIEWS = ("current_prices", "price_changes", "price_steps", "price_versions_json")
+
+
+def ensure_views(db: sqlite_utils.Database) -> None:
+    """(Re)create the views and add missing browsing indexes; table rows are never touched.
+
+    Views are dropped and created again so an upgraded ratecard replaces old definitions.
+    ``executescript`` commits, so call this outside a transaction.
+    """
+    db.conn.executescript(VIEWS_PATH.read_text(encoding="utf-8"))

@@ -1,0 +1,275 @@
+"""`ratecard serve`'s Datasette, through Datasette's own client, on a history built from fixtures.
+
+Every canned question is asked and its rows compared exactly; writes are refused whichever way
+they are sent.  The instance is the one ``ratecard serve`` runs (db.datasette.app.make_datasette).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+import yaml
+from datasette.app import Datasette
+
+from datasette_history import build_history
+from db.datasette.app import METADATA_PATH, make_datasette
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_history(tmp_path_factory.mktemp("serve") / "history.db")
+
+
+@pytest.fixture(scope="module")
+def ds(history: Path) -> Datasette:
+    return make_datasette(history)
+
+
+def get(ds: Datasette, path: str, **params: str) -> Any:
+    response = asyncio.run(ds.client.get(path + ("?" + urlencode(params) if params else "")))
+    assert response.status_code == 200, response.text
+    return response
+
+
+def rows(ds: Datasette, query: str, columns: tuple[str, ...], **params: str) -> list[tuple]:
+    data = get(ds, f"/ratecard/{query}.json", _shape="array", **params).json()
+    return [tuple(r[c] for c in columns) for r in data]
+
+
+PRICE = ("model", "component", "tier", "currency", "price", "list_price", "valid_from", "valid_to")
+
+
+def test_prices_at_the_promo_end_switches_to_list_prices_at_the_announced_second(ds: Datasette):
+    before = rows(ds, "prices_at", PRICE, at="2025-02-08T15:59:59Z", provider="deepseek", currency="USD")
+    after = rows(ds, "prices_at", PRICE, at="2025-02-08T16:00:00Z", provider="deepseek", currency="USD")
+    reasoner = [
+        ("deepseek-reasoner", "input", "standard", "USD", "0.55", None, "2025-01-24T00:00:00Z", "2025-02-27T00:00:00Z"),
+        ("deepseek-reasoner", "input_cache_hit", "standard", "USD", "0.14", None, "2025-01-24T00:00:00Z", "2025-02-27T00:00:00Z"),
+        ("deepseek-reasoner", "output", "standard", "USD", "2.19", None, "2025-01-24T00:00:00Z", "2025-02-27T00:00:00Z"),
+    ]
+    assert before == [
+        ("deepseek-chat", "input", "standard", "USD", "0.14", "0.27", "2025-01-01T00:00:00Z", "2025-02-08T16:00:00Z"),
+        ("deepseek-chat", "input_cache_hit", "standard", "USD", "0.014", "0.07", "2025-01-01T00:00:00Z", "2025-02-08T16:00:00Z"),
+        ("deepseek-chat", "output", "standard", "USD", "0.28", "1.1", "2025-01-01T00:00:00Z", "2025-02-08T16:00:00Z"),
+    ] + reasoner
+    assert after == [
+        ("deepseek-chat", "input", "standard", "USD", "0.27", None, "2025-02-08T16:00:00Z", "2025-02-27T00:00:00Z"),
+        ("deepseek-chat", "input_cache_hit", "standard", "USD", "0.07", None, "2025-02-08T16:00:00Z", "2025-02-27T00:00:00Z"),
+        ("deepseek-chat", "output", "standard", "USD", "1.1", None, "2025-02-08T16:00:00Z", "2025-02-27T00:00:00Z"),
+    ] + reasoner
+
+
+def test_prices_at_a_date_without_filters_lists_every_provider_and_currency(ds: Datasette):
+    found = rows(ds, "prices_at", ("provider", "model", "component", "currency", "price"),
+                 at="2024-12-01", provider="", currency="")
+    assert found == [
+        ("mistral", "codestral-2501", "input", "EUR", "0.27"),
+        ("mistral", "codestral-2501", "input", "USD", "0.3"),
+        ("mistral", "codestral-2501", "output", "EUR", "0.81"),
+        ("mistral", "codestral-2501", "output", "USD", "0.9"),
+        ("mistral", "mistral-large-2411", "input", "EUR", "1.8"),
+        ("mistral", "mistral-large-2411", "input", "USD", "2"),
+        ("mistral", "mistral-large-2411", "output", "EUR", "5.4"),
+        ("mistral", "mistral-large-2411", "output", "USD", "6"),
+        ("mistral", "mistral-small-latest", "input", "EUR", "0.18"),
+        ("mistral", "mistral-small-latest", "input", "USD", "0.2"),
+        ("mistral", "mistral-small-latest", "output", "EUR", "0.54"),
+        ("mistral", "mistral-small-latest", "output", "USD", "0.6"),
+    ]
+
+
+def test_prices_at_with_a_bad_date_answers_nothing_rather_than_now(ds: Datasette):
+    assert rows(ds, "prices_at", PRICE, at="yesterday", provider="", currency="") == []
+
+
+def test_model_history_lists_every_version_of_one_series_oldest_first(ds: Datasette):
+    found = rows(ds, "model_history", ("component", "tier", "currency", "window", "price", "valid_from", "valid_to"),
+                 provider="deepseek", model="deepseek-reasoner")
+    output_usd = [r for r in found if r[0] == "output" and r[2] == "USD"]
+    assert output_usd == [
+        ("output", "off_peak", "USD", "16:30-00:30 UTC", "0.55", "2025-02-27T00:00:00Z", "2025-09-30T00:00:00Z"),
+        ("output", "standard", "USD", "", "2.19", "2025-01-24T00:00:00Z", "2025-02-27T00:00:00Z"),
+        ("output", "standard", "USD", "00:30-16:30 UTC", "2.19", "2025-02-27T00:00:00Z", "2025-09-30T00:00:00Z"),
+        ("output", "standard", "USD", "", "0.42", "2025-09-30T00:00:00Z", "2026-08-14T00:00:00Z"),
+    ]
+    assert len(found) == 18
+    assert {(r[0], r[2]) for r in found} == {(c, cur) for c in ("input", "input_cache_hit", "output")
+                                             for cur in ("CNY", "USD")}
+
+
+def test_recent_changes_are_cuts_and_increases_largest_first(ds: Datasette):
+    found = rows(ds, "recent_changes", ("provider", "model", "component", "currency", "kind",
+                                        "old_price", "new_price", "percent_change", "effective_at"),
+                 since="2025-01-01")
+    assert found == [
+        ("deepseek", "deepseek-reasoner", "output", "USD", "cut", "2.19", "0.42", "-80.82", "2025-09-30T00:00:00Z"),
+        ("deepseek", "deepseek-reasoner", "input_cache_hit", "USD", "cut", "0.14", "0.028", "-80.00", "2025-09-30T00:00:00Z"),
+        ("deepseek", "deepseek-chat", "output", "USD", "cut", "1.1", "0.42", "-61.82", "2025-09-30T00:00:00Z"),
+        ("deepseek", "deepseek-chat", "input_cache_hit", "USD", "cut", "0.07", "0.028", "-60.00", "2025-09-30T00:00:00Z"),
+        ("deepseek", "deepseek-reasoner", "input", "USD", "cut", "0.55", "0.28", "-49.09", "2025-09-30T00:00:00Z"),
+        ("deepseek", "deepseek-chat", "input", "USD", "increase", "0.27", "0.28", "3.70", "2025-09-30T00:00:00Z"),
+    ]
+    earlier = rows(ds, "recent_changes", ("model", "currency", "percent_change"), since="2024-06-01")
+    assert earlier[:4] == [("mistral-small-latest", "EUR", "-90.77"), ("mistral-small-latest", "EUR", "-90.77"),
+                           ("mistral-small-latest", "USD", "-90.48"), ("mistral-small-latest", "USD", "-90.48")]
+    assert earlier[4:] == [(m, c, p) for _, m, _, c, _, _, _, p, _ in found]
+
+
+def test_compare_providers_for_one_component_cheapest_first(ds: Datasette):
+    found = rows(ds, "compare_providers", ("provider", "model", "tier", "price", "valid_to"),
+                 component="output", currency="USD", at="2025-10-01")
+    assert found == [
+        ("deepseek", "deepseek-chat", "standard", "0.42", "2026-08-14T00:00:00Z"),
+        ("deepseek", "deepseek-reasoner", "standard", "0.42", "2026-08-14T00:00:00Z"),
+        ("mistral", "mistral-small-latest", "standard", "0.6", None),
+        ("mistral", "codestral-2501", "standard", "0.9", None),
+        ("mistral", "mistral-large-2411", "standard", "6", None),
+    ]
+
+
+COST = ("n", "component", "tokens", "tier", "price_per_1m", "promo", "cost", "note")
+
+
+def mix(ds: Datasette, at: str, model: str = "deepseek-chat", currency: str = "USD",
+        hit: str = "1000000", miss: str = "2000000", output: str = "3000000") -> list[tuple]:
+    return rows(ds, "token_mix_cost", COST, provider="deepseek", model=model, currency=currency,
+                at=at, cache_hit_tokens=hit, cache_miss_tokens=miss, output_tokens=output)
+
+
+def test_token_mix_cost_at_an_instant_uses_the_time_of_day_tier_in_force(ds: Datasette):
+    assert mix(ds, "2025-03-01T18:00:00Z") == [
+        (1, "input", 2000000, "off_peak", "0.135", "", "0.27", None),
+        (2, "input_cache_hit", 1000000, "off_peak", "0.035", "", "0.035", None),
+        (3, "output", 3000000, "off_peak", "0.55", "", "1.65", None),
+        (None, "total", None, None, None, None, "1.955", None),
+    ]
+    assert mix(ds, "2025-03-01T12:00:00Z")[-1][6] == "3.91"
+
+
+def test_token_mix_cost_during_the_promo_is_exact_to_the_last_digit(ds: Datasette):
+    assert mix(ds, "2025-01-15T08:00:00Z", hit="1", miss="3", output="7") == [
+        (1, "input", 3, "standard", "0.14", "promo", "0.00000042", None),
+        (2, "input_cache_hit", 1, "standard", "0.014", "promo", "0.000000014", None),
+        (3, "output", 7, "standard", "0.28", "promo", "0.00000196", None),
+        (None, "total", None, None, None, None, "0.000002394", None),
+    ]
+
+
+def test_token_mix_cost_on_a_whole_day_with_two_rates_shows_the_highest_and_the_lowest(ds: Datasette):
+    found = mix(ds, "2025-03-01")
+    assert found[:3] == [
+        (1, "input", 2000000, "standard", "0.27", "", "0.54", None),
+        (2, "input_cache_hit", 1000000, "standard", "0.07", "", "0.07", None),
+        (3, "output", 3000000, "standard", "1.1", "", "3.3", None),
+    ]
+    assert found[3][:7] == (None, "total", None, None, None, None, "3.91")
+    assert found[3][7].endswith("(lowest: 1.955)")
+
+
+@pytest.mark.parametrize("kwargs, note", [
+    ({"model": "deepseek-nope"}, "no price history for this provider, model and currency"),
+    ({"output": "3e6"}, "output tokens: '3e6' is not a whole number of tokens"),
+    ({"at": "2024-06-01T00:00:00Z"},
+     "2024-06-01T00:00:00Z is before the history of deepseek/deepseek-chat starts (2025-01-01T00:00:00Z)"),
+    ({"at": "soon"}, "at: 'soon' is not an ISO 8601 date or instant"),
+])
+def test_token_mix_cost_explains_what_it_cannot_price(ds: Datasette, kwargs: dict, note: str):
+    args = {"at": "2025-03-01T18:00:00Z", **kwargs}
+    assert mix(ds, **args) == [(None, "total", None, None, None, None, None, note)]
+
+
+def test_token_mix_cost_in_cny_reads_the_zh_cn_page(ds: Datasette):
+    assert mix(ds, "2025-03-01T12:00:00Z", currency="CNY")[-1][6] == "28.5"  # 2*2 + 1*0.5 + 3*8
+
+
+@pytest.mark.parametrize("sql", [
+    "DELETE FROM prices",
+    "UPDATE prices SET price = '0'",
+    "INSERT INTO sources VALUES ('x', 'x', 'x', '')",
+    "DROP TABLE prices",
+    "CREATE TABLE t (x)",
+    "ATTACH DATABASE '/tmp/x.db' AS x",
+    "PRAGMA writable_schema = 1",
+    "WITH gone AS (SELECT 1) DELETE FROM prices",
+    "SELECT 1; DELETE FROM prices",
+])
+def test_write_sql_is_refused_and_changes_nothing(ds: Datasette, history: Path, sql: str):
+    response = asyncio.run(ds.client.get("/ratecard.json?" + urlencode({"sql": sql})))
+    assert response.status_code == 400
+    assert response.json()["ok"] is False
+    with sqlite3.connect(history) as conn:
+        assert conn.execute("SELECT count(*) FROM prices").fetchone() == (105,)
+        assert conn.execute("SELECT count(*) FROM sources").fetchone() == (3,)
+
+
+def test_the_database_is_served_immutable(ds: Datasette):
+    db = ds.get_database("ratecard")
+    assert db.is_mutable is False
+    with pytest.raises(AssertionError):
+        asyncio.run(db.execute_write("DELETE FROM prices"))
+
+
+def test_metadata_describes_tables_and_columns_with_units(ds: Datasette):
+    page = get(ds, "/ratecard/prices").text
+    assert "Price charged, exact decimal, currency per 1M tokens" in page
+    assert "In force from, UTC (inclusive)." in page
+    data = get(ds, "/ratecard/prices.json", _size="1").json()
+    assert sorted(data["facet_results"]) == ["component", "currency", "model", "provider", "tier"]
+    assert data["rows"][0][data["columns"].index("valid_from")] == "2026-08-16T16:00:00Z"
+
+
+def test_views_answer_by_hand(ds: Datasette):
+    current = rows(ds, "current_prices", ("provider", "model", "currency"), _size="max")
+    assert sorted(set(current)) == [
+        ("deepseek", "deepseek-v4-flash", "CNY"), ("deepseek", "deepseek-v4-flash", "USD"),
+        ("deepseek", "deepseek-v4-pro", "CNY"), ("deepseek", "deepseek-v4-pro", "USD"),
+        ("mistral", "codestral-2501", "EUR"), ("mistral", "codestral-2501", "USD"),
+        ("mistral", "mistral-large-2411", "EUR"), ("mistral", "mistral-large-2411", "USD"),
+        ("mistral", "mistral-small-latest", "EUR"), ("mistral", "mistral-small-latest", "USD"),
+    ]
+    cuts = rows(ds, "price_changes", ("model", "percent", "size"), currency="USD", kind="increase")
+    assert cuts == [("deepseek-chat", 3.7, 3.7)]
+
+
+def chart_sql(chart: str) -> str:
+    config = yaml.safe_load(METADATA_PATH.read_text(encoding="utf-8"))
+    return config["plugins"]["datasette-dashboards"]["price-history"]["charts"][chart]["query"]
+
+
+def test_dashboard_page_and_step_chart_data_for_one_provider(ds: Datasette):
+    page = get(ds, "/-/dashboards/price-history").text
+    assert "Price history" in page and "vega-lite.min.js" in page
+    # The dashboard keeps [[ ... ]] blocks whose parameter is given, like this:
+    sql = chart_sql("output").replace("[[ AND provider = :provider ]]", "AND provider = :provider")
+    sql = sql.replace("[[ AND currency = :currency ]]", "AND currency = :currency")
+    sql = sql.replace("[[ AND model = :model ]]", "AND model = :model")
+    data = get(ds, "/ratecard.json", sql=sql, provider="deepseek", currency="USD",
+               model="deepseek-chat", _shape="array").json()
+    assert [(r["tier"], r["at"], r["price"], r["promo"]) for r in data] == [
+        ("off_peak", "2025-02-27T00:00:00Z", "0.55", 0),
+        ("off_peak", "2025-09-30T00:00:00Z", "0.55", 0),
+        ("standard", "2025-01-01T00:00:00Z", "0.28", 1),
+        ("standard", "2025-02-08T16:00:00Z", "0.28", 1),  # end of the promo version first...
+        ("standard", "2025-02-08T16:00:00Z", "1.1", 0),   # ...then the list price: a vertical step
+        ("standard", "2025-02-27T00:00:00Z", "1.1", 0),
+        ("standard", "2025-02-27T00:00:00Z", "1.1", 0),
+        ("standard", "2025-09-30T00:00:00Z", "1.1", 0),
+        ("standard", "2025-09-30T00:00:00Z", "0.42", 0),
+        ("standard", "2026-08-14T00:00:00Z", "0.42", 0),
+    ]
+
+
+def test_dashboard_charts_run_unfiltered_with_two_points_per_version(ds: Datasette, history: Path):
+    with sqlite3.connect(history) as conn:
+        versions = dict(conn.execute("SELECT component, count(*) FROM prices GROUP BY component"))
+    assert versions == {"input": 41, "input_cache_hit": 25, "output": 39}
+    for chart in versions:
+        sql = chart_sql(chart).replace("[[ AND provider = :provider ]]", "")
+        sql = sql.replace("[[ AND currency = :currency ]]", "").replace("[[ AND model = :model ]]", "")
+        data = get(ds, "/ratecard.json", sql=sql, _shape="objects").json()
+        assert (len(data["rows"]), data["truncated"]) == (2 * versions[chart], False)
