@@ -63,18 +63,23 @@ def record_copy(db: sqlite_utils.Database, source: Source, observed_at: datetime
 
 
 def backfill_wayback(db: sqlite_utils.Database, sources: Iterable[Source], client: ArchiveClient,
-                     since: datetime | None, until: datetime | None, report: Report) -> Tally:
-    """Record every capture of each source's URL in [since, until] not stored yet."""
+                     since: datetime | None, until: datetime | None, report: Report,
+                     url: str | None = None) -> Tally:
+    """Record every capture of each source's URL in [since, until] not stored yet.
+
+    ``url`` lists the captures of another address instead (where the page lived before it moved);
+    they are recorded as observations of the source all the same.
+    """
     tally = Tally()
     for source in sources:
+        address = url or source.url
         try:
-            captures = list_captures(client, source.url, since, until)
+            captures = list_captures(client, address, since, until)
         except ArchiveUnavailable as exc:
             tally.failed.append(f"{source.id}: {exc}")
             report(f"{source.id}: listing failed: {exc}")
             continue
-        report(f"{source.id}: {len(captures)} captures of {source.url}")
-        _Captures(db, source, client, report, tally).run(captures)
+        _Captures(db, source, client, report, tally).run(captures, address)
     return tally
 
 
@@ -87,7 +92,9 @@ class _Captures:
         self.stored = stored_copies(db, source.id)
         self.bodies: dict[str, bytes] = {}
 
-    def run(self, captures: list[Capture]) -> None:
+    def run(self, captures: list[Capture], address: str) -> None:
+        stored = sum(c.raw_url in self.stored for c in captures)
+        self.report(f"{self.source.id}: {len(captures)} captures of {address}, {stored} already stored")
         queue = list(captures)
         queued = {c.raw_url for c in queue}
         for n, capture in enumerate(queue, 1):  # grows when the archive redirects elsewhere

@@ -38,6 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--source", metavar="SOURCE_ID", help="only this source of the provider"
                    " (required with --git when the provider has several pages)")
     p.add_argument("--path", metavar="FILE", help="with --git: the page's file, relative to REPO")
+    p.add_argument("--url", type=_http_url, metavar="URL",
+                   help="with --wayback: captures of this address instead (where the page lived before)")
     p.add_argument("--from", dest="since", type=instant, metavar="ISO8601", help="with --wayback: earliest capture")
     p.add_argument("--to", dest="until", type=instant, metavar="ISO8601", help="with --wayback: latest capture")
     p.set_defaults(func=run, _parser=p)
@@ -58,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
             tally = backfill_git(db, sources[0], versions, _progress)
         else:
             with httpx.Client() as http:
-                tally = backfill_wayback(db, sources, ArchiveClient(http), args.since, args.until, _progress)
+                tally = backfill_wayback(db, sources, ArchiveClient(http), args.since, args.until, _progress,
+                                         args.url)
         rebuild(db, [args.provider])
     finally:
         db.close()
@@ -77,8 +80,8 @@ def _check_usage(args: argparse.Namespace) -> None:
         p.error("--path is required with --git")
     if args.path and not args.git:
         p.error("--path goes with --git")
-    if (args.since or args.until) and not args.wayback:
-        p.error("--from/--to go with --wayback")
+    if (args.since or args.until or args.url) and not args.wayback:
+        p.error("--from, --to and --url go with --wayback")
     if args.curated and args.source:
         p.error("--source does not go with --curated")
 
@@ -90,10 +93,18 @@ def _sources(args: argparse.Namespace) -> list[Source]:
         if not sources:
             known = ", ".join(s.id for s in registry.sources(args.provider))
             raise CommandError(f"{args.provider} has no source {args.source!r} (known: {known})")
-    if args.git and len(sources) > 1:
+    if (args.git or args.url) and len(sources) > 1:
         known = ", ".join(s.id for s in sources)
-        raise CommandError(f"{args.provider} has several pages: say which one the file mirrors with --source ({known})")
+        what = "the file" if args.git else "--url"
+        raise CommandError(f"{args.provider} has several pages: say which one {what} mirrors with --source ({known})")
     return sources
+
+
+def _http_url(text: str) -> str:
+    """argparse type: an http(s) URL (bad usage otherwise, exit 2)."""
+    if not text.startswith(("http://", "https://")):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an http:// or https:// URL")
+    return text
 
 
 def _curated(args: argparse.Namespace) -> int:

@@ -202,5 +202,28 @@ def test_listing_failure_is_reported_and_other_sources_continue(tmp_path, monkey
         code, out, err = backfill(tmp_path / "h.db", capsys)
     assert code == 1
     assert out == "backfill: 0 copies recorded (0 parsed, 0 unreadable), 0 already stored, 1 left for the next run\n"
-    assert "deepseek-zh-cn: 0 captures of " + ZH in err.splitlines()
+    assert f"deepseek-zh-cn: 0 captures of {ZH}, 0 already stored" in err.splitlines()
     assert json.dumps(err).count("HTTP 503 (after 4 attempts)") == 2  # progress line and summary line
+
+
+OLD = "https://platform.deepseek.com/api-docs/pricing"
+
+
+def test_url_reads_captures_of_the_page_s_former_address(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("time.sleep", lambda seconds: None)
+    with respx.mock(assert_all_mocked=True) as mock:
+        cdx = mock.get(CDX).respond(200, json=[HEADER, ["20241228093000", OLD, "200", "D", "text/html"]])
+        mock.get(raw("20241228093000", OLD)).respond(200, content=page("2024-12-28-promo.en.html"))
+        code, out, err = backfill(tmp_path / "h.db", capsys, "--url", OLD, "--source", "deepseek-en")
+    assert code == 0, err
+    assert dict(cdx.calls[0].request.url.params)["url"] == OLD
+    assert [o[:5] for o in observations(tmp_path / "h.db")] == [
+        ("deepseek-en", "2024-12-28T09:30:00Z", raw("20241228093000", OLD), 200, "ok")]
+
+
+def test_url_needs_the_source_it_mirrors(tmp_path, capsys):
+    with respx.mock(assert_all_mocked=True):
+        code, _, err = backfill(tmp_path / "h.db", capsys, "--url", OLD)
+    assert code == 1
+    assert err == ("ratecard backfill: deepseek has several pages: say which one --url mirrors with --source"
+                   " (deepseek-en, deepseek-zh-cn)\n")
