@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlite_utils
 
-from db.derive import (Announcement, Change, Disagreement, History, Observation, SourceInfo,
+from db.derive import (Announcement, Change, Disagreement, Observation, SourceInfo,
                        Terms, Version, derive_history)
 from db.guard import screen
 from db.schema import DERIVED_TABLES
@@ -182,4 +182,4 @@ def _disagreement_row(d: Disagreement) -> dict[str, Any]:
     }
 
 
-__all__ = ["History", "changes", "disagreements", "prices_at", "rebuild", "stored_providers"]
+__all__ = ["changes", "disagreements", "prices_at", "rebuild", "stored_providers"]
