@@ -8,13 +8,15 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
 
-def print_json(data: Any, out: TextIO = sys.stdout) -> None:
+def print_json(data: Any, out: TextIO | None = None) -> None:
+    out = out or sys.stdout  # looked up per call, so a redirected or captured stdout is honoured
     json.dump(data, out, ensure_ascii=False, indent=2)
     out.write("\n")
 
 
-def print_table(rows: Iterable[dict[str, Any]], columns: Sequence[str], out: TextIO = sys.stdout) -> None:
+def print_table(rows: Iterable[dict[str, Any]], columns: Sequence[str], out: TextIO | None = None) -> None:
     """Aligned columns, None shown as empty: readable in a terminal and in a diff."""
+    out = out or sys.stdout
     cells = [[("" if row.get(c) is None else str(row.get(c))) for c in columns] for row in rows]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
     out.write("  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip() + "\n")
