@@ -44,8 +44,8 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from parsers.document import Document, Heading, Paragraph, Table, detect_format, read_document
-from parsers.money import find_money
+from parsers.document import Block, Document, Heading, Paragraph, Table, detect_format, read_document
+from parsers.money import Money, find_money
 from parsers.quote import ParseError, Quote
 from parsers.registry import Source
 
@@ -337,7 +337,7 @@ def _row_quotes(rows: Iterable[tuple[str, str]], url: str, where: str) -> list[Q
     return quotes
 
 
-def _token_cell(cell: str) -> list[tuple[str, Any]] | None:
+def _token_cell(cell: str) -> list[tuple[str, Money]] | None:
     """``$0.20$1.50`` / ``$2 / $6`` (input, output) or ``$2.00 ($0.20) / $6.00`` (cached between).
 
     Anything else (``$0.02/image``, ``$0.05/ min ($3.00 / hr)``) is not a token price: None.
@@ -371,12 +371,14 @@ def _model_page(doc: Document, url: str) -> list[Quote] | None:
     quotes: list[Quote] = []
     side, label = "", ""
     for block in section:
+        if not isinstance(block, (Heading, Paragraph)):
+            continue
         text = block.text.strip()
         if isinstance(block, Heading):
             side, label = text.lower(), ""
-        elif isinstance(block, Paragraph) and not find_money(text):
+        elif not find_money(text):
             label = text.lower()
-        elif isinstance(block, Paragraph) and "1m tokens" in text.lower():
+        elif "1m tokens" in text.lower():
             component = _MODEL_PAGE_COMPONENTS.get((side, label))
             if component:
                 money = find_money(text)[0]
@@ -395,7 +397,7 @@ _MODEL_PAGE_COMPONENTS = {
 }
 
 
-def _section(doc: Document, title: str) -> list[Heading | Paragraph | Table] | None:
+def _section(doc: Document, title: str) -> list[Block] | None:
     """The blocks under the first heading called ``title``, up to the next heading as high."""
     blocks = doc.blocks
     start = next((i for i, b in enumerate(blocks)
@@ -403,7 +405,7 @@ def _section(doc: Document, title: str) -> list[Heading | Paragraph | Table] | N
     if start is None:
         return None
     level = blocks[start].level
-    out: list[Heading | Paragraph | Table] = []
+    out: list[Block] = []
     for block in blocks[start + 1:]:
         if isinstance(block, Heading) and block.level <= level:
             break
