@@ -28,6 +28,7 @@ CDX_URL = "https://web.archive.org/cdx/search/cdx"
 WEB_URL = "https://web.archive.org/web"
 CDX_FIELDS = "timestamp,original,statuscode,digest,mimetype"
 _CAPTURE_RE = re.compile(r"/web/(?P<timestamp>\d{14})id_/(?P<original>.+)$")
+_TIMESTAMP_RE = re.compile(r"\d{14}")  # rows with anything else (a malformed listing) are skipped
 
 
 class ArchiveUnavailable(Exception):
@@ -99,15 +100,16 @@ class ArchiveClient:
         """A response that is not a 429/5xx; :class:`ArchiveUnavailable` after the last attempt."""
         p = self.politeness
         problem = "no attempt made"
+        retry_after = 0.0
         for attempt in range(p.attempts):
             wait = 0.0
             if attempt:
-                wait = p.backoff * 2 ** (attempt - 1)
+                wait = max(p.backoff * 2 ** (attempt - 1), retry_after)
             if self._last is not None:
                 wait = max(wait, p.delay - (self.clock() - self._last))
             if wait > 0:
                 self.sleep(wait)
-            self._last = self.clock()
+            self._last, retry_after = self.clock(), 0.0
             try:
                 response = self.http.get(url, params=params, timeout=p.timeout, follow_redirects=False,
                                          headers={"User-Agent": USER_AGENT})
@@ -119,9 +121,8 @@ class ArchiveClient:
                 continue
             if response.status_code == 429 or response.status_code >= 500:
                 problem = f"HTTP {response.status_code}"
-                retry_after = response.headers.get("Retry-After", "")
-                if retry_after.isdigit() and attempt + 1 < p.attempts:
-                    self.sleep(float(retry_after))
+                asked = response.headers.get("Retry-After", "")
+                retry_after = float(asked) if asked.isdigit() else 0.0
                 continue
             return response
         raise ArchiveUnavailable(f"{url}: {problem} (after {p.attempts} attempts)")
@@ -150,7 +151,8 @@ def list_captures(client: ArchiveClient, url: str, since: datetime | None = None
     if missing:
         raise ArchiveUnavailable(f"CDX listing of {url}: no {missing[0]!r} column")
     captures = {Capture(r[index["timestamp"]], r[index["original"]],
-                        r[index["digest"]] if "digest" in index else "") for r in data}
+                        r[index["digest"]] if "digest" in index else "")
+                for r in data if len(r) == len(header) and _TIMESTAMP_RE.fullmatch(r[index["timestamp"]])}
     return sorted(captures, key=lambda c: (c.timestamp, c.original))
 
 

@@ -150,7 +150,7 @@ def client(slept: list[float]) -> ArchiveClient:
 def test_server_errors_are_retried_with_backoff(tmp_path):
     slept: list[float] = []
     with respx.mock(assert_all_mocked=True) as mock:
-        mock.get(CDX).respond(200, json=[HEADER, LISTING[0]])
+        mock.get(CDX).respond(200, json=[HEADER, LISTING[0], ["2024", EN, "200", "X", "text/html"], ["20250101000000"]])
         capture = mock.get(raw("20241228093000")).mock(side_effect=[
             httpx.Response(503), httpx.Response(429, headers={"Retry-After": "7"}),
             httpx.Response(200, content=page("2024-12-28-promo.en.html"))])
@@ -159,7 +159,7 @@ def test_server_errors_are_retried_with_backoff(tmp_path):
         tally = backfill_wayback(db, sources("deepseek")[:1], client(slept), None, None, lambda line: None)
     assert (tally.ok, tally.errors, tally.failed) == (1, 0, [])
     assert capture.call_count == 3
-    assert slept == [2, 7, 4]  # backoff 2, Retry-After 7, backoff 4
+    assert slept == [2, 7]  # backoff 2, then Retry-After 7 instead of backoff 4
 
 
 def test_a_capture_the_archive_cannot_serve_now_is_left_for_the_next_run(tmp_path, monkeypatch, capsys):
