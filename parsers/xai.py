@@ -115,9 +115,11 @@ def _embedded(doc: Document, url: str) -> list[Quote] | None:
         raise ParseError(PROVIDER, f"embedded {EMBED_MARKER} has no clusterConfigs", url)
     quotes: list[Quote] = []
     for cluster in clusters:
-        models = cluster.get("languageModels") if isinstance(cluster, dict) else None
+        # A cluster may serve only image or video models; the page as a whole must list some.
+        models = cluster.get("languageModels", []) if isinstance(cluster, dict) else None
         if not isinstance(models, list):
-            raise ParseError(PROVIDER, "a cluster of the embedded data lists no languageModels", url)
+            raise ParseError(PROVIDER, "a cluster of the embedded data is not an object with a "
+                                       "languageModels list", url)
         for entry in models:
             quotes.extend(_model_quotes(entry, url, ""))
     if not quotes:

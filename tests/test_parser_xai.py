@@ -183,7 +183,8 @@ def embedded(clusters: str) -> str:
 @pytest.mark.parametrize("text, message", [
     (EMBED.replace("{}", "{broken"), "is not JSON"),
     (embedded("[]"), "has no clusterConfigs"),
-    (embedded('[{"clusterName":"us-east-1"}]'), "lists no languageModels"),
+    (embedded('[{"clusterName":"us-east-1","imageGenerationModels":[]}]'), "lists no language model prices"),
+    (embedded('[{"clusterName":"us-east-1","languageModels":{"grok-9":{}}}]'), "languageModels list"),
     (embedded('[{"languageModels":[]}]'), "lists no language model prices"),
     (embedded('[{"languageModels":[{"name":"grok-9","promptTextTokenPrice":"20000"}]}]'),
      "grok-9: no output price"),
