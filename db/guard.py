@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from db.derive import Key, Observation
+from parsers.quote import decimal_text
 
 #: A price moving by more than this factor either way is suspect (1000x is per-1K vs per-1M).
 MAX_FACTOR = Decimal(10)
@@ -46,7 +47,7 @@ class Findings:
             out.append(f"lists {self.models_before - len(gone)} of the {self.models_before} models"
                        f" seen before (gone: {shown})")
         for (_provider, model, component, tier, currency), old, new in self.moves:
-            out.append(f"{model} {component} {tier} {currency} moves {old} -> {new}"
+            out.append(f"{model} {component} {tier} {currency} moves {decimal_text(old)} -> {decimal_text(new)}"
                        f" (more than {MAX_FACTOR}x)")
         return tuple(out)
 

@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "scraper.cmd_prices",
     "scraper.cmd_changes",
     "scraper.cmd_rebuild",
+    "scraper.cmd_status",
     "scraper.cmd_reprice",
     "scraper.cmd_explain",
     "scraper.cmd_backfill",

@@ -38,7 +38,7 @@ def test_a_price_moving_more_than_tenfold_either_way_is_suspect_and_exactly_tenf
     assert suspicion(before, obs(2, 2, q("a", "270"), q("a", "1.10", "output"))) == (
         "a input standard USD moves 0.27 -> 270 (more than 10x)",)
     assert suspicion(before, obs(2, 2, q("a", "0.27"), q("a", "0.00110", "output"))) == (
-        "a output standard USD moves 1.10 -> 0.00110 (more than 10x)",)
+        "a output standard USD moves 1.1 -> 0.0011 (more than 10x)",)
     assert suspicion(before, obs(2, 2, q("a", "2.7"), q("a", "0.11", "output"))) == ()
 
 

@@ -1,0 +1,106 @@
+"""One scrape at a time per database: an advisory lock file beside it, held for the whole run.
+
+SQLite alone would let two overlapping runs both fetch and then both append their nights (the
+second one's fetches started before the first committed, so it could not know).  The lock is an
+``flock`` on ``<db>.lock``: the kernel drops it when its process dies, even by ``kill -9``, so a
+crashed run never blocks the next night.  The file holds the holder's pid and start time, only to
+make the "busy" message useful.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from db.schema import open_db
+from parsers import registry
+from parsers.quote import iso_utc
+from scraper.run import RunResult, now_utc, run_scrape
+
+POLL_SECONDS = 0.2
+
+
+class RunRefused(Exception):
+    """The run did not start; nothing was fetched or written."""
+
+
+class Busy(RunRefused):
+    """Another run holds the database's lock (and did not release it within the wait)."""
+
+
+class AlreadyObserved(RunRefused):
+    """A run at this exact instant is already recorded: running it again would duplicate it."""
+
+
+def lock_path(db_path: str | Path) -> Path:
+    path = Path(db_path)
+    return path.with_name(path.name + ".lock")
+
+
+@contextmanager
+def run_lock(db_path: str | Path, wait: float = 0.0) -> Iterator[None]:
+    """Hold the lock of ``db_path``; wait up to ``wait`` seconds for it, then raise ``Busy``."""
+    path = lock_path(db_path)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise RunRefused(f"cannot create the lock file {path}: {exc.strerror}") from None
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "unknown"
+                    waited = f" after waiting {wait:g}s" if wait else ""
+                    raise Busy(f"another ratecard run is using {db_path} ({holder}){waited};"
+                               f" nothing was fetched or written (use --wait SECONDS to queue)") from None
+                time.sleep(POLL_SECONDS)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()}, started {iso_utc(now_utc())}".encode(), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def scrape_exclusively(db_path: str | Path, providers: Sequence[str] | None = None,
+                       mirror: str | None = None, at: datetime | None = None,
+                       wait: float = 0.0) -> RunResult:
+    """``run_scrape`` under the database's lock; the run's time is taken once the lock is held.
+
+    Raises ``Busy`` when another run holds the lock, ``AlreadyObserved`` when this instant is
+    already recorded for one of the sources (two runs given the same ``--at``).
+    """
+    with run_lock(db_path, wait):
+        observed_at = at or now_utc()
+        _refuse_duplicate(db_path, providers, observed_at)
+        return run_scrape(db_path, providers, mirror, observed_at)
+
+
+def _refuse_duplicate(db_path: str | Path, providers: Sequence[str] | None, at: datetime) -> None:
+    if not Path(db_path).exists():
+        return
+    ids = [s.id for pid in (sorted(set(providers)) if providers else registry.providers())
+           for s in registry.sources(pid)]
+    db = open_db(db_path)
+    try:
+        marks = ",".join("?" * len(ids))
+        found = [r[0] for r in db.execute(
+            f"SELECT DISTINCT source_id FROM observations WHERE observed_at = ? AND source_id IN ({marks})"
+            " ORDER BY source_id", [iso_utc(at), *ids])]
+    finally:
+        db.close()
+    if found:
+        raise AlreadyObserved(f"a run at {iso_utc(at)} is already recorded for {', '.join(found)};"
+                              " nothing was fetched or written")
