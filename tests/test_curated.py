@@ -10,7 +10,11 @@ import pytest
 import respx
 
 from db import curated
+from db.history import changes, rebuild
+from db.observe import record_observation
 from db.schema import open_db
+from parsers import registry
+from parsers.quote import parse_utc
 from scraper.cli import main
 
 SHIPPED = Path(curated.__file__).with_name("curated")
@@ -201,3 +205,29 @@ def test_reprice_2025_usage_is_exact_without_any_scrape(curated_db, tmp_path, ca
     ]
     assert result["unpriced"] == []
     assert result["total"] == {"USD": "0.00261"}
+
+
+def test_archived_pages_and_the_curated_history_agree(tmp_path):
+    """Curated entries are written in the parser's terms (tiers, windows, list prices), so pages of
+    the same eras interleaved with them add no change: the history is the curated one."""
+    def history(with_pages: bool) -> list[tuple]:
+        db = open_db(tmp_path / f"{with_pages}.db")
+        curated.load(db, [h for h in curated.read_all() if h.provider == "deepseek"])
+        en, zh = registry.sources("deepseek")
+        pages = [(en, "2024-12-28T09:00:00Z", "2024-12-28-promo.en.html"),
+                 (en, "2025-01-23T10:00:00Z", "2025-01-23-reasoner.en.html"),
+                 (en, "2025-02-20T10:00:00Z", "2025-02-20-full-price.en.md"),
+                 (en, "2025-02-26T20:00:00Z", "2025-02-26-off-peak.en.html"),
+                 (zh, "2025-02-27T02:00:00Z", "2025-02-26-off-peak.zh-cn.md"),
+                 (en, "2025-10-01T10:00:00Z", "2025-09-29-v32.en.md")]
+        for source, at, name in pages if with_pages else []:
+            body = (Path(__file__).parent / "fixtures" / "deepseek" / name).read_bytes()
+            quotes = registry.parse("deepseek", body.decode("utf-8"), source.url)
+            record_observation(db, source, parse_utc(at), 200, body, quotes, None, "1", archive=True)
+        rebuild(db, ["deepseek"])
+        return [(c["effective_at"], c["model"], c["component"], c["tier"], c["currency"], c["kind"],
+                 c["old_price"], c["new_price"]) for c in changes(db, "deepseek")]
+
+    curated_only = history(with_pages=False)
+    assert len(curated_only) == 72
+    assert history(with_pages=True) == curated_only
