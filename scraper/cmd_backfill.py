@@ -50,13 +50,15 @@ def run(args: argparse.Namespace) -> int:
     if args.curated:
         return _curated(args)
     sources = _sources(args)
+    versions = None
+    if args.git:  # read the mirror before the database is touched: a bad path writes nothing
+        try:
+            versions = file_versions(args.git, args.path)
+        except GitError as exc:
+            raise CommandError(str(exc)) from None
     db = open_db(db_path(args))
     try:
-        if args.git:
-            try:
-                versions = file_versions(args.git, args.path)
-            except GitError as exc:
-                raise CommandError(str(exc)) from None
+        if versions is not None:
             tally = backfill_git(db, sources[0], versions, _progress)
         else:
             with httpx.Client() as http:

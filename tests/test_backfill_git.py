@@ -115,10 +115,11 @@ def test_bad_input_is_a_clear_error_and_writes_nothing(tmp_path, mirror, capsys,
     code, out, err = backfill(capsys, db_path, mirror, path, *extra)
     assert code == 1
     assert message in err
-    assert not db_path.exists() or open_db(db_path)["observations"].count == 0
+    assert not db_path.exists()
 
 
 def test_not_a_repository(tmp_path, capsys):
     code, _, err = backfill(capsys, tmp_path / "h.db", tmp_path, "pricing.md", "--source", "deepseek-en")
     assert code == 1
     assert err == f"ratecard backfill: {tmp_path}: not a git repository\n"
+    assert not (tmp_path / "h.db").exists()
