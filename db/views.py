@@ -8,6 +8,7 @@ sqlite3 shell as well as in Datasette.
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 import sqlite_utils
@@ -21,7 +22,12 @@ VIEWS = ("current_prices", "price_changes", "price_steps", "price_versions_json"
 def ensure_views(db: sqlite_utils.Database) -> None:
     """(Re)create the views and add missing browsing indexes; table rows are never touched.
 
-    Views are dropped and created again so an upgraded ratecard replaces old definitions.
-    ``executescript`` commits, so call this outside a transaction.
+    Views are dropped and created again only when ``views.sql`` differs from the one that made
+    them (its checksum is kept in ``PRAGMA user_version``): rewriting the schema on every open made
+    each scrape ten times slower.  ``executescript`` commits, so call this outside a transaction.
     """
-    db.conn.executescript(VIEWS_PATH.read_text(encoding="utf-8"))
+    script = VIEWS_PATH.read_text(encoding="utf-8")
+    version = zlib.crc32(script.encode("utf-8")) & 0x7FFFFFFF
+    if db.execute("PRAGMA user_version").fetchone()[0] == version:
+        return
+    db.conn.executescript(script + f"\nPRAGMA user_version = {version};")
