@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from db.history import changes
 from scraper.options import add_db_argument, instant, open_existing
-from scraper.output import print_json, print_table
+from scraper.output import print_rows
 
 #: Fields shown (and, with --json, emitted): exact text only, no float copies.
 FIELDS = ("provider", "model", "component", "tier", "currency", "kind", "old_price", "new_price",
@@ -34,8 +33,5 @@ def run(args: argparse.Namespace) -> int:
         rows = [{f: r[f] for f in FIELDS} for r in changes(db, args.provider, args.since)]
     finally:
         db.close()
-    if args.json:
-        print_json(rows, sys.stdout)
-    else:
-        print_table(rows, TABLE_COLUMNS, sys.stdout)
+    print_rows(rows, TABLE_COLUMNS, args.json)
     return 0

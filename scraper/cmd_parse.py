@@ -8,7 +8,7 @@ from pathlib import Path
 from parsers import registry
 from parsers.quote import ParseError
 from scraper.cli import CommandError
-from scraper.output import print_json, print_table
+from scraper.output import print_rows
 
 TABLE_COLUMNS = ("model", "component", "tier", "window", "currency", "price", "list_price",
                  "promo_until", "effective_from")
@@ -33,8 +33,5 @@ def run(args: argparse.Namespace) -> int:
     except ParseError as exc:
         raise CommandError(f"{args.file}: {exc}") from None
     rows = [q.to_dict() for q in quotes]
-    if args.json:
-        print_json(rows)
-    else:
-        print_table(rows, TABLE_COLUMNS)
+    print_rows(rows, TABLE_COLUMNS, args.json)
     return 0

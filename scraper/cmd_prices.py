@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from db.history import prices_at
 from scraper.options import add_db_argument, instant, open_existing
-from scraper.output import print_json, print_table
+from scraper.output import print_rows
 from scraper.run import now_utc
 
 #: Fields shown (and, with --json, emitted): exact text only, no float copies.
@@ -33,8 +32,5 @@ def run(args: argparse.Namespace) -> int:
         rows = [{f: r[f] for f in FIELDS} for r in prices_at(db, args.at or now_utc(), args.provider, args.model)]
     finally:
         db.close()
-    if args.json:
-        print_json(rows, sys.stdout)
-    else:
-        print_table(rows, TABLE_COLUMNS, sys.stdout)
+    print_rows(rows, TABLE_COLUMNS, args.json)
     return 0

@@ -22,3 +22,11 @@ def print_table(rows: Iterable[dict[str, Any]], columns: Sequence[str], out: Tex
     out.write("  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip() + "\n")
     for r in cells:
         out.write("  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() + "\n")
+
+
+def print_rows(rows: list[dict[str, Any]], columns: Sequence[str], as_json: bool) -> None:
+    """The one way a listing command prints: a JSON array with ``--json``, else aligned columns."""
+    if as_json:
+        print_json(rows)
+    else:
+        print_table(rows, columns)
