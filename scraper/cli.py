@@ -20,6 +20,8 @@ COMMAND_MODULES = (
     "scraper.cmd_changes",
     "scraper.cmd_rebuild",
     "scraper.cmd_status",
+    "scraper.cmd_export",
+    "scraper.cmd_feed",
     "scraper.cmd_reprice",
     "scraper.cmd_explain",
     "scraper.cmd_backfill",

@@ -106,3 +106,12 @@ def ratecard(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess
     """Run ``ratecard ARGS`` as a real process and return it finished (60 s at most)."""
     return subprocess.run(ratecard_argv(*args), capture_output=True, text=True, env=env(),
                           cwd=cwd or ROOT, timeout=60)
+
+
+def scrape_night(db: Path, mirror: Mirror, at: str, *providers: str) -> None:
+    """One ``ratecard scrape --at`` in this process (fetching from ``mirror``); it must succeed."""
+    args = ["scrape", "--db", str(db), "--mirror", mirror.url, "--at", at]
+    for provider in providers or ("deepseek",):
+        args += ["--provider", provider]
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(args) == 0

@@ -1,0 +1,111 @@
+"""An Atom feed (RFC 4287) of price change events, so people can subscribe to price cuts.
+
+One entry per change event.  Entry ids are ``urn:uuid`` names derived from what identifies the
+event (series, effective instant, new price), so a rebuild, a re-export or a scheduled change
+becoming confirmed keeps the id, and feed readers never show an event twice.  Every instant in
+the feed comes from the history, never from the clock, so an unchanged history gives identical
+bytes (and no nightly diff).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from xml.etree import ElementTree as ET
+
+import sqlite_utils
+
+ATOM = "http://www.w3.org/2005/Atom"
+NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/ratecard/ratecard#price-change")
+FEED_ID = f"urn:uuid:{uuid.uuid5(NAMESPACE, 'feed')}"
+#: Entries kept in the feed (newest first); the full log is in the exports.
+MAX_ENTRIES = 200
+
+
+def change_line(c: dict[str, Any]) -> str:
+    """One change for people: ``deepseek-v4-pro output 3.96 → 1.98 USD``."""
+    series = " ".join(p for p in (c["model"], c["component"],
+                                  None if c["tier"] == "standard" else c["tier"]) if p)
+    if c["kind"] == "added":
+        text = f"{series} added at {c['new_price']} {c['currency']}"
+    elif c["kind"] == "removed":
+        text = f"{series} removed (was {c['old_price']} {c['currency']})"
+    else:
+        text = f"{series} {c['old_price']} → {c['new_price']} {c['currency']}"
+    if c["status"] == "scheduled":
+        text += f", scheduled for {c['effective_at']}"
+    elif c["basis"] == "announced":
+        text += f", effective {c['effective_at']}"
+    return text
+
+
+def entry_id(c: dict[str, Any]) -> str:
+    name = "|".join(str(c[f] or "") for f in ("provider", "model", "component", "tier", "currency",
+                                              "effective_at", "new_price"))
+    return f"urn:uuid:{uuid.uuid5(NAMESPACE, name)}"
+
+
+def entry_updated(db: sqlite_utils.Database, c: dict[str, Any]) -> str:
+    """When we learnt of the event: the observation that showed it, or for a scheduled change the
+    first observation of the announcement (or of the promo whose end it is)."""
+    if c["observed_at"]:
+        return c["observed_at"]
+    key = [c[f] for f in ("provider", "model", "component", "tier", "currency")]
+    where = "provider = ? AND model = ? AND component = ? AND tier = ? AND currency = ?"
+    for sql in (f"SELECT MIN(announced_at) FROM announcements WHERE {where} AND effective_at = ?",
+                f"SELECT MIN(first_observed_at) FROM prices WHERE {where} AND valid_to = ?"):
+        found = db.execute(sql, [*key, c["effective_at"]]).fetchone()[0]
+        if found:
+            return found
+    return c["effective_at"]
+
+
+def build_feed(db: sqlite_utils.Database, title: str = "ratecard: LLM API price changes",
+               link: str | None = None) -> bytes:
+    """The Atom document of the newest ``MAX_ENTRIES`` change events, newest first."""
+    changes = list(db.query(
+        "SELECT * FROM changes ORDER BY effective_at DESC, provider, model, component, tier, currency"
+        f" LIMIT {MAX_ENTRIES}"))
+    entries = [(entry_updated(db, c), c) for c in changes]
+    first_run = db.execute("SELECT MIN(observed_at) FROM observations").fetchone()[0]
+    updated = max([u for u, _ in entries] or [first_run or "1970-01-01T00:00:00Z"])
+    ET.register_namespace("", ATOM)
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    _text(feed, "id", FEED_ID)
+    _text(feed, "title", title)
+    _text(feed, "updated", updated)
+    author = ET.SubElement(feed, f"{{{ATOM}}}author")
+    _text(author, "name", "ratecard")
+    if link:
+        ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", href=link)
+    for when, c in entries:
+        entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
+        _text(entry, "id", entry_id(c))
+        kind = "" if c["kind"] in ("added", "removed") else f" ({c['kind']})"
+        _text(entry, "title", f"{c['provider']}: {change_line(c)}{kind}")
+        _text(entry, "updated", when)
+        ET.SubElement(entry, f"{{{ATOM}}}category", term=c["kind"])
+        _text(entry, "content", _details(c)).set("type", "text")
+    ET.indent(feed)
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def _details(c: dict[str, Any]) -> str:
+    lines = [
+        f"{c['provider']} {c['model']} {c['component']} ({c['tier']} tier, {c['currency']} per 1M tokens)",
+        f"{c['kind']}: {c['old_price'] or '-'} -> {c['new_price'] or '-'}"
+        + (f" ({c['percent_change']}%)" if c["percent_change"] else ""),
+        f"effective {c['effective_at']} ({c['basis']}, {c['status']})",
+    ]
+    if c["basis"] == "observed" and c["observed_after"]:
+        lines.append(f"between the observations of {c['observed_after']} and {c['observed_at']}")
+    if c["new_window"] or c["old_window"]:
+        lines.append(f"window: {c['old_window'] or '-'} -> {c['new_window'] or '-'}")
+    lines.append(f"source: {c['source_id']}")
+    return "\n".join(lines)
+
+
+def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
+    el = ET.SubElement(parent, f"{{{ATOM}}}{tag}")
+    el.text = text
+    return el

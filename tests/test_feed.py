@@ -1,0 +1,89 @@
+"""``ratecard feed``: valid Atom (RFC 4287), one entry per change, ids stable across runs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+from mirror import Mirror, page, run_in_process, scrape_night
+
+A = "{http://www.w3.org/2005/Atom}"
+RFC3339_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+ANNOUNCED = ("deepseek/2026-08-14-announced.en.md", "deepseek/2026-08-14-announced.zh-cn.md")
+PEAK = ("deepseek/2026-08-17-peak.en.html", "deepseek/2026-08-17-peak.zh-cn.md")
+
+
+def feed(db: Path, path: Path) -> ET.Element:
+    assert run_in_process("feed", "--db", str(db), str(path)) == f"wrote {path}\n"
+    return ET.parse(path).getroot()
+
+
+def entries(root: ET.Element) -> dict[str, tuple[str, str, str]]:
+    return {e.findtext(f"{A}id"): (e.findtext(f"{A}title"), e.findtext(f"{A}updated"),
+                                   e.find(f"{A}category").get("term"))
+            for e in root.findall(f"{A}entry")}
+
+
+def assert_valid_atom(root: ET.Element) -> None:
+    """RFC 4287's must-haves: feed id/title/updated/author, entry id/title/updated/content,
+    RFC 3339 instants, unique ids that are IRIs."""
+    assert root.tag == f"{A}feed"
+    for tag in ("id", "title", "updated"):
+        assert len(root.findall(f"{A}{tag}")) == 1, tag
+    assert root.find(f"{A}author/{A}name").text == "ratecard"
+    assert RFC3339_UTC.match(root.findtext(f"{A}updated"))
+    ids = [root.findtext(f"{A}id")]
+    for e in root.findall(f"{A}entry"):
+        for tag in ("id", "title", "updated", "content"):
+            assert len(e.findall(f"{A}{tag}")) == 1, tag
+        assert RFC3339_UTC.match(e.findtext(f"{A}updated"))
+        assert e.find(f"{A}content").get("type") == "text"
+        ids.append(e.findtext(f"{A}id"))
+    assert all(re.match(r"^urn:uuid:[0-9a-f-]{36}$", i) for i in ids)
+    assert len(set(ids)) == len(ids)
+
+
+def test_one_entry_per_change_with_ids_that_survive_confirmation_and_rebuild(tmp_path):
+    db, path = tmp_path / "prices.db", tmp_path / "changes.atom"
+    with Mirror() as mirror:
+        mirror.deepseek(*(page(p) for p in ANNOUNCED))
+        scrape_night(db, mirror, "2026-08-14T03:00:00Z")
+        announced = feed(db, path)
+        assert_valid_atom(announced)
+        before = entries(announced)
+        mirror.deepseek(*(page(p) for p in PEAK))
+        scrape_night(db, mirror, "2026-08-17T03:00:00Z")
+    after_root = feed(db, path)
+    assert_valid_atom(after_root)
+    after = entries(after_root)
+    # 2 models x 3 components x 2 currencies: the standard price removed, peak and off-peak added.
+    assert len(before) == 36 and len(after) == 36
+    assert before.keys() == after.keys()
+    pro_peak_output = [v for v in after.values() if v[0].startswith("deepseek: deepseek-v4-pro output peak")]
+    assert pro_peak_output == [
+        ("deepseek: deepseek-v4-pro output peak added at 27 CNY, effective 2026-08-16T16:00:00Z",
+         "2026-08-17T03:00:00Z", "added"),
+        ("deepseek: deepseek-v4-pro output peak added at 3.96 USD, effective 2026-08-16T16:00:00Z",
+         "2026-08-17T03:00:00Z", "added")]
+    assert [v for v in before.values() if v[0].startswith("deepseek: deepseek-v4-pro output peak")] == [
+        ("deepseek: deepseek-v4-pro output peak added at 27 CNY, scheduled for 2026-08-16T16:00:00Z",
+         "2026-08-14T03:00:00Z", "added"),
+        ("deepseek: deepseek-v4-pro output peak added at 3.96 USD, scheduled for 2026-08-16T16:00:00Z",
+         "2026-08-14T03:00:00Z", "added")]
+    assert after_root.findtext(f"{A}updated") == "2026-08-17T03:00:00Z"
+    document = path.read_bytes()
+    run_in_process("rebuild", "--db", str(db))
+    feed(db, path)
+    assert path.read_bytes() == document
+
+
+def test_an_empty_history_is_still_a_valid_feed(tmp_path):
+    db, path = tmp_path / "prices.db", tmp_path / "sub" / "changes.atom"
+    with Mirror() as mirror:
+        mirror.deepseek(page("deepseek/2025-02-20-full-price.en.md"))
+        scrape_night(db, mirror, "2025-02-21T03:00:00Z")
+    root = feed(db, path)
+    assert_valid_atom(root)
+    assert root.findall(f"{A}entry") == []
+    assert root.findtext(f"{A}updated") == "2025-02-21T03:00:00Z"
