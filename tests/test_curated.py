@@ -10,7 +10,7 @@ import pytest
 import respx
 
 from db import curated
-from db.history import changes, rebuild
+from db.history import changes, prices_at, rebuild
 from db.observe import record_observation
 from db.schema import open_db
 from parsers import registry
@@ -39,6 +39,8 @@ def test_shipped_files_are_valid_and_cover_the_known_changes():
         ("2025-02-26T16:30:00+00:00", True),    # off-peak windows start
         ("2025-09-05T16:00:00+00:00", True),    # V3.1 prices, off-peak ends
         ("2025-09-30T00:00:00+00:00", False),   # V3.2-Exp cut, announced 2025-09-29
+        ("2026-08-02T00:00:00+00:00", False),   # V4 flash/pro flat prices by that day
+        ("2026-08-16T16:00:00+00:00", True),    # V4 peak/off-peak switch, announced 2026-08-14
     ]
     for history in histories.values():
         for entry in history.entries:
@@ -229,5 +231,21 @@ def test_archived_pages_and_the_curated_history_agree(tmp_path):
                  c["old_price"], c["new_price"]) for c in changes(db, "deepseek")]
 
     curated_only = history(with_pages=False)
-    assert len(curated_only) == 72
+    # 72 changes up to V3.2; V4 replaces chat/reasoner (24) and then goes peak/off-peak (36)
+    assert len(curated_only) == 132
     assert history(with_pages=True) == curated_only
+
+
+def test_curated_v4_switch_prices_peak_and_off_peak_from_the_announced_instant(tmp_path):
+    db = open_db(tmp_path / "v4.db")
+    curated.load(db, [h for h in curated.read_all() if h.provider == "deepseek"])
+    rebuild(db, ["deepseek"])
+    before = {(p["model"], p["component"], p["tier"], p["currency"]): p["price"]
+              for p in prices_at(db, parse_utc("2026-08-16T15:59:59Z"), "deepseek")}
+    after = {(p["model"], p["component"], p["tier"], p["currency"]): (p["price"], p["window"])
+             for p in prices_at(db, parse_utc("2026-08-16T16:00:00Z"), "deepseek")}
+    assert before[("deepseek-v4-pro", "output", "standard", "USD")] == "0.87"
+    assert ("deepseek-v4-pro", "output", "standard", "USD") not in after
+    assert after[("deepseek-v4-pro", "output", "peak", "USD")] == ("3.96", "01:00-04:00,06:00-10:00 UTC")
+    assert after[("deepseek-v4-flash", "input", "off_peak", "CNY")] == ("1.5", "04:00-06:00,10:00-01:00 UTC")
+    assert len(after) == 24
