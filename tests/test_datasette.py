@@ -273,3 +273,12 @@ def test_dashboard_charts_run_unfiltered_with_two_points_per_version(ds: Dataset
         sql = sql.replace("[[ AND currency = :currency ]]", "").replace("[[ AND model = :model ]]", "")
         data = get(ds, "/ratecard.json", sql=sql, _shape="objects").json()
         assert (len(data["rows"]), data["truncated"]) == (2 * versions[chart], False)
+
+
+def test_table_pages_walk_an_index_for_their_default_newest_first_sort(history: Path):
+    with sqlite3.connect(history) as conn:
+        for table, column in (("observations", "observed_at"), ("prices", "valid_from"),
+                              ("changes", "effective_at")):
+            plan = " ".join(r[-1] for r in conn.execute(
+                f"EXPLAIN QUERY PLAN SELECT * FROM {table} ORDER BY {column} DESC LIMIT 51"))
+            assert "USING INDEX" in plan and "TEMP B-TREE" not in plan, (table, plan)

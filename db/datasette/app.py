@@ -23,8 +23,17 @@ DB_NAME = "ratecard"
 PLUGIN_NAME = "ratecard"
 
 #: Charts fetch whole series through the JSON API; 5 years of a busy provider exceeds the
-#: default 1000 rows, and a truncated series would draw a wrong chart.
-SETTINGS: dict[str, Any] = {"max_returned_rows": 20000, "sql_time_limit_ms": 3000}
+#: default 1000 rows, and a truncated series would draw a wrong chart.  Table pages: the facets
+#: that matter are in the metadata, so Datasette's facet suggestions (a query per column on
+#: every page) are off, and 50 rows a page keep a 21-column table page well under 50 ms
+#: (bench/datasette.py): rendering cells is most of a page's time.
+SETTINGS: dict[str, Any] = {"max_returned_rows": 20000, "sql_time_limit_ms": 3000,
+                            "suggest_facets": False, "default_page_size": 50}
+
+#: datasette-render-markdown comes with datasette-dashboards (for markdown charts, which the
+#: dashboard does not use); its render_cell hook re-reads the metadata for every table cell, a
+#: fifth of a table page's time, so ``ratecard serve`` leaves it out.
+UNUSED_PLUGINS = ("render_markdown",)
 
 
 def load_metadata() -> dict[str, Any]:
@@ -38,6 +47,9 @@ def make_datasette(path: str | Path) -> Datasette:
         raise FileNotFoundError(f"{path}: no such database (run `ratecard scrape` first)")
     if not pm.is_registered(plugin):
         pm.register(plugin, name=PLUGIN_NAME)
+    for name in UNUSED_PLUGINS:
+        if pm.get_plugin(name) is not None:
+            pm.unregister(name=name)
     ds = Datasette(metadata=load_metadata(), settings=SETTINGS)
     ds.remove_database("_memory")
     ds.add_database(Database(ds, path=str(path), is_mutable=False), name=DB_NAME)
