@@ -208,20 +208,28 @@ class Pricer:
         timeline = self._timelines.get((provider, model))
         return None if timeline is None else _rates_at(timeline, instant)
 
-    def minute_rates(self, provider: str, model: str, minute: datetime) -> Rates | None | str:
-        """The rates for all of ``[minute, minute + 60 s)``; ``"split"`` if a version starts inside.
+    def span_rates(self, provider: str, model: str, start: datetime, seconds: int) -> Rates | None | str:
+        """The rates for all of ``[start, start + seconds)``, or ``"split"`` if they change inside.
 
-        Window edges are whole minutes, so only a version edge (an observation time) can split a
-        minute; the batch pricer then prices that minute's rows one by one.
+        Lets the batch pricer classify a whole hour (or minute) of rows with one lookup.  The span
+        must not cross the end of the week (an hour or a minute aligned on its start never does).
         """
         timeline = self._timelines.get((provider, model))
         if timeline is None:
             return None
-        ts = minute.timestamp()
+        ts = start.timestamp()
         i = bisect_right(timeline.edges, ts)
-        if i < len(timeline.edges) and timeline.edges[i] < ts + 60:
+        if i < len(timeline.edges) and timeline.edges[i] < ts + seconds:
             return "split"
-        return _rates_at(timeline, minute)
+        j = bisect_right(timeline.edges, ts) - 1
+        segment = timeline.segments[j] if j >= 0 else None
+        if segment is None:
+            return None
+        first = _second_of_week(start)
+        k = bisect_right(segment.piece_starts, first)
+        if k < len(segment.piece_starts) and segment.piece_starts[k] < first + seconds:
+            return "split"
+        return segment.pieces[k - 1]
 
     def _no_price_reason(self, provider: str, model: str, instant: datetime) -> str:
         first = self._first[(provider, model)]
