@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "scraper.cmd_status",
     "scraper.cmd_export",
     "scraper.cmd_feed",
+    "scraper.cmd_nightly",
     "scraper.cmd_reprice",
     "scraper.cmd_explain",
     "scraper.cmd_backfill",

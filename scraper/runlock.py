@@ -83,9 +83,16 @@ def scrape_exclusively(db_path: str | Path, providers: Sequence[str] | None = No
     already recorded for one of the sources (two runs given the same ``--at``).
     """
     with run_lock(db_path, wait):
-        observed_at = at or now_utc()
-        _refuse_duplicate(db_path, providers, observed_at)
-        return run_scrape(db_path, providers, mirror, observed_at)
+        return scrape_locked(db_path, providers, mirror, at)
+
+
+def scrape_locked(db_path: str | Path, providers: Sequence[str] | None = None,
+                  mirror: str | None = None, at: datetime | None = None) -> RunResult:
+    """The body of ``scrape_exclusively``, for callers that hold ``run_lock`` for longer (the
+    nightly run keeps it while it writes the exports)."""
+    observed_at = at or now_utc()
+    _refuse_duplicate(db_path, providers, observed_at)
+    return run_scrape(db_path, providers, mirror, observed_at)
 
 
 def _refuse_duplicate(db_path: str | Path, providers: Sequence[str] | None, at: datetime) -> None:
