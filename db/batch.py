@@ -72,6 +72,8 @@ class _Groups:
             start = datetime.fromisoformat(prefix).replace(tzinfo=timezone.utc)
         except ValueError:
             return _UNPRICED  # the row path reports the bad time
+        if self.pricer.has_context_tiers(provider, model):
+            return _UNPRICED  # rates depend on each row's prompt length: the row path prices them
         if self.at is not None:
             rates = self.pricer.rates_at(provider, model, self.at)
         else:

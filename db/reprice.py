@@ -15,6 +15,7 @@ nothing is ever priced at zero by default.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -28,6 +29,10 @@ from parsers.quote import iso_utc, parse_utc
 
 if TYPE_CHECKING:
     import sqlite_utils
+
+#: Long-context tiers (``context>200k``): they replace the rates of a request whose prompt (all
+#: input, cached or not) has more tokens than the threshold.
+_CONTEXT_TIER = re.compile(r"^context>(\d+)k$")
 
 #: Tiers that are a time of day (chosen by their window); other tiers (batch, flex, priority,
 #: context>…) are services a usage row does not say it used, so they are never picked.
@@ -131,14 +136,23 @@ class Pricer:
                  published: dict[str, set[str]] | None = None) -> None:
         self.currency = currency
         self.published = published or {}
-        chosen = [v for v in versions if v.currency == currency and v.tier in TIME_TIERS]
-        self.scale = max([_decimals(v.price) for v in chosen]
-                         + [_decimals(v.list_price) for v in chosen if v.list_price is not None] + [0])
+        mine = [v for v in versions if v.currency == currency]
+        chosen = [v for v in mine if v.tier in TIME_TIERS]
+        context = [v for v in mine if _CONTEXT_TIER.match(v.tier)]
+        self.scale = max([_decimals(v.price) for v in chosen + context] + [_decimals(v.list_price)
+                         for v in chosen + context if v.list_price is not None] + [0])
         self.unit = Decimal(1).scaleb(-(6 + self.scale))
         by_model: dict[tuple[str, str], list[PriceVersion]] = {}
         for v in chosen:
             by_model.setdefault((v.provider, v.model), []).append(v)
         self._timelines = {key: self._compile(vs) for key, vs in by_model.items()}
+        by_tier: dict[tuple[str, str, int], list[PriceVersion]] = {}
+        for v in context:
+            threshold = int(_CONTEXT_TIER.match(v.tier).group(1)) * 1000  # type: ignore[union-attr]
+            by_tier.setdefault((v.provider, v.model, threshold), []).append(v)
+        self._context: dict[tuple[str, str], list[tuple[int, _Timeline]]] = {}
+        for (provider, model, threshold), vs in sorted(by_tier.items(), key=lambda kv: -kv[0][2]):
+            self._context.setdefault((provider, model), []).append((threshold, self._compile(vs)))
         self._first = {key: min(v.valid_from for v in vs) for key, vs in by_model.items()}
         self.providers = {provider for provider, _ in by_model}
 
@@ -148,6 +162,10 @@ class Pricer:
 
     def knows(self, provider: str, model: str) -> bool:
         return (provider, model) in self._timelines
+
+    def has_context_tiers(self, provider: str, model: str) -> bool:
+        """Whether a row's rates on this model also depend on its prompt length."""
+        return (provider, model) in self._context
 
     def price(self, row: UsageRow, at: datetime | None = None,
               target: tuple[str, str] | None = None) -> Priced | Unpriced:
@@ -167,19 +185,35 @@ class Pricer:
             rates = _rates_at(timeline, instant)
             if rates is None:
                 return Unpriced(row, "time", self._no_price_reason(provider, model, instant))
+            rates = self._long_context(provider, model, instant, row.tokens, rates)
             return self._cost(row, provider, model, rates, None, target is not None, iso_utc(instant))
         choices = _rates_during(timeline, row.start, row.end)
         if choices is None:
             return Unpriced(row, "time", f"{provider}/{model} has no price for all of the day "
                                          f"{row.start.date().isoformat()} (history starts "
                                          f"{iso_utc(self._first[(provider, model)])})")
+        notes = ()
+        if (provider, model) in self._context:
+            notes = ("long-context prices exist for this model, but a daily total cannot say which"
+                     " requests had long prompts: priced at the standard rates",)
         return self._cost(row, provider, model, choices[0], choices[1], target is not None,
-                          row.start.date().isoformat())
+                          row.start.date().isoformat(), notes)
+
+    def _long_context(self, provider: str, model: str, instant: datetime, tokens: tuple[int, ...],
+                      rates: Rates) -> Rates:
+        """A request whose prompt is over a context threshold pays that tier's rates."""
+        prompt = sum(tokens[:4])  # every kind of input: uncached, cache hit, cache writes
+        for threshold, timeline in self._context.get((provider, model), ()):
+            if prompt > threshold:
+                long = _rates_at(timeline, instant)
+                if long is not None:
+                    return tuple(lr if lr is not None else r for lr, r in zip(long, rates))
+        return rates
 
     def _cost(self, row: UsageRow, provider: str, model: str, rates: Rates, lowest: Rates | None,
-              substitute: bool, when: str) -> Priced | Unpriced:
+              substitute: bool, when: str, notes_before: tuple[str, ...] = ()) -> Priced | Unpriced:
         parts: list[tuple[str, int, Rate, int]] = []
-        notes: list[str] = []
+        notes: list[str] = list(notes_before)
         total = low = 0
         for component, tokens, rate, low_rate in zip(TOKEN_COMPONENTS, row.tokens, rates,
                                                       lowest or rates):
@@ -267,9 +301,13 @@ def _pick(options: list[tuple[windows.Window, Rate]], minute: int) -> Rate | Non
     """The rate in force at ``minute`` of the week: a window that holds it beats an always-rate."""
     windowed = [r for w, r in options if not w.always and _holds(w, minute)]
     if windowed:
-        return min(windowed, key=lambda r: TIME_TIERS.index(r.tier))
+        return min(windowed, key=_tier_order)
     always = [r for w, r in options if w.always]
-    return min(always, key=lambda r: TIME_TIERS.index(r.tier)) if always else None
+    return min(always, key=_tier_order) if always else None
+
+
+def _tier_order(rate: Rate) -> int:
+    return TIME_TIERS.index(rate.tier) if rate.tier in TIME_TIERS else len(TIME_TIERS)
 
 
 def _holds(w: windows.Window, minute: int) -> bool:

@@ -197,3 +197,37 @@ def test_exact_with_many_decimals_and_totals_by_month():
 
 def test_day_rows_span_exactly_one_day():
     assert row("2025-03-03").end - row("2025-03-03").start == timedelta(days=1)
+
+
+def test_weekday_rule_peak_on_weekdays_only():
+    peak = versions("deepseek", "deepseek-v4-flash", "USD", "2026-09-10", tier="peak",
+                    window="Mon-Fri 01:00-04:00,06:00-10:00 UTC", output=("1.2", None))
+    off = versions("deepseek", "deepseek-v4-flash", "USD", "2026-09-10", tier="off_peak",
+                   window="Mon-Fri 00:00-01:00,04:00-06:00,10:00-24:00 UTC; Sat,Sun 00:00-24:00 UTC",
+                   output=("0.6", None))
+    pricer = Pricer(peak + off, "USD", PUBLISHED)
+    tokens = (0, 0, 0, 0, 1_000_000)
+    price = lambda t: cost(pricer, pricer.price(row(t, tokens, model="deepseek-v4-flash")))  # noqa: E731
+    assert price("2026-09-11T02:00:00") == D("1.2")   # Friday, peak
+    assert price("2026-09-12T02:00:00") == D("0.6")   # Saturday: off-peak all day
+    assert price("2026-09-14T00:59:59") == D("0.6")   # Monday before the peak
+    assert price("2026-09-14T01:00:00") == D("1.2")
+    weekend_day = pricer.price(row("2026-09-13", tokens, model="deepseek-v4-flash"))
+    assert weekend_day.lowest_units is None and cost(pricer, weekend_day) == D("0.6")
+
+
+def test_long_context_tier_applies_above_its_threshold():
+    base = versions("anthropic", "claude-sonnet-4", "USD", "2025-08-12", input=("3", None),
+                    input_cache_hit=("0.3", None), output=("15", None))
+    long = versions("anthropic", "claude-sonnet-4", "USD", "2025-08-12", tier="context>200k",
+                    input=("6", None), output=("22.5", None))
+    pricer = Pricer(base + long, "USD", {"anthropic": {"USD"}})
+    at = "2025-09-01T10:00:00"
+    short = pricer.price(row(at, (150_000, 50_000, 0, 0, 1_000), "anthropic", "claude-sonnet-4"))
+    assert cost(pricer, short) == D("0.48")       # 200,000 prompt tokens: not over 200k
+    longer = pricer.price(row(at, (150_001, 50_000, 0, 0, 1_000), "anthropic", "claude-sonnet-4"))
+    assert cost(pricer, longer) == D("0.937506")  # 0.150001 x 6 + 0.05 x 0.3 (no long rate) + 0.001 x 22.5
+    assert [r.tier for _, _, r, _ in longer.components] == ["context>200k", "standard", "context>200k"]
+    daily = pricer.price(row("2025-09-01", (150_001, 50_000, 0, 0, 1_000), "anthropic", "claude-sonnet-4"))
+    assert cost(pricer, daily) == D("0.480003")
+    assert "cannot say which requests had long prompts" in daily.notes[0]
