@@ -282,3 +282,12 @@ def test_table_pages_walk_an_index_for_their_default_newest_first_sort(history: 
             plan = " ".join(r[-1] for r in conn.execute(
                 f"EXPLAIN QUERY PLAN SELECT * FROM {table} ORDER BY {column} DESC LIMIT 51"))
             assert "USING INDEX" in plan and "TEMP B-TREE" not in plan, (table, plan)
+
+
+def test_serve_refuses_a_missing_database_instead_of_serving_an_empty_one(tmp_path: Path, capsys):
+    from scraper.cli import main
+
+    assert main(["serve", "--db", str(tmp_path / "typo.db"), "--port", "1"]) == 1
+    assert capsys.readouterr().err == (f"ratecard serve: {tmp_path / 'typo.db'}: no such database"
+                                       " (run `ratecard scrape` first)\n")
+    assert not (tmp_path / "typo.db").exists()
