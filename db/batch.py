@@ -2,15 +2,16 @@
 
 ``ratecard reprice --summary`` and ``bench/reprice.py`` need the totals of millions of rows, not one
 object per row.  A batch of ~1 MB of CSV is split into columns with ``str.split`` and slicing;
-counts go through ``map(int, …)``; each row's rate is found by its time to the minute (a cached
-dict lookup per hour; per minute in the hours where a window edge or a version falls); and since cost is linear in tokens, each group of
-rows sharing a rate is costed once from its token sums.  Integer arithmetic throughout, so the
-totals equal, to the last unit, the sum of the row-by-row costs.
+counts are parsed one column at a time; each row's rates are found by its hour (one cached dict
+lookup), or by its minute in the hours where a window edge or a version falls; and since cost is
+linear in tokens, each group of rows sharing its rates is costed once from its token sums.
+Integer arithmetic throughout, so the totals equal, to the last unit, the sum of the row-by-row
+costs.
 
 Any batch the fast path cannot vouch for (quotes, date-only rows, time zones other than UTC, a bad
-cell, an unknown model, a minute in which a version starts) is priced row by row by the same
-code as ``reprice`` itself, which also produces the exact error or unpriced reason.  Memory is one
-batch plus a minute cache that is bounded.
+cell, an unknown model, a model with long-context tiers, a minute in which a version starts) is
+priced row by row by the same code as ``reprice`` itself, which also produces the exact error or
+unpriced reason.  Memory is one batch plus hour and minute caches that are bounded.
 """
 
 from __future__ import annotations
@@ -177,6 +178,8 @@ def _fast(text: str, lines: int, header: CsvHeader, groups: _Groups, result: Bat
         return False
     columns = [cells[i:-1:width] for i in range(width)]
     plan = header.plan
+    if plan.tier is not None:  # a service tier per row: rare enough to price row by row
+        return False
     counts = {}
     for column, _ in plan.counted:
         values = _integers(columns[column])

@@ -34,9 +34,10 @@ if TYPE_CHECKING:
 #: input, cached or not) has more tokens than the threshold.
 _CONTEXT_TIER = re.compile(r"^context>(\d+)k$")
 
-#: Tiers that are a time of day (chosen by their window); other tiers (batch, flex, priority,
-#: context>…) are services a usage row does not say it used, so they are never picked.
+#: Tiers that are a time of day (chosen by their window): the rates of standard service.
 TIME_TIERS = ("standard", "off_peak", "peak")
+#: Services a usage row may name in its ``service_tier`` column; never picked otherwise.
+SERVICE_TIERS = ("batch", "flex", "priority")
 WEEK_SECONDS = 7 * 86400
 _EPOCH_MONDAY = datetime(1970, 1, 5, tzinfo=timezone.utc)  # a Monday: second-of-week origin
 
@@ -137,21 +138,25 @@ class Pricer:
         self.currency = currency
         self.published = published or {}
         mine = [v for v in versions if v.currency == currency]
-        chosen = [v for v in mine if v.tier in TIME_TIERS]
-        context = [v for v in mine if _CONTEXT_TIER.match(v.tier)]
-        self.scale = max([_decimals(v.price) for v in chosen + context] + [_decimals(v.list_price)
-                         for v in chosen + context if v.list_price is not None] + [0])
+        used = [v for v in mine if v.tier in TIME_TIERS or v.tier in SERVICE_TIERS or _CONTEXT_TIER.match(v.tier)]
+        self.scale = max([_decimals(v.price) for v in used]
+                         + [_decimals(v.list_price) for v in used if v.list_price is not None] + [0])
         self.unit = Decimal(1).scaleb(-(6 + self.scale))
         by_model: dict[tuple[str, str], list[PriceVersion]] = {}
-        for v in chosen:
-            by_model.setdefault((v.provider, v.model), []).append(v)
+        by_service: dict[tuple[str, str, str], list[PriceVersion]] = {}
+        by_context: dict[tuple[str, str, int], list[PriceVersion]] = {}
+        for v in used:
+            if v.tier in TIME_TIERS:
+                by_model.setdefault((v.provider, v.model), []).append(v)
+            elif v.tier in SERVICE_TIERS:
+                by_service.setdefault((v.provider, v.model, v.tier), []).append(v)
+            else:
+                threshold = int(_CONTEXT_TIER.match(v.tier).group(1)) * 1000  # type: ignore[union-attr]
+                by_context.setdefault((v.provider, v.model, threshold), []).append(v)
         self._timelines = {key: self._compile(vs) for key, vs in by_model.items()}
-        by_tier: dict[tuple[str, str, int], list[PriceVersion]] = {}
-        for v in context:
-            threshold = int(_CONTEXT_TIER.match(v.tier).group(1)) * 1000  # type: ignore[union-attr]
-            by_tier.setdefault((v.provider, v.model, threshold), []).append(v)
+        self._services = {key: self._compile(vs) for key, vs in by_service.items()}
         self._context: dict[tuple[str, str], list[tuple[int, _Timeline]]] = {}
-        for (provider, model, threshold), vs in sorted(by_tier.items(), key=lambda kv: -kv[0][2]):
+        for (provider, model, threshold), vs in sorted(by_context.items(), key=lambda kv: -kv[0][2]):
             self._context.setdefault((provider, model), []).append((threshold, self._compile(vs)))
         self._first = {key: min(v.valid_from for v in vs) for key, vs in by_model.items()}
         self.providers = {provider for provider, _ in by_model}
@@ -180,12 +185,18 @@ class Pricer:
                         f"{', '.join(sorted(self.published[provider]))}); ratecard does not guess exchange rates")
                 return Unpriced(row, "provider", f"unknown provider {provider!r}: no price in the history")
             return Unpriced(row, "model", f"unknown model {provider}/{model}: no {self.currency} price in the history")
+        if row.tier != "standard":
+            timeline = self._services.get((provider, model, row.tier))
+            if timeline is None:
+                return Unpriced(row, "tier", f"{provider}/{model} has no {row.tier} price in {self.currency}"
+                                             " in the history")
         if at is not None or not row.whole_day:
             instant = at or row.start
             rates = _rates_at(timeline, instant)
             if rates is None:
                 return Unpriced(row, "time", self._no_price_reason(provider, model, instant))
-            rates = self._long_context(provider, model, instant, row.tokens, rates)
+            if row.tier == "standard":
+                rates = self._long_context(provider, model, instant, row.tokens, rates)
             return self._cost(row, provider, model, rates, None, target is not None, iso_utc(instant))
         choices = _rates_during(timeline, row.start, row.end)
         if choices is None:
@@ -193,7 +204,7 @@ class Pricer:
                                          f"{row.start.date().isoformat()} (history starts "
                                          f"{iso_utc(self._first[(provider, model)])})")
         notes = ()
-        if (provider, model) in self._context:
+        if (provider, model) in self._context and row.tier == "standard":
             notes = ("long-context prices exist for this model, but a daily total cannot say which"
                      " requests had long prompts: priced at the standard rates",)
         return self._cost(row, provider, model, choices[0], choices[1], target is not None,

@@ -31,6 +31,7 @@ _ROLES: dict[str, tuple[str, ...]] = {
     "time": ("time", "timestamp", "date", "datetime", "created_at"),
     "provider": ("provider", "provider_id"),
     "model": ("model", "model_id", "model_name"),
+    "tier": ("service_tier", "tier"),
     "input": ("input_tokens", "input", "uncached_input_tokens", "prompt_cache_miss_tokens",
               "cache_miss", "cache_miss_tokens", "input_cache_miss", "input_cache_miss_tokens",
               "entree_cache_miss", "entree"),
@@ -51,6 +52,9 @@ _ROLES: dict[str, tuple[str, ...]] = {
     "must_be_zero": ("audio_tokens", "accepted_prediction_tokens", "rejected_prediction_tokens"),
 }
 _ROLE_OF = {name: role for role, names in _ROLES.items() for name in names}
+#: Service tier cell -> ratecard tier (OpenAI reports ``default`` for standard processing).
+SERVICE_TIERS = {"": "standard", "standard": "standard", "default": "standard", "auto": "standard",
+                 "batch": "batch", "flex": "flex", "priority": "priority"}
 _THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+$")
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -74,6 +78,7 @@ class UsageRow(NamedTuple):
     provider: str
     model: str
     tokens: tuple[int, int, int, int, int]  # in TOKEN_COMPONENTS order
+    tier: str = "standard"                   # the service used: standard, batch, flex, priority
 
     @property
     def end(self) -> datetime:
@@ -92,6 +97,7 @@ class Plan:
     formulas: tuple[tuple[tuple[int, int], ...], ...]  # per component: ((column, +1/-1), ...)
     checks: tuple[tuple[int, tuple[int, ...]], ...]    # column == sum of components
     zero: tuple[int, ...]                              # columns that must hold 0
+    tier: int | None = None                            # the service tier column, if any
 
 
 def read_usage(path: str | Path) -> Iterator[UsageRow]:
@@ -274,7 +280,8 @@ def _plan(names: list[str], header: list[str], path: str, line: int) -> Plan:
     counted = tuple(sorted((i, header[i]) for r, i in where.items() if r in count_roles))
     counted += tuple((i, header[i]) for i in ignored + zero)
     return Plan(where["time"], where["provider"], where["model"], counted,
-                 tuple(tuple(formulas[c]) for c in TOKEN_COMPONENTS), tuple(checks), tuple(zero))
+                 tuple(tuple(formulas[c]) for c in TOKEN_COMPONENTS), tuple(checks), tuple(zero),
+                 where.get("tier"))
 
 
 def _row(plan: Plan, values: list[Any], header: list[str], path: str, line: int) -> UsageRow:
@@ -299,7 +306,8 @@ def _row(plan: Plan, values: list[Any], header: list[str], path: str, line: int)
     start, whole_day = _time(values[plan.time], path, line, header[plan.time])
     provider = _text(values[plan.provider], path, line, header[plan.provider]).lower()
     model = _text(values[plan.model], path, line, header[plan.model])
-    return UsageRow(path, line, start, whole_day, provider, model, tuple(tokens))  # type: ignore[arg-type]
+    tier = "standard" if plan.tier is None else _tier(values[plan.tier], path, line, header[plan.tier])
+    return UsageRow(path, line, start, whole_day, provider, model, tuple(tokens), tier)  # type: ignore[arg-type]
 
 
 def _count(value: Any, path: str, line: int, field: str) -> int:
@@ -339,6 +347,18 @@ def _time(value: Any, path: str, line: int, field: str) -> tuple[datetime, bool]
     if instant.tzinfo is None:
         return instant.replace(tzinfo=timezone.utc), False
     return instant.astimezone(timezone.utc), False
+
+
+def _tier(value: Any, path: str, line: int, field: str) -> str:
+    """OpenAI's ``service_tier`` values and ratecard's tier names; empty means standard."""
+    text = value.strip().lower() if isinstance(value, str) else ""
+    if value is not None and not isinstance(value, str):
+        raise UsageError(path, line, field, f"{value!r} is not a service tier")
+    tier = SERVICE_TIERS.get(text)
+    if tier is None:
+        raise UsageError(path, line, field, f"{value!r} is not a service tier "
+                                            f"({', '.join(sorted(set(SERVICE_TIERS.values())))})")
+    return tier
 
 
 def _text(value: Any, path: str, line: int, field: str) -> str:

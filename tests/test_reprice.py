@@ -231,3 +231,15 @@ def test_long_context_tier_applies_above_its_threshold():
     daily = pricer.price(row("2025-09-01", (150_001, 50_000, 0, 0, 1_000), "anthropic", "claude-sonnet-4"))
     assert cost(pricer, daily) == D("0.480003")
     assert "cannot say which requests had long prompts" in daily.notes[0]
+
+
+def test_service_tier_column_picks_the_batch_price():
+    standard = versions("openai", "gpt-4.1", "USD", "2025-04-14", input=("2", None), output=("8", None))
+    batch = versions("openai", "gpt-4.1", "USD", "2025-04-14", tier="batch", input=("1", None), output=("4", None))
+    pricer = Pricer(standard + batch, "USD", {"openai": {"USD"}})
+    tokens = (1_000_000, 0, 0, 0, 1_000_000)
+    at = "2025-06-01T10:00:00"
+    assert cost(pricer, pricer.price(row(at, tokens, "openai", "gpt-4.1"))) == D("10")
+    assert cost(pricer, pricer.price(row(at, tokens, "openai", "gpt-4.1")._replace(tier="batch"))) == D("5")
+    flex = pricer.price(row(at, tokens, "openai", "gpt-4.1")._replace(tier="flex"))
+    assert (flex.field, flex.reason) == ("tier", "openai/gpt-4.1 has no flex price in USD in the history")

@@ -122,3 +122,11 @@ def test_bad_cell_in_a_later_batch_names_its_line(tmp_path, pricer):
 def test_jsonl_is_priced_row_by_row(pricer):
     path = Path(__file__).parent / "fixtures" / "usage" / "deepseek_api.jsonl"
     assert assert_same(path, pricer) == 2
+
+
+def test_service_tier_column_is_priced_row_by_row(tmp_path, pricer):
+    path = tmp_path / "u.csv"
+    path.write_text("time,provider,model,service_tier,input_tokens\n"
+                    + "2025-03-03T10:00:00Z,deepseek,deepseek-chat,default,1000\n" * 3
+                    + "2025-03-03T10:00:00Z,deepseek,deepseek-chat,batch,1000\n")
+    assert assert_same(path, pricer) == 4

@@ -140,3 +140,14 @@ def test_nonzero_audio_tokens_are_refused(tmp_path):
 def test_missing_file():
     with pytest.raises(UsageError, match=r"nope.csv:0: cannot read"):
         list(read_usage("nope.csv"))
+
+
+def test_service_tier_column(tmp_path):
+    path = write(tmp_path, "t.csv", "time,provider,model,service_tier,input_tokens\n"
+                 "2025-06-01T10:00:00Z,openai,gpt-4.1,default,1\n2025-06-01T10:00:00Z,openai,gpt-4.1,Batch,1\n"
+                 "2025-06-01T10:00:00Z,openai,gpt-4.1,scale,1\n")
+    rows = read_usage(path)
+    assert [next(rows).tier, next(rows).tier] == ["standard", "batch"]
+    with pytest.raises(UsageError, match=r"t.csv:4: service_tier: 'scale' is not a service tier "
+                                         r"\(batch, flex, priority, standard\)"):
+        next(rows)
