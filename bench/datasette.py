@@ -42,6 +42,7 @@ PROVIDERS = tuple(f"provider-{letter}" for letter in "abcdefg")
 MODELS_PER_PROVIDER = 12
 START = datetime(2021, 1, 1, 2, 0, tzinfo=timezone.utc)
 NIGHTS = 5 * 365
+BUDGET_MS = 50  # issue 7: every page load and canned query under 50 ms at the median
 BROWSE_INDEXES = ("observations_by_time", "prices_by_valid_from", "changes_by_effective_at")
 
 
@@ -122,8 +123,10 @@ def requests(db_path: Path) -> list[tuple[str, str]]:
     from db.datasette.app import load_metadata
 
     charts = load_metadata()["plugins"]["datasette-dashboards"]["price-history"]["charts"]
-    chart_sql = charts["output"]["query"].replace("[[ AND provider = :provider ]]", "AND provider = :provider")
-    chart_sql = chart_sql.replace("[[ AND currency = :currency ]]", "").replace("[[ AND model = :model ]]", "")
+    all_sql = charts["output"]["query"].replace("[[ AND currency = :currency ]]", "")
+    all_sql = all_sql.replace("[[ AND model = :model ]]", "")
+    chart_sql = all_sql.replace("[[ AND provider = :provider ]]", "AND provider = :provider")
+    all_sql = all_sql.replace("[[ AND provider = :provider ]]", "")
     mix = {"provider": provider, "model": model, "currency": "USD", "at": "2024-06-01T18:00:00Z",
            "cache_hit_tokens": "1000000", "cache_miss_tokens": "2000000", "output_tokens": "3000000"}
     return [
@@ -138,6 +141,8 @@ def requests(db_path: Path) -> list[tuple[str, str]]:
         ("page: dashboard", "/-/dashboards/price-history?provider=" + provider),
         ("data: dashboard chart, one provider", "/ratecard.json?" + urlencode(
             {"sql": chart_sql, "provider": provider, "_shape": "objects"})),
+        ("data: dashboard chart, all providers", "/ratecard.json?" + urlencode(
+            {"sql": all_sql, "_shape": "objects"})),
         ("query: prices_at", "/ratecard/prices_at?" + urlencode(
             {"at": "2024-06-01", "provider": "", "currency": "USD"})),
         ("query: model_history", "/ratecard/model_history?" + urlencode({"provider": provider, "model": model})),
@@ -192,7 +197,9 @@ def main() -> None:
     for label, median, p95 in results:
         print(f"{label:<{width}}  {median:9.1f}  {p95:6.1f}")
     print(f"{'median of medians':<{width}}  {statistics.median(m for _, m, _ in results):9.1f}")
-    print(f"{'slowest median':<{width}}  {max(m for _, m, _ in results):9.1f}")
+    slowest = max(m for _, m, _ in results)
+    print(f"{'slowest median':<{width}}  {slowest:9.1f}"
+          f"  ({'within' if slowest < BUDGET_MS else 'OVER'} the {BUDGET_MS} ms budget)")
 
 
 if __name__ == "__main__":
