@@ -291,3 +291,23 @@ def test_serve_refuses_a_missing_database_instead_of_serving_an_empty_one(tmp_pa
     assert capsys.readouterr().err == (f"ratecard serve: {tmp_path / 'typo.db'}: no such database"
                                        " (run `ratecard scrape` first)\n")
     assert not (tmp_path / "typo.db").exists()
+
+
+def test_opening_a_current_database_writes_nothing_and_an_old_view_is_replaced(tmp_path: Path):
+    from db.schema import open_db
+
+    path = tmp_path / "h.db"
+    open_db(path).close()
+    with sqlite3.connect(path) as conn:
+        version = conn.execute("PRAGMA schema_version").fetchone()
+        conn.execute("DROP VIEW current_prices")
+        conn.execute("CREATE VIEW current_prices AS SELECT 1 AS old")
+    open_db(path).close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA schema_version").fetchone() > version
+        columns = [r[1] for r in conn.execute("PRAGMA table_info(current_prices)")]
+        assert columns[:3] == ["provider", "model", "component"]
+        version = conn.execute("PRAGMA schema_version").fetchone()
+    open_db(path).close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA schema_version").fetchone() == version
