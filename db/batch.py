@@ -1,7 +1,7 @@
 """Totals of a large CSV usage file, priced in columnar batches so the per-row work runs in C.
 
 ``ratecard reprice --summary`` and ``bench/reprice.py`` need the totals of millions of rows, not one
-object per row.  A batch of ~1 MB of CSV is split into columns with ``str.split`` and slicing;
+object per row.  A batch of ~0.5 MB of CSV is split into columns with ``str.split`` and slicing;
 counts are parsed one column at a time; each row's rates are found by its hour (one cached dict
 lookup), or by its minute in the hours where a window edge or a version falls; and since cost is
 linear in tokens, each group of rows sharing its rates is costed once from its token sums.
@@ -20,17 +20,18 @@ import gc
 import io
 import json
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from itertools import compress
 from operator import itemgetter
 from pathlib import Path
+from typing import Any
 
 from db.reprice import Priced, Pricer, Rates, Totals, Unpriced
 from db.usage import TOKEN_COMPONENTS, CsvHeader, UsageError, csv_rows, first_char, read_csv_header, read_usage
 
-CHUNK_BYTES = 1 << 20
+CHUNK_BYTES = 1 << 19        # ~9,000 rows a batch: measured a little faster than 1 MB
 CACHE_LIMIT = 100_000          # cached hours + minutes before the caches are emptied
 _SPLIT, _UNPRICED = -1, -2     # group ids that send a batch to the row-by-row path
 _SPLIT_HOUR = -3               # an hour in which a rate changes: classify its rows by minute
@@ -171,15 +172,13 @@ def _fast(text: str, lines: int, header: CsvHeader, groups: _Groups, result: Bat
     """Price one chunk in columns; False (nothing counted) when the chunk needs the row path."""
     sep = header.dialect.delimiter
     width = len(header.cells)
-    if '"' in text or "\r" in text:
+    plan = header.plan
+    if '"' in text or "\r" in text or plan.tier is not None:  # quotes, CR, a tier per row: row path
         return False
     cells = text.replace("\n", sep).split(sep)
     if len(cells) != lines * width + 1:  # blank lines or ragged rows: the row path says which
         return False
     columns = [cells[i:-1:width] for i in range(width)]
-    plan = header.plan
-    if plan.tier is not None:  # a service tier per row: rare enough to price row by row
-        return False
     counts = {}
     for column, _ in plan.counted:
         values = _integers(columns[column])
@@ -188,11 +187,13 @@ def _fast(text: str, lines: int, header: CsvHeader, groups: _Groups, result: Bat
         counts[column] = values
     if any(any(counts[c]) for c in plan.zero):
         return False
-    tokens = [_combine(formula, counts, lines) for formula in plan.formulas]
+    # None for a component the file has no column for: it costs nothing to carry.
+    tokens = [_combine(formula, counts, lines) if formula else None for formula in plan.formulas]
     if any(min(values) < 0 for formula, values in zip(plan.formulas, tokens) if any(s < 0 for _, s in formula)):
         return False
+    present = {k: values for k, values in enumerate(tokens) if values is not None}
     for column, parts in plan.checks:
-        if counts[column] != _combine(tuple((p, 1) for p in parts), dict(enumerate(tokens)), lines):
+        if counts[column] != _combine(tuple((p, 1) for p in parts if p in present), present, lines):
             return False
     times = columns[plan.time]
     if min(map(len, times)) < 19 or not set(map(_SUFFIX, times)) <= _UTC_SUFFIXES:
@@ -245,14 +246,14 @@ def _group_ids(providers: list[str], models: list[str], times: list[str], groups
     single = len(set(providers)) == 1 and len(set(models)) == 1
     first = (providers[0], models[0])
     if single:
-        ids = _resolve(hours, groups.hours, lambda hour: groups.lookup(hour, *first))
+        ids = _resolve(lambda: hours, groups.hours, lambda hour: groups.lookup(hour, *first))
     else:
-        ids = _resolve(list(zip(hours, providers, models)), groups.hours, lambda key: groups.lookup(*key))
+        ids = _resolve(lambda: zip(hours, providers, models), groups.hours, lambda key: groups.lookup(*key))
     if _SPLIT_HOUR in ids:
         rows = list(compress(range(len(ids)), map(_SPLIT_HOUR.__eq__, ids)))
         minutes = map(_MINUTE, _pick(times, rows))
         keys = list(zip(minutes, _pick(providers, rows), _pick(models, rows)))
-        found = _resolve(keys, groups.minutes, lambda key: groups.lookup(*key))
+        found = _resolve(lambda: keys, groups.minutes, lambda key: groups.lookup(*key))
         for i, group in zip(rows, found):
             ids[i] = group
     if min(ids) < 0:
@@ -266,32 +267,43 @@ def _pick(values: list, rows: list[int]) -> list:
     return list(itemgetter(*rows)(values))
 
 
-def _resolve(keys: list, cache: dict, lookup) -> list[int]:
-    """Cached ids of ``keys``; only keys never seen are looked up."""
-    ids = list(map(cache.get, keys))
+def _resolve(keys: Callable[[], Iterable], cache: dict, lookup: Callable[[Any], int]) -> list[int]:
+    """Cached ids of the keys ``keys()`` yields; only keys never seen are looked up."""
+    ids = list(map(cache.get, keys()))
     if None in ids:
-        for key in set(keys).difference(cache):
+        for key in set(keys()).difference(cache):
             cache[key] = lookup(key)
-        ids = list(map(cache.__getitem__, keys))
+        ids = list(map(cache.__getitem__, keys()))
     return ids
 
 
-def _add(ids: list[int], tokens: list[list[int]], groups: _Groups, result: BatchTotals, rows: int) -> bool:
-    distinct = set(ids)
-    sums: dict[int, list[int]] = {}
-    if len(distinct) == 1:
-        sums[ids[0]] = [sum(values) for values in tokens]
-    elif len(distinct) <= 8:
-        for gid in distinct:
+def _add(ids: list[int], tokens: list[list[int] | None], groups: _Groups, result: BatchTotals,
+         rows: int) -> bool:
+    """Token sums per group (C-level masks; the last group is the rest), then costs per group."""
+    present = [k for k, values in enumerate(tokens) if values is not None]
+    columns = [tokens[k] for k in present]
+    distinct = sorted(set(ids))
+    partial: dict[int, list[int]] = {}
+    if len(distinct) <= 8:
+        rest = [sum(values) for values in columns]  # type: ignore[arg-type]
+        for gid in distinct[:-1]:
             mask = list(map(gid.__eq__, ids))
-            sums[gid] = [sum(compress(values, mask)) for values in tokens]
+            partial[gid] = [sum(compress(values, mask)) for values in columns]  # type: ignore[arg-type]
+            rest = [r - g for r, g in zip(rest, partial[gid])]
+        partial[distinct[-1]] = rest
     else:
         for gid in distinct:
-            sums[gid] = [0] * len(tokens)
-        for gid, *row in zip(ids, *tokens):
-            acc = sums[gid]
+            partial[gid] = [0] * len(columns)
+        for gid, *row in zip(ids, *columns):  # type: ignore[call-overload]
+            acc = partial[gid]
             for k, value in enumerate(row):
                 acc[k] += value
+    sums: dict[int, list[int]] = {}
+    for gid, values in partial.items():
+        full = [0] * len(tokens)
+        for k, value in zip(present, values):
+            full[k] = value
+        sums[gid] = full
     for gid, token_sums in sums.items():
         rates = groups.keys[gid][3]
         if any(t and r is None for t, r in zip(token_sums, rates)):
