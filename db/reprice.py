@@ -123,7 +123,8 @@ class Totals:
     def add(self, priced: Priced) -> None:
         self.units += priced.units
         self.lowest_units += priced.units if priced.lowest_units is None else priced.lowest_units
-        key = (priced.provider, priced.model, priced.row.start.strftime("%Y-%m"))
+        start = priced.row.start
+        key = (priced.provider, priced.model, "%04d-%02d" % (start.year, start.month))
         self.by_model_month[key] = self.by_model_month.get(key, 0) + priced.units
         for component, _, _, units in priced.components:
             self.by_component[component] = self.by_component.get(component, 0) + units
@@ -197,7 +198,7 @@ class Pricer:
                 return Unpriced(row, "time", self._no_price_reason(provider, model, instant))
             if row.tier == "standard":
                 rates = self._long_context(provider, model, instant, row.tokens, rates)
-            return self._cost(row, provider, model, rates, None, target is not None, iso_utc(instant))
+            return self._cost(row, provider, model, rates, None, target is not None, instant)
         choices = _rates_during(timeline, row.start, row.end)
         if choices is None:
             return Unpriced(row, "time", f"{provider}/{model} has no price for all of the day "
@@ -207,8 +208,7 @@ class Pricer:
         if (provider, model) in self._context and row.tier == "standard":
             notes = ("long-context prices exist for this model, but a daily total cannot say which"
                      " requests had long prompts: priced at the standard rates",)
-        return self._cost(row, provider, model, choices[0], choices[1], target is not None,
-                          row.start.date().isoformat(), notes)
+        return self._cost(row, provider, model, choices[0], choices[1], target is not None, None, notes)
 
     def _long_context(self, provider: str, model: str, instant: datetime, tokens: tuple[int, ...],
                       rates: Rates) -> Rates:
@@ -222,7 +222,10 @@ class Pricer:
         return rates
 
     def _cost(self, row: UsageRow, provider: str, model: str, rates: Rates, lowest: Rates | None,
-              substitute: bool, when: str, notes_before: tuple[str, ...] = ()) -> Priced | Unpriced:
+              substitute: bool, instant: datetime | None,
+              notes_before: tuple[str, ...] = ()) -> Priced | Unpriced:
+        """Cost ``row`` at ``rates`` (``lowest``: the cheapest rates of its day; ``instant``: the
+        instant priced, None for a whole day)."""
         parts: list[tuple[str, int, Rate, int]] = []
         notes: list[str] = list(notes_before)
         total = low = 0
@@ -235,6 +238,7 @@ class Pricer:
                 if rate is not None:
                     notes.append(note)
             if rate is None or low_rate is None:
+                when = row.start.date().isoformat() if instant is None else iso_utc(instant)
                 return Unpriced(row, component, f"{provider}/{model} has no {component} price in "
                                                 f"{self.currency} at {when} ({tokens} tokens)")
             units = tokens * rate.units

@@ -290,6 +290,12 @@ def _row(plan: Plan, values: list[Any], header: list[str], path: str, line: int)
         counts[column] = _count(values[column], path, line, field)
     tokens = []
     for formula in plan.formulas:
+        if not formula:
+            tokens.append(0)
+            continue
+        if len(formula) == 1 and formula[0][1] == 1:  # a column as it is (counts are never negative)
+            tokens.append(counts[formula[0][0]])
+            continue
         value = sum(counts[c] * sign for c, sign in formula)
         if value < 0:
             fields = " - ".join(header[c] for c, _ in formula)
@@ -311,6 +317,8 @@ def _row(plan: Plan, values: list[Any], header: list[str], path: str, line: int)
 
 
 def _count(value: Any, path: str, line: int, field: str) -> int:
+    if type(value) is str and value.isdigit() and value.isascii():  # the common case, first
+        return int(value)
     if isinstance(value, bool):
         raise UsageError(path, line, field, f"{value!r} is not a token count")
     if isinstance(value, int):
