@@ -77,25 +77,25 @@ class Explanation:
 def explain(pricer: Pricer, rows: Iterable[UsageRow], before: datetime, after: datetime) -> Explanation:
     """Price every row at ``before`` and at ``after``; rows priced on only one side are set aside."""
     result = Explanation(before, after)
-    by_key: dict[tuple[str, str, str], ComponentChange] = {}
+    by_key: dict[tuple[str, ...], ComponentChange] = {}
     for row in rows:
         a, b = pricer.price(row, at=before), pricer.price(row, at=after)
         if isinstance(a, Unpriced) or isinstance(b, Unpriced):
             result.unpriced.append(a if isinstance(a, Unpriced) else b)  # type: ignore[arg-type]
             continue
         result.rows += 1
-        for side, priced in (("before", a), ("after", b)):
-            assert isinstance(priced, Priced)
-            for component, tokens, rate, units in priced.components:
-                key = (priced.provider, priced.model, component)
-                change = by_key.get(key) or by_key.setdefault(key, ComponentChange(*key))
-                if side == "before":
-                    change.tokens += tokens
-                    change.units_before += units
-                    change.price_before, change.tier_before = rate.price, rate.tier
-                else:
-                    change.units_after += units
-                    change.price_after, change.tier_after = rate.price, rate.tier
+        # Same tokens on both sides, so the same components in the same order.
+        for (component, tokens, rate_a, units_a), (_, _, rate_b, units_b) in zip(a.components, b.components):
+            # Rows on other tiers (a long prompt's context>200k rates) are lines of their own.
+            key = (a.provider, a.model, component, rate_a.tier, rate_b.tier)
+            change = by_key.get(key)
+            if change is None:
+                change = by_key[key] = ComponentChange(
+                    a.provider, a.model, component, price_before=rate_a.price, price_after=rate_b.price,
+                    tier_before=rate_a.tier, tier_after=rate_b.tier)
+            change.tokens += tokens
+            change.units_before += units_a
+            change.units_after += units_b
     order = {c: i for i, c in enumerate(TOKEN_COMPONENTS)}
     result.components = sorted(by_key.values(), key=lambda c: (c.provider, c.model, order[c.component]))
     return result
