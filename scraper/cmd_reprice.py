@@ -36,7 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="print JSON (costs as decimal strings)")
     fmt.add_argument("--csv", action="store_true", help="print one CSV line per row")
-    p.add_argument("--summary", action="store_true", help="text output: totals only, no per-row lines")
+    fmt.add_argument("--summary", action="store_true",
+                     help="print the totals only, no per-row lines (fast on large CSV files)")
     p.set_defaults(func=run)
 
 
@@ -93,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
             raise CommandError(f"--as: {args.as_model!r} is not a PROVIDER/MODEL with "
                                f"{pricer.currency} prices in the history")
         target = (provider.lower(), model)
-    if args.summary and not (args.json or args.csv):
+    if args.summary:
         try:
             batch = price_totals(args.file, pricer, at, target)
         except (UsageError, CurrencyNotPublished) as exc:
