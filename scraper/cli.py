@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "scraper.cmd_export",
     "scraper.cmd_feed",
     "scraper.cmd_nightly",
+    "scraper.cmd_schedule",
     "scraper.cmd_reprice",
     "scraper.cmd_explain",
     "scraper.cmd_backfill",

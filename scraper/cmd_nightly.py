@@ -11,6 +11,8 @@ succeed is already recorded and exported.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 from db.export import export, write_atomic
@@ -49,17 +51,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     path = db_path(args)
-    out = args.out or path.parent
     try:
-        with run_lock(path, args.wait):
-            result = scrape_locked(path, args.provider, args.mirror, args.at)
-            db = open_db(path)
-            try:
-                export(db, out)
-                write_atomic(out / FEED_NAME, build_feed(db, link=args.feed_link))
-                held = [s for s in waiting_suspects(db) if s.observed_at == iso_utc(result.observed_at)]
-            finally:
-                db.close()
+        result, held = night(path, args.out or path.parent, args.provider, args.mirror, args.at,
+                             args.wait, args.feed_link)
     except (KeyError, RunRefused) as exc:
         raise CommandError(str(exc)) from None
     message = commit_message(result, held)
@@ -67,6 +61,26 @@ def run(args: argparse.Namespace) -> int:
         write_atomic(args.message, message.encode())
     print(message, end="")
     return 0 if result.ok and not held else 1
+
+
+def night(path: Path, out: Path, providers: Sequence[str] | None = None, mirror: str | None = None,
+          at: datetime | None = None, wait: float = 0.0, feed_link: str | None = None
+          ) -> tuple[RunResult, list[HeldSuspect]]:
+    """Scrape, then write the exports and the feed into ``out``, all under the database's lock.
+
+    Returns the run and the suspects it left waiting.  Raises ``RunRefused`` (busy, or this
+    instant already recorded) and ``KeyError`` (unknown provider) before anything is written.
+    """
+    with run_lock(path, wait):
+        result = scrape_locked(path, providers, mirror, at)
+        db = open_db(path)
+        try:
+            export(db, out)
+            write_atomic(out / FEED_NAME, build_feed(db, link=feed_link))
+            held = [s for s in waiting_suspects(db) if s.observed_at == iso_utc(result.observed_at)]
+        finally:
+            db.close()
+    return result, held
 
 
 def commit_message(result: RunResult, held: list[HeldSuspect]) -> str:
