@@ -211,6 +211,10 @@ def write_text(pricer: Pricer, results: Iterator[Priced | Unpriced], out: TextIO
                           f"{'' if rate.tier == 'standard' else ' ' + rate.tier}"
                           f" = {money_text(pricer, units)}" for c, tokens, rate, units in p.components)
         low = f" (lowest possible {money_text(pricer, p.lowest_units)})" if p.lowest_units is not None else ""
+        if (p.provider, p.model) != (p.row.provider, p.row.model):
+            low += f" (tokens used on {p.row.provider}/{p.row.model})"
+        if p.notes:
+            low += "".join(f"; {note}" for note in p.notes if not note.startswith("date without time"))
         out.write(f"{p.row.line:>6}  {row_time(p):<20}  {p.provider + '/' + p.model:<32}  "
                   f"{money_text(pricer, p.units):>16}  {parts}{low}\n")
     out.write("\n")
