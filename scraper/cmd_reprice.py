@@ -107,8 +107,10 @@ def run(args: argparse.Namespace) -> int:
         _, unpriced = write_csv(pricer, priced_rows(pricer, args.file, at, target), sys.stdout)
     else:
         _, unpriced = write_text(pricer, priced_rows(pricer, args.file, at, target), sys.stdout)
-    if unpriced:
-        print(f"ratecard reprice: {len(unpriced)} row(s) unpriced (listed with the reason)", file=sys.stderr)
+    if unpriced:  # the total is not the whole bill: say so, and exit 1 like any bad row
+        print(f"ratecard reprice: {len(unpriced)} row(s) unpriced, not in the total (listed with the reason)",
+              file=sys.stderr)
+        return 1
     return 0
 
 

@@ -149,12 +149,12 @@ def test_unknown_model_and_time_before_history_are_unpriced_rows(history, capsys
                      "2025-03-03T10:00:00Z,deepseek,deepseek-coder,1000000,0\n"
                      "2024-01-01T10:00:00Z,deepseek,deepseek-chat,1000000,0\n")
     code, out, err = reprice(capsys, str(usage), "--db", str(history))
-    assert code == 0
+    assert code == 1  # everything is printed, but the total is not the whole bill
     assert f"{usage}:3: model: unknown model deepseek/deepseek-coder: no USD price in the history" in out
     assert (f"{usage}:4: time: 2024-01-01T10:00:00Z is before the history of deepseek/deepseek-chat"
             " starts (2024-12-28T12:00:00Z)") in out
     assert "Total: 0.27 USD over 1 priced row(s)" in out
-    assert "2 row(s) unpriced" in err
+    assert "2 row(s) unpriced, not in the total" in err
 
 
 def test_at_and_as(history, capsys):
