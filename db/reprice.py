@@ -314,7 +314,7 @@ class Pricer:
 
 def _pick(options: list[tuple[windows.Window, Rate]], minute: int) -> Rate | None:
     """The rate in force at ``minute`` of the week: a window that holds it beats an always-rate."""
-    windowed = [r for w, r in options if not w.always and _holds(w, minute)]
+    windowed = [r for w, r in options if not w.always and w.contains_minute(minute)]
     if windowed:
         return min(windowed, key=_tier_order)
     always = [r for w, r in options if w.always]
@@ -323,10 +323,6 @@ def _pick(options: list[tuple[windows.Window, Rate]], minute: int) -> Rate | Non
 
 def _tier_order(rate: Rate) -> int:
     return TIME_TIERS.index(rate.tier) if rate.tier in TIME_TIERS else len(TIME_TIERS)
-
-
-def _holds(w: windows.Window, minute: int) -> bool:
-    return any(s <= minute < e for s, e in w.intervals)
 
 
 def _second_of_week(instant: datetime) -> int:

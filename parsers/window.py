@@ -59,13 +59,9 @@ class Window:
         """Whether ``instant`` (aware, or naive meaning UTC) falls inside the window."""
         return self._contains_second(_second_of_week(instant))
 
-    def intersects(self, start: datetime, end: datetime) -> bool:
-        """Whether any instant of ``[start, end)`` is inside the window."""
-        return any(inside > 0 for inside, _ in self._overlaps(start, end))
-
-    def covers(self, start: datetime, end: datetime) -> bool:
-        """Whether every instant of ``[start, end)`` is inside the window."""
-        return all(inside == length for inside, length in self._overlaps(start, end))
+    def contains_minute(self, minute: int) -> bool:
+        """Whether minute ``minute`` of the week (Monday 00:00 UTC = 0) is inside the window."""
+        return self._contains_second(minute * 60)
 
     def complement(self) -> "Window":
         """All the week outside this window: off-peak from peak hours, and back."""
@@ -100,22 +96,6 @@ class Window:
     def _contains_second(self, second: int) -> bool:
         index = bisect_right(self._starts, second // 60) - 1
         return index >= 0 and second < self.intervals[index][1] * 60
-
-    def _overlaps(self, start: datetime, end: datetime) -> list[tuple[int, int]]:
-        """(seconds inside the window, seconds) for each in-week segment of ``[start, end)``."""
-        total = int((end - start).total_seconds())
-        if total <= 0:
-            return []
-        week = WEEK * 60
-        if total >= week:
-            segments = [(0, week)]
-        else:
-            first = _second_of_week(start)
-            segments = [(first, min(first + total, week))]
-            if first + total > week:
-                segments.append((0, first + total - week))
-        return [(sum(max(0, min(y, e * 60) - max(x, s * 60)) for s, e in self.intervals), y - x)
-                for x, y in segments]
 
 
 def parse(text: str) -> Window:

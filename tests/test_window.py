@@ -119,15 +119,11 @@ def test_from_local_half_hour_offset():
     assert from_local("09:00-17:00", 5.5).format() == "03:30-11:30 UTC"
 
 
-def test_intersects_and_covers_a_whole_day():
-    w = parse("16:30-00:30 UTC")
-    day = utc("2025-02-26 00:00")
-    assert w.intersects(day, day + timedelta(days=1))
-    assert not w.covers(day, day + timedelta(days=1))
-    assert w.covers(utc("2025-02-26 17:00"), utc("2025-02-27 00:30"))
-    assert not w.covers(utc("2025-02-26 17:00"), utc("2025-02-27 00:30:01"))
-    assert not w.intersects(utc("2025-02-26 00:30"), utc("2025-02-26 16:30"))
-    assert parse("").covers(day, day + timedelta(days=30))
+def test_contains_minute_of_the_week():
+    w = parse("Mon-Fri 01:00-04:00 UTC")
+    assert w.contains_minute(60) and not w.contains_minute(59)          # Monday 01:00 / 00:59
+    assert w.contains_minute(4 * 1440 + 239)                             # Friday 03:59
+    assert not w.contains_minute(5 * 1440 + 60)                          # Saturday 01:00
 
 
 def test_canonical_form_is_stable():
