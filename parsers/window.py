@@ -1,7 +1,7 @@
 """Time-of-day windows: when a tiered price (off-peak, peak) applies, as one canonical UTC string.
 
 Parsers write ``Quote.window`` with :func:`from_local` / :meth:`Window.complement` and
-:meth:`Window.format`; reprice reads it back with :func:`parse` and asks :meth:`Window.contains`.
+:meth:`Window.format`; reprice reads it back with :func:`parse` and cuts the week at its edges.
 Keeping both sides on one grammar means a window that a parser stored is exactly the window a
 usage row is tested against.
 
