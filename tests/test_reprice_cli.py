@@ -21,6 +21,7 @@ USAGE = FIXTURES / "usage"
 EN = "/api-docs.deepseek.com/quick_start/pricing"
 ZH = "/api-docs.deepseek.com/zh-cn/quick_start/pricing"
 MISTRAL = "/mistral.ai/pricing"
+ANTHROPIC = "/docs.claude.com/en/docs/about-claude/pricing"
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +61,8 @@ def scrape(db: Path, base: str, provider: str, at: str) -> None:
 
 @pytest.fixture(scope="module")
 def history(mirror, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """DeepSeek from the promo (2024-12-28) through full price and off-peak to V3.2; Mistral from 2024-11.
+    """DeepSeek from the promo (2024-12-28) through full price and off-peak to V3.2; Mistral from
+    2024-11; Anthropic (the fixture page) from 2025-09.
 
     Built once per module: the tests only read it.
     """
@@ -83,6 +85,8 @@ def _build(db: Path, routes: dict[str, bytes], base: str) -> None:
         scrape(db, base, "deepseek", at)
     routes[MISTRAL] = page("mistral", "pricing-2024-11.html")
     scrape(db, base, "mistral", "2024-11-20T00:00:00Z")
+    routes[ANTHROPIC] = page("anthropic", "pricing.html")
+    scrape(db, base, "anthropic", "2025-09-01T00:00:00Z")
 
 
 def reprice(capsys, *args: str) -> tuple[int, str, str]:
@@ -258,3 +262,23 @@ def test_explain_with_no_row_priced_at_both_instants(history, capsys):
     assert code == 1
     assert "no row could be priced at both instants" in err
     assert "is before the history of deepseek/deepseek-chat starts" in err
+
+
+def test_anthropic_cache_writes_long_context_and_batch_from_the_parsed_page(history, capsys, tmp_path):
+    usage = tmp_path / "claude.jsonl"
+    usage.write_text(
+        (USAGE / "anthropic_api.jsonl").read_text().replace("2025-03-01", "2025-09-02")
+        + '{"time": "2025-09-02T10:00:00Z", "provider": "anthropic", "model": "claude-sonnet-4",'
+          ' "input_tokens": 190000, "cache_read_input_tokens": 20000, "output_tokens": 1000}\n'
+        + '{"time": "2025-09-02T11:00:00Z", "provider": "anthropic", "model": "claude-sonnet-4",'
+          ' "service_tier": "batch", "input_tokens": 1000, "output_tokens": 1000}\n')
+    code, out, _ = reprice(capsys, str(usage), "--db", str(history), "--json")
+    assert code == 0
+    rows = json.loads(out)["rows"]
+    # The fixture page's prices: 2.5 / 0.25 cache hit / 3.125 5-min write / 5 1-h write / 12.5 output.
+    assert rows[0]["cost"] == "0.0239125"  # 40 x 2.5 + 9000 x 0.25 + 500 x 3.125 + 2000 x 5 + 800 x 12.5
+    assert {c: (v["tier"], v["cost"]) for c, v in rows[1]["components"].items()} == {
+        "input": ("context>200k", "0.95"),          # 210,000 prompt tokens: over 200k
+        "input_cache_hit": ("standard", "0.005"),   # no long-context cache price on the page
+        "output": ("context>200k", "0.01875")}
+    assert rows[2]["cost"] == "0.0075"  # batch: 1000 x 1.25 + 1000 x 6.25
