@@ -305,7 +305,11 @@ class Pricer:
             assert price is not None
             promo = not ended and v.list_price is not None and v.list_price > v.price
             rate = Rate(int(price.scaleb(self.scale)), price, v.tier, promo)
-            options[TOKEN_COMPONENTS.index(v.component)].append((windows.parse(v.window), rate))
+            try:
+                window = windows.parse(v.window)
+            except windows.WindowError as exc:
+                raise ValueError(f"prices: {v.provider}/{v.model} {v.component} {v.tier}: {exc}") from None
+            options[TOKEN_COMPONENTS.index(v.component)].append((window, rate))
         cuts = sorted({edge * 60 for opts in options for w, _ in opts for pair in w.intervals
                        for edge in pair if edge * 60 < WEEK_SECONDS} | {0})
         pieces = [tuple(_pick(opts, cut // 60) for opts in options) for cut in cuts]

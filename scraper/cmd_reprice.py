@@ -62,7 +62,10 @@ def open_pricer(args: argparse.Namespace) -> Pricer:
         known = ", ".join(sorted(set().union(*published.values())))
         raise CommandError(f"no provider publishes prices in {currency} (published: {known}); "
                            "ratecard does not guess exchange rates")
-    return Pricer(load_versions(db, currency), currency, published)
+    try:
+        return Pricer(load_versions(db, currency), currency, published)
+    except ValueError as exc:  # a stored price ratecard cannot read (a bad window): say which
+        raise CommandError(f"{args.db or default_db_path()}: {exc}") from None
 
 
 def parse_instant(text: str, option: str) -> datetime:

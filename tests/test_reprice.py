@@ -243,3 +243,11 @@ def test_service_tier_column_picks_the_batch_price():
     assert cost(pricer, pricer.price(row(at, tokens, "openai", "gpt-4.1")._replace(tier="batch"))) == D("5")
     flex = pricer.price(row(at, tokens, "openai", "gpt-4.1")._replace(tier="flex"))
     assert (flex.field, flex.reason) == ("tier", "openai/gpt-4.1 has no flex price in USD in the history")
+
+
+def test_a_stored_window_that_does_not_parse_names_the_price():
+    bad = versions("deepseek", "deepseek-chat", "USD", "2025-01-01", tier="off_peak", window="16:30-00:30",
+                   input=("0.135", None))
+    with pytest.raises(ValueError, match=r"prices: deepseek/deepseek-chat input off_peak: window "
+                                         r"'16:30-00:30': clause '16:30-00:30' must end in ' UTC'"):
+        Pricer(bad, "USD", PUBLISHED)
