@@ -16,22 +16,22 @@ from db.reprice import CurrencyNotPublished, Pricer
 from db.usage import UsageError, read_usage
 from parsers.quote import decimal_text, iso_utc
 from scraper.cli import CommandError
-from scraper.cmd_reprice import LABELS, add_pricing_args, open_pricer, parse_instant, unpriced_json, unpriced_line
+from scraper.cmd_reprice import LABELS, add_pricing_args, open_pricer, unpriced_json, unpriced_line
+from scraper.options import instant
 from scraper.output import print_json, print_table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("explain", help="why a price change did not change your bill by as much")
     add_pricing_args(p)
-    p.add_argument("--before", required=True, metavar="ISO8601", help="an instant before the change")
-    p.add_argument("--after", required=True, metavar="ISO8601", help="an instant after the change")
+    p.add_argument("--before", required=True, metavar="ISO8601", type=instant, help="an instant before the change")
+    p.add_argument("--after", required=True, metavar="ISO8601", type=instant, help="an instant after the change")
     p.add_argument("--json", action="store_true", help="print JSON (costs as decimal strings)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    before = parse_instant(args.before, "--before")
-    after = parse_instant(args.after, "--after")
+    before, after = args.before, args.after
     pricer = open_pricer(args)
     try:
         result = explain(pricer, read_usage(args.file), before, after)

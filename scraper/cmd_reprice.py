@@ -17,10 +17,10 @@ from typing import Any, TextIO
 
 from db.batch import price_totals
 from db.reprice import CurrencyNotPublished, Priced, Pricer, Totals, Unpriced, load_versions, published_currencies
-from db.schema import default_db_path, open_db
 from db.usage import TOKEN_COMPONENTS, UsageError, read_usage
-from parsers.quote import decimal_text, iso_utc, parse_utc
+from parsers.quote import decimal_text, iso_utc
 from scraper.cli import CommandError
+from scraper.options import add_db_argument, db_path, instant, open_existing
 from scraper.output import print_table
 
 LABELS = {"input": "cache miss", "input_cache_hit": "cache hit", "input_cache_write": "cache write",
@@ -30,7 +30,7 @@ LABELS = {"input": "cache miss", "input_cache_hit": "cache hit", "input_cache_wr
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("reprice", help="cost a usage file (CSV or JSONL) at the rates in force")
     add_pricing_args(p)
-    p.add_argument("--at", metavar="ISO8601", help="price every row as if it ran at this instant")
+    p.add_argument("--at", metavar="ISO8601", type=instant, help="price every row as if it ran at this instant")
     p.add_argument("--as", dest="as_model", metavar="PROVIDER/MODEL",
                    help="price the same tokens on another model")
     fmt = p.add_mutually_exclusive_group()
@@ -44,20 +44,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 def add_pricing_args(p: argparse.ArgumentParser) -> None:
     """The arguments reprice and explain share."""
     p.add_argument("file", help="usage file: CSV or JSONL (see README: usage columns)")
-    p.add_argument("--db", default=None, help="history database (default: $RATECARD_DB or ./prices.db)")
+    add_db_argument(p)
     p.add_argument("--currency", default="USD", help="ISO code; only currencies the provider published")
 
 
 def open_pricer(args: argparse.Namespace) -> Pricer:
     """The compiled history in the asked currency; errors the user can act on become CommandError."""
     currency = args.currency.upper()
-    try:
-        db = open_db(args.db or default_db_path(), create=False)
-    except FileNotFoundError as exc:
-        raise CommandError(str(exc)) from None
+    db = open_existing(args)
     published = published_currencies(db)
     if not published:
-        raise CommandError(f"{args.db or default_db_path()}: no prices in the history (run `ratecard scrape`)")
+        raise CommandError(f"{db_path(args)}: no prices in the history (run `ratecard scrape`)")
     if not any(currency in currencies for currencies in published.values()):
         known = ", ".join(sorted(set().union(*published.values())))
         raise CommandError(f"no provider publishes prices in {currency} (published: {known}); "
@@ -65,14 +62,7 @@ def open_pricer(args: argparse.Namespace) -> Pricer:
     try:
         return Pricer(load_versions(db, currency), currency, published)
     except ValueError as exc:  # a stored price ratecard cannot read (a bad window): say which
-        raise CommandError(f"{args.db or default_db_path()}: {exc}") from None
-
-
-def parse_instant(text: str, option: str) -> datetime:
-    try:
-        return parse_utc(text)
-    except ValueError:
-        raise CommandError(f"{option}: {text!r} is not an ISO 8601 instant") from None
+        raise CommandError(f"{db_path(args)}: {exc}") from None
 
 
 def priced_rows(pricer: Pricer, path: str, at: datetime | None = None,
@@ -89,7 +79,7 @@ def priced_rows(pricer: Pricer, path: str, at: datetime | None = None,
 
 def run(args: argparse.Namespace) -> int:
     pricer = open_pricer(args)
-    at = parse_instant(args.at, "--at") if args.at else None
+    at = args.at
     target = None
     if args.as_model:
         provider, slash, model = args.as_model.partition("/")
@@ -243,4 +233,4 @@ def write_totals(pricer: Pricer, totals: Totals, unpriced: list[Unpriced], out: 
     out.write("\n")
 
 
-__all__ = ["add_pricing_args", "open_pricer", "parse_instant", "priced_rows", "register", "run"]
+__all__ = ["add_pricing_args", "open_pricer", "priced_rows", "register", "run"]

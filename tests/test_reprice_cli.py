@@ -197,13 +197,19 @@ def test_summary_totals_equal_the_row_by_row_totals(history, capsys, tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["--currency", "EUR"], "deepseek does not publish prices in EUR (it publishes CNY, USD)"),
     (["--currency", "GBP"], "no provider publishes prices in GBP"),
-    (["--at", "yesterday"], "--at: 'yesterday' is not an ISO 8601 instant"),
     (["--as", "acme/x"], "--as: 'acme/x' is not a PROVIDER/MODEL with USD prices in the history"),
 ])
 def test_errors_exit_1_with_one_line(history, capsys, args, message):
     code, _, err = reprice(capsys, str(USAGE / "deepseek_day.csv"), "--db", str(history), *args)
     assert code == 1
     assert message in err
+
+
+def test_bad_instant_is_bad_usage_exit_2(history, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["reprice", str(USAGE / "deepseek_day.csv"), "--db", str(history), "--at", "yesterday"])
+    assert exit_.value.code == 2
+    assert "'yesterday' is not an ISO 8601 instant" in capsys.readouterr().err
 
 
 def test_bad_usage_names_file_line_field(history, capsys, tmp_path):
