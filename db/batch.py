@@ -98,8 +98,11 @@ class _Groups:
 
 
 def price_totals(path: str | Path, pricer: Pricer, at: datetime | None = None,
-                 target: tuple[str, str] | None = None, chunk_bytes: int = CHUNK_BYTES) -> BatchTotals:
-    """Price every row of ``path`` (CSV fast, JSONL row by row) and return the totals."""
+                 target: tuple[str, str] | None = None, chunk_bytes: int = CHUNK_BYTES,
+                 provider: str = "") -> BatchTotals:
+    """Price every row of ``path`` (CSV fast, JSONL row by row) and return the totals.
+
+    ``provider``: the provider of a file without a provider column (see ``read_usage``)."""
     name = str(path)
     result = BatchTotals()
     try:
@@ -113,7 +116,7 @@ def price_totals(path: str | Path, pricer: Pricer, at: datetime | None = None,
     gc.disable()
     try:
         with handle:
-            _price_file(handle, name, path, pricer, at, target, chunk_bytes, result)
+            _price_file(handle, name, path, pricer, at, target, chunk_bytes, provider, result)
     finally:
         if collecting:
             gc.enable()
@@ -121,12 +124,12 @@ def price_totals(path: str | Path, pricer: Pricer, at: datetime | None = None,
 
 
 def _price_file(handle: io.TextIOBase, name: str, path: str | Path, pricer: Pricer, at: datetime | None,
-                target: tuple[str, str] | None, chunk_bytes: int, result: BatchTotals) -> None:
+                target: tuple[str, str] | None, chunk_bytes: int, provider: str, result: BatchTotals) -> None:
     """Stream ``handle`` into ``result``: CSV in columnar batches, anything else row by row."""
     if first_char(handle) in "{[":
-        _slow(read_usage(path), pricer, at, target, result)
+        _slow(read_usage(path, provider), pricer, at, target, result)
         return
-    header = read_csv_header(handle, name)
+    header = read_csv_header(handle, name, provider)
     groups = _Groups(pricer, at, target)
     line = 1
     for text in _chunks(handle, chunk_bytes):
@@ -202,7 +205,8 @@ def _fast(text: str, lines: int, header: CsvHeader, groups: _Groups, result: Bat
         deque(map(datetime.fromisoformat, times), maxlen=0)  # validate every time, keep none
     except ValueError:
         return False
-    ids = _group_ids(columns[plan.provider], columns[plan.model], times, groups)
+    providers = [plan.default_provider] * lines if plan.provider is None else columns[plan.provider]
+    ids = _group_ids(providers, columns[plan.model], times, groups)
     if ids is None:
         return False
     return _add(ids, tokens, groups, result, lines)

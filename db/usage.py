@@ -91,17 +91,22 @@ class Plan:
     """How one header becomes rows: where time/provider/model are, and a formula per component."""
 
     time: int
-    provider: int
+    provider: int | None                               # None: every row is default_provider's
     model: int
     counted: tuple[tuple[int, str], ...]               # (column, field name) of every count read
     formulas: tuple[tuple[tuple[int, int], ...], ...]  # per component: ((column, +1/-1), ...)
     checks: tuple[tuple[int, tuple[int, ...]], ...]    # column == sum of components
     zero: tuple[int, ...]                              # columns that must hold 0
     tier: int | None = None                            # the service tier column, if any
+    default_provider: str = ""                         # for files without a provider column
 
 
-def read_usage(path: str | Path) -> Iterator[UsageRow]:
-    """Stream the rows of a CSV or JSONL usage file (detected from its first character)."""
+def read_usage(path: str | Path, provider: str = "") -> Iterator[UsageRow]:
+    """Stream the rows of a CSV or JSONL usage file (detected from its first character).
+
+    ``provider`` is the provider of every row of a file without a provider column (provider
+    exports, the seeds' tables): the file's own column wins when it has one.
+    """
     name = str(path)
     try:
         handle = open(path, encoding="utf-8-sig", newline="")
@@ -112,9 +117,9 @@ def read_usage(path: str | Path) -> Iterator[UsageRow]:
         if first == "":
             raise UsageError(name, 1, None, "the file is empty")
         if first in "{[":
-            yield from _read_json(handle, name, first)
+            yield from _read_json(handle, name, first, provider)
         else:
-            yield from _read_csv(handle, name)
+            yield from csv_rows(handle, read_csv_header(handle, name, provider), name)
 
 
 def first_char(handle: io.TextIOBase) -> str:
@@ -135,12 +140,12 @@ class CsvHeader:
     plan: Plan
 
 
-def read_csv_header(handle: io.TextIOBase, name: str) -> CsvHeader:
+def read_csv_header(handle: io.TextIOBase, name: str, provider: str = "") -> CsvHeader:
     """Read and plan the header line; the handle is left at the first data line (line 2)."""
     header_line = handle.readline()
     dialect = _dialect(header_line)
     cells = next(csv.reader([header_line], dialect))
-    return CsvHeader(dialect, cells, _plan([_normalise(h) for h in cells], cells, name, 1))
+    return CsvHeader(dialect, cells, _plan([_normalise(h) for h in cells], cells, name, 1, provider))
 
 
 def csv_rows(source: Iterable[str], header: CsvHeader, name: str, line_offset: int = 1) -> Iterator[UsageRow]:
@@ -156,10 +161,6 @@ def csv_rows(source: Iterable[str], header: CsvHeader, name: str, line_offset: i
         yield _row(header.plan, values, header.cells, name, line)
 
 
-def _read_csv(handle: io.TextIOBase, name: str) -> Iterator[UsageRow]:
-    yield from csv_rows(handle, read_csv_header(handle, name), name)
-
-
 def _dialect(header_line: str) -> type[csv.Dialect] | csv.Dialect:
     """Comma, semicolon (spreadsheets in many locales) or tab: whichever splits the header most."""
     counts = {sep: header_line.count(sep) for sep in (",", ";", "\t")}
@@ -169,7 +170,7 @@ def _dialect(header_line: str) -> type[csv.Dialect] | csv.Dialect:
     return type("UsageDialect", (csv.excel,), {"delimiter": sep})
 
 
-def _read_json(handle: io.TextIOBase, name: str, first: str) -> Iterator[UsageRow]:
+def _read_json(handle: io.TextIOBase, name: str, first: str, provider: str) -> Iterator[UsageRow]:
     if first == "[":  # one JSON array: cannot be streamed, but users export it
         try:
             items = json.load(handle)
@@ -186,7 +187,7 @@ def _read_json(handle: io.TextIOBase, name: str, first: str) -> Iterator[UsageRo
         _flatten(item, flat, name, line)
         keys = tuple(flat)
         if keys not in plans:
-            plans[keys] = (_plan([_normalise(k) for k in keys], list(keys), name, line), list(keys))
+            plans[keys] = (_plan([_normalise(k) for k in keys], list(keys), name, line, provider), list(keys))
         plan, header = plans[keys]
         yield _row(plan, list(flat.values()), header, name, line)
 
@@ -220,7 +221,7 @@ def _normalise(header: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
 
 
-def _plan(names: list[str], header: list[str], path: str, line: int) -> Plan:
+def _plan(names: list[str], header: list[str], path: str, line: int, provider: str = "") -> Plan:
     """Turn one header into a plan, or say which column is unknown, missing or ambiguous."""
     where: dict[str, int] = {}
     ignored: list[int] = []
@@ -239,7 +240,7 @@ def _plan(names: list[str], header: list[str], path: str, line: int) -> Plan:
         else:
             where[role] = index
     for needed in ("time", "provider", "model"):
-        if needed not in where:
+        if needed not in where and not (needed == "provider" and provider):
             raise UsageError(path, line, needed, "missing column")
     component_roles = set(TOKEN_COMPONENTS) | {"cached_included", "prompt", "write_all"}
     if not component_roles & where.keys():
@@ -279,9 +280,9 @@ def _plan(names: list[str], header: list[str], path: str, line: int) -> Plan:
     count_roles = component_roles | {"total"}
     counted = tuple(sorted((i, header[i]) for r, i in where.items() if r in count_roles))
     counted += tuple((i, header[i]) for i in ignored + zero)
-    return Plan(where["time"], where["provider"], where["model"], counted,
+    return Plan(where["time"], where.get("provider"), where["model"], counted,
                  tuple(tuple(formulas[c]) for c in TOKEN_COMPONENTS), tuple(checks), tuple(zero),
-                 where.get("tier"))
+                 where.get("tier"), provider.strip().lower())
 
 
 def _row(plan: Plan, values: list[Any], header: list[str], path: str, line: int) -> UsageRow:
@@ -310,7 +311,10 @@ def _row(plan: Plan, values: list[Any], header: list[str], path: str, line: int)
         if counts[column]:
             raise UsageError(path, line, header[column], "non-zero, and not priced by ratecard")
     start, whole_day = _time(values[plan.time], path, line, header[plan.time])
-    provider = _text(values[plan.provider], path, line, header[plan.provider]).lower()
+    if plan.provider is None:
+        provider = plan.default_provider
+    else:
+        provider = _text(values[plan.provider], path, line, header[plan.provider]).lower()
     model = _text(values[plan.model], path, line, header[plan.model])
     tier = "standard" if plan.tier is None else _tier(values[plan.tier], path, line, header[plan.tier])
     return UsageRow(path, line, start, whole_day, provider, model, tuple(tokens), tier)  # type: ignore[arg-type]

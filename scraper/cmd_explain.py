@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     before, after = args.before, args.after
     pricer = open_pricer(args)
     try:
-        result = explain(pricer, read_usage(args.file), before, after)
+        result = explain(pricer, read_usage(args.file, args.provider), before, after)
     except (UsageError, CurrencyNotPublished) as exc:
         raise CommandError(str(exc)) from None
     if not result.rows:

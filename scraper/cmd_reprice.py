@@ -45,6 +45,8 @@ def add_pricing_args(p: argparse.ArgumentParser) -> None:
     """The arguments reprice and explain share."""
     p.add_argument("file", help="usage file: CSV or JSONL (see README: usage columns)")
     add_db_argument(p)
+    p.add_argument("--provider", default="", metavar="ID",
+                   help="the provider of every row, for a file without a provider column")
     p.add_argument("--currency", default="USD", help="ISO code; only currencies the provider published")
 
 
@@ -66,10 +68,10 @@ def open_pricer(args: argparse.Namespace) -> Pricer:
 
 
 def priced_rows(pricer: Pricer, path: str, at: datetime | None = None,
-                target: tuple[str, str] | None = None) -> Iterator[Priced | Unpriced]:
+                target: tuple[str, str] | None = None, provider: str = "") -> Iterator[Priced | Unpriced]:
     """Each usage row priced; bad input and unpublished currencies stop with one clear line."""
     try:
-        for row in read_usage(path):
+        for row in read_usage(path, provider):
             yield pricer.price(row, at, target)
     except UsageError as exc:
         raise CommandError(str(exc)) from None
@@ -89,17 +91,17 @@ def run(args: argparse.Namespace) -> int:
         target = (provider.lower(), model)
     if args.summary:
         try:
-            batch = price_totals(args.file, pricer, at, target)
+            batch = price_totals(args.file, pricer, at, target, provider=args.provider)
         except (UsageError, CurrencyNotPublished) as exc:
             raise CommandError(str(exc)) from None
         unpriced = batch.unpriced
         write_totals(pricer, batch.totals, unpriced, sys.stdout)
     elif args.json:
-        _, unpriced = write_json(pricer, priced_rows(pricer, args.file, at, target), sys.stdout)
+        _, unpriced = write_json(pricer, priced_rows(pricer, args.file, at, target, args.provider), sys.stdout)
     elif args.csv:
-        _, unpriced = write_csv(pricer, priced_rows(pricer, args.file, at, target), sys.stdout)
+        _, unpriced = write_csv(pricer, priced_rows(pricer, args.file, at, target, args.provider), sys.stdout)
     else:
-        _, unpriced = write_text(pricer, priced_rows(pricer, args.file, at, target), sys.stdout)
+        _, unpriced = write_text(pricer, priced_rows(pricer, args.file, at, target, args.provider), sys.stdout)
     if unpriced:  # the total is not the whole bill: say so, and exit 1 like any bad row
         print(f"ratecard reprice: {len(unpriced)} row(s) unpriced, not in the total (listed with the reason)",
               file=sys.stderr)

@@ -288,3 +288,12 @@ def test_anthropic_cache_writes_long_context_and_batch_from_the_parsed_page(hist
         "input_cache_hit": ("standard", "0.005"),   # no long-context cache price on the page
         "output": ("context>200k", "0.01875")}
     assert rows[2]["cost"] == "0.0075"  # batch: 1000 x 1.25 + 1000 x 6.25
+
+
+def test_provider_option_for_a_seed_table_without_provider(history, capsys, tmp_path):
+    usage = tmp_path / "mistral.csv"
+    usage.write_text("Date,Model,Entrée,Sortie\n2025-01-20,mistral-large-2411,297429,474855\n", encoding="utf-8")
+    _, out, _ = reprice(capsys, str(usage), "--db", str(history), "--provider", "mistral", "--json")
+    assert json.loads(out)["total"] == {"USD": "3.443988"}
+    _, out, _ = reprice(capsys, str(usage), "--db", str(history), "--provider", "mistral", "--summary")
+    assert "Total: 3.443988 USD over 1 priced row(s)" in out

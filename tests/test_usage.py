@@ -151,3 +151,11 @@ def test_service_tier_column(tmp_path):
     with pytest.raises(UsageError, match=r"t.csv:4: service_tier: 'scale' is not a service tier "
                                          r"\(batch, flex, priority, standard\)"):
         next(rows)
+
+
+def test_provider_option_for_files_without_the_column(tmp_path):
+    path = write(tmp_path, "seed.csv", "Date,Model,Entrée,Sortie\n2025-01-20,mistral-large-2411,297429,474855\n")
+    [row] = read_usage(path, provider="Mistral")
+    assert (row.provider, row.model, row.tokens) == ("mistral", "mistral-large-2411", (297429, 0, 0, 0, 474855))
+    with pytest.raises(UsageError, match=r"seed.csv:1: provider: missing column"):
+        list(read_usage(path))
