@@ -98,7 +98,7 @@ def screen(observations: Iterable[Observation]) -> Screened:
 
 def findings(before: Observation | None, now: Observation) -> Findings:
     """What in ``now`` looks like a broken read of the page ``before`` showed (falsy: nothing)."""
-    if before is None:
+    if before is None or before.quotes is now.quotes:  # the same stored quote set: nothing moved
         return Findings(0, frozenset(), ())
     old_models = {q.model for q in before.quotes}
     gone = old_models - {q.model for q in now.quotes}

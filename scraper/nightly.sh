@@ -7,7 +7,7 @@
 #   2. when the text exports changed, it commits them with the database, the message listing the
 #      changes; a night that changed no text commits nothing (the workflow carries the database to
 #      the next night in the Actions cache, so no observation is lost);
-#   3. with RATECARD_PUSH=1 it pushes that commit;
+#   3. with RATECARD_PUSH=1 it pushes that commit (rebasing it once if main moved meanwhile);
 #   4. it exits with ratecard's code, so a failed source fails the job *after* the commit.
 #
 # Extra arguments go to `ratecard nightly` (the test passes --mirror, --at and --provider).
@@ -33,7 +33,8 @@ else
     git commit --quiet --file "$message" -- "$data"
     echo "nightly: committed $(git rev-parse --short HEAD)"
     if [ "${RATECARD_PUSH:-0}" = 1 ]; then
-        git push --quiet
+        # Someone pushed meanwhile: replay the data commit on top of theirs, once.
+        git push --quiet || { git pull --rebase --quiet && git push --quiet; }
     fi
 fi
 exit "$code"

@@ -34,6 +34,7 @@ def test_prices_and_changes_per_provider_stable_and_quiet_on_a_night_without_cha
         scrape_night(db, mirror, "2025-02-21T03:00:00Z")
         after = export(db, out)
     assert sorted(first) == FILES
+    assert {oct(p.stat().st_mode & 0o777) for p in out.iterdir()} == {"0o644"}
     assert first["deepseek.prices.csv"].decode().splitlines()[:3] == [
         ",".join(PRICE_FIELDS),
         "deepseek-chat,input,standard,,CNY,1,2,2025-02-08T16:00:00Z,2024-12-29T03:00:00Z,"

@@ -3,7 +3,8 @@ that pushes to a local bare repository, against a mirror of fixture pages on 127
 
 Four nights: the first records prices (commit), the second sees the same page (no commit), the
 third sees a real change while the zh-cn page fails (commit listing the change, then exit 1),
-the fourth a units mistake (held as suspect: no commit, exit 1)."""
+the fourth a units mistake (held as suspect: no commit, exit 1).  Before the third, an unrelated
+commit lands on main, so the night's push must rebase."""
 
 from __future__ import annotations
 
@@ -76,6 +77,13 @@ def test_the_nightly_step_commits_changes_only_and_fails_after_committing_on_err
         assert quiet.stdout.endswith("nightly: no text export changed; nothing to commit\n")
         assert pushed(tmp_path) == ["ratecard: no price change", "seed"]
 
+        # Meanwhile someone pushes to main: the night's commit is rebased onto theirs.
+        seed = tmp_path / "seed"
+        git(seed, "pull", "--quiet", str(tmp_path / "origin.git"), "main")
+        (seed / "NOTES").write_text("unrelated\n")
+        git(seed, "add", "NOTES")
+        git(seed, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "unrelated")
+        git(seed, "push", "--quiet", str(tmp_path / "origin.git"), "main")
         mirror.deepseek(page("deepseek/2025-09-29-v32.en.md"), 404)
         failing = night(work, mirror, "2025-09-30T03:17:00Z")
         assert failing.returncode == 1
@@ -94,7 +102,7 @@ def test_the_nightly_step_commits_changes_only_and_fails_after_committing_on_err
             "",
             "Failed (kept the previous prices):",
             "- deepseek-zh-cn: HTTP 404"]
-        assert len(pushed(tmp_path)) == 3
+        assert pushed(tmp_path)[1:] == ["unrelated", "ratecard: no price change", "seed"]
         diff = git(work, "show", "--format=", "HEAD", "--", "data/deepseek.changes.csv").splitlines()
         assert [line for line in diff if line.startswith(("+", "-")) and not line.startswith(("+++", "---"))] == [
             f"+2025-09-30T03:17:00Z,{model},{component},standard,USD,{kind},{old},{new},{percent},,,,,observed,"
@@ -117,6 +125,6 @@ def test_the_nightly_step_commits_changes_only_and_fails_after_committing_on_err
         "Held as suspect until the next run repeats it:\n"
         "- deepseek-en: deepseek-chat output standard USD moves 0.42 -> 0.0011 (more than 10x)\n"
         "nightly: no text export changed; nothing to commit\n")
-    assert len(pushed(tmp_path)) == 3
+    assert len(pushed(tmp_path)) == 4
     # The database has the two quiet nights' observations; the workflow's cache carries it on.
     assert git(work, "status", "--porcelain") == " M data/prices.db\n"
