@@ -7,12 +7,15 @@ Nothing here is stored: it is read from ``observations`` (and, for suspects, the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
 from db.guard import WAITING, screen
 from db.history import _load_observations, stored_providers
+from db.schema import open_db
 from parsers.quote import iso_utc
 
 
@@ -65,3 +68,12 @@ def waiting_suspects(db: sqlite_utils.Database) -> list[HeldSuspect]:
                 held.append(HeldSuspect(provider, s.observation.source_id,
                                         iso_utc(s.observation.observed_at), s.reasons))
     return held
+
+
+def held_in_run(db_path: str | Path, observed_at: datetime) -> list[HeldSuspect]:
+    """The suspects a run at ``observed_at`` left waiting (for the run's own report)."""
+    db = open_db(db_path)
+    try:
+        return [s for s in waiting_suspects(db) if s.observed_at == iso_utc(observed_at)]
+    finally:
+        db.close()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from db.export import export, write_atomic
 from db.feed import build_feed, change_line
-from db.health import HeldSuspect, waiting_suspects
+from db.health import HeldSuspect, held_in_run
 from db.schema import open_db
 from parsers import registry
 from parsers.quote import iso_utc
@@ -77,10 +77,9 @@ def night(path: Path, out: Path, providers: Sequence[str] | None = None, mirror:
         try:
             export(db, out)
             write_atomic(out / FEED_NAME, build_feed(db, link=feed_link))
-            held = [s for s in waiting_suspects(db) if s.observed_at == iso_utc(result.observed_at)]
         finally:
             db.close()
-    return result, held
+        return result, held_in_run(path, result.observed_at)
 
 
 def commit_message(result: RunResult, held: list[HeldSuspect]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from db.health import held_in_run
 from parsers import registry
 from scraper.cli import CommandError
 from scraper.options import add_db_argument, db_path, instant
@@ -58,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"disagreement  {d['source_id']} shows {d['model']} {d['component']} {d['tier']}"
               f" {d['currency']} at {d['shown_price']}, {d['authority_id']} has"
               f" {d['expected_price'] or 'no such price'}")
+    for held in held_in_run(db_path(args), result.observed_at):
+        print(f"suspect  {held.source_id}: held until the next run repeats it: {'; '.join(held.reasons)}")
     ok = sum(s.ok for s in result.sources)
     print(f"observed at {result.observed_at:%Y-%m-%dT%H:%M:%SZ}: {ok} sources ok,"
           f" {len(result.sources) - ok} failed; {len(result.new_changes)} changes found")

@@ -12,9 +12,11 @@ NIGHT1, NIGHT2, NIGHT3 = "2025-02-21T03:00:00Z", "2025-02-22T03:00:00Z", "2025-0
 REASON = "deepseek-chat output standard USD moves 1.1 -> 0.0011 (more than 10x)"
 
 
-def scrape(db: Path, mirror: Mirror, at: str) -> None:
+def scrape(db: Path, mirror: Mirror, at: str) -> list[str]:
+    """``ratecard scrape`` as a real process; its report's suspect lines."""
     done = ratecard("scrape", "--db", str(db), "--provider", "deepseek", "--mirror", mirror.url, "--at", at)
     assert done.returncode == 0, done.stderr
+    return [line for line in done.stdout.splitlines() if line.startswith("suspect")]
 
 
 def chat_output_usd(db: Path, at: str) -> list[tuple[str, str]]:
@@ -39,7 +41,9 @@ def test_a_units_mistake_is_held_reported_and_discarded_when_the_page_recovers(t
         mirror.deepseek(page("deepseek/2025-02-20-full-price.en.md"))
         scrape(db, mirror, NIGHT1)
         mirror.deepseek(units_mistake())
-        scrape(db, mirror, NIGHT2)
+        assert scrape(db, mirror, NIGHT2) == [
+            f"suspect  {source}: held until the next run repeats it: {REASON}"
+            for source in ("deepseek-en", "deepseek-zh-cn")]
         assert status(db)["suspects_waiting"] == [
             {"provider": "deepseek", "source_id": source, "observed_at": NIGHT2, "reasons": [REASON]}
             for source in ("deepseek-en", "deepseek-zh-cn")]
@@ -50,7 +54,7 @@ def test_a_units_mistake_is_held_reported_and_discarded_when_the_page_recovers(t
         assert changes(db) == []
         assert chat_output_usd(db, NIGHT2) == [("1.1", NIGHT1)]
         mirror.deepseek(page("deepseek/2025-02-20-full-price.en.md"))
-        scrape(db, mirror, NIGHT3)
+        assert scrape(db, mirror, NIGHT3) == []
     assert status(db)["suspects_waiting"] == []
     assert changes(db) == []
     assert chat_output_usd(db, NIGHT3) == [("1.1", NIGHT1)]
