@@ -2,8 +2,8 @@
 
 A page that suddenly drops more than half of the models it listed, or moves a price by more than
 10x (per-1K read as per-1M), is far more often a broken page or parser than a real change.  Such an
-observation is *suspect*: it stays in the log (recorded, and reported by ``ratecard status`` and
-the nightly run), but the history ignores it until the next healthy observation of the same source
+observation is *suspect*: it stays in the log (recorded, and reported by ``ratecard scrape``,
+``nightly`` and ``status``), but the history ignores it until the next healthy observation of the same source
 shows the same findings again (the same models still gone, the same new prices).  Then it counts
 at its own time, so a real change still takes effect when it was first seen; otherwise it is
 discarded for good.  Only the findings must repeat, not the whole page: a catalogue such as
@@ -47,8 +47,8 @@ class Findings:
             out.append(f"lists {self.models_before - len(gone)} of the {self.models_before} models"
                        f" seen before (gone: {shown})")
         for (_provider, model, component, tier, currency), old, new in self.moves:
-            out.append(f"{model} {component} {tier} {currency} moves {decimal_text(old)} -> {decimal_text(new)}"
-                       f" (more than {MAX_FACTOR}x)")
+            out.append(f"{model} {component} {tier} {currency} moves {decimal_text(old)}"
+                       f" -> {decimal_text(new)} (more than {MAX_FACTOR}x)")
         return tuple(out)
 
 
