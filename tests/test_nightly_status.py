@@ -1,0 +1,40 @@
+"""``ratecard status``: last run and last success per source, failure streaks, suspects waiting."""
+
+from __future__ import annotations
+
+import json
+
+from mirror import Mirror, page, ratecard, run_in_process, scrape_night
+
+N1, N2, N3 = "2025-02-21T03:17:00Z", "2025-02-22T03:17:00Z", "2025-02-23T03:17:00Z"
+
+
+def test_a_failing_page_shows_its_streak_and_last_success(tmp_path):
+    db = tmp_path / "prices.db"
+    full = page("deepseek/2025-02-20-full-price.en.md")
+    with Mirror() as mirror:
+        mirror.deepseek(full)
+        scrape_night(db, mirror, N1)
+        mirror.deepseek(full, 404)
+        scrape_night(db, mirror, N2, expect=1)
+        scrape_night(db, mirror, N3, expect=1)
+    status = json.loads(run_in_process("status", "--db", str(db), "--json"))
+    assert status == {"sources": [
+        {"source_id": "deepseek-en", "provider": "deepseek", "last_run_at": N3, "last_outcome": "ok",
+         "last_error": None, "last_success_at": N3, "failures_in_a_row": 0},
+        {"source_id": "deepseek-zh-cn", "provider": "deepseek", "last_run_at": N3, "last_outcome": "error",
+         "last_error": "HTTP 404", "last_success_at": N1, "failures_in_a_row": 2},
+    ], "suspects_waiting": []}
+    assert run_in_process("status", "--db", str(db)).splitlines() == [
+        "source_id       last_run_at           last_outcome  last_success_at       failures_in_a_row  last_error",
+        "deepseek-en     2025-02-23T03:17:00Z  ok            2025-02-23T03:17:00Z  0",
+        "deepseek-zh-cn  2025-02-23T03:17:00Z  error         2025-02-21T03:17:00Z  2                  HTTP 404",
+        "suspects waiting: 0",
+    ]
+
+
+def test_status_of_a_missing_database_is_an_error_not_an_empty_one(tmp_path):
+    done = ratecard("status", "--db", str(tmp_path / "nope.db"))
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == f"ratecard status: {tmp_path / 'nope.db'}: no such database (run `ratecard scrape` first)\n"
+    assert not (tmp_path / "nope.db").exists()
