@@ -14,7 +14,8 @@ Checks, each printed with its figure; exit 1 if any fails:
 * the change log equals the changes derived, with no guard, from the clean page of every night
   (so failures and suspects added, removed and shifted nothing);
 * the history equals a rebuild from scratch of the final database;
-* every injected suspect was discarded and none is waiting; no source ends in a failure streak.
+* every injected suspect was discarded and none is waiting; no source ends in a failure streak;
+* the same log derived without the guard does hold false changes (the guard is what keeps them out).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 from db.derive import Observation, SourceInfo, derive_history  # noqa: E402
 from db.guard import DISCARDED, WAITING, screen  # noqa: E402
 from db.health import source_health  # noqa: E402
-from db.history import _change_row, _load_observations, rebuild  # noqa: E402
+from db.history import _change_row, _load_observations, _load_sources, rebuild  # noqa: E402
 from db.schema import DERIVED_TABLES, open_db  # noqa: E402
 from parsers import registry  # noqa: E402
 from scraper.cmd_nightly import night  # noqa: E402
@@ -193,6 +194,11 @@ def main() -> int:
     changes = sorted((dict(r) for r in db.query("SELECT * FROM changes")), key=_row_key)
     reference = reference_changes(args.nights)
     checks.append((f"change log equals the {len(reference)} changes of the clean pages", changes == reference))
+    unguarded = sorted((_change_row(c) for p in registry.providers()
+                        for c in derive_history(_load_sources(db, p), _load_observations(db, p)).changes),
+                       key=_row_key)
+    false_changes = len([r for r in unguarded if r not in reference])
+    checks.append((f"without the guard the log would hold {false_changes} false changes", false_changes > 0))
     before = {t: table(db, t) for t in DERIVED_TABLES}
     scratch = work / "rebuilt.db"
     shutil.copy(db_path, scratch)
