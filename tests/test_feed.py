@@ -14,8 +14,8 @@ ANNOUNCED = ("deepseek/2026-08-14-announced.en.md", "deepseek/2026-08-14-announc
 PEAK = ("deepseek/2026-08-17-peak.en.html", "deepseek/2026-08-17-peak.zh-cn.md")
 
 
-def feed(db: Path, path: Path) -> ET.Element:
-    assert run_in_process("feed", "--db", str(db), str(path)) == f"wrote {path}\n"
+def feed(db: Path, path: Path, *options: str) -> ET.Element:
+    assert run_in_process("feed", "--db", str(db), *options, str(path)) == f"wrote {path}\n"
     return ET.parse(path).getroot()
 
 
@@ -83,7 +83,9 @@ def test_an_empty_history_is_still_a_valid_feed(tmp_path):
     with Mirror() as mirror:
         mirror.deepseek(page("deepseek/2025-02-20-full-price.en.md"))
         scrape_night(db, mirror, "2025-02-21T03:00:00Z")
-    root = feed(db, path)
+    root = feed(db, path, "--link", "https://example.org/prices")
     assert_valid_atom(root)
     assert root.findall(f"{A}entry") == []
+    assert [(e.get("rel"), e.get("href")) for e in root.findall(f"{A}link")] == [
+        ("alternate", "https://example.org/prices")]
     assert root.findtext(f"{A}updated") == "2025-02-21T03:00:00Z"
