@@ -8,7 +8,7 @@ import sqlite3
 import subprocess
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from mirror import ROOT, Mirror, env, page, ratecard, ratecard_argv
@@ -40,6 +40,31 @@ def test_the_job_coalesces_missed_runs_has_a_grace_time_and_never_runs_twice_at_
     finally:
         scheduler.shutdown(wait=False)
         runner.join(10)
+
+
+def runs_after_sleeping(grace_seconds: int, late: timedelta) -> int:
+    """How often the job runs when the machine wakes ``late`` after a missed run (daily cron)."""
+    calls: list[int] = []
+    scheduler = build_scheduler(lambda: calls.append(1), cron_trigger("0 3 * * *"), grace_seconds)
+    runner = threading.Thread(target=scheduler.start, kwargs={"paused": True})
+    runner.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not scheduler.running and time.monotonic() < deadline:
+            time.sleep(0.01)
+        scheduler.modify_job("scrape", next_run_time=datetime.now(timezone.utc) - late)
+        scheduler.resume()
+        time.sleep(0.5)
+    finally:
+        scheduler.shutdown(wait=True)
+        runner.join(10)
+    return len(calls)
+
+
+def test_missed_nights_run_once_within_the_grace_time_and_not_at_all_after_it():
+    assert runs_after_sleeping(10 * 86400, timedelta(days=3, hours=1)) == 1  # 4 missed nights, coalesced
+    assert runs_after_sleeping(3 * 3600, timedelta(hours=2)) == 1
+    assert runs_after_sleeping(3600, timedelta(hours=2)) == 0
 
 
 def test_a_bad_cron_expression_is_a_usage_error():
