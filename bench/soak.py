@@ -5,7 +5,8 @@
 Each night is ``ratecard nightly`` (``scraper.cmd_nightly.night``: scrape under the lock, exports,
 feed) with ``--at`` advancing one day, every provider fetched over HTTP from a mirror on
 127.0.0.1 serving the fixture pages in tests/fixtures.  The pages follow DeepSeek's real eras
-(promo, R1, full price, off-peak, V3.2) and OpenRouter / Mistral page changes; on a few nights a
+(promo, R1, full price, off-peak, V3.2; the zh-cn URL serves the English page, whose CNY tab is
+the same table, where no zh-cn capture exists) and OpenRouter / Mistral page changes; on a few nights a
 page fails (HTTP 500, 404, 503 three nights running, a truncated body, a page without a table) or
 looks broken (a per-1K units mistake, a catalogue cut to one model).
 
