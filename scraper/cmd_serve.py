@@ -10,9 +10,6 @@ from __future__ import annotations
 import argparse
 import sqlite3
 
-import uvicorn
-
-from db.datasette.app import DB_NAME, make_datasette
 from scraper.cli import CommandError
 from scraper.options import add_db_argument, db_path, open_existing
 
@@ -27,6 +24,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here, not at registration: Datasette and uvicorn cost every other command ~0.5 s.
+    import uvicorn
+
+    from db.datasette.app import DB_NAME, make_datasette
+
     try:
         open_existing(args).close()  # adds missing tables, views and browsing indexes
     except sqlite3.OperationalError as exc:
