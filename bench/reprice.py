@@ -30,11 +30,9 @@ import resource
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,36 +52,17 @@ MODELS = (("deepseek", "deepseek-chat", 0.8), ("mistral", "mistral-large-2411", 
 def build_history(db: Path) -> None:
     """Scrape the fixture pages through a 127.0.0.1 mirror into ``db``."""
     from parsers.quote import parse_utc
+    from scraper.mirror import Mirror
     from scraper.run import run_scrape
 
-    routes: dict[str, bytes] = {}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server naming)
-            body = routes.get(self.path, b"")
-            self.send_response(200 if body else 404)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with Mirror() as mirror:
         for at, pages in SCRAPES:
-            routes.clear()
-            routes.update({path: (FIXTURES / name).read_bytes() for path, name in pages.items()})
+            mirror.pages = {"https://" + path.lstrip("/"): (FIXTURES / name).read_bytes()
+                            for path, name in pages.items()}
             providers = sorted({"mistral" if "mistral" in p else "deepseek" for p in pages})
-            result = run_scrape(db, providers, mirror=base, at=parse_utc(at))
+            result = run_scrape(db, providers, mirror=mirror.url, at=parse_utc(at))
             if not result.ok:
                 raise SystemExit(f"bench history: scrape at {at} failed")
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def write_usage(path: Path, rows: int, seed: int = 7) -> None:

@@ -22,13 +22,11 @@ Checks, each printed with its figure; exit 1 if any fails:
 from __future__ import annotations
 
 import argparse
-import http.server
 import json
 import shutil
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
@@ -44,6 +42,7 @@ from db.history import _change_row, _load_observations, _load_sources, rebuild  
 from db.schema import DERIVED_TABLES, open_db  # noqa: E402
 from parsers import registry  # noqa: E402
 from scraper.cmd_nightly import night  # noqa: E402
+from scraper.mirror import Mirror  # noqa: E402
 from scraper.run import parse_body  # noqa: E402
 
 FIX = ROOT / "tests" / "fixtures"
@@ -116,30 +115,6 @@ def catalogue_of_one(body: bytes) -> bytes:
     return json.dumps(data).encode()
 
 
-class Mirror:
-    """Serves ``https://HOST/PATH`` at ``http://127.0.0.1:PORT/HOST/PATH``."""
-
-    def __init__(self) -> None:
-        self.pages: dict[str, bytes | int] = {}
-        mirror = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
-                answer = mirror.pages.get("https://" + self.path.lstrip("/"), 404)
-                status, body = (200, answer) if isinstance(answer, bytes) else (answer, b"")
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-
 def reference_changes(nights: int) -> list[dict]:
     """Change rows derived with no guard from the clean page of every source on every night."""
     rows = []
@@ -177,18 +152,17 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
     db_path = work / "prices.db"
     db_path.unlink(missing_ok=True)
-    mirror = Mirror()
     durations, outcomes, held_nights = [], Counter(), []
     started = time.monotonic()
-    for n in range(args.nights):
-        mirror.pages = injected(n, clean_pages(n))
-        t = time.monotonic()
-        result, held = night(db_path, work, mirror=mirror.url, at=day(n))
-        durations.append(time.monotonic() - t)
-        outcomes.update("ok" if s.ok else "failed" for s in result.sources)
-        held_nights += [n] * len(held)
+    with Mirror() as mirror:
+        for n in range(args.nights):
+            mirror.pages = injected(n, clean_pages(n))
+            t = time.monotonic()
+            result, held = night(db_path, work, mirror=mirror.url, at=day(n))
+            durations.append(time.monotonic() - t)
+            outcomes.update("ok" if s.ok else "failed" for s in result.sources)
+            held_nights += [n] * len(held)
     total = time.monotonic() - started
-    mirror.server.shutdown()
 
     db = open_db(db_path)
     checks: list[tuple[str, bool]] = []

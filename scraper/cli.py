@@ -16,6 +16,7 @@ from collections.abc import Sequence
 COMMAND_MODULES = (
     "scraper.cmd_parse",
     "scraper.cmd_scrape",
+    "scraper.cmd_mirror",
     "scraper.cmd_prices",
     "scraper.cmd_changes",
     "scraper.cmd_rebuild",

@@ -8,16 +8,14 @@ answer slowly or be held at a gate (to make two processes overlap).
 from __future__ import annotations
 
 import contextlib
-import http.server
 import io
 import os
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 from scraper.cli import main
+from scraper.mirror import Mirror as BaseMirror
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -25,52 +23,13 @@ DEEPSEEK_EN = "https://api-docs.deepseek.com/quick_start/pricing"
 DEEPSEEK_ZH = "https://api-docs.deepseek.com/zh-cn/quick_start/pricing"
 
 
-class Mirror:
-    """A threaded HTTP server on 127.0.0.1; ``pages`` maps a real URL to a body or a status."""
-
-    def __init__(self) -> None:
-        self.pages: dict[str, bytes | int] = {}
-        self.delay = 0.0
-        self.gate = threading.Event()  # cleared: requests wait until it is set again
-        self.gate.set()
-        self.requests = 0
-        mirror = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-                mirror.requests += 1
-                mirror.gate.wait(30)
-                time.sleep(mirror.delay)
-                answer = mirror.pages.get("https://" + self.path.lstrip("/"), 404)
-                status, body = (200, answer) if isinstance(answer, bytes) else (answer, b"")
-                self.send_response(status)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+class Mirror(BaseMirror):
+    """The product's mirror server, with DeepSeek's two pages as a shortcut."""
 
     def deepseek(self, en: bytes | int, zh: bytes | int | None = None) -> None:
         """Serve DeepSeek's two pages; the zh-cn page defaults to the English one (same CNY tab)."""
         self.pages[DEEPSEEK_EN] = en
         self.pages[DEEPSEEK_ZH] = en if zh is None else zh
-
-    def __enter__(self) -> "Mirror":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def page(name: str) -> bytes:

@@ -1,0 +1,68 @@
+"""A local mirror of pricing pages: ``https://HOST/PATH`` served at ``http://ADDR:PORT/HOST/PATH``.
+
+That layout is what ``ratecard scrape --mirror URL`` fetches, so saved pages (a folder of them, or
+pages held in memory) can be scraped again offline: to replay history, to demo, and in the tests
+and benchmarks, which all use this one server.
+"""
+
+from __future__ import annotations
+
+import http.server
+import threading
+import time
+from pathlib import Path
+
+
+class Mirror:
+    """A threaded HTTP server; ``pages`` maps a real URL to a body, or to an HTTP status to answer.
+
+    ``delay`` slows every answer and a cleared ``gate`` holds them (to make runs overlap);
+    ``requests`` counts what was asked.  Use as a context manager: it serves while inside.
+    """
+
+    def __init__(self, pages: dict[str, bytes | int] | None = None, host: str = "127.0.0.1",
+                 port: int = 0) -> None:
+        self.pages: dict[str, bytes | int] = dict(pages or {})
+        self.delay = 0.0
+        self.gate = threading.Event()
+        self.gate.set()
+        self.requests = 0
+        mirror = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                mirror.requests += 1
+                mirror.gate.wait(30)
+                time.sleep(mirror.delay)
+                answer = mirror.pages.get("https://" + self.path.lstrip("/"), 404)
+                status, body = (200, answer) if isinstance(answer, bytes) else (answer, b"")
+                self.send_response(status)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer((host, port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> "Mirror":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def pages_in(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder/HOST/PATH`` as the page of ``https://HOST/PATH``."""
+    return {"https://" + path.relative_to(folder).as_posix(): path.read_bytes()
+            for path in sorted(folder.rglob("*")) if path.is_file()}
