@@ -159,6 +159,20 @@ def read_document(text: str) -> Document:
     return read_markdown(text)
 
 
+FOOTNOTE_START_RE = re.compile(r"^\s*[(（](\d{1,2})[)）]\s*")
+
+
+def paragraph(text: str) -> Paragraph | None:
+    """A paragraph from reader text; one that opens with ``(n)`` is footnote ``n``; None if blank."""
+    text = clean_space(text)
+    if not text:
+        return None
+    m = FOOTNOTE_START_RE.match(text)
+    if m:
+        return Paragraph(text[m.end():].strip(), marker=m.group(1))
+    return Paragraph(text)
+
+
 def split_markers(text: str) -> tuple[str, tuple[str, ...]]:
     """Remove ``(n)`` footnote markers glued to a word; return the text and the numbers."""
     markers = tuple(MARKER_RE.findall(text))

@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 
 from parsers import mojibake
 from parsers.document import (
-    EMPTY_CELL, Block, Cell, Data, Document, Heading, Paragraph, Table, clean_space, make_cell, split_markers,
+    EMPTY_CELL, Block, Cell, Data, Document, Heading, Table, clean_space, make_cell, paragraph, split_markers,
 )
 
 _SCRIPT_RE = re.compile(r"<script\b[^>]*>(.*?)</script\s*>", re.I | re.S)
@@ -24,7 +24,6 @@ _TEXT_BLOCKS = {"p", "li", "dt", "dd", "blockquote", "figcaption", "caption", "p
 _CONTAINERS = frozenset({"p", "li", "ul", "ol", "div", "section", "article", "table", "dl", "blockquote",
                          "main", "aside", "details", "figure", "header", "footer", "nav", "form", *_HEADINGS})
 _STRIKE_TAGS = {"del", "s", "strike"}
-_FOOTNOTE_RE = re.compile(r"^\s*[(（](\d{1,2})[)）]\s*")
 
 
 def read_html(text: str) -> Document:
@@ -93,14 +92,8 @@ class _Walker:
             self.blocks.append(Data(el.name, values, self.section))
 
     def _paragraph(self, text: str) -> None:
-        text = clean_space(text)
-        if not text:
-            return
-        m = _FOOTNOTE_RE.match(text)
-        if m:
-            self.blocks.append(Paragraph(text[m.end():].strip(), marker=m.group(1)))
-        else:
-            self.blocks.append(Paragraph(text))
+        if (block := paragraph(text)) is not None:
+            self.blocks.append(block)
 
 
 def _fix(text: str) -> str:

@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 
 from parsers import mojibake
-from parsers.document import Block, Cell, Document, Heading, Paragraph, Table, clean_space, fill_ragged, make_cell
+from parsers.document import (
+    FOOTNOTE_START_RE, Block, Cell, Document, Heading, Table, fill_ragged, make_cell, paragraph,
+)
 
 _SEPARATOR_RE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)+\|?\s*$|^\s*\|\s*:?-{2,}:?\s*\|\s*$")
 _HEADING_RE = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _LIST_RE = re.compile(r"^\s*(?:[*+-]|\d{1,3}[.)])\s+")
 _RULE_RE = re.compile(r"^\s*(?:(?:\*\s*){3,}|(?:-\s*){3,}|(?:_\s*){3,})$")
-_FOOTNOTE_RE = re.compile(r"^\s*[(（](\d{1,2})[)）]\s*")
 _STRUCK_RE = re.compile(r"~~(.+?)~~|<(del|s|strike)\b[^>]*>(.*?)</\2\s*>", re.S | re.I)
 _SUP_RE = re.compile(r"<sup\b[^>]*>\s*[(\[]?(\d{1,2})[)\]]?\s*</sup\s*>", re.I)
 _BR_RE = re.compile(r"<br\s*/?>", re.I)
@@ -84,7 +85,7 @@ class _Reader:
                 level = 1 if "=" in line else 2
                 text, self.buffer = self.buffer[0], []
                 self.heading(level, text)
-            elif _LIST_RE.match(line) or _FOOTNOTE_RE.match(line):
+            elif _LIST_RE.match(line) or FOOTNOTE_START_RE.match(line):
                 self.flush()
                 self.buffer.append(_LIST_RE.sub("", line, count=1))
             else:
@@ -102,15 +103,10 @@ class _Reader:
     def flush(self) -> None:
         if not self.buffer:
             return
-        text = clean_space(" ".join(_inline_cell(line).text for line in self.buffer).replace("\n", " "))
+        block = paragraph(" ".join(_inline_cell(line).text for line in self.buffer).replace("\n", " "))
         self.buffer = []
-        if not text:
-            return
-        m = _FOOTNOTE_RE.match(text)
-        if m:
-            self.blocks.append(Paragraph(text[m.end():].strip(), marker=m.group(1)))
-        else:
-            self.blocks.append(Paragraph(text))
+        if block is not None:
+            self.blocks.append(block)
 
     def _starts_table(self, i: int) -> bool:
         """Is line ``i`` a table header (a row with a separator line under it)?"""
