@@ -168,7 +168,6 @@ def _slow(rows: Iterator, pricer: Pricer, at: datetime | None, target: tuple[str
             result.totals.add(priced)
         else:
             result.unpriced.append(priced)
-            result.totals.unpriced_rows += 1
 
 
 def _fast(text: str, lines: int, header: CsvHeader, groups: _Groups, result: BatchTotals) -> bool:

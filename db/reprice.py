@@ -118,7 +118,6 @@ class Totals:
     by_model_month: dict[tuple[str, str, str], int] = field(default_factory=dict)
     by_component: dict[str, int] = field(default_factory=dict)
     priced_rows: int = 0
-    unpriced_rows: int = 0
 
     def add(self, priced: Priced) -> None:
         self.units += priced.units

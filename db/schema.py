@@ -15,8 +15,7 @@ from db.views import ensure_views
 
 SCHEMA_PATH = Path(__file__).with_name("schema.sql")
 
-#: Observation-log tables (the truth) and derived tables (rebuilt by ``db.history.rebuild``).
-LOG_TABLES = ("sources", "bodies", "quote_sets", "observations")
+#: Derived tables, rebuilt from the observation log by ``db.history.rebuild``.
 DERIVED_TABLES = ("prices", "changes", "announcements", "disagreements")
 
 
