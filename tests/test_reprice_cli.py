@@ -4,10 +4,8 @@ pages served on 127.0.0.1, then the seeds' worked examples repriced to the exact
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -15,40 +13,21 @@ import pytest
 from scraper import run as run_module
 from scraper.cli import main
 from scraper.fetch import FetchPolicy
+from scraper.mirror import Mirror
 
 FIXTURES = Path(__file__).parent / "fixtures"
 USAGE = FIXTURES / "usage"
-EN = "/api-docs.deepseek.com/quick_start/pricing"
-ZH = "/api-docs.deepseek.com/zh-cn/quick_start/pricing"
-MISTRAL = "/mistral.ai/pricing"
-ANTHROPIC = "/docs.claude.com/en/docs/about-claude/pricing"
+EN = "https://api-docs.deepseek.com/quick_start/pricing"
+ZH = "https://api-docs.deepseek.com/zh-cn/quick_start/pricing"
+MISTRAL = "https://mistral.ai/pricing"
+ANTHROPIC = "https://docs.claude.com/en/docs/about-claude/pricing"
 
 
 @pytest.fixture(scope="module")
-def mirror() -> Iterator[tuple[dict[str, bytes], str]]:
-    """A local mirror: the test sets which page each path serves."""
-    routes: dict[str, bytes] = {}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server naming)
-            body = routes.get(self.path)
-            self.send_response(200 if body is not None else 404)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body or b"")))
-            self.end_headers()
-            self.wfile.write(body or b"")
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield routes, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+def mirror() -> Iterator[Mirror]:
+    """A local mirror: the history builder sets which page each URL serves."""
+    with Mirror() as server:
+        yield server
 
 
 def page(provider: str, name: str) -> bytes:
@@ -66,15 +45,14 @@ def history(mirror, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
     Built once per module: the tests only read it.
     """
-    routes, base = mirror
     db = tmp_path_factory.mktemp("history") / "prices.db"
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(run_module, "DEFAULT_POLICY", FetchPolicy(timeout=2, attempts=1, backoff=0))
-        _build(db, routes, base)
+        _build(db, mirror.pages, mirror.url)
     yield db
 
 
-def _build(db: Path, routes: dict[str, bytes], base: str) -> None:
+def _build(db: Path, routes: dict[str, bytes | int], base: str) -> None:
     for at, en, zh in (
         ("2024-12-28T12:00:00Z", "2024-12-28-promo.en.html", "2024-12-28-promo.en.html"),
         ("2025-02-20T12:00:00Z", "2025-02-20-full-price.en.md", "2025-02-20-full-price.en.md"),
