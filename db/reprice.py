@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 #: Long-context tiers (``context>200k``): they replace the rates of a request whose prompt (all
 #: input, cached or not) has more tokens than the threshold.
 _CONTEXT_TIER = re.compile(r"^context>(\d+)k$")
+#: A dated snapshot id: the model id, then ``-20250929``, ``-2024-08-06`` or ``-0709``.
+_SNAPSHOT_RE = re.compile(r"^(?P<model>.+?)-(?:\d{8}|\d{4}-\d{2}-\d{2}|\d{4})$")
 
 #: Tiers that are a time of day (chosen by their window): the rates of standard service.
 TIME_TIERS = ("standard", "off_peak", "peak")
@@ -168,6 +170,21 @@ class Pricer:
     def knows(self, provider: str, model: str) -> bool:
         return (provider, model) in self._timelines
 
+    def _resolve(self, provider: str, model: str) -> tuple[str, tuple[str, ...]]:
+        """The priced model a usage row's model id stands for, with a note when it is another id.
+
+        APIs report dated snapshot ids (``claude-sonnet-4-5-20250929``, ``gpt-4o-2024-08-06``)
+        while pages price the model (``claude-sonnet-4-5``).  A snapshot the history prices itself
+        keeps its own price; only one it does not know falls back to its model, and says so.
+        """
+        if (provider, model) in self._timelines:
+            return model, ()
+        m = _SNAPSHOT_RE.match(model)
+        if m and (provider, m.group("model")) in self._timelines:
+            base = m.group("model")
+            return base, (f"{model} priced as {base}: the history has no price for the snapshot id itself",)
+        return model, ()
+
     def has_context_tiers(self, provider: str, model: str) -> bool:
         """Whether a row's rates on this model also depend on its prompt length."""
         return (provider, model) in self._context
@@ -176,6 +193,9 @@ class Pricer:
               target: tuple[str, str] | None = None) -> Priced | Unpriced:
         """Price ``row`` at its own time (or ``at``), on its own model (or ``target``)."""
         provider, model = target or (row.provider, row.model)
+        snapshot_note: tuple[str, ...] = ()
+        if target is None:
+            model, snapshot_note = self._resolve(provider, model)
         timeline = self._timelines.get((provider, model))
         if timeline is None:
             if provider not in self.providers:
@@ -197,15 +217,15 @@ class Pricer:
                 return Unpriced(row, "time", self._no_price_reason(provider, model, instant))
             if row.tier == "standard":
                 rates = self._long_context(provider, model, instant, row.tokens, rates)
-            return self._cost(row, provider, model, rates, None, target is not None, instant)
+            return self._cost(row, provider, model, rates, None, target is not None, instant, snapshot_note)
         choices = _rates_during(timeline, row.start, row.end)
         if choices is None:
             return Unpriced(row, "time", f"{provider}/{model} has no price for all of the day "
                                          f"{row.start.date().isoformat()} (history starts "
                                          f"{iso_utc(self._first[(provider, model)])})")
-        notes = ()
+        notes = snapshot_note
         if (provider, model) in self._context and row.tier == "standard":
-            notes = ("long-context prices exist for this model, but a daily total cannot say which"
+            notes += ("long-context prices exist for this model, but a daily total cannot say which"
                      " requests had long prompts: priced at the standard rates",)
         return self._cost(row, provider, model, choices[0], choices[1], target is not None, None, notes)
 

@@ -275,3 +275,21 @@ def test_provider_option_for_a_seed_table_without_provider(history, capsys, tmp_
     assert json.loads(out)["total"] == {"USD": "3.443988"}
     _, out, _ = reprice(capsys, str(usage), "--db", str(history), "--provider", "mistral", "--summary")
     assert "Total: 3.443988 USD over 1 priced row(s)" in out
+
+
+def test_a_snapshot_id_the_history_does_not_price_falls_back_to_its_model_and_says_so(history, capsys, tmp_path):
+    usage = tmp_path / "snapshots.csv"
+    usage.write_text("time,provider,model,input_tokens,output_tokens\n"
+                     "2025-09-02T10:00:00Z,anthropic,claude-sonnet-4-5-20250929,100000,10000\n"
+                     "2025-09-02T10:00:00Z,anthropic,claude-sonnet-4-5,100000,10000\n"
+                     "2025-09-02T10:00:00Z,anthropic,claude-nonexistent-20250929,10,10\n", encoding="utf-8")
+    code, out, _ = reprice(capsys, str(usage), "--db", str(history), "--json")
+    data = json.loads(out)
+    assert code == 1  # the unknown model is unpriced, never guessed
+    snapshot, plain = data["rows"]
+    assert snapshot["cost"] == plain["cost"] == "0.375"  # 0.1 x 2.50 input + 0.01 x 12.50 output
+    assert any("claude-sonnet-4-5-20250929 priced as claude-sonnet-4-5" in n for n in snapshot["notes"])
+    assert [u["reason"] for u in data["unpriced"]] == [
+        "unknown model anthropic/claude-nonexistent-20250929: no USD price in the history"]
+    _, out, _ = reprice(capsys, str(usage), "--db", str(history), "--summary")
+    assert "Total: 0.75 USD over 2 priced row(s)" in out
