@@ -38,7 +38,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from parsers.document import Cell, Heading, Paragraph, Table, read_document
+from parsers.document import Cell, Heading, Paragraph, Table, read_provider_page
 from parsers.money import find_money
 from parsers.quote import ParseError, Quote
 from parsers.registry import Source
@@ -98,10 +98,7 @@ class _Page:
 def parse(text: str, source_url: str = "") -> list[Quote]:
     """Every quote on an Anthropic pricing page; :class:`ParseError` if a price table is missing."""
     url = source_url
-    try:
-        doc = read_document(text)
-    except ValueError as exc:
-        raise ParseError(PROVIDER, str(exc), url or None) from None
+    doc = read_provider_page(PROVIDER, text, source_url)
     page = _Page(url=url, quotes={}, unmapped=set())
     found: set[str] = set()
     prose: list[str] = []  # paragraphs since the last heading: the long-context table's model list

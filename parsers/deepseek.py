@@ -23,7 +23,7 @@ import re
 from datetime import datetime
 
 from parsers import window as windows
-from parsers.document import Cell, Document, Paragraph, Table, read_document
+from parsers.document import Cell, Document, Paragraph, Table, read_provider_page
 from parsers.money import Money, first_money
 from parsers.quote import ParseError, Quote
 from parsers.registry import Source
@@ -47,7 +47,7 @@ _PROMO_END_RE = re.compile(r"until|截至|之前|前|discount|优惠", re.I)
 
 
 def parse(text: str, source_url: str = "") -> list[Quote]:
-    doc = read_document(text)
+    doc = read_provider_page(PROVIDER, text, source_url)
     tables = [t for t in doc.tables if _is_price_table(t)]
     if not tables:
         raise ParseError(PROVIDER, "no pricing table found (no table with DeepSeek model ids and prices)",

@@ -159,6 +159,16 @@ def read_document(text: str) -> Document:
     return read_markdown(text)
 
 
+def read_provider_page(provider: str, text: str, source_url: str = "") -> Document:
+    """:func:`read_document` for a provider parser: a body that is not a page is a ParseError."""
+    from parsers.quote import ParseError
+
+    try:
+        return read_document(text)
+    except ValueError as exc:
+        raise ParseError(provider, str(exc), source_url or None) from None
+
+
 FOOTNOTE_START_RE = re.compile(r"^\s*[(（](\d{1,2})[)）]\s*")
 
 

@@ -37,7 +37,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from parsers.document import Document, Heading, Paragraph, Table, read_document
+from parsers.document import Document, Heading, Paragraph, Table, read_provider_page
 from parsers.money import Money, find_money
 from parsers.quote import ParseError, Quote
 from parsers.registry import Source
@@ -85,10 +85,7 @@ def parse(text: str, source_url: str = "") -> list[Quote]:
 def read_page(text: str, source_url: str = "") -> PriceList:
     """Read the pricing page; raise :class:`ParseError` when no model's token prices are found."""
     url = source_url or None
-    try:
-        doc = read_document(text)
-    except ValueError as exc:
-        raise ParseError(PROVIDER, str(exc), url) from None
+    doc = read_provider_page(PROVIDER, text, source_url)
     reader = _Reader(source_url)
     reader.read(doc)
     if not reader.quotes:

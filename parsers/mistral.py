@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from parsers.document import Data, Document, Heading, Paragraph, Table, read_document
+from parsers.document import Data, Document, Heading, Paragraph, Table, read_provider_page
 from parsers.money import find_money
 from parsers.quote import ParseError, Quote
 from parsers.registry import Source
@@ -83,10 +83,7 @@ def parse(text: str, source_url: str = "") -> list[Quote]:
 
 def read_page(text: str, source_url: str = "") -> PriceList:
     """Read any of the three formats; raise :class:`ParseError` when none holds a price."""
-    try:
-        doc = read_document(text)
-    except ValueError as exc:
-        raise ParseError(PROVIDER, str(exc), source_url or None) from None
+    doc = read_provider_page(PROVIDER, text, source_url)
     out = _Quotes(source_url)
     _read_cards(doc, out)
     for table in doc.tables:

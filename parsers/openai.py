@@ -33,7 +33,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from parsers.document import Heading, Paragraph, Table, read_document
+from parsers.document import Heading, Paragraph, Table, read_provider_page
 from parsers.money import find_money
 from parsers.quote import ParseError, Quote
 from parsers.registry import Source
@@ -80,10 +80,7 @@ class _Section:
 def parse(text: str, source_url: str = "") -> list[Quote]:
     """Every token price in the Text tokens, Legacy models and Embeddings sections."""
     url = source_url
-    try:
-        doc = read_document(text)
-    except ValueError as exc:
-        raise ParseError(PROVIDER, str(exc), url or None) from None
+    doc = read_provider_page(PROVIDER, text, source_url)
     quotes: dict[tuple[str, str, str], Quote] = {}
     seen: set[tuple[str, str]] = set()
     headings: list[Heading] = []

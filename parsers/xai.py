@@ -44,7 +44,7 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from parsers.document import Block, Document, Heading, Paragraph, Table, detect_format, read_document
+from parsers.document import Block, Document, Heading, Paragraph, Table, detect_format, read_provider_page
 from parsers.money import Money, find_money
 from parsers.quote import ParseError, Quote
 from parsers.registry import Source
@@ -86,7 +86,7 @@ def parse(text: str, source_url: str = "") -> list[Quote]:
     """Quotes of every token-priced xAI model the page shows; :class:`ParseError` otherwise."""
     if detect_format(text) == "json":
         return _collect(_api_response(_load_json(text, source_url), source_url, ""), source_url)
-    doc = read_document(text)
+    doc = read_provider_page(PROVIDER, text, source_url)
     for reader in (_embedded, _api_examples, _pricing_table, _flat_pricing, _model_page):
         quotes = reader(doc, source_url)
         if quotes is not None:

@@ -226,3 +226,8 @@ def test_prices_are_exact_decimals() -> None:
     pro_hit = next(q for q in quotes if q.model == "deepseek-v4-pro" and q.component == "input_cache_hit"
                    and q.effective_from is None)
     assert pro_hit.price == Decimal("0.003625") and pro_hit.price_text == "$0.003625"
+
+
+def test_a_json_body_is_a_parse_error_not_a_crash() -> None:
+    with pytest.raises(ParseError, match=r"^deepseek: JSON is data, not a page"):
+        deepseek.parse('{"error": "rate limited"}', "")
