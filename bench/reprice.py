@@ -79,10 +79,10 @@ def write_usage(path: Path, rows: int, seed: int = 7) -> None:
 
 
 def child_ratecard(usage: str, db: str, batch: bool) -> dict:
-    from db.batch import price_totals
-    from db.reprice import Pricer, Totals, load_versions, published_currencies
+    from db.reprice.batch import price_totals
+    from db.reprice.pricer import Pricer, Totals, load_versions, published_currencies
     from db.schema import open_db
-    from db.usage import read_usage
+    from db.reprice.usage import read_usage
 
     start = time.perf_counter()
     history = open_db(db, create=False)

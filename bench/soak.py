@@ -2,7 +2,7 @@
 
     python bench/soak.py [--nights 365] [--keep DIR]
 
-Each night is ``ratecard nightly`` (``scraper.cmd_nightly.night``: scrape under the lock, exports,
+Each night is ``ratecard nightly`` (``scraper.commands.nightly.night``: scrape under the lock, exports,
 feed) with ``--at`` advancing one day, every provider fetched over HTTP from a mirror on
 127.0.0.1 serving the fixture pages in tests/fixtures.  The pages follow DeepSeek's real eras
 (promo, R1, full price, off-peak, V3.2; the zh-cn URL serves the English page, whose CNY tab is
@@ -41,7 +41,7 @@ from db.health import source_health  # noqa: E402
 from db.history import _change_row, _load_observations, _load_sources, rebuild  # noqa: E402
 from db.schema import DERIVED_TABLES, open_db  # noqa: E402
 from parsers import registry  # noqa: E402
-from scraper.cmd_nightly import night  # noqa: E402
+from scraper.commands.nightly import night  # noqa: E402
 from scraper.mirror import Mirror  # noqa: E402
 from scraper.run import parse_body  # noqa: E402
 

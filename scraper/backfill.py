@@ -22,9 +22,9 @@ import sqlite_utils
 from db.observe import record_observation
 from parsers.quote import iso_utc
 from parsers.registry import Source
-from scraper.gitmirror import FileVersion
+from scraper.fetch.git import FileVersion
 from scraper.run import parse_body
-from scraper.wayback import (ArchiveClient, ArchiveUnavailable, Body, Capture, Redirect, Refused,
+from scraper.fetch.wayback import (ArchiveClient, ArchiveUnavailable, Body, Capture, Redirect, Refused,
                              fetch_capture, list_captures)
 
 Report = Callable[[str], None]

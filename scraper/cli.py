@@ -14,21 +14,21 @@ from collections.abc import Sequence
 #: Each module exposes ``register(subparsers)``, which adds its sub-command and sets ``func``
 #: (``func(args) -> int`` returns the exit code).
 COMMAND_MODULES = (
-    "scraper.cmd_parse",
-    "scraper.cmd_scrape",
-    "scraper.cmd_mirror",
-    "scraper.cmd_prices",
-    "scraper.cmd_changes",
-    "scraper.cmd_rebuild",
-    "scraper.cmd_status",
-    "scraper.cmd_export",
-    "scraper.cmd_feed",
-    "scraper.cmd_nightly",
-    "scraper.cmd_schedule",
-    "scraper.cmd_reprice",
-    "scraper.cmd_explain",
-    "scraper.cmd_backfill",
-    "scraper.cmd_serve",
+    "scraper.commands.parse",
+    "scraper.commands.scrape",
+    "scraper.commands.mirror",
+    "scraper.commands.prices",
+    "scraper.commands.changes",
+    "scraper.commands.rebuild",
+    "scraper.commands.status",
+    "scraper.commands.export",
+    "scraper.commands.feed",
+    "scraper.commands.nightly",
+    "scraper.commands.schedule",
+    "scraper.commands.reprice",
+    "scraper.commands.explain",
+    "scraper.commands.backfill",
+    "scraper.commands.serve",
 )
 
 

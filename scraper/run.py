@@ -25,7 +25,7 @@ from db.schema import open_db
 from parsers import registry
 from parsers.quote import ParseError, Quote, iso_utc
 from parsers.registry import Source
-from scraper.fetch import FetchPolicy, Fetched, fetch, mirror_url
+from scraper.fetch.http import FetchPolicy, Fetched, fetch, mirror_url
 
 
 @dataclass(frozen=True)

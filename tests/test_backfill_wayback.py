@@ -18,7 +18,7 @@ from db.history import changes
 from db.schema import open_db
 from scraper.backfill import backfill_wayback
 from scraper.cli import main
-from scraper.wayback import ArchiveClient, Politeness
+from scraper.fetch.wayback import ArchiveClient, Politeness
 
 FIXTURES = Path(__file__).parent / "fixtures" / "deepseek"
 EN = "https://api-docs.deepseek.com/quick_start/pricing"

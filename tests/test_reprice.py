@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from db.reprice import CurrencyNotPublished, PriceVersion, Priced, Pricer, Totals, Unpriced
-from db.usage import UsageRow
+from db.reprice.pricer import CurrencyNotPublished, PriceVersion, Priced, Pricer, Totals, Unpriced
+from db.reprice.usage import UsageRow
 
 D = Decimal
 SEED_DAY = (2_753_752, 946_816, 0, 0, 3_100_977)  # cache miss, cache hit, writes, output (seed 001/004)

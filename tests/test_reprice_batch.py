@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from db.batch import price_totals
-from db.reprice import Priced, Pricer, Totals
-from db.usage import UsageError, read_usage
+from db.reprice.batch import price_totals
+from db.reprice.pricer import Priced, Pricer, Totals
+from db.reprice.usage import UsageError, read_usage
 from test_reprice import DEEPSEEK, MISTRAL, PUBLISHED, utc, versions
 
 HEADER = "time,provider,model,input_cache_hit_tokens,input_tokens,output_tokens\n"

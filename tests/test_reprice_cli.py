@@ -12,7 +12,7 @@ import pytest
 
 from scraper import run as run_module
 from scraper.cli import main
-from scraper.fetch import FetchPolicy
+from scraper.fetch.http import FetchPolicy
 from scraper.mirror import Mirror
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from db.explain import explain, percent
-from db.reprice import Pricer
+from db.reprice.explain import explain, percent
+from db.reprice.pricer import Pricer
 from test_reprice import PUBLISHED, row, utc, versions
 
 D = Decimal

@@ -19,7 +19,7 @@ from db.schema import open_db
 from parsers.quote import parse_utc
 from scraper import run as run_module
 from scraper.cli import main
-from scraper.fetch import USER_AGENT, FetchPolicy
+from scraper.fetch.http import USER_AGENT, FetchPolicy
 from scraper.run import run_scrape
 
 FIXTURES = Path(__file__).parent / "fixtures" / "deepseek"

@@ -17,7 +17,7 @@ import pytest
 from db.schema import open_db
 from scraper import run as run_module
 from scraper.cli import main
-from scraper.fetch import USER_AGENT, FetchPolicy
+from scraper.fetch.http import USER_AGENT, FetchPolicy
 
 FIXTURES = Path(__file__).parent / "fixtures" / "deepseek"
 EN_PATH = "/api-docs.deepseek.com/quick_start/pricing"

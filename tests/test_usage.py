@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from db.usage import UsageError, read_usage
+from db.reprice.usage import UsageError, read_usage
 
 FIXTURES = Path(__file__).parent / "fixtures" / "usage"
 

@@ -2,7 +2,7 @@
 
 SQLite only has REAL arithmetic, so money computed in SQL would be rounded binary fractions.
 Instead ``ratecard serve`` registers ``ratecard_token_cost(versions, at, cache_hit, cache_miss,
-output)``, which prices the mix with ``db.reprice.Pricer`` (exact integer units, the same promo
+output)``, which prices the mix with ``db.reprice.pricer.Pricer`` (exact integer units, the same promo
 ends and time-of-day windows as ``ratecard reprice``) and returns JSON whose money values are
 exact decimal text.  ``versions`` is one row of the ``price_versions_json`` view.
 """
@@ -14,8 +14,8 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from db.reprice import Priced, PriceVersion, Pricer
-from db.usage import TOKEN_COMPONENTS, UsageRow
+from db.reprice.pricer import Priced, PriceVersion, Pricer
+from db.reprice.usage import TOKEN_COMPONENTS, UsageRow
 from parsers.quote import decimal_text, parse_utc
 
 SQL_NAME = "ratecard_token_cost"

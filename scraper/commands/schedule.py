@@ -9,8 +9,8 @@ from pathlib import Path
 
 from parsers import registry
 from parsers.quote import iso_utc
-from scraper.cmd_nightly import night
-from scraper.cmd_scrape import mirror_base
+from scraper.commands.nightly import night
+from scraper.commands.scrape import mirror_base
 from scraper.options import add_db_argument, db_path
 from scraper.runlock import RunRefused
 from scraper.schedule import (DEFAULT_CRON, DEFAULT_GRACE_SECONDS, build_scheduler, cron_trigger,

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from db.reprice import Priced, Pricer, Unpriced
-from db.usage import TOKEN_COMPONENTS, UsageRow
+from db.reprice.pricer import Priced, Pricer, Unpriced
+from db.reprice.usage import TOKEN_COMPONENTS, UsageRow
 
 
 @dataclass

@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, NamedTuple
 
-from db.usage import TOKEN_COMPONENTS, UsageRow
+from db.reprice.usage import TOKEN_COMPONENTS, UsageRow
 from parsers import window as windows
 from parsers.quote import iso_utc, parse_utc
 

@@ -28,8 +28,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from db.reprice import Priced, Pricer, Rates, Totals, Unpriced
-from db.usage import TOKEN_COMPONENTS, CsvHeader, UsageError, csv_rows, first_char, read_csv_header, read_usage
+from db.reprice.pricer import Priced, Pricer, Rates, Totals, Unpriced
+from db.reprice.usage import TOKEN_COMPONENTS, CsvHeader, UsageError, csv_rows, first_char, read_csv_header, read_usage
 
 CHUNK_BYTES = 1 << 19        # ~9,000 rows a batch: measured a little faster than 1 MB
 CACHE_LIMIT = 100_000          # cached hours + minutes before the caches are emptied

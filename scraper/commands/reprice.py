@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, TextIO
 
-from db.batch import price_totals
-from db.reprice import CurrencyNotPublished, Priced, Pricer, Totals, Unpriced, load_versions, published_currencies
-from db.usage import TOKEN_COMPONENTS, UsageError, read_usage
+from db.reprice.batch import price_totals
+from db.reprice.pricer import CurrencyNotPublished, Priced, Pricer, Totals, Unpriced, load_versions, published_currencies
+from db.reprice.usage import TOKEN_COMPONENTS, UsageError, read_usage
 from parsers.quote import decimal_text, iso_utc
 from scraper.cli import CommandError
 from scraper.options import add_db_argument, db_path, instant, open_existing

@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 
 import httpx
 
-from scraper.fetch import USER_AGENT, truncation
+from scraper.fetch.http import USER_AGENT, truncation
 
 CDX_URL = "https://web.archive.org/cdx/search/cdx"
 WEB_URL = "https://web.archive.org/web"

@@ -11,12 +11,12 @@ import argparse
 import sys
 from typing import Any, TextIO
 
-from db.explain import ComponentChange, Explanation, explain, percent
-from db.reprice import CurrencyNotPublished, Pricer
-from db.usage import UsageError, read_usage
+from db.reprice.explain import ComponentChange, Explanation, explain, percent
+from db.reprice.pricer import CurrencyNotPublished, Pricer
+from db.reprice.usage import UsageError, read_usage
 from parsers.quote import decimal_text, iso_utc
 from scraper.cli import CommandError
-from scraper.cmd_reprice import LABELS, add_pricing_args, open_pricer, unpriced_json, unpriced_line
+from scraper.commands.reprice import LABELS, add_pricing_args, open_pricer, unpriced_json, unpriced_line
 from scraper.options import instant
 from scraper.output import print_json, print_table
 

@@ -20,9 +20,9 @@ from parsers import registry
 from parsers.registry import Source
 from scraper.backfill import Tally, backfill_git, backfill_wayback
 from scraper.cli import CommandError
-from scraper.gitmirror import GitError, file_versions
+from scraper.fetch.git import GitError, file_versions
 from scraper.options import add_db_argument, db_path, instant
-from scraper.wayback import ArchiveClient
+from scraper.fetch.wayback import ArchiveClient
 
 
 def register(sub: argparse._SubParsersAction) -> None:

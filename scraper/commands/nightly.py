@@ -22,7 +22,7 @@ from db.schema import open_db
 from parsers import registry
 from parsers.quote import iso_utc
 from scraper.cli import CommandError
-from scraper.cmd_scrape import mirror_base
+from scraper.commands.scrape import mirror_base
 from scraper.options import add_db_argument, db_path, instant
 from scraper.run import RunResult
 from scraper.runlock import RunRefused, run_lock, scrape_locked
