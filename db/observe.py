@@ -15,8 +15,11 @@ from datetime import datetime
 
 import sqlite_utils
 
-from parsers.quote import Quote, iso_utc, quotes_to_json
+from parsers.quote import Quote, Skipped, iso_utc, quotes_to_json, skipped_to_json
 from parsers.registry import Source
+
+#: Every outcome an observation can have (see ``schema.sql``); only ``ok`` makes history.
+OUTCOMES = ("ok", "blocked", "layout_changed", "fetch_failed", "too_large", "too_slow", "error")
 
 
 def upsert_source(db: sqlite_utils.Database, source: Source) -> None:
@@ -41,15 +44,26 @@ def record_observation(
     url: str | None = None,
     etag: str | None = None,
     last_modified: str | None = None,
+    warnings: Sequence[Skipped] | None = None,
+    outcome: str | None = None,
+    way: str | None = None,
 ) -> int:
     """Append one observation and return its id.
 
-    The outcome is ``ok`` only with quotes and no error; anything else is an ``error``
-    observation, which the history derivation ignores (a broken page changes no price).
-    ``url`` is the URL actually fetched when it differs from ``source.url`` (a mirror).
+    The outcome is ``ok`` only with quotes and no error; anything else is a failed observation
+    (``outcome`` says which kind, default ``error``), which the history derivation ignores (a
+    broken page changes no price).  ``url`` is the URL actually fetched when it differs from
+    ``source.url`` (a mirror); ``warnings`` are what the parser skipped; ``way`` is how the page
+    was got (``http``, ``markdown``, ``browser``, ...).
     """
     if error is None and not quotes:
         error = "no quotes"
+    if error is None:
+        outcome = "ok"
+    elif outcome is None or outcome == "ok":
+        outcome = "error"
+    if outcome not in OUTCOMES:
+        raise ValueError(f"unknown outcome {outcome!r}")
     upsert_source(db, source)
     row = {
         "source_id": source.id,
@@ -60,10 +74,12 @@ def record_observation(
         "etag": etag,
         "last_modified": last_modified,
         "parser_version": parser_version,
-        "outcome": "ok" if error is None else "error",
+        "outcome": outcome,
         "error": error,
         "quote_set_id": store_quote_set(db, quotes) if error is None and quotes else None,
         "archive": int(archive),
+        "warnings": skipped_to_json(list(warnings or ())),
+        "way": way,
     }
     return db["observations"].insert(row).last_pk
 

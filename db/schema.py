@@ -11,6 +11,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from db.migrate import migrate
 from db.views import ensure_views
 
 SCHEMA_PATH = Path(__file__).with_name("schema.sql")
@@ -44,5 +45,6 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
 
     Run when the database is opened, outside any transaction: ``executescript`` commits.
     """
+    migrate(db.conn)
     db.conn.executescript(SCHEMA_PATH.read_text(encoding="utf-8"))
     ensure_views(db)

@@ -34,10 +34,16 @@ CREATE TABLE IF NOT EXISTS observations (
     etag TEXT,
     last_modified TEXT,
     parser_version TEXT,
-    outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'error')),
+    -- ok: quotes read | blocked: a challenge page or a refusal | layout_changed: the page came but its
+    -- pricing structure is gone | fetch_failed: network, 5xx, timeout, truncated | too_large / too_slow:
+    -- a fetch limit stopped it | error: any other failure.  Only ok observations make history.
+    outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'blocked', 'layout_changed', 'fetch_failed',
+                                             'too_large', 'too_slow', 'error')),
     error TEXT,
     quote_set_id INTEGER REFERENCES quote_sets(id),
-    archive INTEGER NOT NULL DEFAULT 0   -- 1: recorded from an archive (backfill), not fetched live
+    archive INTEGER NOT NULL DEFAULT 0,  -- 1: recorded from an archive (backfill), not fetched live
+    warnings TEXT,                       -- JSON list of what the parser skipped ({where, text, reason}); NULL: none
+    way TEXT                             -- how the page was got: http | markdown | browser | archive | git | ...
 );
 CREATE INDEX IF NOT EXISTS observations_by_source ON observations(source_id, observed_at);
 

@@ -8,7 +8,7 @@ against what the provider actually wrote.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
@@ -100,6 +100,42 @@ class Quote:
         return cls(**values)
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """A piece of a page that looked like pricing but gave no certain price, and why.
+
+    Pages grow new rows, columns and odd cells all the time; a parser records every price it is
+    sure of and reports the rest here instead of failing the page (or, worse, guessing).
+    ``where`` locates the piece (section heading, table, row, column), ``text`` is the page's own
+    text (shortened), ``reason`` says why no price was taken from it.
+    """
+
+    where: str
+    text: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"where": self.where, "text": self.text[:200], "reason": self.reason}
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.reason}: {self.text[:80]!r}"
+
+
+@dataclass
+class Reading:
+    """What a parser read from one page: the certain quotes, and what it skipped (warnings)."""
+
+    quotes: list[Quote]
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def skipped_to_json(skipped: list[Skipped]) -> str | None:
+    """Stored with the observation; None when nothing was skipped."""
+    if not skipped:
+        return None
+    return json.dumps([s.to_dict() for s in skipped], ensure_ascii=False, separators=(",", ":"))
+
+
 def decimal_text(value: Decimal) -> str:
     """A decimal as plain text without exponent or trailing zeros (``0.0140`` -> ``0.014``)."""
     return format(value.normalize(), "f")
@@ -130,5 +166,5 @@ def _sort_key(row: dict[str, Any]) -> tuple[str, ...]:
 
 
 __all__ = [
-    "COMPONENTS", "ParseError", "Quote", "decimal_text", "iso_utc", "parse_utc", "quotes_to_json",
+    "COMPONENTS", "ParseError", "Quote", "Reading", "Skipped", "decimal_text", "skipped_to_json", "iso_utc", "parse_utc", "quotes_to_json",
 ]

@@ -6,8 +6,12 @@ Every provider module under ``parsers/`` has the same small surface:
 * ``PARSER_VERSION``: bumped whenever the module's output for the same page can change, so stored
   observations show which parser read them,
 * ``SOURCES``: the pages to fetch, as :class:`Source` records,
-* ``parse(text, source_url) -> list[Quote]``: pure, no I/O; raises :class:`ParseError` when the page
-  does not hold a pricing table it recognises.
+* ``read(text, source_url) -> Reading``: pure, no I/O; the quotes it is certain of plus what it
+  skipped (:class:`~parsers.quote.Skipped`, stored as the observation's warnings); raises
+  :class:`ParseError` only when the page does not hold the pricing structure it recognises,
+* ``parse(text, source_url) -> list[Quote]``: ``read(...).quotes``.
+
+A module without ``read`` is wrapped: its ``parse`` result with nothing skipped.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import importlib
 from dataclasses import dataclass
 from types import ModuleType
 
-from parsers.quote import ParseError, Quote
+from parsers.quote import ParseError, Quote, Reading
 
 #: provider id -> module path.  Adding a provider is one line here plus its module.
 PROVIDER_MODULES: dict[str, str] = {
@@ -65,9 +69,18 @@ def sources(provider: str | None = None) -> list[Source]:
     return [src for pid in ids for src in parser_module(pid).SOURCES]
 
 
+def read(provider: str, text: str, source_url: str = "") -> Reading:
+    """Read a page with its provider's parser; never returns a reading without quotes."""
+    module = parser_module(provider)
+    if hasattr(module, "read"):
+        reading = module.read(text, source_url)
+    else:
+        reading = Reading(module.parse(text, source_url))
+    if not reading.quotes:
+        raise ParseError(provider, "parser returned no quotes", source_url or None)
+    return reading
+
+
 def parse(provider: str, text: str, source_url: str = "") -> list[Quote]:
     """Parse a page with its provider's parser; never returns an empty list."""
-    quotes = parser_module(provider).parse(text, source_url)
-    if not quotes:
-        raise ParseError(provider, "parser returned no quotes", source_url or None)
-    return quotes
+    return read(provider, text, source_url).quotes

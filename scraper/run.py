@@ -23,7 +23,7 @@ from db.history import rebuild
 from db.observe import latest_fetch, read_body, record_observation
 from db.schema import open_db
 from parsers import registry
-from parsers.quote import ParseError, Quote, iso_utc
+from parsers.quote import ParseError, Quote, Skipped, iso_utc
 from parsers.registry import Source
 from scraper.fetch.http import FetchPolicy, Fetched, fetch, mirror_url
 
@@ -35,6 +35,7 @@ class Parsed:
     quotes: list[Quote] | None
     error: str | None
     parser_version: str | None
+    skipped: list[Skipped] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class SourceResult:
     error: str | None
     quote_count: int
     observation_id: int
+    #: what the parser skipped on this page (stored as the observation's warnings)
+    skipped: list[Skipped] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -75,7 +78,8 @@ def parse_body(source: Source, body: bytes) -> Parsed:
     version = str(getattr(module, "PARSER_VERSION", "")) or None
     text = body.decode("utf-8", errors="replace")
     try:
-        return Parsed(registry.parse(source.provider, text, source.url), None, version)
+        reading = registry.read(source.provider, text, source.url)
+        return Parsed(reading.quotes, None, version, reading.skipped)
     except ParseError as exc:
         return Parsed(None, str(exc), version)
     except Exception as exc:  # a parser bug must not lose the other sources' observations
@@ -144,8 +148,10 @@ def _record(db: Any, src: Source, got: Fetched, prev: dict | None, observed_at: 
     quotes = parsed.quotes if parsed else None
     obs_id = record_observation(
         db, src, observed_at, got.status, body, quotes, error,
-        parsed.parser_version if parsed else None, url=got.url, etag=etag, last_modified=last_modified)
-    return SourceResult(src.id, got.url, got.status, error, len(quotes or ()), obs_id)
+        parsed.parser_version if parsed else None, url=got.url, etag=etag, last_modified=last_modified,
+        warnings=parsed.skipped if parsed else None)
+    return SourceResult(src.id, got.url, got.status, error, len(quotes or ()), obs_id,
+                        parsed.skipped if parsed else [])
 
 
 def _changes_of(db: Any, provider_ids: Sequence[str]) -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from parsers import registry
@@ -29,9 +30,11 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise CommandError(f"{args.file}: cannot read: {exc.strerror}") from None
     try:
-        quotes = registry.parse(args.provider, text, args.source_url)
+        reading = registry.read(args.provider, text, args.source_url)
     except ParseError as exc:
         raise CommandError(f"{args.file}: {exc}") from None
-    rows = [q.to_dict() for q in quotes]
+    rows = [q.to_dict() for q in reading.quotes]
     print_rows(rows, TABLE_COLUMNS, args.json)
+    for skipped in reading.skipped:
+        print(f"ratecard parse: {args.file}: skipped {skipped}", file=sys.stderr)
     return 0

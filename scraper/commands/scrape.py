@@ -49,6 +49,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"{s.source_id}  {'ok' if s.ok else 'FAILED'}  HTTP {status}  {detail}")
         if not s.ok:
             print(f"ratecard scrape: {s.source_id} ({s.url}): {s.error}", file=sys.stderr)
+        for skipped in s.skipped:
+            print(f"warning  {s.source_id}: skipped {skipped}")
     for c in result.new_changes[:MAX_LISTED]:
         print(f"change  {c['provider']}/{c['model']} {c['component']} {c['tier']} {c['currency']}:"
               f" {c['kind']} {c['old_price'] or '-'} -> {c['new_price'] or '-'}"
