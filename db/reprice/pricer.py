@@ -39,7 +39,7 @@ _SNAPSHOT_RE = re.compile(r"^(?P<model>.+?)-(?:\d{8}|\d{4}-\d{2}-\d{2}|\d{4})$")
 #: Tiers that are a time of day (chosen by their window): the rates of standard service.
 TIME_TIERS = ("standard", "off_peak", "peak")
 #: Services a usage row may name in its ``service_tier`` column; never picked otherwise.
-SERVICE_TIERS = ("batch", "flex", "priority")
+SERVICE_TIERS = ("batch", "flex", "priority", "fast")
 WEEK_SECONDS = 7 * 86400
 _EPOCH_MONDAY = datetime(1970, 1, 5, tzinfo=timezone.utc)  # a Monday: second-of-week origin
 
