@@ -17,6 +17,8 @@ from parsers.document import (
 )
 
 _SCRIPT_RE = re.compile(r"<script\b[^>]*>(.*?)</script\s*>", re.I | re.S)
+_SCRIPT_OPEN_RE = re.compile(r"<script\b[^>]*>", re.I)
+_SCRIPT_CLOSE_RE = re.compile(r"</script\s*>", re.I)
 # Page chrome never holds prices: styles, icons, and the site's navigation, sidebar and footer.
 _NOISE_RE = re.compile(r"<(style|svg|noscript|template|nav|aside|footer)\b.*?</\1\s*>", re.I | re.S)
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
@@ -27,13 +29,40 @@ _STRIKE_TAGS = {"del", "s", "strike"}
 
 
 def read_html(text: str) -> Document:
-    scripts = [s for s in _SCRIPT_RE.findall(text) if s.strip()]
-    body = _NOISE_RE.sub("", _SCRIPT_RE.sub("", text))
+    without_scripts, scripts = split_scripts(text)
+    body = _NOISE_RE.sub("", without_scripts)
     soup = BeautifulSoup(body, "lxml")
     root = soup.body or soup
     walker = _Walker()
     walker.walk(root)
     return Document(blocks=walker.blocks, format="html", scripts=scripts)
+
+
+def split_scripts(text: str) -> tuple[str, list[str]]:
+    """The page without its ``<script>`` elements, and their non-blank bodies, in one pass.
+
+    Same result as ``_SCRIPT_RE.sub`` plus ``_SCRIPT_RE.findall``, but a lazy ``(.*?)`` under
+    ``re.S`` crawls through megabytes of inline scripts one character at a time (about 20 ms per
+    pass on the 1.7 MB Anthropic page, and it took two passes); finding each opening tag and the
+    next closing tag with plain searches takes about 1 ms.  An opening tag without a closing tag
+    is left in place, as the regular expression leaves it.
+    """
+    parts: list[str] = []
+    scripts: list[str] = []
+    pos = 0
+    while (opening := _SCRIPT_OPEN_RE.search(text, pos)) is not None:
+        closing = _SCRIPT_CLOSE_RE.search(text, opening.end())
+        if closing is None:
+            break
+        parts.append(text[pos:opening.start()])
+        body = text[opening.end():closing.start()]
+        if body.strip():
+            scripts.append(body)
+        pos = closing.end()
+    if not parts:
+        return text, scripts
+    parts.append(text[pos:])
+    return "".join(parts), scripts
 
 
 class _Walker:

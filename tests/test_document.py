@@ -145,3 +145,25 @@ def test_custom_elements_data_attributes_become_data_blocks_in_reading_order() -
         Paragraph("copy"),
         Paragraph("Text"),
     ]
+
+
+@pytest.mark.parametrize("page", [
+    "<html><head><script src=a.js></script><SCRIPT type='x'>var p = '<b>';</SCRIPT ></head><body><p>Hi</p>"
+    "<script>\n  self.push([1])\n</script><script> </script><p>there</p></body></html>",
+    "<p>no scripts</p>",
+    "<p>a</p><script>never closed <p>b</p>",
+    "<p>a</p><script>one</script><p>b</p><script>unclosed",
+])
+def test_script_split_equals_the_regular_expression_it_replaces(page: str) -> None:
+    # The one-pass splitter must cut exactly what ``<script ...>(.*?)</script>`` cut (bench/parse.py).
+    from parsers import html_reader
+
+    body, scripts = html_reader.split_scripts(page)
+    assert body == html_reader._SCRIPT_RE.sub("", page)
+    assert scripts == [s for s in html_reader._SCRIPT_RE.findall(page) if s.strip()]
+
+
+def test_scripts_are_kept_and_cut_from_the_text() -> None:
+    doc = read_document("<html><body><p>Price</p><script>window.x = {\"p\": 1};</script><p>$2</p></body></html>")
+    assert doc.scripts == ['window.x = {"p": 1};']
+    assert doc.blocks == [Paragraph("Price"), Paragraph("$2")]
