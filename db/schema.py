@@ -7,10 +7,12 @@ Datasette) without reading Python.  Tables are created if missing; opening never
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 import sqlite_utils
 
+from db.errors import DatabaseUnusable, describe_sqlite_error
 from db.migrate import migrate
 from db.views import ensure_views
 
@@ -29,19 +31,42 @@ def open_db(path: str | Path, create: bool = True) -> sqlite_utils.Database:
     """Open (and with ``create``, create) a history database with every table in place.
 
     ``create=False`` refuses a missing file instead of silently making an empty database,
-    so a mistyped ``--db`` is reported rather than answered with "no prices".
+    so a mistyped ``--db`` is reported rather than answered with "no prices".  Whatever the
+    path holds, a problem is a :class:`DatabaseUnusable` with one line, never a traceback: a
+    directory, a missing folder, a 0-byte file (refused, not taken for a new database: the nightly
+    job once committed an empty history over the old one), a file that is not SQLite, a corrupt
+    or read-only one that needs writing.
     """
     path = Path(path)
-    if not create and not path.exists():
-        raise FileNotFoundError(f"{path}: no such database (run `ratecard scrape` first)")
-    db = sqlite_utils.Database(path)
-    db.execute("PRAGMA foreign_keys = ON")
-    ensure_schema(db)
+    check_path(path, create)
+    try:
+        db = sqlite_utils.Database(path)
+        db.execute("PRAGMA foreign_keys = ON")
+        ensure_schema(db)
+    except sqlite3.Error as exc:
+        raise DatabaseUnusable(f"{path}: {describe_sqlite_error(exc)}") from None
     return db
 
 
+def check_path(path: Path, create: bool) -> None:
+    """Refuse, in one line, a path that cannot be (or become) a ratecard database."""
+    if path.is_dir():
+        raise DatabaseUnusable(f"{path}: is a directory, not a SQLite database file")
+    if not path.exists():
+        if not create:
+            raise DatabaseUnusable(f"{path}: no such database (run `ratecard scrape` or"
+                                   " `ratecard backfill --curated` first)")
+        if not path.parent.is_dir():
+            raise DatabaseUnusable(f"{path}: the folder {path.parent} does not exist")
+        return
+    if path.stat().st_size == 0:
+        raise DatabaseUnusable(f"{path}: is an empty (0-byte) file, not a ratecard database;"
+                               " restore it or remove it to start a new history")
+
+
 def ensure_schema(db: sqlite_utils.Database) -> None:
-    """Create missing tables and indexes (idempotent; ``IF NOT EXISTS`` throughout).
+    """Create missing tables and indexes (idempotent; ``IF NOT EXISTS`` throughout), after
+    bringing an older database up to date (``db.migrate``).
 
     Run when the database is opened, outside any transaction: ``executescript`` commits.
     """

@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import sqlite3
 import sys
 from collections.abc import Sequence
+
+from db.errors import DatabaseUnusable, describe_sqlite_error
+from parsers.safetext import one_line
 
 #: Each module exposes ``register(subparsers)``, which adds its sub-command and sets ``func``
 #: (``func(args) -> int`` returns the exit code).
@@ -52,11 +57,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except CommandError as exc:
-        print(f"ratecard {args.command}: {exc}", file=sys.stderr)
+    except (CommandError, DatabaseUnusable) as exc:
+        print(f"ratecard {args.command}: {one_line(str(exc))}", file=sys.stderr)
         return 1
-    except BrokenPipeError:
-        return 0
+    except sqlite3.Error as exc:  # met after opening: corrupt pages, a full disk, a lost lock
+        where = getattr(args, "db", None) or os.environ.get("RATECARD_DB") or "prices.db"
+        print(f"ratecard {args.command}: {where}: {describe_sqlite_error(exc)}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError):
+            return 0
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"ratecard {args.command}: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"ratecard {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
+from parsers.safetext import one_line
+
 
 def print_json(data: Any, out: TextIO | None = None) -> None:
     out = out or sys.stdout  # looked up per call, so a redirected or captured stdout is honoured
@@ -17,7 +19,7 @@ def print_json(data: Any, out: TextIO | None = None) -> None:
 def print_table(rows: Iterable[dict[str, Any]], columns: Sequence[str], out: TextIO | None = None) -> None:
     """Aligned columns, None shown as empty: readable in a terminal and in a diff."""
     out = out or sys.stdout
-    cells = [[("" if row.get(c) is None else str(row.get(c))) for c in columns] for row in rows]
+    cells = [[("" if row.get(c) is None else one_line(str(row.get(c)))) for c in columns] for row in rows]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
     out.write("  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip() + "\n")
     for r in cells:

@@ -1,9 +1,16 @@
-"""One scrape at a time per database: an advisory lock file beside it, held for the whole run.
+"""One writer at a time per database, whatever path names it: an ``flock`` on the file itself.
 
 SQLite alone would let two overlapping runs both fetch and then both append their nights (the
-second one's fetches started before the first committed, so it could not know).  The lock is an
-``flock`` on ``<db>.lock``: the kernel drops it when its process dies, even by ``kill -9``, so a
-crashed run never blocks the next night.  The file holds the holder's pid and start time, only to
+second one's fetches started before the first committed, so it could not know), and a rebuild
+running beside a scrape made the scrape fail with "database is locked".  Every command that
+writes the history (scrape, nightly, schedule, rebuild, reparse, backfill) holds this lock.
+
+The lock is an ``flock`` on the database file itself, opened through the path given: a symlink,
+a relative path or a hard link all reach the same inode, so they share one lock (a lock keyed by
+the path's text let a symlinked path record the same instant twice).  ``flock`` locks are apart
+from SQLite's own POSIX byte-range locks on the same file, so the two never interfere.  The
+kernel drops the lock when its process dies, even by ``kill -9``, so a crashed run never blocks
+the next night.  A side file ``<real path>.lock`` holds the holder's pid and start time, only to
 make the "busy" message useful.
 """
 
@@ -17,7 +24,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from db.schema import open_db
+from db.schema import check_path, open_db
 from parsers import registry
 from parsers.quote import iso_utc
 from scraper.run import RunResult, now_utc, run_scrape
@@ -37,19 +44,28 @@ class AlreadyObserved(RunRefused):
     """A run at this exact instant is already recorded: running it again would duplicate it."""
 
 
-def lock_path(db_path: str | Path) -> Path:
-    path = Path(db_path)
-    return path.with_name(path.name + ".lock")
+def holder_path(db_path: str | Path) -> Path:
+    """Where the holder's pid is written: beside the real file, so every alias finds it."""
+    real = Path(os.path.realpath(db_path))
+    return real.with_name(real.name + ".lock")
 
 
 @contextmanager
 def run_lock(db_path: str | Path, wait: float = 0.0) -> Iterator[None]:
-    """Hold the lock of ``db_path``; wait up to ``wait`` seconds for it, then raise ``Busy``."""
-    path = lock_path(db_path)
+    """Hold the write lock of ``db_path``; wait up to ``wait`` seconds for it, then raise ``Busy``.
+
+    A missing database is created (with its schema) first, so that there is a file to lock; a
+    path that cannot be a database is refused in one line (``DatabaseUnusable``).
+    """
+    path = Path(db_path)
+    check_path(path, create=True)
+    if not path.exists():
+        open_db(path).close()
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(path, os.O_RDONLY)
+        info = os.open(holder_path(path), os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
-        raise RunRefused(f"cannot create the lock file {path}: {exc.strerror}") from None
+        raise RunRefused(f"cannot open {exc.filename or path} to lock it: {exc.strerror}") from None
     try:
         deadline = time.monotonic() + wait
         while True:
@@ -58,20 +74,21 @@ def run_lock(db_path: str | Path, wait: float = 0.0) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "unknown"
+                    holder = os.pread(info, 200, 0).decode("utf-8", "replace").strip() or "unknown"
                     waited = f" after waiting {wait:g}s" if wait else ""
                     raise Busy(f"another ratecard run is using {db_path} ({holder}){waited};"
                                f" nothing was fetched or written (use --wait SECONDS to queue)") from None
                 time.sleep(POLL_SECONDS)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()}, started {iso_utc(now_utc())}".encode(), 0)
+        os.ftruncate(info, 0)
+        os.pwrite(info, f"pid {os.getpid()}, started {iso_utc(now_utc())}".encode(), 0)
         try:
             yield
         finally:
-            os.ftruncate(fd, 0)
+            os.ftruncate(info, 0)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+        os.close(info)
 
 
 def scrape_exclusively(db_path: str | Path, providers: Sequence[str] | None = None,

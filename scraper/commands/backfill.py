@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import sqlite_utils
 
 from db import curated
 from db.history import rebuild
@@ -23,6 +26,7 @@ from scraper.cli import CommandError
 from scraper.fetch.git import GitError, file_versions
 from scraper.options import add_db_argument, db_path, instant
 from scraper.fetch.wayback import ArchiveClient
+from scraper.runlock import RunRefused, run_lock
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -45,6 +49,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run, _parser=p)
 
 
+@contextmanager
+def _locked_db(args: argparse.Namespace) -> Iterator[sqlite_utils.Database]:
+    """The database under its write lock (never beside a scrape or a rebuild), taken only once
+    the input has been read and checked, so bad input writes nothing, not even a new file."""
+    try:
+        with run_lock(db_path(args)):
+            db = open_db(db_path(args))
+            try:
+                yield db
+            finally:
+                db.close()
+    except RunRefused as exc:
+        raise CommandError(str(exc)) from None
+
+
 def run(args: argparse.Namespace) -> int:
     _check_usage(args)
     if args.curated:
@@ -56,8 +75,7 @@ def run(args: argparse.Namespace) -> int:
             versions = file_versions(args.git, args.path)
         except GitError as exc:
             raise CommandError(str(exc)) from None
-    db = open_db(db_path(args))
-    try:
+    with _locked_db(args) as db:
         if versions is not None:
             tally = backfill_git(db, sources[0], versions, _progress)
         else:
@@ -65,8 +83,6 @@ def run(args: argparse.Namespace) -> int:
                 tally = backfill_wayback(db, sources, ArchiveClient(http), args.since, args.until, _progress,
                                          args.url)
         rebuild(db, [args.provider])
-    finally:
-        db.close()
     _summary(tally)
     for failure in tally.failed:
         print(f"ratecard backfill: {failure}", file=sys.stderr)
@@ -116,13 +132,9 @@ def _curated(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     if not histories:
         raise CommandError(f"no curated history for {args.provider}")
-    db = open_db(db_path(args))
-    try:
-        with db.atomic():
-            result = curated.load(db, histories)
-            rebuild(db, [h.provider for h in histories])
-    finally:
-        db.close()
+    with _locked_db(args) as db, db.atomic():
+        result = curated.load(db, histories)
+        rebuild(db, [h.provider for h in histories])
     providers = ", ".join(h.provider for h in histories)
     print(f"curated history ({providers}): {result.inserted} observations added,"
           f" {result.deleted} removed, {result.kept} unchanged")
