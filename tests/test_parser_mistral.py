@@ -4,6 +4,7 @@ plain-text copy, all to exact EUR and USD quotes."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -14,7 +15,7 @@ import pytest
 
 from parsers import mistral, registry
 from parsers.document import read_document
-from parsers.quote import ParseError, Quote
+from parsers.quote import ParseError, Quote, Skipped
 
 FIXTURES = Path(__file__).parent / "fixtures" / "mistral"
 REAL_PAGES = Path(__file__).resolve().parents[2] / "shared" / "real-pages" / "mistral"
@@ -80,20 +81,24 @@ def test_card_without_an_api_id_is_reported_not_guessed() -> None:
             "{button}</mistral-block-card-model>")
     button = '<mistral-atom-button-copy-clipboard data-text="known-1"></mistral-atom-button-copy-clipboard>'
     page = "<main>" + card.format(name="Known", button=button) + card.format(name="Mystery", button="") + "</main>"
-    result = mistral.read_page(page)
+    result = mistral.read(page)
     assert sorted((q.model, q.currency, q.price) for q in result.quotes) == [
         ("known-1", "EUR", Decimal("1")), ("known-1", "USD", Decimal("2"))]
-    assert result.skipped == ["card 'Mystery' has token prices but no API id"]
+    assert result.skipped == [Skipped("card 'Mystery'", "Input (/M tokens) {'priceEur': '1', 'priceUsd': '2'}",
+                                      "token prices without an API model id; not attributed")]
 
 
-def test_repeated_card_with_a_different_price_is_an_error() -> None:
+def test_repeated_card_with_a_different_price_records_neither() -> None:
     card = ("<mistral-block-card-model><h2>A</h2><p>Output (/M tokens)</p>"
             "<mistral-atom-text-price data-prices='{{\"priceUsd\":{usd}}}'></mistral-atom-text-price>"
             "<mistral-atom-button-copy-clipboard data-text=\"a-1\"></mistral-atom-button-copy-clipboard>"
             "</mistral-block-card-model>")
-    with pytest.raises(ParseError, match=r"a-1 output USD is listed twice with different prices "
-                                         r"\(priceUsd: 6 vs priceUsd: 7\)"):
-        mistral.parse("<main>" + card.format(usd=6) + card.format(usd=7) + "</main>")
+    other = card.replace("<h2>A</h2>", "<h2>B</h2>").replace('"a-1"', '"b-1"')
+    result = mistral.read("<main>" + card.format(usd=6) + card.format(usd=7) + other.format(usd=3) + "</main>")
+    assert [(q.model, q.price) for q in result.quotes] == [("b-1", Decimal("3"))]
+    assert [(s.where, s.reason) for s in result.skipped] == [
+        ("model a-1", "card 'A' is listed more than once with different prices; none is recorded")]
+    assert result.skipped[0].text == "card 'A': output USD priceUsd: 6, output USD priceUsd: 7"
 
 
 DOCS_2024_03 = {
@@ -143,10 +148,15 @@ def test_first_docs_page_is_euro_only_with_ids_in_the_model_column() -> None:
     }
 
 
-def test_a_usd_column_holding_euros_is_an_error() -> None:
-    page = "| Model | Endpoint | Input (USD) |\n|---|---|---|\n| M | `m-1` | 0.2€ / 1M tokens |\n"
-    with pytest.raises(ParseError, match=r"m-1 'input \(usd\)' holds EUR"):
-        mistral.parse(page)
+def test_a_usd_column_holding_euros_is_skipped_not_recorded() -> None:
+    page = ("| Model | Endpoint | Input (USD) |\n|---|---|---|\n| M | `m-1` | 0.2€ / 1M tokens |\n"
+            "| N | `n-1` | 0.3$ / 1M tokens |\n")
+    result = mistral.read(page)
+    assert [(q.model, q.currency, q.price) for q in result.quotes] == [("n-1", "USD", Decimal("0.3"))]
+    assert result.skipped == [Skipped("docs table '' row 'm-1' / input (usd)", "0.2€ / 1M tokens",
+                                      "column is USD but the cell holds EUR")]
+    with pytest.raises(ParseError, match=r"no token prices found.*column is USD but the cell holds EUR"):
+        mistral.parse(page.split("| N |")[0])
 
 
 @pytest.mark.parametrize(
@@ -157,7 +167,7 @@ def test_a_usd_column_holding_euros_is_an_error() -> None:
         ('{"data": []}', "JSON is data, not a page"),
         ("<main><mistral-block-card-model><h2>X</h2><p>Input (/M tokens)</p><mistral-atom-text-price "
          "data-prices='{\"priceUsd\":1}'></mistral-atom-text-price></mistral-block-card-model></main>",
-         r"no token prices found.*card 'X' has token prices but no API id"),
+         r"no token prices found.*card 'X': token prices without an API model id"),
     ],
 )
 def test_pages_without_prices_raise_a_clear_error(page: str, message: str) -> None:
@@ -229,10 +239,173 @@ def test_card_labels_name_the_component_and_other_units_are_left_out() -> None:
             + price("Audio (/min)", '{"priceUsd":0.01}')
             + '<mistral-atom-button-copy-clipboard data-text="m-2"></mistral-atom-button-copy-clipboard>'
             "</mistral-block-card-model></main>")
-    result = mistral.read_page(page)
+    result = mistral.read(page)
     assert {(q.component, q.price) for q in result.quotes} == {
         ("input", Decimal("1")), ("input_cache_hit", Decimal("0.1")), ("output", Decimal("3"))}
     assert result.skipped == [
-        "card 'M': price 'Audio input (/M tokens)' {'priceUsd': '5'} is not a plain token price",
-        "card 'M': price 'Input (/M tokens)' {'priceUsd': '9', 'prefix': 'from'} is not a plain token price",
+        Skipped("card 'M' / Audio input (/M tokens)", "{'priceUsd': '5'}", "not a plain input/output token price"),
+        Skipped("card 'M' / Input (/M tokens)", "{'priceUsd': '9', 'prefix': 'from'}",
+                "not a plain input/output token price"),
     ]
+
+
+# --- mistral.ai/pricing as a Next.js page (2026): prices only in the page data ----------------------
+
+def _four(quotes: list[Quote]) -> dict[str, tuple[str | None, ...]]:
+    """model -> (input USD, output USD, input EUR, output EUR) as text, None where not quoted."""
+    p = prices(quotes)
+    return {model: tuple(str(p[(model, c, cur)]) if (model, c, cur) in p else None
+                         for c, cur in (("input", "USD"), ("output", "USD"), ("input", "EUR"), ("output", "EUR")))
+            for model in {m for m, _, _ in p}}
+
+
+def test_rsc_payload_in_script_strings_gives_both_currencies() -> None:
+    """The payload is split over three pushes (one cut inside a model object), has a text row whose
+    svg spans lines, and a featured strip whose prices carry the RSC ``$$`` escape."""
+    result = mistral.read(read("pricing-2026-05-rsc.html"), mistral.PRICING_URL)
+    assert _four(result.quotes) == {
+        "mistral-large-latest": ("0.5", "1.5", "0.5", "1.5"),
+        "mistral-medium-latest": ("1.5", "7.5", "1.25", "6.4"),
+        "codestral-latest": ("0.3", "0.9", "0.3", "0.9"),
+        "mistral-embed": ("0.1", None, "0.09", None),
+        "open-mixtral-8x22b": ("2", "6", "1.9", "5.6"),
+        # the EUR input cell repeats its label instead of a price: USD only, EUR skipped
+        "pixtral-large-latest": ("2", "6", None, "5.4"),
+        # audio per minute and a mixed audio/text cell are not token prices; the output is
+        "voxtral-mini-latest": (None, "0.04", None, "0.04"),
+    }
+    medium = next(q for q in result.quotes if q.key == ("mistral", "mistral-medium-latest", "input", "standard", "USD"))
+    assert (medium.price_text, medium.source_url) == ("$1.5", mistral.PRICING_URL)
+    skipped = {(s.where, s.reason) for s in result.skipped}
+    assert skipped == {
+        ("model data 'OCR 3' (mistral-ocr-latest) / OCR", "not a price per million tokens"),
+        ("model data 'Voxtral Mini Transcribe 2' (voxtral-mini-latest) / Audio Input/min",
+         "not a price per million tokens"),
+        ("model data 'Voxtral Mini' (voxtral-mini-latest) / Input (per min / per M tok)",
+         "not a price per million tokens"),
+        ("model data 'Classifier API model 8B' / Training Cost (/M tokens)",
+         "label names no input or output token price"),
+        ("model data 'Classifier API model 8B'", "token prices without an API model id; not attributed"),
+        ("model data 'Web search' / Price", "not a price per million tokens"),
+        ("model data 'Pixtral Large' (pixtral-large-latest) / Input (/M tokens) / price_euro",
+         "cell does not hold exactly one plain price"),
+        ("model data 'Mistral Large 4 (preview)' (mistral-large-2609)",
+         "entry is not published (draft or archived); not on the page"),
+        ("model mistral-small-latest",
+         "'Mistral Small 4' and 'Mistral Small 3.2' give different prices under this one id and the page "
+         "has no version id to tell them apart; none is recorded"),
+    }
+    web = next(s for s in result.skipped if s.where.startswith("model data 'Web search'"))
+    assert web.text == "$30 / 1000 calls | 30€ / 1000 calls"
+
+
+def test_two_models_under_one_id_are_never_picked() -> None:
+    result = mistral.read(read("pricing-2026-05-rsc.html"))
+    assert not [q for q in result.quotes if q.model == "mistral-small-latest"]
+    (warning,) = [s for s in result.skipped if s.where == "model mistral-small-latest"]
+    assert warning.text == ("'Mistral Small 4': input USD $0.15, input EUR 0.1275€, output USD $0.6, "
+                            "output EUR 0.51€; 'Mistral Small 3.2': input USD $0.1, input EUR 0.1€, "
+                            "output USD $0.3, output EUR 0.3€")
+
+
+def test_same_model_in_the_featured_strip_and_the_grid_is_one_quote_each() -> None:
+    """Medium is in both lists with the same prices: one quote per series, no warning."""
+    result = mistral.read(read("pricing-2026-05-rsc.html"))
+    assert sum(q.model == "mistral-medium-latest" for q in result.quotes) == 4
+    assert not [s for s in result.skipped if "mistral-medium-latest" in s.where]
+
+
+def test_plain_json_next_data_variant() -> None:
+    result = mistral.read(read("pricing-2026-next-data.html"))
+    assert prices(result.quotes) == {
+        ("mistral-large-latest", "input", "USD"): Decimal("0.5"),
+        ("mistral-large-latest", "input", "EUR"): Decimal("0.5"),
+        ("mistral-large-latest", "input_cache_hit", "USD"): Decimal("0.05"),
+        ("mistral-large-latest", "input_cache_hit", "EUR"): Decimal("0.05"),
+        ("mistral-large-latest", "output", "USD"): Decimal("1.5"),
+        ("mistral-large-latest", "output", "EUR"): Decimal("1.5"),
+        ("ministral-8b-latest", "input", "USD"): Decimal("0.15"),
+        ("ministral-8b-latest", "input", "EUR"): Decimal("0.15"),
+        ("ministral-8b-latest", "output", "USD"): Decimal("0.15"),
+        ("ministral-8b-latest", "output", "EUR"): Decimal("0.15"),
+    }
+    assert [(s.where, s.text, s.reason) for s in result.skipped] == [
+        ("model data 'Document AI & OCR' (mistral-ocr-latest) / OCR (per 1,000 pages)", "$1 | 1€",
+         "not a price per million tokens")]
+
+
+def test_page_data_without_token_prices_fails_with_what_was_skipped() -> None:
+    push = json.dumps('5:{"apis":[{"name":"OCR 3","api_endpoint":"mistral-ocr-latest","price":'
+                      '[{"value":"OCR","price_dollar":"$$2 / 1000 pages","price_euro":"2€ / 1000 pages"}]}]}\n')
+    page = f"<html><body><main><h1>Pricing</h1></main><script>self.__next_f.push([1,{push}])</script></body></html>"
+    with pytest.raises(ParseError, match=r"no token prices found.*OCR 3.*not a price per million tokens"):
+        mistral.parse(page)
+
+
+def test_rsc_rows_that_are_not_json_are_reported() -> None:
+    rows = ('1:{"apis":[{"name":"M","api_endpoint":"m-1","price":[{"value":"Input (/M tokens)",'
+            '"price_dollar":"$$1","price_euro":"1€"}]}]}\n2:{"price":[broken\n')
+    page = f"<html><body><script>self.__next_f.push([1,{json.dumps(rows)}])</script></body></html>"
+    result = mistral.read(page)
+    assert [(q.model, q.currency, q.price) for q in result.quotes] == [
+        ("m-1", "USD", Decimal("1")), ("m-1", "EUR", Decimal("1"))]
+    assert [(s.where, s.reason) for s in result.skipped] == [
+        ("page data row 2", "an RSC row that mentions prices is not valid JSON")]
+
+
+REAL_2026 = "2026-05-08-d1507e1-quill-router-mistral-ai-pricing.html"
+
+
+@needs_real_pages
+def test_real_nextjs_page_every_price_read_off_the_page() -> None:
+    """Every token price of the real 459 KB page, read off its data by hand (USD in, out, EUR in, out)."""
+    result = mistral.read((REAL_PAGES / REAL_2026).read_text(encoding="utf-8"), mistral.PRICING_URL)
+    assert _four(result.quotes) == {
+        "mistral-large-latest": ("0.5", "1.5", "0.5", "1.5"),       # Mistral Large 3
+        "mistral-medium-latest": ("1.5", "7.5", "1.25", "6.4"),     # Mistral Medium 3.5
+        "open-mixtral-8x22b": ("2", "6", "1.9", "5.6"),             # Mixtral 8x22B
+        "open-mixtral-8x7b": ("0.7", "0.7", "0.65", "0.65"),
+        "open-mistral-7b": ("0.25", "0.25", "0.2", "0.2"),
+        "open-mistral-nemo": ("0.15", "0.15", "0.13", "0.13"),
+        "pixtral-12b": ("0.15", "0.15", "0.13", "0.13"),
+        "pixtral-large-latest": ("2", "6", None, "5.4"),            # its EUR input cell holds a label
+        "codestral-latest": ("0.3", "0.9", "0.3", "0.9"),
+        "codestral-embed-2505": ("0.15", None, "0.15", None),
+        "devstral-medium-latest": ("0.4", "2", "0.4", "2"),         # Devstral 2
+        "devstral-small-latest": ("0.1", "0.3", "0.1", "0.3"),
+        "magistral-medium-latest": ("2", "5", "2", "5"),
+        "magistral-small-latest": ("0.5", "1.5", "0.5", "1.5"),
+        "ministral-3b-latest": ("0.1", "0.1", "0.1", "0.1"),
+        "ministral-8b-latest": ("0.15", "0.15", "0.15", "0.15"),
+        "ministral-14b-latest": ("0.2", "0.2", "0.2", "0.2"),
+        "mistral-embed": ("0.1", None, "0.09", None),
+        "mistral-moderation-2603": ("0.1", None, "0.09", None),
+        "voxtral-mini-latest": (None, "0.04", None, "0.04"),        # Voxtral Mini
+        "voxtral-small-latest": (None, "0.3", None, "0.3"),
+    }
+    assert len(result.quotes) == 73
+    reasons = {s.where: s.reason for s in result.skipped}
+    assert reasons["model mistral-small-latest"].startswith("'Mistral Small 4' and 'Mistral Small 3.2' give different")
+    assert reasons["model data 'OCR 3' (mistral-ocr-latest) / OCR"] == "not a price per million tokens"
+    assert reasons["model data 'Code execution' / Price"] == "not a price per million tokens"
+    assert reasons["model data 'Voxtral Realtime' (voxtral-mini-latest) / Audio Input/min"] == \
+        "not a price per million tokens"
+    assert reasons["model data 'Leanstral' (labs-leanstral-2603) / API endpoint"] == "not a price per million tokens"
+    assert len(result.skipped) == 25
+
+
+@needs_real_pages
+def test_real_nextjs_page_attributes_no_price_to_another_model() -> None:
+    """Independent check: each quote's amount is in the price list right after its own api_endpoint."""
+    text = (REAL_PAGES / REAL_2026).read_text(encoding="utf-8")
+    labels = {"input": "Input (/M tokens)", "output": "Output (/M tokens)"}
+    for quote in mistral.parse(text):
+        shown = f"${quote.price}" if quote.currency == "USD" else f"{quote.price}\\u0026euro;"
+        key = "price_dollar" if quote.currency == "USD" else "price_euro"
+        cells = []
+        for own in re.finditer(f'api_endpoint\\\\":\\\\"{re.escape(quote.model)}\\\\",\\\\"price\\\\":\\[', text):
+            own_prices = text[own.end():text.index('\\"api_model_id\\"', own.end())]
+            at = own_prices.find(f'\\"value\\":\\"{labels[quote.component]}\\"')
+            if at >= 0:
+                cells.append(own_prices[at:own_prices.index("}", at)].split(f'{key}\\":')[1].split(",")[0])
+        assert len(cells) == 1 and shown in cells[0], (quote.model, quote.component, quote.currency, cells)
