@@ -40,12 +40,18 @@ class Source:
 
     ``currencies`` are the currencies this page is authoritative for: when another page of the
     same provider also shows them (a CNY tab on the English page), the two must agree.
+
+    ``ways`` are how the page can be got, tried in this order until one yields prices: ``http``
+    (the page itself), ``markdown`` (the docs site's Markdown twin, ``URL.md``), ``browser`` (the
+    page rendered by an installed headless Chromium; for pages drawn by JavaScript or guarded by
+    a bot challenge).  The parser reads what every listed way returns.
     """
 
     id: str
     provider: str
     url: str
     currencies: tuple[str, ...] = ()
+    ways: tuple[str, ...] = ("http",)
 
 
 def providers() -> list[str]:
