@@ -9,7 +9,10 @@ The policy, and why:
 * ``max_instances=1`` inside the process, and the database lock across processes (a nightly CI run
   or a manual ``ratecard scrape`` on the same file): one run at a time;
 * SIGINT / SIGTERM stop the scheduler after the running scrape has finished (its one transaction
-  commits), so a stop never loses or half-writes a night.
+  commits), so a stop never loses or half-writes a night.  The handler only asks the scheduler to
+  stop; the wait for the running night happens outside it, so a second signal (an impatient
+  supervisor sends SIGTERM twice) is answered with a log line instead of a traceback that killed
+  the night.  SIGKILL still stops at once: the night's transaction then rolls back.
 
 Every run logs one line: when, how many sources succeeded, changes, held suspects, duration.
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -51,24 +55,47 @@ def cron_trigger(expr: str) -> CronTrigger:
                      " or 6 (second first)")
 
 
+class NightScheduler(BlockingScheduler):
+    """A blocking scheduler whose job holds ``busy`` while it runs, so that a stop can wait for
+    the running night without blocking inside a signal handler."""
+
+    def __init__(self, **options: object) -> None:
+        super().__init__(**options)
+        self.busy = threading.Lock()
+
+
 def build_scheduler(job: Callable[[], None], trigger: CronTrigger,
-                    grace_seconds: int = DEFAULT_GRACE_SECONDS) -> BlockingScheduler:
-    scheduler = BlockingScheduler(timezone=timezone.utc, job_defaults={
+                    grace_seconds: int = DEFAULT_GRACE_SECONDS) -> NightScheduler:
+    scheduler = NightScheduler(timezone=timezone.utc, job_defaults={
         "coalesce": True, "max_instances": 1, "misfire_grace_time": grace_seconds})
-    scheduler.add_job(job, trigger, id=JOB_ID, name="ratecard scrape")
+
+    def night() -> None:
+        with scheduler.busy:
+            job()
+
+    scheduler.add_job(night, trigger, id=JOB_ID, name="ratecard scrape")
     return scheduler
 
 
-def run_forever(scheduler: BlockingScheduler) -> None:
-    """Start ``scheduler`` and block until SIGINT or SIGTERM, then stop it cleanly."""
+def run_forever(scheduler: NightScheduler) -> None:
+    """Start ``scheduler`` and block until SIGINT or SIGTERM, then stop it once the running
+    night (if any) has committed."""
+    stopping = threading.Event()
 
     def stop(signum: int, _frame: FrameType | None) -> None:
-        log.info("%s: stopping after the running scrape, if any", signal.Signals(signum).name)
-        scheduler.shutdown(wait=True)
+        name = signal.Signals(signum).name
+        if stopping.is_set():
+            log.info("%s: already stopping; waiting for the running scrape to finish", name)
+            return
+        stopping.set()
+        log.info("%s: stopping after the running scrape, if any", name)
+        scheduler.shutdown(wait=False)
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         scheduler.start()
+        with scheduler.busy:  # the night in flight, if any, finishes and commits
+            pass
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
