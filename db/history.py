@@ -8,7 +8,6 @@ dicts: money as exact decimal text, instants as ISO 8601 UTC text with a Z.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
@@ -19,8 +18,9 @@ import sqlite_utils
 from db.derive import (Announcement, Change, Disagreement, Observation, SourceInfo,
                        Terms, Version, derive_history)
 from db.guard import screen
+from db.observe import load_quote_sets
 from db.schema import DERIVED_TABLES
-from parsers.quote import Quote, decimal_text, iso_utc, parse_utc
+from parsers.quote import decimal_text, iso_utc, parse_utc
 
 
 def rebuild(db: sqlite_utils.Database, providers: Iterable[str] | None = None) -> None:
@@ -92,17 +92,15 @@ def _load_sources(db: sqlite_utils.Database, provider: str) -> list[SourceInfo]:
 
 
 def _load_observations(db: sqlite_utils.Database, provider: str) -> list[Observation]:
-    """Healthy observations of the provider's sources; quote sets parsed once each."""
-    parsed: dict[int, list[Quote]] = {}
-    out = []
-    for r in db.query(
-            "SELECT o.id, o.source_id, o.observed_at, q.id AS qid, q.quotes FROM observations o"
-            " JOIN sources s ON s.id = o.source_id JOIN quote_sets q ON q.id = o.quote_set_id"
-            " WHERE s.provider = ? AND o.outcome = 'ok' ORDER BY o.observed_at, o.id", [provider]):
-        if r["qid"] not in parsed:
-            parsed[r["qid"]] = [Quote.from_dict(d) for d in json.loads(r["quotes"])]
-        out.append(Observation(r["id"], r["source_id"], parse_utc(r["observed_at"]), parsed[r["qid"]]))
-    return out
+    """Healthy observations of the provider's sources; quote sets parsed once each
+    (``db.observe.load_quote_sets``: stored compressed, as deltas)."""
+    rows = list(db.query(
+        "SELECT o.id, o.source_id, o.observed_at, o.quote_set_id AS qid FROM observations o"
+        " JOIN sources s ON s.id = o.source_id"
+        " WHERE s.provider = ? AND o.outcome = 'ok' AND o.quote_set_id IS NOT NULL"
+        " ORDER BY o.observed_at, o.id", [provider]))
+    parsed = load_quote_sets(db, {r["qid"] for r in rows})
+    return [Observation(r["id"], r["source_id"], parse_utc(r["observed_at"]), parsed[r["qid"]]) for r in rows]
 
 
 def _insert(db: sqlite_utils.Database, table: str, rows: list[dict[str, Any]]) -> None:

@@ -26,6 +26,20 @@ def migrate(conn: sqlite3.Connection) -> None:
         if name not in columns:
             with conn:
                 conn.execute(f"ALTER TABLE observations ADD COLUMN {name} TEXT")
+    for table, legacy_codec in (("bodies", "zlib"), ("quote_sets", "json")):
+        _add_delta_columns(conn, table, legacy_codec)
+
+
+def _add_delta_columns(conn: sqlite3.Connection, table: str, legacy_codec: str) -> None:
+    """Compact storage: how each row is stored.  Existing rows keep their format, named by the
+    column's default, and stay readable as they are (``db.observe`` reads both)."""
+    columns = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+    if not columns or "codec" in columns:
+        return
+    with conn:
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN codec TEXT NOT NULL DEFAULT '{legacy_codec}'")
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN base_id INTEGER REFERENCES {table}(id)")
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN depth INTEGER NOT NULL DEFAULT 0")
 
 
 def _widen_outcomes(conn: sqlite3.Connection, sql: str) -> None:

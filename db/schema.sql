@@ -10,18 +10,27 @@ CREATE TABLE IF NOT EXISTS sources (
     currencies TEXT NOT NULL DEFAULT ''  -- comma-separated currencies this page is authoritative for
 );
 
+-- Bodies and quote sets are stored as zstd deltas: each version compressed with the version it is
+-- based on (the previous one of the same source) as dictionary; a chain is at most 16 long
+-- (db.observe.KEYFRAME_EVERY).  Rows of older databases keep their codec (zlib, json).
 CREATE TABLE IF NOT EXISTS bodies (
     id INTEGER PRIMARY KEY,
     hash TEXT NOT NULL UNIQUE,           -- sha256 of the raw body
     size INTEGER NOT NULL,               -- raw length in bytes
-    body BLOB NOT NULL                   -- zlib-compressed raw body
+    body BLOB NOT NULL,                  -- the raw body, compressed as codec says
+    codec TEXT NOT NULL DEFAULT 'zlib',  -- zstd (with base_id: a delta against that body) | zlib
+    base_id INTEGER REFERENCES bodies(id),
+    depth INTEGER NOT NULL DEFAULT 0     -- deltas between this body and a self-contained one
 );
 
 CREATE TABLE IF NOT EXISTS quote_sets (
     id INTEGER PRIMARY KEY,
-    hash TEXT NOT NULL UNIQUE,           -- sha256 of quotes
+    hash TEXT NOT NULL UNIQUE,           -- sha256 of the canonical JSON (parsers.quote.quotes_to_json)
     quote_count INTEGER NOT NULL,
-    quotes TEXT NOT NULL                 -- canonical JSON (parsers.quote.quotes_to_json)
+    quotes TEXT NOT NULL,                -- that JSON: as text (codec json) or a zstd blob (codec zstd)
+    codec TEXT NOT NULL DEFAULT 'json',  -- zstd (with base_id: a delta against that set) | json
+    base_id INTEGER REFERENCES quote_sets(id),
+    depth INTEGER NOT NULL DEFAULT 0
 );
 
 CREATE TABLE IF NOT EXISTS observations (
