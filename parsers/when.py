@@ -8,7 +8,7 @@ zone is never guessed: it is not returned.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 _MONTHS = {m: i for i, m in enumerate(
     ("january", "february", "march", "april", "may", "june", "july", "august", "september",
@@ -54,3 +54,49 @@ def _build(m: re.Match[str], offset_hours: int) -> datetime | None:
     except ValueError:
         return None
     return local - timedelta(hours=offset_hours)
+
+
+_DAY_PATTERNS: tuple[re.Pattern[str], ...] = (
+    # September 1, 2026 / Sept. 1 2026
+    re.compile(r"\b(?P<month>[A-Z][a-z]+)\.?\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>\d{4})\b"),
+    # 1 September 2026
+    re.compile(r"\b(?P<day>\d{1,2})\s+(?P<month>[A-Z][a-z]+)\.?,?\s+(?P<year>\d{4})\b"),
+    # 2026-09-01
+    re.compile(r"\b(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})\b"),
+)
+
+
+def find_days(text: str) -> list[date]:
+    """Calendar days written without a time or zone (``starting September 1, 2026``), in order.
+
+    A day is not an instant: the caller turns it into one by the rule it documents for its page
+    (Anthropic: the day starts at 00:00 UTC).  Months may be abbreviated (``Sept.``, ``Aug``).
+    """
+    found: list[tuple[int, date]] = []
+    taken: list[tuple[int, int]] = []
+    for pattern in _DAY_PATTERNS:
+        for m in pattern.finditer(text):
+            if any(start < m.end() and m.start() < end for start, end in taken):
+                continue
+            day = _day(m)
+            if day is not None:
+                found.append((m.start(), day))
+                taken.append(m.span())
+    found.sort(key=lambda pair: pair[0])
+    return [day for _, day in found]
+
+
+def _day(m: re.Match[str]) -> date | None:
+    month_text = m.group("month")
+    if month_text.isdigit():
+        month: int | None = int(month_text)
+    else:
+        key = month_text.lower()
+        month = _MONTHS.get(key) or next(
+            (n for name, n in _MONTHS.items() if len(key) >= 3 and name.startswith(key)), None)
+    if month is None:
+        return None
+    try:
+        return date(int(m.group("year")), month, int(m.group("day")))
+    except ValueError:
+        return None
