@@ -8,6 +8,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from db.reprice.pricer import When, parse_when
 from db.schema import default_db_path, open_db
 from parsers.quote import parse_utc
 from scraper.cli import CommandError
@@ -37,3 +38,20 @@ def instant(text: str) -> datetime:
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not an ISO 8601 instant (e.g. 2025-02-20T00:00:00Z)") from None
+
+
+def moment(text: str) -> When:
+    """argparse type for ``--at``/``--before``/``--after`` of the pricing commands: a date alone
+    (``2025-09-01``) is that whole UTC day, anything with a time an instant (see
+    ``db.reprice.pricer``: one meaning everywhere).  Bad text exits with code 2."""
+    try:
+        return parse_when(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO 8601 date or instant (e.g. 2025-09-01 or 2025-09-01T18:00:00Z)") from None
+
+
+#: Help text shared by every option that takes a :func:`moment`.
+MOMENT_HELP = ("a date (2025-09-01: the whole UTC day; usage rows keep their own time of day, rows with"
+               " a date only are priced at the day's highest rate with the lowest beside it) or an"
+               " instant (2025-09-01T18:00:00Z)")

@@ -9,7 +9,8 @@ Integer arithmetic throughout, so the totals equal, to the last unit, the sum of
 costs.
 
 Any batch the fast path cannot vouch for (quotes, date-only rows, time zones other than UTC, a bad
-cell, an unknown model, a model with long-context tiers, a minute in which a version starts) is
+cell, an unknown model, a model with long-context tiers, a minute in which a version starts, an
+hour inside the window of a change whose instant is unknown, which needs both costs) is
 priced row by row by the same code as ``reprice`` itself, which also produces the exact error or
 unpriced reason.  Memory is one batch plus hour and minute caches that are bounded.
 """
@@ -28,7 +29,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from db.reprice.pricer import Priced, Pricer, Rates, Totals, Unpriced
+from db.reprice.pricer import Priced, Pricer, Rates, Totals, Unpriced, When
 from db.reprice.usage import TOKEN_COMPONENTS, CsvHeader, UsageError, csv_rows, first_char, read_csv_header, read_usage
 
 CHUNK_BYTES = 1 << 19        # ~9,000 rows a batch: measured a little faster than 1 MB
@@ -59,8 +60,14 @@ class _Groups:
     their minute.  The caches grow with the span of time a file covers, never with its rows.
     """
 
-    def __init__(self, pricer: Pricer, at: datetime | None, target: tuple[str, str] | None) -> None:
-        self.pricer, self.at, self.target = pricer, at, target
+    def __init__(self, pricer: Pricer, at: When | datetime | None, target: tuple[str, str] | None) -> None:
+        self.pricer, self.target = pricer, target
+        if isinstance(at, datetime):
+            at = When(at)
+        #: ``at`` an instant: every row there.  ``at`` a date: each row on that date at its own
+        #: time of day (the hour keys stay the rows' own, so totals keep each row's month).
+        self.at = at.start if at is not None and not at.whole_day else None
+        self.day = at.start if at is not None and at.whole_day else None
         self.keys: list[tuple[str, str, str, Rates]] = []
         self._ids: dict[tuple[str, str, str, Rates], int] = {}
         self.hours: dict = {}
@@ -68,15 +75,23 @@ class _Groups:
 
     def lookup(self, prefix: str, provider_text: str, model_text: str) -> int:
         """The group of every instant of the hour or minute ``prefix``, or a sentinel."""
-        provider = self.target[0] if self.target else provider_text.strip().lower()
-        model = self.target[1] if self.target else model_text.strip()
+        if self.target:
+            provider, model = self.target
+        else:
+            provider = provider_text.strip().lower()
+            model, _ = self.pricer.resolve(provider, model_text.strip())
         try:
             start = datetime.fromisoformat(prefix).replace(tzinfo=timezone.utc)
         except ValueError:
             return _UNPRICED  # the row path reports the bad time
         if self.pricer.has_context_tiers(provider, model):
             return _UNPRICED  # rates depend on each row's prompt length: the row path prices them
+        if self.day is not None:
+            start = self.day + (start - start.replace(hour=0, minute=0))
         if self.at is not None:
+            ts = self.at.timestamp()
+            if self.pricer.uncertain(provider, model, ts, ts) is not None:
+                return _UNPRICED  # both costs: the row path
             rates = self.pricer.rates_at(provider, model, self.at)
         else:
             rates = self.pricer.span_rates(provider, model, start, 3600 if len(prefix) == 13 else 60)
@@ -97,7 +112,7 @@ class _Groups:
             self.minutes.clear()
 
 
-def price_totals(path: str | Path, pricer: Pricer, at: datetime | None = None,
+def price_totals(path: str | Path, pricer: Pricer, at: When | datetime | None = None,
                  target: tuple[str, str] | None = None, chunk_bytes: int = CHUNK_BYTES,
                  provider: str = "") -> BatchTotals:
     """Price every row of ``path`` (CSV fast, JSONL row by row) and return the totals.
@@ -123,7 +138,7 @@ def price_totals(path: str | Path, pricer: Pricer, at: datetime | None = None,
     return result
 
 
-def _price_file(handle: io.TextIOBase, name: str, path: str | Path, pricer: Pricer, at: datetime | None,
+def _price_file(handle: io.TextIOBase, name: str, path: str | Path, pricer: Pricer, at: When | datetime | None,
                 target: tuple[str, str] | None, chunk_bytes: int, provider: str, result: BatchTotals) -> None:
     """Stream ``handle`` into ``result``: CSV in columnar batches, anything else row by row."""
     if first_char(handle) in "{[":
@@ -158,7 +173,7 @@ def _chunks(handle: io.TextIOBase, size: int) -> Iterator[str]:
             yield text
 
 
-def _slow(rows: Iterator, pricer: Pricer, at: datetime | None, target: tuple[str, str] | None,
+def _slow(rows: Iterator, pricer: Pricer, at: When | datetime | None, target: tuple[str, str] | None,
           result: BatchTotals) -> None:
     for row in rows:
         priced = pricer.price(row, at, target)
@@ -324,6 +339,8 @@ def _add(ids: list[int], tokens: list[list[int] | None], groups: _Groups, result
         totals.by_model_month[key] = totals.by_model_month.get(key, 0) + units
         totals.units += units
         totals.lowest_units += units
+        totals.if_later_units += units
+        totals.if_earlier_units += units
     totals.priced_rows += rows
     result.rows += rows
     return True

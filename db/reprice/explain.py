@@ -4,6 +4,12 @@ Each component's announced change moves the bill in proportion to that component
 bill before: ``realised change = sum(share_c x announced_c)``.  A 50 % cut on cache misses that
 are a fifth of the bill takes 10 points off it, not 50.  The breakdown below is exact (integer
 cost units); only the printed percentages are rounded.
+
+``before`` and ``after`` follow the pricer's meaning of a time (see :mod:`db.reprice.pricer`): an
+instant prices every row there; a date moves each row to that date at its own time of day (a
+row with a date only covers the whole day).  A row priced at a range (a whole day with several
+rates, a change of unknown instant) counts at its higher cost; the lower bounds are summed
+beside (``lowest_before``/``lowest_after``) and such rows counted.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from db.reprice.pricer import Priced, Pricer, Unpriced
+from db.reprice.pricer import Priced, Pricer, Unpriced, When
 from db.reprice.usage import TOKEN_COMPONENTS, UsageRow
 
 
@@ -42,11 +48,17 @@ class ComponentChange:
 
 @dataclass
 class Explanation:
-    before: datetime
-    after: datetime
+    before: When
+    after: When
     components: list[ComponentChange] = field(default_factory=list)
     unpriced: list[Unpriced] = field(default_factory=list)
     rows: int = 0
+    lowest_before: int = 0     # the bills' lower bounds (equal to the bills when nothing is uncertain)
+    lowest_after: int = 0
+    ranged_before: int = 0     # rows priced at a range on each side: whole days with several rates
+    ranged_after: int = 0
+    uncertain_before: int = 0  # ... of which rows in the window of a change of unknown instant
+    uncertain_after: int = 0
 
     @property
     def units_before(self) -> int:
@@ -74,8 +86,11 @@ class Explanation:
         return Decimal(c.units_after - c.units_before) / Decimal(self.units_before)
 
 
-def explain(pricer: Pricer, rows: Iterable[UsageRow], before: datetime, after: datetime) -> Explanation:
+def explain(pricer: Pricer, rows: Iterable[UsageRow], before: When | datetime,
+            after: When | datetime) -> Explanation:
     """Price every row at ``before`` and at ``after``; rows priced on only one side are set aside."""
+    before = before if isinstance(before, When) else When(before)
+    after = after if isinstance(after, When) else When(after)
     result = Explanation(before, after)
     by_key: dict[tuple[str, ...], ComponentChange] = {}
     for row in rows:
@@ -84,10 +99,17 @@ def explain(pricer: Pricer, rows: Iterable[UsageRow], before: datetime, after: d
             result.unpriced.append(a if isinstance(a, Unpriced) else b)  # type: ignore[arg-type]
             continue
         result.rows += 1
+        result.lowest_before += a.units if a.lowest_units is None else a.lowest_units
+        result.lowest_after += b.units if b.lowest_units is None else b.lowest_units
+        result.ranged_before += a.lowest_units is not None
+        result.ranged_after += b.lowest_units is not None
+        result.uncertain_before += a.uncertain is not None
+        result.uncertain_after += b.uncertain is not None
         # Same tokens on both sides, so the same components in the same order.
         for (component, tokens, rate_a, units_a), (_, _, rate_b, units_b) in zip(a.components, b.components):
-            # Rows on other tiers (a long prompt's context>200k rates) are lines of their own.
-            key = (a.provider, a.model, component, rate_a.tier, rate_b.tier)
+            # Rows on other tiers (a long prompt's context>200k rates, off-peak hours) or at other
+            # prices (a date on which a version changes) are lines of their own.
+            key = (a.provider, a.model, component, rate_a.tier, rate_b.tier, rate_a.price, rate_b.price)
             change = by_key.get(key)
             if change is None:
                 change = by_key[key] = ComponentChange(
@@ -97,7 +119,8 @@ def explain(pricer: Pricer, rows: Iterable[UsageRow], before: datetime, after: d
             change.units_before += units_a
             change.units_after += units_b
     order = {c: i for i, c in enumerate(TOKEN_COMPONENTS)}
-    result.components = sorted(by_key.values(), key=lambda c: (c.provider, c.model, order[c.component]))
+    result.components = sorted(by_key.values(), key=lambda c: (c.provider, c.model, order[c.component],
+                                                                 c.tier_before, c.tier_after))
     return result
 
 

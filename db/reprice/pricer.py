@@ -1,16 +1,55 @@
-"""Pricing usage rows at the rates in force: the engine behind ``ratecard reprice`` and ``explain``.
+"""Pricing usage rows at the rates in force: the engine behind ``ratecard reprice``, ``explain`` and
+the Datasette cost query.  Any other engine (a columnar one) must keep the meanings below exactly.
 
-A price history (versions with ``valid_from``/``valid_to``, promo ends, time-of-day windows) is
-compiled once per (provider, model) into a timeline: segments between every instant where any
-rate can change, and inside each segment the week cut at every window edge.  Every piece holds one
-integer rate per component, so pricing a row is two bisects and a few integer products: exact
-(integer units of 10^-(6+scale) of the currency, ``scale`` being the most decimals any price has)
-and fast enough to stream millions of rows.
+Compilation.  A price history (versions with ``valid_from``/``valid_to``, promo ends, time-of-day
+windows) is compiled once per (provider, model) into a timeline: segments between every instant
+where any rate can change, and inside each segment the week cut at every window edge.  Every
+piece holds one integer rate per component, so pricing a row is two bisects and a few integer
+products: exact (integer units of 10^-(6+scale) of the currency, ``scale`` being the most
+decimals any price has) and fast enough to stream millions of rows.
 
-A row with only a date covers a whole UTC day: when the rate changes within that day (a time-of-day
-tier, a promo end, a new version) it is priced at the highest rate in force that day, and flagged
-with the lowest possible cost beside it.  A row no price covers is *unpriced*, with the reason;
-nothing is ever priced at zero by default.
+What a time means (the same for ``reprice --at``, ``explain --before/--after``, ``prices --at``
+and the Datasette cost query).  A row or an option value is either an *instant* (it has a time
+of day; a naive one is UTC) or a *date* (``2025-09-01``: the whole UTC day [00:00, next 00:00)).
+
+* A row is priced at its own time, unless an ``at`` is given (:class:`When`):
+
+  ====================  ======================  ==========================================
+  row                   ``at`` is a date D      ``at`` is an instant T
+  ====================  ======================  ==========================================
+  instant r             D at r's time of day    T
+  date (whole day)      the whole day D         T
+  ====================  ======================  ==========================================
+
+  so moving usage to another date keeps each request's time of day (its off-peak share stays).
+* An instant is priced at the rates in force at that instant: a version is in force on
+  ``[valid_from, valid_to)``, a promo price on ``[valid_from, promo_until)`` and its list price
+  from ``promo_until``, a windowed tier when the instant's minute of the UTC week is inside its
+  window (``[start, end)``; a window beats an always-rate).
+* A whole day is priced at the *highest* rate of each component in force at any moment of the
+  day, and when some moment of the day had a lower rate, the *lowest* possible cost (each
+  component at its lowest rate of the day) is kept beside it (``lowest_units``) with a note.
+  A day some part of which no price covers is unpriced.
+
+Uncertain change times.  A change the history only bounds, ``from_basis = 'observed'`` with
+``valid_from_after`` A and ``valid_from`` B (the old price was seen at A, the new one at B; a
+curated entry known only to the day is such a window), happened at an unknown instant of
+(A, B).  The stored history places it at B (the *late* timeline).  The pricer also compiles an
+*early* timeline where every such change (the new version's start, and the end of the version(s)
+it replaced, ``valid_to = B`` with ``to_basis`` not ``announced``) is placed at A.  A row whose
+span meets an open window (A, B) (an instant s with A < s < B; a day [d, d+1) with d < B and
+A < d+1) is priced on both: ``uncertain`` carries the window and both costs (``units_before``:
+the change not yet made, ``units_after``: already made); ``units`` is the higher of the two
+and ``lowest_units`` the lower (each side's own whole-day lowest included).  A side that cannot
+price the row (a component only one side prices) leaves the row at the other side's cost with
+a note.  Outside every window the two timelines agree and a row is exact.  Additions with no
+version before them (a new model) and removals with nothing after them are not windows: usage
+before a model's first price is unpriced, usage up to a removal is priced at the last price.
+
+Unpriced, never zero.  A row no price covers is *unpriced*, with the field that explains it and
+the reason; a retired model's row says when its last price ended.  Model ids are matched as
+given, then case-insensitively (``DeepSeek-Chat`` is ``deepseek-chat``), then as a dated snapshot
+of a priced model (``-20250929``), which is noted.
 """
 
 from __future__ import annotations
@@ -18,14 +57,14 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, NamedTuple
 
 from db.reprice.usage import TOKEN_COMPONENTS, UsageRow
 from parsers import window as windows
-from parsers.quote import iso_utc, parse_utc
+from parsers.quote import decimal_text, iso_utc, parse_utc
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -41,6 +80,8 @@ TIME_TIERS = ("standard", "off_peak", "peak")
 #: Services a usage row may name in its ``service_tier`` column; never picked otherwise.
 SERVICE_TIERS = ("batch", "flex", "priority", "fast")
 WEEK_SECONDS = 7 * 86400
+DAY = timedelta(days=1)
+_DATE_ONLY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
 _EPOCH_MONDAY = datetime(1970, 1, 5, tzinfo=timezone.utc)  # a Monday: second-of-week origin
 
 
@@ -59,6 +100,41 @@ class PriceVersion:
     valid_to: datetime | None = None
     list_price: Decimal | None = None
     promo_until: datetime | None = None
+    valid_from_after: datetime | None = None  # an observed start lies in (valid_from_after, valid_from)
+    to_basis: str | None = None                # announced | observed | None (unknown or open)
+    last_observed_at: datetime | None = None   # the last observation that showed this version
+
+
+class When(NamedTuple):
+    """A time given on the command line (or in the browser): an instant, or a whole UTC day."""
+
+    start: datetime   # the instant, or the day's 00:00 UTC
+    whole_day: bool = False
+
+    def text(self) -> str:
+        return self.start.date().isoformat() if self.whole_day else iso_utc(self.start)
+
+
+def parse_when(text: str) -> When:
+    """``2025-09-01`` is that whole UTC day; anything with a time is an instant (naive = UTC)."""
+    if _DATE_ONLY.match(text):
+        day = datetime.fromisoformat(text.strip())
+        return When(day.replace(tzinfo=timezone.utc), True)
+    return When(parse_utc(text), False)
+
+
+def placed(row: UsageRow, at: "When | datetime | None") -> tuple[datetime, bool]:
+    """Where a row is priced: (start, whole day?) by the table in the module docstring."""
+    if at is None:
+        return row.start, row.whole_day
+    if isinstance(at, datetime):
+        return at, False
+    if not at.whole_day:
+        return at.start, False
+    if row.whole_day:
+        return at.start, True
+    offset = row.start - row.start.replace(hour=0, minute=0, second=0, microsecond=0)
+    return at.start + offset, False
 
 
 class Rate(NamedTuple):
@@ -87,16 +163,28 @@ class _Timeline:
     segments: list[_Segment | None]  # None: no price in force in that segment
 
 
+class Uncertain(NamedTuple):
+    """A row inside the window of a change whose instant is unknown: both costs."""
+
+    after: datetime       # the old price was still seen then
+    by: datetime          # the new price was seen then
+    units_before: int     # the cost if the change came after the row
+    units_after: int      # the cost if it came before
+
+
 class Priced(NamedTuple):
     """One priced row.  ``units`` are exact integer cost units (see :meth:`Pricer.money`)."""
 
     row: UsageRow
     provider: str           # the provider/model priced (differs from the row's under --as)
     model: str
-    units: int              # total cost
+    units: int              # total cost (the highest possible)
     components: tuple[tuple[str, int, Rate, int], ...]  # (component, tokens, rate, cost units)
-    lowest_units: int | None  # set when a whole-day row could have cost less
+    lowest_units: int | None  # set when the row could have cost less (a whole day, an uncertain change)
     notes: tuple[str, ...]
+    uncertain: Uncertain | None = None  # set when a change of unknown instant may apply to the row
+    start: datetime | None = None       # where the row was priced (its own time, or moved by ``at``)
+    whole_day: bool = False
 
 
 class Unpriced(NamedTuple):
@@ -120,8 +208,18 @@ class Totals:
     by_model_month: dict[tuple[str, str, str], int] = field(default_factory=dict)
     by_component: dict[str, int] = field(default_factory=dict)
     priced_rows: int = 0
+    uncertain_rows: int = 0        # rows inside the window of a change of unknown instant
+    if_later_units: int = 0        # the total if every such change came after its rows
+    if_earlier_units: int = 0      # ... and if it came before them
 
     def add(self, priced: Priced) -> None:
+        if priced.uncertain is not None:
+            self.uncertain_rows += 1
+            self.if_later_units += priced.uncertain.units_before
+            self.if_earlier_units += priced.uncertain.units_after
+        else:
+            self.if_later_units += priced.units
+            self.if_earlier_units += priced.units
         self.units += priced.units
         self.lowest_units += priced.units if priced.lowest_units is None else priced.lowest_units
         start = priced.row.start
@@ -130,6 +228,15 @@ class Totals:
         for component, _, _, units in priced.components:
             self.by_component[component] = self.by_component.get(component, 0) + units
         self.priced_rows += 1
+
+
+@dataclass
+class _Book:
+    """One compiled placement of the history (late: as stored; early: uncertain changes moved)."""
+
+    timelines: dict[tuple[str, str], _Timeline]
+    services: dict[tuple[str, str, str], _Timeline]
+    context: dict[tuple[str, str], list[tuple[int, _Timeline]]]
 
 
 class Pricer:
@@ -145,9 +252,35 @@ class Pricer:
                          + [_decimals(v.list_price) for v in used if v.list_price is not None] + [0])
         self.unit = Decimal(1).scaleb(-(6 + self.scale))
         by_model: dict[tuple[str, str], list[PriceVersion]] = {}
+        for v in used:
+            by_model.setdefault((v.provider, v.model), []).append(v)
+        #: (provider, model) -> sorted windows (A, B) of changes known only to lie between A and B.
+        self._windows: dict[tuple[str, str], list[tuple[float, float]]] = {}
+        early: list[PriceVersion] = []
+        for key, vs in by_model.items():
+            moves = _uncertain_moves(vs)
+            if moves:
+                self._windows[key] = sorted((a.timestamp(), b.timestamp()) for b, a in moves.items())
+            early += _moved(vs, moves) if moves else vs
+        self._late = self._book(used)
+        self._early = self._book(early) if self._windows else self._late
+        self._timelines = self._late.timelines
+        self._context = self._late.context
+        self._first = {key: min(v.valid_from for v in vs) for key, vs in by_model.items()}
+        self._removed: dict[tuple[str, str], tuple[datetime, datetime | None]] = {}
+        for key, vs in by_model.items():
+            if all(v.valid_to is not None for v in vs):
+                last = max(vs, key=lambda v: v.valid_to)  # type: ignore[arg-type, return-value]
+                seen = last.last_observed_at if last.to_basis == "observed" else None
+                self._removed[key] = (last.valid_to, seen)  # type: ignore[assignment]
+        self._folded = {(p, m.lower()): m for p, m in self._timelines}
+        self.providers = {provider for provider, _ in self._timelines}
+
+    def _book(self, versions: list[PriceVersion]) -> _Book:
+        by_model: dict[tuple[str, str], list[PriceVersion]] = {}
         by_service: dict[tuple[str, str, str], list[PriceVersion]] = {}
         by_context: dict[tuple[str, str, int], list[PriceVersion]] = {}
-        for v in used:
+        for v in versions:
             if v.tier in TIME_TIERS:
                 by_model.setdefault((v.provider, v.model), []).append(v)
             elif v.tier in SERVICE_TIERS:
@@ -155,49 +288,64 @@ class Pricer:
             else:
                 threshold = int(_CONTEXT_TIER.match(v.tier).group(1)) * 1000  # type: ignore[union-attr]
                 by_context.setdefault((v.provider, v.model, threshold), []).append(v)
-        self._timelines = {key: self._compile(vs) for key, vs in by_model.items()}
-        self._services = {key: self._compile(vs) for key, vs in by_service.items()}
-        self._context: dict[tuple[str, str], list[tuple[int, _Timeline]]] = {}
+        context: dict[tuple[str, str], list[tuple[int, _Timeline]]] = {}
         for (provider, model, threshold), vs in sorted(by_context.items(), key=lambda kv: -kv[0][2]):
-            self._context.setdefault((provider, model), []).append((threshold, self._compile(vs)))
-        self._first = {key: min(v.valid_from for v in vs) for key, vs in by_model.items()}
-        self.providers = {provider for provider, _ in by_model}
+            context.setdefault((provider, model), []).append((threshold, self._compile(vs)))
+        return _Book({key: self._compile(vs) for key, vs in by_model.items()},
+                     {key: self._compile(vs) for key, vs in by_service.items()}, context)
 
     def money(self, units: int) -> Decimal:
         """Exact currency amount of ``units`` cost units."""
         return (Decimal(units) * self.unit).normalize() if units else Decimal(0)
 
-    def knows(self, provider: str, model: str) -> bool:
-        return (provider, model) in self._timelines
+    def canonical(self, provider: str, model: str) -> str | None:
+        """The model id the history prices for ``model`` (exact, else ignoring case), or None."""
+        if (provider, model) in self._timelines:
+            return model
+        return self._folded.get((provider, model.lower()))
 
-    def _resolve(self, provider: str, model: str) -> tuple[str, tuple[str, ...]]:
+    def knows(self, provider: str, model: str) -> bool:
+        return self.canonical(provider, model) is not None
+
+    def resolve(self, provider: str, model: str) -> tuple[str, tuple[str, ...]]:
         """The priced model a usage row's model id stands for, with a note when it is another id.
 
         APIs report dated snapshot ids (``claude-sonnet-4-5-20250929``, ``gpt-4o-2024-08-06``)
         while pages price the model (``claude-sonnet-4-5``).  A snapshot the history prices itself
         keeps its own price; only one it does not know falls back to its model, and says so.
+        Case is not significant (``DeepSeek-Chat`` is ``deepseek-chat``).
         """
-        if (provider, model) in self._timelines:
-            return model, ()
+        known = self.canonical(provider, model)
+        if known is not None:
+            return known, ()
         m = _SNAPSHOT_RE.match(model)
-        if m and (provider, m.group("model")) in self._timelines:
-            base = m.group("model")
+        base = self.canonical(provider, m.group("model")) if m else None
+        if base is not None:
             return base, (f"{model} priced as {base}: the history has no price for the snapshot id itself",)
         return model, ()
+
+    _resolve = resolve  # the name batch and older callers used
 
     def has_context_tiers(self, provider: str, model: str) -> bool:
         """Whether a row's rates on this model also depend on its prompt length."""
         return (provider, model) in self._context
 
-    def price(self, row: UsageRow, at: datetime | None = None,
+    def uncertain(self, provider: str, model: str, start: float, end: float) -> tuple[float, float] | None:
+        """The first window (A, B) of a change of unknown instant that meets ``[start, end]``
+        (timestamps; ``start == end`` for an instant): A < end and start < B, strictly."""
+        for a, b in self._windows.get((provider, model), ()):
+            if a < end and start < b and (start != end or a < start):
+                return a, b
+        return None
+
+    def price(self, row: UsageRow, at: When | datetime | None = None,
               target: tuple[str, str] | None = None) -> Priced | Unpriced:
-        """Price ``row`` at its own time (or ``at``), on its own model (or ``target``)."""
+        """Price ``row`` at its own time (or moved by ``at``), on its own model (or ``target``)."""
         provider, model = target or (row.provider, row.model)
-        snapshot_note: tuple[str, ...] = ()
+        notes: tuple[str, ...] = ()
         if target is None:
-            model, snapshot_note = self._resolve(provider, model)
-        timeline = self._timelines.get((provider, model))
-        if timeline is None:
+            model, notes = self.resolve(provider, model)
+        if (provider, model) not in self._timelines:
             if provider not in self.providers:
                 if self.published.get(provider):
                     raise CurrencyNotPublished(
@@ -205,35 +353,61 @@ class Pricer:
                         f"{', '.join(sorted(self.published[provider]))}); ratecard does not guess exchange rates")
                 return Unpriced(row, "provider", f"unknown provider {provider!r}: no price in the history")
             return Unpriced(row, "model", f"unknown model {provider}/{model}: no {self.currency} price in the history")
+        start, whole_day = placed(row, at)
+        end = start + DAY if whole_day else start
+        late = self._price_in(self._late, row, provider, model, start, whole_day, target is not None, notes)
+        window = self.uncertain(provider, model, start.timestamp(), end.timestamp())
+        if window is None or isinstance(late, Unpriced):
+            return late
+        early = self._price_in(self._early, row, provider, model, start, whole_day, target is not None, notes)
+        a, b = (datetime.fromtimestamp(t, timezone.utc) for t in window)
+        if isinstance(early, Priced) and (early.units, early.lowest_units) == (late.units, late.lowest_units):
+            return late  # the change does not touch what this row used
+        if isinstance(early, Unpriced):
+            return late._replace(notes=late.notes + (
+                f"the price changed at an unknown instant between {iso_utc(a)} and {iso_utc(b)}, and the"
+                f" price after it does not cover this row ({early.reason}): priced at the price before",))
+        high = late if late.units >= early.units else early
+        low = min(late.units if late.lowest_units is None else late.lowest_units,
+                  early.units if early.lowest_units is None else early.lowest_units)
+        note = (f"the price changed at an unknown instant between {iso_utc(a)} and {iso_utc(b)}:"
+                f" {decimal_text(self.money(late.units))} at the price before,"
+                f" {decimal_text(self.money(early.units))} at the price after; the higher is counted")
+        notes_out = tuple(n for n in high.notes) + (note,)
+        return high._replace(lowest_units=low if low != high.units else None, notes=notes_out,
+                             uncertain=Uncertain(a, b, late.units, early.units))
+
+    def _price_in(self, book: _Book, row: UsageRow, provider: str, model: str, start: datetime,
+                  whole_day: bool, substitute: bool, notes: tuple[str, ...]) -> Priced | Unpriced:
+        """The row priced on one placement of the history (see :class:`_Book`)."""
+        timeline = book.timelines.get((provider, model))
+        if timeline is None:  # the early placement moved every version of this model away
+            return Unpriced(row, "time", self._no_price_reason(provider, model, start))
         if row.tier != "standard":
-            timeline = self._services.get((provider, model, row.tier))
+            timeline = book.services.get((provider, model, row.tier))
             if timeline is None:
                 return Unpriced(row, "tier", f"{provider}/{model} has no {row.tier} price in {self.currency}"
                                              " in the history")
-        if at is not None or not row.whole_day:
-            instant = at or row.start
-            rates = _rates_at(timeline, instant)
+        if not whole_day:
+            rates = _rates_at(timeline, start)
             if rates is None:
-                return Unpriced(row, "time", self._no_price_reason(provider, model, instant))
+                return Unpriced(row, "time", self._no_price_reason(provider, model, start))
             if row.tier == "standard":
-                rates = self._long_context(provider, model, instant, row.tokens, rates)
-            return self._cost(row, provider, model, rates, None, target is not None, instant, snapshot_note)
-        choices = _rates_during(timeline, row.start, row.end)
+                rates = self._long_context(book, provider, model, start, row.tokens, rates)
+            return self._cost(row, provider, model, rates, None, substitute, start, False, notes)
+        choices = _rates_during(timeline, start, start + DAY)
         if choices is None:
-            return Unpriced(row, "time", f"{provider}/{model} has no price for all of the day "
-                                         f"{row.start.date().isoformat()} (history starts "
-                                         f"{iso_utc(self._first[(provider, model)])})")
-        notes = snapshot_note
-        if (provider, model) in self._context and row.tier == "standard":
+            return Unpriced(row, "time", self._no_day_reason(provider, model, start))
+        if (provider, model) in book.context and row.tier == "standard":
             notes += ("long-context prices exist for this model, but a daily total cannot say which"
-                     " requests had long prompts: priced at the standard rates",)
-        return self._cost(row, provider, model, choices[0], choices[1], target is not None, None, notes)
+                      " requests had long prompts: priced at the standard rates",)
+        return self._cost(row, provider, model, choices[0], choices[1], substitute, start, True, notes)
 
-    def _long_context(self, provider: str, model: str, instant: datetime, tokens: tuple[int, ...],
-                      rates: Rates) -> Rates:
+    def _long_context(self, book: _Book, provider: str, model: str, instant: datetime,
+                      tokens: tuple[int, ...], rates: Rates) -> Rates:
         """A request whose prompt is over a context threshold pays that tier's rates."""
         prompt = sum(tokens[:4])  # every kind of input: uncached, cache hit, cache writes
-        for threshold, timeline in self._context.get((provider, model), ()):
+        for threshold, timeline in book.context.get((provider, model), ()):
             if prompt > threshold:
                 long = _rates_at(timeline, instant)
                 if long is not None:
@@ -241,10 +415,9 @@ class Pricer:
         return rates
 
     def _cost(self, row: UsageRow, provider: str, model: str, rates: Rates, lowest: Rates | None,
-              substitute: bool, instant: datetime | None,
+              substitute: bool, start: datetime, whole_day: bool,
               notes_before: tuple[str, ...] = ()) -> Priced | Unpriced:
-        """Cost ``row`` at ``rates`` (``lowest``: the cheapest rates of its day; ``instant``: the
-        instant priced, None for a whole day)."""
+        """Cost ``row`` at ``rates`` (``lowest``: the cheapest rates of its day, for a whole day)."""
         parts: list[tuple[str, int, Rate, int]] = []
         notes: list[str] = list(notes_before)
         total = low = 0
@@ -257,7 +430,7 @@ class Pricer:
                 if rate is not None:
                     notes.append(note)
             if rate is None or low_rate is None:
-                when = row.start.date().isoformat() if instant is None else iso_utc(instant)
+                when = start.date().isoformat() if whole_day else iso_utc(start)
                 return Unpriced(row, component, f"{provider}/{model} has no {component} price in "
                                                 f"{self.currency} at {when} ({tokens} tokens)")
             units = tokens * rate.units
@@ -269,7 +442,8 @@ class Pricer:
             lowest_units = low
             notes.append("date without time during a day with several rates: priced at the highest"
                          " rate in force that day; lowest possible cost shown beside it")
-        return Priced(row, provider, model, total, tuple(parts), lowest_units, tuple(notes))
+        return Priced(row, provider, model, total, tuple(parts), lowest_units, tuple(notes),
+                      None, start, whole_day)
 
     def rates_at(self, provider: str, model: str, instant: datetime) -> Rates | None:
         """The rate per component in force at ``instant`` (None: no price at all then)."""
@@ -281,11 +455,15 @@ class Pricer:
 
         Lets the batch pricer classify a whole hour (or minute) of rows with one lookup.  The span
         must not cross the end of the week (an hour or a minute aligned on its start never does).
+        A span that meets the window of a change of unknown instant is ``"uncertain"``: its rows
+        need both costs, which only the row path gives.
         """
         timeline = self._timelines.get((provider, model))
         if timeline is None:
             return None
         ts = start.timestamp()
+        if self.uncertain(provider, model, ts, ts + seconds) is not None:
+            return "uncertain"
         i = bisect_right(timeline.edges, ts)
         if i < len(timeline.edges) and timeline.edges[i] < ts + seconds:
             return "split"
@@ -303,7 +481,26 @@ class Pricer:
         first = self._first[(provider, model)]
         if instant < first:
             return f"{iso_utc(instant)} is before the history of {provider}/{model} starts ({iso_utc(first)})"
-        return f"no {self.currency} price for {provider}/{model} in force at {iso_utc(instant)}"
+        removed = self._removed_reason(provider, model, instant)
+        return removed or f"no {self.currency} price for {provider}/{model} in force at {iso_utc(instant)}"
+
+    def _no_day_reason(self, provider: str, model: str, day: datetime) -> str:
+        removed = self._removed_reason(provider, model, day + DAY - timedelta(microseconds=1))
+        if removed:
+            return removed
+        return (f"{provider}/{model} has no price for all of the day {day.date().isoformat()}"
+                f" (history starts {iso_utc(self._first[(provider, model)])})")
+
+    def _removed_reason(self, provider: str, model: str, instant: datetime) -> str | None:
+        """A retired model: when its last price ended (and the last time it was seen, when the
+        removal was only observed)."""
+        removed = self._removed.get((provider, model))
+        if removed is None or instant < removed[0]:
+            return None
+        ended, seen = removed
+        when = (f"between {iso_utc(seen)} (last seen) and {iso_utc(ended)}" if seen is not None and seen < ended
+                else f"at {iso_utc(ended)}")
+        return f"{provider}/{model} was removed from the price list {when}: no {self.currency} price after that"
 
     def _compile(self, versions: list[PriceVersion]) -> _Timeline:
         edges = sorted({e for v in versions for e in (v.valid_from, v.valid_to, v.promo_until) if e})
@@ -333,6 +530,27 @@ class Pricer:
                        for edge in pair if edge * 60 < WEEK_SECONDS} | {0})
         pieces = [tuple(_pick(opts, cut // 60) for opts in options) for cut in cuts]
         return _Segment(cuts, pieces)
+
+
+def _uncertain_moves(versions: list[PriceVersion]) -> dict[datetime, datetime]:
+    """B -> A for every change of one model known only to lie in (A, B): a version that starts at
+    B with ``valid_from_after`` A, replacing a version that ends at B (not at an announced instant)."""
+    ends = {v.valid_to for v in versions if v.valid_to is not None and v.to_basis != "announced"}
+    return {v.valid_from: v.valid_from_after for v in versions
+            if v.valid_from_after is not None and v.valid_from_after < v.valid_from and v.valid_from in ends}
+
+
+def _moved(versions: list[PriceVersion], moves: dict[datetime, datetime]) -> list[PriceVersion]:
+    """The versions with every uncertain change placed at its earliest bound."""
+    out = []
+    for v in versions:
+        start = moves.get(v.valid_from, v.valid_from) if v.valid_from_after is not None else v.valid_from
+        end = v.valid_to
+        if end is not None and v.to_basis != "announced":
+            end = moves.get(end, end)
+        if end is None or start < end:
+            out.append(replace(v, valid_from=start, valid_to=end))
+    return out
 
 
 def _pick(options: list[tuple[windows.Window, Rate]], minute: int) -> Rate | None:
@@ -422,11 +640,13 @@ def load_versions(db: "sqlite_utils.Database", currency: str) -> list[PriceVersi
     """Every stored price version in ``currency`` (confirmed and scheduled) from the prices table."""
     rows = db.execute(
         'SELECT provider, model, component, tier, "window", currency, price, valid_from, valid_to,'
-        " list_price, promo_until FROM prices WHERE currency = ?", [currency]).fetchall()
+        " list_price, promo_until, valid_from_after, to_basis, last_observed_at"
+        " FROM prices WHERE currency = ?", [currency]).fetchall()
     return [PriceVersion(p, m, c, t, w or "", cur, Decimal(price), parse_utc(vf),
                          parse_utc(vt) if vt else None, Decimal(lp) if lp else None,
-                         parse_utc(pu) if pu else None)
-            for p, m, c, t, w, cur, price, vf, vt, lp, pu in rows]
+                         parse_utc(pu) if pu else None, parse_utc(after) if after else None,
+                         to_basis, parse_utc(seen) if seen else None)
+            for p, m, c, t, w, cur, price, vf, vt, lp, pu, after, to_basis, seen in rows]
 
 
 def published_currencies(db: "sqlite_utils.Database") -> dict[str, set[str]]:
@@ -437,5 +657,5 @@ def published_currencies(db: "sqlite_utils.Database") -> dict[str, set[str]]:
     return out
 
 
-__all__ = ["CurrencyNotPublished", "PriceVersion", "Priced", "Pricer", "Rate", "Totals", "Unpriced", "TIME_TIERS",
-           "load_versions", "published_currencies"]
+__all__ = ["CurrencyNotPublished", "PriceVersion", "Priced", "Pricer", "Rate", "Totals", "Uncertain", "Unpriced",
+           "TIME_TIERS", "When", "load_versions", "parse_when", "placed", "published_currencies"]
