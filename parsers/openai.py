@@ -1,31 +1,50 @@
-"""OpenAI: the platform docs pricing page, as HTML or as a Jina reader Markdown copy.
+"""OpenAI: the API pricing page (platform.openai.com/docs/pricing, openai.com/api/pricing).
 
-Source: ``SOURCES`` fetches https://platform.openai.com/docs/pricing.  The only captures of this
-page available when the parser was written are Jina reader Markdown (``Title:`` / ``URL Source:``
-/ ``Markdown Content:``), so that form is read exactly as it is.  The HTML form is inferred from
-it, not copied from a capture: each section is a heading (``<h3>Text tokens</h3>``) with a
-"Prices per 1M tokens." line, and each service tier is a panel whose label ("Batch", "Flex",
-"Standard", "Priority") comes just before its ``<table>`` -- the order the Jina copy shows them
-in.  If the live page instead uses ARIA tabs (``role="tablist"`` / ``role="tabpanel"``), the
-reader's tab label gives the tier; either way the tier comes from the page, never from position.
+Read as raw HTML or through a reader/converter (Jina ``Title:/URL Source:/Markdown Content:``,
+the docs site's own Markdown export, crawler Markdown).  The page has changed shape several times;
+every shape seen is read by the same walk over the document (headings, paragraphs, tables):
 
-What becomes quotes (USD per 1M tokens, the model column as the API id):
+* **2025**: ``### Text tokens`` / ``Legacy models`` / ``Embeddings`` sections, each service tier a
+  table of its own under a bare label paragraph (``Batch``, ``Flex``, ``Standard``, ``Priority``)
+  or, in HTML, an ARIA tab panel; columns ``Model | Input | Cached input | Output``; ``-`` for
+  "no price" (never zero); embeddings ``Model | Cost | Batch cost``.
+* **2026**: ``## Flagship models`` with a tab bar paragraph (``Standard Batch Flex Priority``), then
+  per tier a label and a 7-column table whose first header row groups the columns
+  (``|  | Short context | Long context |``) over ``Model | Input | Cached input | Output`` twice.
+  Markdown loses the colspans; the group labels are spread over the sub-columns only when the
+  sub-columns split evenly between them.  A flattened header (``Short context input``,
+  ``Long context cached input``, ``... cache writes``) is read the same way.
+* Modality tables (``Model | Modality | Input | Cached input | Output``, realtime and image
+  generation models): only the ``Text`` rows are token prices of a known component; audio and
+  image token rows are reported as skipped (a quote has no modality).
+* ``Category | Model | ...`` tables (specialized models): the Model column is found by its header.
 
-* "Text tokens": one table per tier -> tiers ``standard``, ``batch``, ``flex``, ``priority``;
-  columns Input -> ``input``, Cached input -> ``input_cache_hit``, Output -> ``output``;
-* "Legacy models": the same columns, Batch and Standard tables;
-* "Embeddings": Cost -> ``input`` (``standard``), Batch cost -> ``input`` (``batch``).
+Tiers: a table's tier is its tab label (ARIA tab, or a label paragraph since the previous table);
+without labels, a section's tab bar gives the tier of each table by position only when the
+number of unlabelled tables equals the number of tabs; a lone unlabelled table is ``standard``.
+Anything else is skipped with a warning, never guessed.
 
-A ``-`` cell means the page gives no price (gpt-5-pro has no cached input): no quote, never zero.
+Long context: a price in a "Long context" column gets tier ``context>NNNk`` (``batch
+context>NNNk`` on other tiers) only when the page states the threshold: in the model cell
+(``gpt-5.5-pro (<272K context length)``), in the table header (``Long context (>272K)``), or once
+in the page prose ("prompts > 272K tokens"; two different page-wide thresholds are ambiguous).
+The 2026-05-08 capture states none, so its long-context prices are skipped with that reason.
+``<272K`` (short) and ``>272K`` (long) both become ``context>272k``: the pricer applies it to a
+prompt of more than 272,000 tokens, which is OpenAI's documented boundary.
 
-Left out, because a quote has no modality or unit to say what they price: image and audio token
-prices (the same model ids as the text rows, e.g. gpt-realtime, at other prices), transcription
-and speech, fine-tuning (training per hour, and inference of fine-tuned models, not of the base
-id), image generation, video and built-in tools (per image, second, call or GB).
+Left out, with a warning where the page shows a price: fine-tuning (a ``Training`` column:
+prices of fine-tuned models, not of the base id), transcription tables (``Use case`` /
+``Estimated cost``: the page does not say whether a price is for text or audio tokens), the
+2025 ``Image tokens`` / ``Audio tokens`` sections, video, image generation per image, tools,
+and any section that does not say its prices are "per 1M tokens".
 
-Strictness: the page must hold a Standard "Text tokens" table; a section read here must say its
-prices are per 1M tokens; a column, model cell or price cell this parser does not understand, or
-the same tier twice in one section, raises :class:`ParseError` instead of yielding fewer quotes.
+Model ids are the ids the page prints (``gpt-5.5``); a note after the id (``(<272K context
+length)``, a footnote marker) is dropped; a cell that is not an id (``GPT Image 1``, ``... with
+data sharing``) skips its row with a warning.  The same (model, component, tier) shown twice
+with different prices is dropped and reported: a wrong price is worse than a missing one.
+
+A bot-challenge page (:mod:`parsers.challenge`) raises ``ParseError`` whose message starts with
+``blocked:``; a page with no per-1M-token model price table raises ``ParseError``.
 """
 
 from __future__ import annotations
@@ -33,145 +52,355 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from parsers.document import Heading, Paragraph, Table, read_provider_page
+from parsers.challenge import blocked_message, is_challenge_page
+from parsers.document import Cell, Heading, Paragraph, Table, read_provider_page
 from parsers.money import find_money
-from parsers.quote import ParseError, Quote
+from parsers.quote import ParseError, Quote, Reading, Skipped
 from parsers.registry import Source
 
 PROVIDER = "openai"
-PARSER_VERSION = 1
+PARSER_VERSION = 2
 PRICING_URL = "https://platform.openai.com/docs/pricing"
 SOURCES = [Source(id="openai-pricing", provider=PROVIDER, url=PRICING_URL, currencies=("USD",))]
 
 TIERS = ("standard", "batch", "flex", "priority")
-#: Column header (lower case) -> (component, tier the column itself fixes, or None: the table's).
-TOKEN_COLUMNS: dict[str, tuple[str, str | None]] = {
+#: Price column name (lower case, spaces collapsed) -> (component, tier the column itself fixes).
+COLUMNS: dict[str, tuple[str, str | None]] = {
     "input": ("input", None),
     "cached input": ("input_cache_hit", None),
+    "cache hits": ("input_cache_hit", None),
+    "cache writes": ("input_cache_write", None),
+    "cache write": ("input_cache_write", None),
     "output": ("output", None),
-}
-EMBEDDING_COLUMNS: dict[str, tuple[str, str | None]] = {
+    "output / cost": ("output", None),
     "cost": ("input", None),
     "batch cost": ("input", "batch"),
 }
-#: Section heading (lower case) -> its columns.  Other sections are not token prices per model.
-SECTIONS: dict[str, dict[str, tuple[str, str | None]]] = {
-    "text tokens": TOKEN_COLUMNS,
-    "legacy models": TOKEN_COLUMNS,
-    "embeddings": EMBEDDING_COLUMNS,
+#: A column group (the row above the column names, or a prefix of the name): long or short context.
+CONTEXT_GROUPS = {"short context": "short", "long context": "long"}
+#: Headings whose sections are not token prices of the model id (path words, lower case).
+EXCLUDED_SECTIONS: tuple[tuple[str, str], ...] = (
+    ("fine-tuning", "fine-tuning prices are for fine-tuned models, not the base model id"),
+    ("finetuning", "fine-tuning prices are for fine-tuned models, not the base model id"),
+    ("fine tuning", "fine-tuning prices are for fine-tuned models, not the base model id"),
+    ("transcription", "transcription prices do not say whether they are text or audio tokens"),
+    ("speech", "speech prices do not say whether they are text or audio tokens"),
+    ("image tokens", "image token prices: a quote has no modality (only text tokens are recorded)"),
+    ("audio tokens", "audio token prices: a quote has no modality (only text tokens are recorded)"),
+)
+#: Columns that make a whole table something other than per-token prices of a model id.
+EXCLUDED_COLUMNS: dict[str, str] = {
+    "training": "fine-tuning table: prices of fine-tuned models, not of the base model id",
+    "use case": "transcription table: the page does not say whether prices are text or audio tokens",
+    "estimated cost": "transcription table: the page does not say whether prices are text or audio tokens",
 }
-REQUIRED = ("text tokens", "standard")
-NO_PRICE = {"-", "–", "—"}
+NO_PRICE = {"-", "–", "—", ""}
 
-_MODEL_ID_RE = re.compile(r"^[a-z0-9][a-z0-9.\-:]*$")
-_PER_1M_RE = re.compile(r"\bper\s+1M\s+tokens\b", re.I)
+_MODEL_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._\-:]*[a-z0-9]$")
+_PER_1M_RE = re.compile(r"\bper\s+(?:1M|1\s*million|one\s+million)\s+tokens\b", re.I)
+_TAB_BAR_RE = re.compile(r"^(?:(?:standard|batch|flex|priority)\s*){2,}(?:more)?$", re.I)
+_TAB_WORD_RE = re.compile(r"standard|batch|flex|priority", re.I)
+#: A tab label as a paragraph or heading: ``Batch``, ``Standard pricing data``, ``Priority processing``.
+_LABEL_RE = re.compile(r"^(standard|batch|flex|priority)(?:\s+(?:tier|processing|pricing|prices|pricing data))?:?$",
+                       re.I)
+#: A stated long-context threshold: "> 272K", "over 272K tokens", "<272K context length", "272,000".
+_THRESHOLD_RE = re.compile(
+    r"(?P<op>>=|≥|>|<=|≤|<|\bover|\babove|\bmore than|\bexceeding|\bbeyond|\bunder|\bbelow|\bup to)\s*"
+    r"(?P<num>\d{1,4}(?:,000)?)\s*(?P<k>k\b|K\b|,000\b)?", re.I)
+_CONTEXT_WORD_RE = re.compile(r"context|prompt|input tokens", re.I)
+_NOTE_RE = re.compile(r"\s*(?:\([^)]*\)|\[[^\]]*\]|\*+|†|‡)\s*$")
+
+
+def parse(text: str, source_url: str = "") -> list[Quote]:
+    """Every certain token price on the page (see :func:`read`)."""
+    return read(text, source_url).quotes
+
+
+def read(text: str, source_url: str = "") -> Reading:
+    """The page's certain quotes and what was skipped; ParseError for a page without prices."""
+    url = source_url
+    marker = is_challenge_page(text)
+    if marker:
+        raise ParseError(PROVIDER, blocked_message(marker), url or None)
+    doc = read_provider_page(PROVIDER, text, source_url)
+    reader = _Reader(url, _page_threshold(doc.blocks))
+    reader.walk(doc.blocks)
+    if not reader.quotes:
+        raise ParseError(PROVIDER, "no per-1M-token model price table (Model | Input | Cached input | Output) "
+                                   f"with a price ({len(reader.skipped)} pieces skipped)", url or None)
+    return Reading(list(reader.quotes.values()), reader.skipped)
 
 
 @dataclass
 class _Section:
-    """The section a walk is in: its heading path, prose and the tier labels since the last table."""
+    """One heading's section: its path, unit statement, tab bar, labels and collected tables."""
 
-    name: str = ""
+    name: str
+    level: int
     per_1m: bool = False
+    tab_bar: list[str] | None = None
     labels: list[str] = field(default_factory=list)
-    tiers: set[str] = field(default_factory=set)
+    tables: list[tuple[Table, str | None, bool]] = field(default_factory=list)  # table, label, ambiguous
 
 
-def parse(text: str, source_url: str = "") -> list[Quote]:
-    """Every token price in the Text tokens, Legacy models and Embeddings sections."""
-    url = source_url
-    doc = read_provider_page(PROVIDER, text, source_url)
-    quotes: dict[tuple[str, str, str], Quote] = {}
-    seen: set[tuple[str, str]] = set()
-    headings: list[Heading] = []
-    section = _Section()
-    for block in doc.blocks:
-        if isinstance(block, Heading):
-            while headings and headings[-1].level >= block.level:
-                headings.pop()
-            headings.append(block)
-            section = _Section(name=_section_name(headings))
-        elif isinstance(block, Paragraph):
-            if block.text.strip().lower() in TIERS:
-                section.labels.append(block.text.strip().lower())
-            section.per_1m = section.per_1m or bool(_PER_1M_RE.search(block.text))
-        elif isinstance(block, Table) and section.name in SECTIONS:
-            tier = _tier(block, section, url)
-            _read_table(block, section, tier, quotes, url)
-            seen.add((section.name, tier))
-    if REQUIRED not in seen:
-        raise ParseError(PROVIDER, "no Standard table under 'Text tokens' (Model | Input | Cached input | Output)",
-                         url or None)
-    return list(quotes.values())
+class _Reader:
+    """One pass over the blocks; tables are resolved when their section ends."""
 
+    def __init__(self, url: str, page_threshold: int | None) -> None:
+        self.url = url
+        self.page_threshold = page_threshold
+        self.quotes: dict[tuple[str, str, str], Quote] = {}
+        self.conflicted: set[tuple[str, str, str]] = set()
+        self.skipped: list[Skipped] = []
 
-def _tier(table: Table, section: _Section, url: str) -> str:
-    """The tier a table prices: its tab label, else the one label above it, else ``standard``.
+    def walk(self, blocks: list) -> None:
+        stack: list[_Section] = [_Section("", 0)]
+        for block in blocks:
+            if isinstance(block, Heading) and (label := _LABEL_RE.match(" ".join(block.text.split()))):
+                stack[-1].labels.append(label.group(1).lower())  # a tab rendered as a heading
+            elif isinstance(block, Heading):
+                self._close(stack[-1])
+                while len(stack) > 1 and stack[-1].level >= block.level:
+                    stack.pop()
+                path = [s.name for s in stack[1:] if s.level > 1] + ([block.text] if block.level > 1 else [])
+                name = " / ".join(p for p in path if p.strip().lower() != "pricing")
+                stack.append(_Section(name, block.level, per_1m=any(s.per_1m for s in stack)))
+            elif isinstance(block, Paragraph):
+                section = stack[-1]
+                text = " ".join(block.text.split())
+                if label := _LABEL_RE.match(text):
+                    section.labels.append(label.group(1).lower())
+                elif _TAB_BAR_RE.match(text):
+                    section.tab_bar = [w.lower() for w in _TAB_WORD_RE.findall(text)]
+                elif _PER_1M_RE.search(text):
+                    section.per_1m = True
+            elif isinstance(block, Table):
+                section = stack[-1]
+                tab = (block.tab or "").strip().lower()
+                labels, section.labels = set(section.labels), []
+                if tab in TIERS:
+                    section.tables.append((block, tab, False))
+                elif len(labels) == 1:
+                    section.tables.append((block, labels.pop(), False))
+                else:
+                    section.tables.append((block, None, len(labels) > 1))
+        self._close(stack[-1])
 
-    Several different labels since the previous table (a tier switcher rendered as plain text with
-    only one table under it) cannot say which tier the table is: that raises rather than guess.
-    A section with one unlabelled table (Embeddings) is standard; a second unlabelled table in the
-    same section is caught as a repeated tier.
-    """
-    tab = (table.tab or "").strip().lower()
-    labels, section.labels = set(section.labels), []
-    if tab in TIERS:
-        return tab
-    if len(labels) > 1:
-        raise ParseError(PROVIDER, f"{section.name!r}: a table under several tier labels "
-                                   f"({', '.join(sorted(labels))})", url or None)
-    return labels.pop() if labels else "standard"
+    # --- a section's tables -------------------------------------------------------------------
 
+    def _close(self, section: _Section) -> None:
+        tables, section.tables = section.tables, []
+        unlabelled = [t for t, label, _ in tables if label is None]
+        by_position: dict[int, str] = {}
+        if unlabelled and len(unlabelled) == len(tables):
+            if section.tab_bar and len(section.tab_bar) == len(tables):
+                by_position = {id(t): tier for t, tier in zip(unlabelled, section.tab_bar)}
+            elif len(tables) == 1 and not section.tab_bar:
+                by_position = {id(unlabelled[0]): "standard"}
+        for table, label, ambiguous in tables:
+            where = f"{section.name or 'page top'!r}"
+            tier = label or by_position.get(id(table))
+            self._table(table, section, tier, where, ambiguous)
 
-def _section_name(headings: list[Heading]) -> str:
-    """The heading path below the page title, e.g. ``text tokens`` or ``transcription ... / text tokens``.
+    def _skip(self, where: str, text: str, reason: str) -> None:
+        self.skipped.append(Skipped(where, " ".join(text.split())[:200], reason))
 
-    A level-1 heading or one reading "Pricing" is the page title, not a section; keeping the rest of
-    the path apart is what keeps "Transcription and speech generation / Text tokens" out.
-    """
-    path = [h.text.strip().lower() for h in headings if h.level > 1]
-    while path and path[0] == "pricing":
-        path.pop(0)
-    return " / ".join(path)
-
-
-def _read_table(table: Table, section: _Section, tier: str,
-                quotes: dict[tuple[str, str, str], Quote], url: str) -> None:
-    where = f"{section.name!r} {tier} table"
-    if not section.per_1m:
-        raise ParseError(PROVIDER, f"{where}: the section does not say its prices are per 1M tokens", url or None)
-    if tier in section.tiers:
-        raise ParseError(PROVIDER, f"{where} appears twice", url or None)
-    section.tiers.add(tier)
-    known = SECTIONS[section.name]
-    columns = []
-    for cell in table.header[1:]:
-        header = " ".join(cell.text.split()).lower()
-        if header not in known:
-            raise ParseError(PROVIDER, f"{where}: unknown column {cell.text!r}", url or None)
-        columns.append(known[header])
-    for row in table.body:
-        model = row[0].text.split("\n")[0].strip()
-        if not _MODEL_ID_RE.match(model):
-            raise ParseError(PROVIDER, f"{where}: {row[0].text!r} is not a model id", url or None)
-        for cell, (component, column_tier) in zip(row[1:], columns):
-            text = cell.kept.split("\n")[0].strip()
-            if text in NO_PRICE:
+    def _table(self, table: Table, section: _Section, tier: str | None, where: str, ambiguous: bool) -> None:
+        rows = table.rows
+        sample = " | ".join(c.text for c in rows[0]) if rows else ""
+        has_money = any(find_money(c.text) for row in table.body for c in row)
+        head = _header_row(rows)
+        if head is None:
+            if has_money:
+                self._skip(f"{where} table", sample, "no Model column: not per-model token prices")
+            return
+        names = [" ".join(c.text.split()).lower() for c in rows[head]]
+        for needle, reason in EXCLUDED_SECTIONS:
+            if needle in section.name.lower():
+                if has_money:
+                    self._skip(f"{where} table", sample, reason)
+                return
+        for name in names:
+            if name in EXCLUDED_COLUMNS:
+                self._skip(f"{where} table", sample, EXCLUDED_COLUMNS[name])
+                return
+        if not section.per_1m:
+            if has_money:
+                self._skip(f"{where} table", sample, "the section does not say its prices are per 1M tokens")
+            return
+        columns = self._columns(rows, head, names, where)
+        if columns is None:
+            return
+        if not any(c for c in columns):
+            if has_money:
+                self._skip(f"{where} table", sample, "no Input/Cached input/Output price column")
+            return
+        if tier is None:
+            reason = ("several tier labels above one table" if ambiguous else
+                      "the table's service tier is not labelled and the tabs do not say which it is")
+            self._skip(f"{where} table", sample, reason)
+            return
+        where = f"{where} {tier} table"
+        model_col = names.index("model")
+        modality_col = names.index("modality") if "modality" in names else None
+        table_threshold = _threshold_in(" ".join(c.text for r in rows[:head + 1] for c in r))
+        long_skipped: list[str] = []
+        for row in rows[head + 1:]:
+            model, row_threshold = _model_id(row[model_col])
+            priced = [(cell, col) for cell, col in zip(row, columns) if col and cell.kept.strip() not in NO_PRICE]
+            if not priced:
                 continue
-            money = find_money(text)
-            if len(money) != 1 or money[0].text != text:
-                raise ParseError(PROVIDER, f"{where}: {model} {component} {text!r} is not one price", url or None)
-            quote = Quote(provider=PROVIDER, model=model, component=component, currency=money[0].currency,
-                          price=money[0].amount, price_text=text, tier=column_tier or tier, source_url=url)
-            _add(quotes, quote, url)
+            if model is None:
+                self._skip(f"{where}, row {row[model_col].text!r}", " | ".join(c.text for c in row),
+                           "the Model cell is not a model id")
+                continue
+            if modality_col is not None:
+                modality = " ".join(row[modality_col].text.split()).lower()
+                if modality != "text":
+                    self._skip(f"{where}, {model} {modality or 'unnamed'} row", " | ".join(c.text for c in row),
+                               f"{modality or 'unnamed modality'} token prices: a quote has no modality "
+                               "(only text token prices are recorded)")
+                    continue
+            threshold = row_threshold or table_threshold or self.page_threshold
+            for cell, (component, column_tier, context) in priced:
+                text = cell.kept.split("\n")[0].strip()
+                if context == "long" and threshold is None:
+                    long_skipped.append(f"{model} {component} {text}")
+                    continue
+                money = find_money(text)
+                if len(money) != 1 or money[0].text != text.rstrip("*† "):
+                    self._skip(f"{where}, {model} {component}", text, "not one price per 1M tokens")
+                    continue
+                base = column_tier or tier
+                if context == "long":
+                    long_tier = f"context>{threshold}k"
+                    base = long_tier if base == "standard" else f"{base} {long_tier}"
+                self._add(Quote(provider=PROVIDER, model=model, component=component, currency=money[0].currency,
+                                price=money[0].amount, price_text=text, tier=base, source_url=self.url))
+        if long_skipped:
+            self._skip(f"{where}, Long context columns", "; ".join(long_skipped),
+                       "long-context prices: the page does not state the context length they start at")
+
+    def _columns(self, rows: list[list[Cell]], head: int, names: list[str],
+                 where: str) -> list[tuple[str, str | None, str] | None] | None:
+        """Per column: (component, fixed tier, "short"/"long"/"") or None for a non-price column."""
+        groups = _groups(rows, head, names)
+        if groups is None:
+            self._skip(f"{where} table", " | ".join(c.text for c in rows[head - 1]),
+                       "column groups (Short/Long context) cannot be matched to their columns")
+            return None
+        out: list[tuple[str, str | None, str] | None] = []
+        for name, group in zip(names, groups):
+            context = ""
+            for label, kind in CONTEXT_GROUPS.items():
+                if name.startswith(label + " "):
+                    name, context = name[len(label) + 1:], kind
+            if group:
+                kind = next((k for label, k in CONTEXT_GROUPS.items() if group.startswith(label)), None)
+                if kind is None or context:
+                    out.append(None)  # a group this parser does not know: not read
+                    continue
+                context = kind
+            known = COLUMNS.get(name)
+            out.append((known[0], known[1], context) if known else None)
+        return out
+
+    def _add(self, quote: Quote) -> None:
+        """One quote per series; the same series at two prices is dropped and reported."""
+        slot = (quote.model, quote.component, quote.tier)
+        if slot in self.conflicted:
+            return
+        seen = self.quotes.get(slot)
+        if seen is None:
+            self.quotes[slot] = quote
+        elif seen.price != quote.price:
+            del self.quotes[slot]
+            self.conflicted.add(slot)
+            self._skip(f"{quote.model} {quote.tier} {quote.component}", f"{seen.price_text} vs {quote.price_text}",
+                       "listed twice with different prices: neither is recorded")
 
 
-def _add(quotes: dict[tuple[str, str, str], Quote], quote: Quote, url: str) -> None:
-    """One quote per series; a model in two sections must show the same price in both."""
-    slot = (quote.model, quote.component, quote.tier)
-    seen = quotes.get(slot)
-    if seen is None:
-        quotes[slot] = quote
-    elif seen.price != quote.price:
-        raise ParseError(PROVIDER, f"{quote.model} {quote.tier} {quote.component} is listed twice with different "
-                                   f"prices ({seen.price_text} vs {quote.price_text})", url or None)
+def _header_row(rows: list[list[Cell]]) -> int | None:
+    """Index of the row holding the column names: the last of the first three with a Model cell."""
+    found = None
+    for i, row in enumerate(rows[:3]):
+        names = [" ".join(c.text.split()).lower() for c in row]
+        if "model" in names and (found is None or any(n in COLUMNS or _strip_group(n) in COLUMNS for n in names)):
+            found = i
+    return found
+
+
+def _strip_group(name: str) -> str:
+    for label in CONTEXT_GROUPS:
+        if name.startswith(label + " "):
+            return name[len(label) + 1:]
+    return name
+
+
+def _groups(rows: list[list[Cell]], head: int, names: list[str]) -> list[str] | None:
+    """The column group of each column ("" for none), from the header row above the names.
+
+    HTML expands a ``colspan`` so every column has its group; Markdown keeps the group labels only
+    in the first cells (``|  | Short context | Long context |``).  Those are spread over the price
+    columns in order only when the price columns split evenly between them.
+    """
+    width = len(names)
+    if head == 0:
+        return [""] * width
+    above = [" ".join(c.text.split()).lower() for c in rows[head - 1]]
+    if above == names:
+        return [""] * width
+    price_cols = [j for j, n in enumerate(names) if n and n != "model" and n in COLUMNS]
+    if all(above[j] for j in price_cols):
+        return [above[j] if above[j] != names[j] else "" for j in range(width)]
+    labels = [a for a in above if a]
+    if not labels or labels != above[1:1 + len(labels)] or any(above[1 + len(labels):]):
+        return None
+    if not price_cols or len(price_cols) % len(labels):
+        return None
+    size = len(price_cols) // len(labels)
+    out = [""] * width
+    for k, j in enumerate(price_cols):
+        out[j] = labels[k // size]
+    return out
+
+
+def _model_id(cell: Cell) -> tuple[str | None, int | None]:
+    """The model id a Model cell prints, and a context threshold its note states, if any."""
+    text = cell.text.split("\n")[0].strip()
+    threshold = _threshold_in(text)
+    while True:
+        stripped = _NOTE_RE.sub("", text)
+        if stripped == text:
+            break
+        text = stripped
+    text = text.strip().strip("`*_").strip()
+    return (text if _MODEL_ID_RE.match(text) else None), threshold
+
+
+def _threshold_in(text: str) -> int | None:
+    """A long-context threshold (thousands of tokens) stated in ``text``, if exactly one is."""
+    if not _CONTEXT_WORD_RE.search(text):
+        return None
+    found = set()
+    for m in _THRESHOLD_RE.finditer(text):
+        num = m.group("num").replace(",", "")
+        unit = (m.group("k") or "").lower()
+        if unit == "k":
+            found.add(int(num))
+        elif unit == ",000" or m.group("num").endswith(",000"):
+            value = int(num) * (1000 if unit == ",000" else 1)
+            if value % 1000 == 0:
+                found.add(value // 1000)
+    return found.pop() if len(found) == 1 else None
+
+
+def _page_threshold(blocks: list) -> int | None:
+    """The one long-context threshold the page's prose states ("prompts > 272K tokens"), if one."""
+    found = set()
+    for block in blocks:
+        if isinstance(block, (Paragraph, Heading)) and re.search(r"long[- ]context|prompt", block.text, re.I):
+            value = _threshold_in(block.text)
+            if value is not None:
+                found.add(value)
+    return found.pop() if len(found) == 1 else None
