@@ -87,7 +87,7 @@ def test_numeric_prices_stay_exact():
     ('{"data":[{"id":"a/b","name":"B"}]}', "a/b: no pricing object"),
     ('{"data":[{"id":"a/b","pricing":{"prompt":"0.000001"}}]}', "a/b: pricing lacks completion"),
     ('{"data":[{"id":"a/b","pricing":{"prompt":"free","completion":"0"}}]}', "prompt price is not a number"),
-    ('{"data":[{"id":"a/b","pricing":{"prompt":"-0.5","completion":"0"}}]}', "negative prompt price"),
+    ('{"data":[{"id":"a/b","pricing":{"prompt":"-0.5","completion":"0"}}]}', "negative pricing.prompt price"),
     ('{"data":[{"id":"a/b","pricing":{"prompt":"-1","completion":"-1"}}]}', "no token prices"),
     ('[{"id":"a/b","pricing":{"prompt":"1","completion":"1"}},'
      '{"id":"a/b","pricing":{"prompt":"2","completion":"1"}}]', "listed twice"),
@@ -149,6 +149,185 @@ def test_real_snapshot_spot_values():
     assert early[("google/gemini-3.1-flash-image-preview", "output")] == Decimal("1.5")
 
 
+# --- 2026 API: overrides, 1h cache writes, :batch ids, float noise --------------------------------
+
+OVERRIDES = FIXTURES / "models-2026-overrides.json"
+PEAK = "01:00-04:00,06:00-10:00 UTC"
+OFF_PEAK = "04:00-06:00,10:00-01:00 UTC"
+
+
+def tiered(quotes) -> dict[tuple[str, str, str, str], str]:
+    """(model, component, tier, window) -> exact price text; fails on a duplicate series."""
+    out: dict[tuple[str, str, str, str], str] = {}
+    for q in quotes:
+        key = (q.model, q.component, q.tier, q.window)
+        assert key not in out, key
+        out[key] = format(q.price, "f")
+    return out
+
+
+def test_overrides_become_context_and_time_of_day_tiers():
+    reading = openrouter.read(OVERRIDES.read_text(), URL)
+    got = tiered(reading.quotes)
+    lyric = {(c, t): got[("anthropic/claude-lyric-4.5", c, t, "")] for c in (
+        "input", "output", "input_cache_hit", "input_cache_write", "input_cache_write_1h")
+        for t in ("standard", "context>200k")}
+    assert lyric == {
+        ("input", "standard"): "3", ("output", "standard"): "15", ("input_cache_hit", "standard"): "0.3",
+        ("input_cache_write", "standard"): "3.75", ("input_cache_write_1h", "standard"): "6",
+        ("input", "context>200k"): "6", ("output", "context>200k"): "22.5",
+        ("input_cache_hit", "context>200k"): "0.6", ("input_cache_write", "context>200k"): "7.5",
+        ("input_cache_write_1h", "context>200k"): "12"}
+    # the :batch id is a model of its own; its override names only two components
+    assert {k[1:3]: v for k, v in got.items() if k[0] == "anthropic/claude-lyric-4.5:batch"} == {
+        ("input", "standard"): "1.5", ("output", "standard"): "7.5", ("input_cache_hit", "standard"): "0.15",
+        ("input_cache_write", "standard"): "1.875", ("input_cache_write_1h", "standard"): "3",
+        ("input", "context>200k"): "3", ("output", "context>200k"): "11.25"}
+    assert {k[1:3]: v for k, v in got.items() if k[0] == "qwen/qwen-tide-max"} == {
+        ("input", "standard"): "0.78", ("output", "standard"): "3.9", ("input_cache_hit", "standard"): "0.156",
+        ("input", "context>32k"): "1.56", ("output", "context>32k"): "7.8",
+        ("input", "context>128k"): "1.95", ("output", "context>128k"): "9.75"}
+    # four UTC windows with two price sets: off-peak and peak, and no standard price left over
+    assert {k[1:]: v for k, v in got.items() if k[0] == "deepseek/deepseek-v9-pro"} == {
+        ("input", "off_peak", OFF_PEAK): "0.66", ("output", "off_peak", OFF_PEAK): "1.98",
+        ("input_cache_hit", "off_peak", OFF_PEAK): "0.022",
+        ("input", "peak", PEAK): "1.32", ("output", "peak", PEAK): "3.96", ("input_cache_hit", "peak", PEAK): "0.044"}
+    # one window given: the hours it does not cover keep the base price
+    assert {k[1:]: v for k, v in got.items() if k[0] == "acme/dusk-1"} == {
+        ("input", "off_peak", "17:30-13:30 UTC"): "1", ("output", "off_peak", "17:30-13:30 UTC"): "2",
+        ("input", "peak", "13:30-17:30 UTC"): "1.5", ("output", "peak", "13:30-17:30 UTC"): "3"}
+    # float noise rounded to 12 significant digits; a price already exact is untouched
+    assert got[("google/gemini-4-flash", "input", "standard", "")] == "0.2"
+    assert got[("google/gemini-4-flash", "input_cache_write", "standard", "")] == "0.0833333333333"
+    assert got[("google/gemini-4-flash:batch", "input_cache_write", "standard", "")] == "0.0208333333333"
+    assert got[("openai/gpt-3.5-turbo:batch", "input", "standard", "")] == "0.25"
+    # an override no tier can express leaves the base price and is reported; so is a model whose
+    # time-of-day prices are three bands (the whole model: its base price is not always in force)
+    assert got[("acme/odd-threshold", "input", "standard", "")] == "1"
+    assert not [k for k in got if k[0] == "acme/odd-threshold" and k[2] != "standard"]
+    assert not [k for k in got if k[0] in ("acme/three-bands", "openrouter/auto")]
+    assert len(got) == 49
+    reasons = {(s.where, s.reason.split(":")[0]) for s in reading.skipped}
+    assert reasons == {
+        ("acme/odd-threshold pricing.overrides.min_prompt_tokens",
+         "threshold is not a whole number of thousands of tokens"),
+        ("acme/both-keys pricing.overrides",
+         "override is neither a prompt-size threshold nor a UTC time of day alone"),
+        ("acme/three-bands pricing.overrides",
+         "3 time-of-day price sets that are not one lower (off-peak) and one higher (peak)"),
+        ("openrouter/auto pricing.prompt", "-1"), ("openrouter/auto pricing.completion", "-1"),
+        ("pricing.audio", "a charge per image, request, search or audio/reasoning token class"),
+        ("pricing.image", "a charge per image, request, search or audio/reasoning token class"),
+        ("pricing.internal_reasoning", "a charge per image, request, search or audio/reasoning token class"),
+        ("pricing.web_search", "a charge per image, request, search or audio/reasoning token class"),
+        ("pricing.video_second", "unknown pricing key"),
+    }
+    web = next(s for s in reading.skipped if s.where == "pricing.web_search")
+    assert web.text == "3 models: anthropic/claude-lyric-4.5, anthropic/claude-lyric-4.5:batch, openai/gpt-3.5-turbo:batch"
+
+
+@pytest.mark.parametrize("a, b", [
+    ("0.0000000833333333333333", "0.00000008333333333333334"),   # two spellings OpenRouter used
+    ("0.0000002", "0.00000020000000000000002"),
+    ("0.00000015", "0.000000150"),
+])
+def test_equal_prices_in_other_spellings_give_identical_quotes(a, b):
+    def one(value: str) -> str:
+        return quotes_to_json(openrouter.parse(f'[{{"id":"g/f","pricing":{{"prompt":"{value}","completion":"0"}}}}]', URL))
+    assert one(a) == one(b)
+
+
+def test_a_real_price_difference_is_kept():
+    def price(value: str) -> Decimal:
+        return openrouter.parse(f'[{{"id":"g/f","pricing":{{"prompt":"{value}","completion":"0"}}}}]')[0].price
+    # 0.0833 is a price OpenRouter rounded, one part in 2500 away from 1/12: a different price
+    assert price("0.0000000833") == Decimal("0.0833")
+    assert price("0.0000000833333333333333") == Decimal("0.0833333333333")
+    assert price("0.000000000123456789012") == Decimal("0.000123456789012")  # 15 digits, exact
+    assert price("0.0000001234567890123456") == Decimal("0.123456789012")
+    assert str(price("0.0833")) == "83300"
+
+
+def test_one_unreadable_model_is_skipped_not_the_page():
+    text = ('[{"id":"a/b","pricing":{"prompt":"free","completion":"0"}},'
+            '{"id":"a/c","pricing":{"prompt":"0.000001","completion":"0.000002",'
+            '"overrides":[{"min_prompt_tokens":1000,"prompt":"-0.5","completion":"0"}]}},'
+            '{"id":"a/d","pricing":{"prompt":"0.000001","completion":"0.000003"}}]')
+    reading = openrouter.read(text, URL)
+    assert tiered(reading.quotes) == {("a/d", "input", "standard", ""): "1", ("a/d", "output", "standard", ""): "3"}
+    assert [(s.where, s.text) for s in reading.skipped] == [("a/b", "free"), ("a/c", "-0.5")]
+    assert "price is not a number" in reading.skipped[0].reason
+    assert "negative" in reading.skipped[1].reason
+
+
+def _pricer(quotes):
+    from db.reprice.pricer import Pricer, PriceVersion
+    since = parse_utc("2026-08-19T06:00:00Z")
+    return Pricer([PriceVersion(q.provider, q.model, q.component, q.tier, q.window, q.currency, q.price, since)
+                   for q in quotes], "USD")
+
+
+def _row(model: str, at: str, **tokens: int):
+    from db.reprice.usage import TOKEN_COMPONENTS, UsageRow
+    return UsageRow("usage.csv", 2, parse_utc(at), False, "openrouter", model,
+                    tuple(tokens.get(c, 0) for c in TOKEN_COMPONENTS))
+
+
+@pytest.mark.skipif(not REAL_FILES, reason="real captures ../shared/real-pages/openrouter absent")
+def test_usage_on_the_2026_08_19_snapshot_is_priced_with_its_tiers():
+    pricer = _pricer(openrouter.parse(REAL_FILES[-1].read_text()))
+    # the :batch id, as a usage row names it: 1M in at 0.25 + 1M out at 0.75
+    batch = pricer.price(_row("openai/gpt-3.5-turbo:batch", "2026-08-20T12:00:00Z", input=10**6, output=10**6))
+    assert pricer.money(batch.units) == Decimal("1")
+    # deepseek-v4-pro: 0.66/1.98 off-peak, twice that from 01:00 to 04:00 and 06:00 to 10:00 UTC
+    off = pricer.price(_row("deepseek/deepseek-v4-pro", "2026-08-20T05:00:00Z", input=10**6, output=10**6))
+    peak = pricer.price(_row("deepseek/deepseek-v4-pro", "2026-08-20T02:00:00Z", input=10**6, output=10**6))
+    assert (pricer.money(off.units), pricer.money(peak.units)) == (Decimal("2.64"), Decimal("5.28"))
+    # claude-sonnet-4.5: a prompt over 200k tokens pays 6/22.5 for all of it
+    short = pricer.price(_row("anthropic/claude-sonnet-4.5", "2026-08-20T12:00:00Z", input=200_000, output=10_000))
+    long = pricer.price(_row("anthropic/claude-sonnet-4.5", "2026-08-20T12:00:00Z", input=200_001, output=10_000))
+    assert pricer.money(short.units) == Decimal("0.75")      # 0.2 x 3 + 0.01 x 15
+    assert pricer.money(long.units) == Decimal("1.425006")  # 0.200001 x 6 + 0.01 x 22.5
+
+
+@pytest.mark.skipif(not REAL_FILES, reason="real captures ../shared/real-pages/openrouter absent")
+def test_2026_08_19_snapshot_spot_values():
+    reading = openrouter.read(REAL_FILES[-1].read_text(), URL)
+    got = tiered(reading.quotes)
+    assert REAL_FILES[-1].name.startswith("2026-08-19")
+    sonnet = "anthropic/claude-sonnet-4.5"
+    assert got[(sonnet, "input", "standard", "")] == "3"
+    assert got[(sonnet, "output", "standard", "")] == "15"
+    assert got[(sonnet, "input_cache_write_1h", "standard", "")] == "6"
+    assert got[(sonnet, "input", "context>200k", "")] == "6"
+    assert got[(sonnet, "output", "context>200k", "")] == "22.5"
+    assert got[(sonnet, "input_cache_write_1h", "context>200k", "")] == "12"
+    pro = "deepseek/deepseek-v4-pro"
+    assert {k[1:]: v for k, v in got.items() if k[0] == pro} == {
+        ("input", "off_peak", OFF_PEAK): "0.66", ("output", "off_peak", OFF_PEAK): "1.98",
+        ("input_cache_hit", "off_peak", OFF_PEAK): "0.022",
+        ("input", "peak", PEAK): "1.32", ("output", "peak", PEAK): "3.96", ("input_cache_hit", "peak", PEAK): "0.044"}
+    assert got[("google/gemini-3.7-flash", "input_cache_write", "standard", "")] == "0.0208333333333"
+    assert got[("google/gemini-3.7-flash", "input", "standard", "")] == "0.375"
+    assert got[("openai/gpt-3.5-turbo:batch", "input", "standard", "")] == "0.25"
+    assert got[("openai/gpt-3.5-turbo:batch", "output", "standard", "")] == "0.75"
+    assert got[("anthropic/claude-opus-5:batch", "input_cache_write_1h", "standard", "")] == "5"
+    assert got[("qwen/qwen3-max", "input_cache_write", "context>128k", "")] == "2.4375"
+    assert got[("openai/gpt-5.5", "output", "context>272k", "")] == "45"
+    assert got[("x-ai/grok-4.20", "input", "standard", "")] == "1.25"
+    # gemini-2.5-pro's override has no input_cache_write: the long-context tier does not invent one
+    assert ("google/gemini-2.5-pro", "input_cache_write", "context>200k", "") not in got
+    assert got[("google/gemini-2.5-pro", "input_cache_hit", "context>200k", "")] == "0.25"
+    assert len(reading.quotes) == 1374
+    assert {s.where.split()[0] for s in reading.skipped if s.reason.startswith("-1")} == {
+        "openrouter/auto", "openrouter/auto-beta", "openrouter/fusion", "openrouter/pareto-code",
+        "openrouter/bodybuilder"}
+    # no quote names a tier the pricer does not know, nor a window on a tier without one
+    assert {q.tier for q in reading.quotes} == {
+        "standard", "off_peak", "peak", "context>32k", "context>128k", "context>200k", "context>256k", "context>272k"}
+    assert all(bool(q.window) == (q.tier in ("off_peak", "peak")) for q in reading.quotes)
+
+
 # --- scraping snapshots in date order: change events land at the right observation ---------------
 
 HISTORY = FIXTURES / "history"
@@ -204,15 +383,18 @@ def scrape_in_order(snapshots: list[tuple[str, Path]], db: Path, cli: bool = Tru
     return json.loads(_ratecard("changes", "--db", str(db), "--provider", "openrouter", "--json"))
 
 
-def events_of(changes: list[dict]) -> set[tuple]:
-    return {(e["model"], e["component"], e["kind"], e["old_price"], e["new_price"],
-             e["observed_after"], e["observed_at"]) for e in changes}
+def events_of(changes: list[dict], tiers: bool = False) -> set[tuple]:
+    return {(e["model"], e["component"], *((e["tier"],) if tiers else ()), e["kind"], e["old_price"],
+             e["new_price"], e["observed_after"], e["observed_at"]) for e in changes}
 
 
 def test_scraped_snapshots_record_each_change_at_its_observation(tmp_path):
     snapshots = [(f"{p.stem}T06:00:00Z", p) for p in sorted(HISTORY.glob("*.json"))]
     assert [at[:10] for at, _ in snapshots] == ["2026-03-01", "2026-03-02", "2026-03-03", "2026-03-04"]
     d1, d2, d3, d4 = (at for at, _ in snapshots)
+    # A series gone from an otherwise whole page is held until the next night shows it gone
+    # again (issue #12); that night repeats the last file, and changes nothing else.
+    snapshots.append(("2026-03-05T06:00:00Z", snapshots[-1][1]))
     # The first observation opens every series without an event; acme/steady-1 never changes and
     # openrouter/auto is dynamic throughout, so neither has any event.
     assert events_of(scrape_in_order(snapshots, tmp_path / "prices.db")) == {
@@ -226,28 +408,55 @@ def test_scraped_snapshots_record_each_change_at_its_observation(tmp_path):
     }
 
 
+def series_prices(quotes) -> dict[tuple[str, str, str], Decimal]:
+    return {(q.model, q.component, q.tier): q.price for q in quotes}
+
+
+def _suspicious(old: Decimal | None, new: Decimal | None) -> bool:
+    """The guard's rule (issue #12) for one series of an otherwise whole page: gone, cut to 0, or
+    moved more than 10x.  Such a move counts only if the next observation does not go back."""
+    if old is None:
+        return False
+    return new is None or (old > 0 and new == 0) or (old > 0 and new > 0 and max(old, new) > 10 * min(old, new))
+
+
 def expected_events(snapshots: list[tuple[str, Path]]) -> set[tuple]:
-    """Every difference between consecutive parsed snapshots, as the event it must become."""
+    """Every difference between consecutive parsed snapshots (per model, component and tier), read
+    from the files alone; a suspicious move the very next snapshot reverts is a fault, not a change."""
+    parsed = [(at, series_prices(openrouter.parse(path.read_text()))) for at, path in snapshots]
     out: set[tuple] = set()
-    before: dict[tuple[str, str], Decimal] | None = None
-    at_before = ""
-    for at, path in snapshots:
-        now = prices(openrouter.parse(path.read_text()))
-        for key in (before.keys() | now.keys()) if before is not None else ():
-            old, new = before.get(key), now.get(key)
-            if old != new:
-                kind = ("added" if old is None else "removed" if new is None
-                        else "cut" if new < old else "increase")
-                text = [None if v is None else format(v.normalize(), "f") for v in (old, new)]
-                out.add((*key, kind, *text, at_before, at))
-        before, at_before = now, at
+    for key in set().union(*(prices for _, prices in parsed)):
+        values = [prices.get(key) for _, prices in parsed]
+        base = values[0]
+        for i in range(1, len(values)):
+            new = values[i]
+            if new == base:
+                continue
+            if _suspicious(base, new) and i + 1 < len(values) and values[i + 1] == base:
+                continue  # back to the old price at once: the guard drops it
+            kind = ("added" if base is None else "removed" if new is None
+                    else "cut" if new < base else "increase")
+            text = [None if v is None else format(v.normalize(), "f") for v in (base, new)]
+            out.add((*key, kind, *text, parsed[i - 1][0], parsed[i][0]))
+            base = new
     return out
 
 
 @pytest.mark.skipif(not REAL_FILES, reason="real captures ../shared/real-pages/openrouter absent")
 def test_real_snapshots_scraped_in_date_order_give_exactly_the_real_changes(tmp_path):
+    # The last real snapshot comes 110 days after the one before: a quarter of the models are gone
+    # and some prices moved past the guard's threshold, so the guard holds those series until the
+    # next night shows them again.  The nightly run sees that next night; here it is the same file
+    # a day later, which must confirm every held series at its first observation and add nothing.
     snapshots = [(f"{p.name[:10]}T06:00:00Z", p) for p in REAL_FILES]
-    events = events_of(scrape_in_order(snapshots, tmp_path / "prices.db", cli=False))
+    snapshots.append(("2026-08-20T06:00:00Z", REAL_FILES[-1]))
+    events = events_of(scrape_in_order(snapshots, tmp_path / "prices.db", cli=False), tiers=True)
     assert events == expected_events(snapshots)
-    assert ("x-ai/grok-4.20", "input", "cut", "2", "1.25",
+    assert ("x-ai/grok-4.20", "input", "standard", "cut", "2", "1.25",
             "2026-04-30T06:00:00Z", "2026-05-01T06:00:00Z") in events
+    # deepseek-v4-pro moves from one price to off-peak/peak prices with the 2026-08-19 snapshot.
+    late = ("2026-05-01T06:00:00Z", "2026-08-19T06:00:00Z")
+    assert ("deepseek/deepseek-v4-pro", "input", "standard", "removed", "0.435", None, *late) in events
+    assert ("deepseek/deepseek-v4-pro", "input", "peak", "added", None, "1.32", *late) in events
+    assert ("deepseek/deepseek-v4-pro", "input", "off_peak", "added", None, "0.66", *late) in events
+    assert ("anthropic/claude-sonnet-4.5", "output", "context>200k", "added", None, "22.5", *late) in events
