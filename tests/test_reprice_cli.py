@@ -57,6 +57,8 @@ def _build(db: Path, routes: dict[str, bytes | int], base: str) -> None:
         ("2024-12-28T12:00:00Z", "2024-12-28-promo.en.html", "2024-12-28-promo.en.html"),
         ("2025-02-20T12:00:00Z", "2025-02-20-full-price.en.md", "2025-02-20-full-price.en.md"),
         ("2025-02-27T06:00:00Z", "2025-02-26-off-peak.en.html", "2025-02-26-off-peak.zh-cn.md"),
+        # Seen unchanged the day before V3.2: that cut is known to lie in (09-28 12:00, 09-29 12:00).
+        ("2025-09-28T12:00:00Z", "2025-02-26-off-peak.en.html", "2025-02-26-off-peak.zh-cn.md"),
         ("2025-09-29T12:00:00Z", "2025-09-29-v32.en.md", "2025-09-29-v32.en.md"),
     ):
         routes[EN], routes[ZH] = page("deepseek", en), page("deepseek", zh)
@@ -152,8 +154,10 @@ def test_at_and_as(history, capsys):
 def test_csv_output(history, capsys):
     _, out, _ = reprice(capsys, str(USAGE / "mistral_day.csv"), "--db", str(history), "--csv")
     lines = out.splitlines()
-    assert lines[0].startswith("file,line,time,provider,model,cost,lowest_cost,input_tokens,input_price,")
-    assert lines[1].split(",")[1:6] == ["2", "2025-01-20", "mistral", "mistral-large-2411", "3.443988"]
+    assert lines[0].startswith("file,line,time,priced_at,provider,model,cost,lowest_cost,uncertain_change,"
+                               "cost_before_change,cost_after_change,input_tokens,input_price,")
+    assert lines[1].split(",")[1:11] == ["2", "2025-01-20", "2025-01-20", "mistral", "mistral-large-2411",
+                                         "3.443988", "", "", "", ""]
 
 
 def test_summary_totals_equal_the_row_by_row_totals(history, capsys, tmp_path):
@@ -187,7 +191,7 @@ def test_bad_instant_is_bad_usage_exit_2(history, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["reprice", str(USAGE / "deepseek_day.csv"), "--db", str(history), "--at", "yesterday"])
     assert exit_.value.code == 2
-    assert "'yesterday' is not an ISO 8601 instant" in capsys.readouterr().err
+    assert "'yesterday' is not an ISO 8601 date or instant" in capsys.readouterr().err
 
 
 def test_bad_usage_names_file_line_field(history, capsys, tmp_path):

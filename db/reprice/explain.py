@@ -119,8 +119,7 @@ def explain(pricer: Pricer, rows: Iterable[UsageRow], before: When | datetime,
             change.units_before += units_a
             change.units_after += units_b
     order = {c: i for i, c in enumerate(TOKEN_COMPONENTS)}
-    result.components = sorted(by_key.values(), key=lambda c: (c.provider, c.model, order[c.component],
-                                                                 c.tier_before, c.tier_after))
+    result.components = sorted(by_key.values(), key=lambda c: (c.provider, c.model, order[c.component]))
     return result
 
 

@@ -2,7 +2,9 @@
 
 The direct answer to "the provider cut prices by 50 %, why did my bill not halve?": the same
 usage priced just before and just after, and how many points of the bill's change each component
-(cache hit, cache miss, output) made, given its share of the bill.
+(cache hit, cache miss, output) made, given its share of the bill.  ``--before``/``--after`` take a
+date (each row moved to it at its own time of day; rows with a date only cover the whole day) or
+an instant (every row there): the pricer's one meaning of a time (``db.reprice.pricer``).
 """
 
 from __future__ import annotations
@@ -12,20 +14,22 @@ import sys
 from typing import Any, TextIO
 
 from db.reprice.explain import ComponentChange, Explanation, explain, percent
-from db.reprice.pricer import CurrencyNotPublished, Pricer
+from db.reprice.pricer import CurrencyNotPublished, Pricer, When
 from db.reprice.usage import UsageError, read_usage
-from parsers.quote import decimal_text, iso_utc
+from parsers.quote import decimal_text
 from scraper.cli import CommandError
 from scraper.commands.reprice import LABELS, add_pricing_args, open_pricer, unpriced_json, unpriced_line
-from scraper.options import instant
+from scraper.options import MOMENT_HELP, moment
 from scraper.output import print_json, print_table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("explain", help="why a price change did not change your bill by as much")
     add_pricing_args(p)
-    p.add_argument("--before", required=True, metavar="ISO8601", type=instant, help="an instant before the change")
-    p.add_argument("--after", required=True, metavar="ISO8601", type=instant, help="an instant after the change")
+    p.add_argument("--before", required=True, metavar="ISO8601", type=moment,
+                   help="a time before the change: " + MOMENT_HELP)
+    p.add_argument("--after", required=True, metavar="ISO8601", type=moment,
+                   help="a time after the change: " + MOMENT_HELP)
     p.add_argument("--json", action="store_true", help="print JSON (costs as decimal strings)")
     p.set_defaults(func=run)
 
@@ -45,6 +49,12 @@ def run(args: argparse.Namespace) -> int:
     else:
         write_text(pricer, result, args.file, sys.stdout)
     return 0
+
+
+def _when(when: When) -> str:
+    if when.whole_day:
+        return f"on {when.text()} (each row at its own time of day; rows with a date only: the whole day)"
+    return f"at {when.text()} (every row)"
 
 
 def _money(pricer: Pricer, units: int) -> str:
@@ -75,10 +85,14 @@ def component_json(pricer: Pricer, result: Explanation, c: ComponentChange) -> d
 def as_json(pricer: Pricer, result: Explanation) -> dict[str, Any]:
     return {
         "currency": pricer.currency,
-        "before": iso_utc(result.before), "after": iso_utc(result.after),
+        "before": result.before.text(), "after": result.after.text(),
         "rows": result.rows,
         "bill_before": _money(pricer, result.units_before),
         "bill_after": _money(pricer, result.units_after),
+        "lowest_bill_before": _money(pricer, result.lowest_before),
+        "lowest_bill_after": _money(pricer, result.lowest_after),
+        "rows_priced_at_a_range": {"before": result.ranged_before, "after": result.ranged_after},
+        "rows_in_uncertain_change_window": {"before": result.uncertain_before, "after": result.uncertain_after},
         "realised_change_percent": percent(result.realised),
         "components": [component_json(pricer, result, c) for c in result.components],
         "unpriced": [unpriced_json(u) for u in result.unpriced],
@@ -88,8 +102,18 @@ def as_json(pricer: Pricer, result: Explanation) -> dict[str, Any]:
 def write_text(pricer: Pricer, result: Explanation, name: str, out: TextIO) -> None:
     cur = pricer.currency
     out.write(f"{name}: {result.rows} row(s) priced at both instants, in {cur}\n")
-    out.write(f"  bill at {iso_utc(result.before)}: {_money(pricer, result.units_before)} {cur}\n")
-    out.write(f"  bill at {iso_utc(result.after)}: {_money(pricer, result.units_after)} {cur}\n")
+    for label, when, units, lowest, ranged, uncertain in (
+            ("before", result.before, result.units_before, result.lowest_before, result.ranged_before,
+             result.uncertain_before),
+            ("after", result.after, result.units_after, result.lowest_after, result.ranged_after,
+             result.uncertain_after)):
+        out.write(f"  bill {label}, {_when(when)}: {_money(pricer, units)} {cur}")
+        if lowest != units:
+            out.write(f" (lowest possible {_money(pricer, lowest)} {cur}: {ranged} row(s) priced at a range"
+                      + (f", {uncertain} in the window of a change whose instant is unknown" if uncertain else
+                         ", whole days with several rates")
+                      + "; the higher cost is counted)")
+        out.write("\n")
     out.write(f"  realised change of the bill: {percent(result.realised)} %\n\n")
     table = [{
         "provider/model": f"{c.provider}/{c.model}", "component": LABELS[c.component],

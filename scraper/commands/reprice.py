@@ -1,8 +1,11 @@
 """``ratecard reprice``: cost a usage file at the rates in force when each row ran.
 
 Rows stream through: memory holds the compiled history, the totals and the unpriced rows, never
-the file.  ``--at`` prices every row at one instant (before/after a cut), ``--as`` prices the same
-token mix on another model (a cost benchmark of one real workload across providers).
+the file.  ``--at`` moves every row to one date (each keeps its time of day) or one instant
+(before/after a cut), ``--as`` prices the same token mix on another model (a cost benchmark of one
+real workload across providers).  What a date or an instant means is the pricer's one rule
+(``db.reprice.pricer``); rows inside the window of a change whose instant is unknown carry both
+costs in every output.
 """
 
 from __future__ import annotations
@@ -12,15 +15,15 @@ import csv
 import json
 import sys
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any, TextIO
 
 from db.reprice.batch import price_totals
-from db.reprice.pricer import CurrencyNotPublished, Priced, Pricer, Totals, Unpriced, load_versions, published_currencies
+from db.reprice.pricer import (CurrencyNotPublished, Priced, Pricer, Totals, Unpriced, When, load_versions,
+                               published_currencies)
 from db.reprice.usage import TOKEN_COMPONENTS, UsageError, read_usage
 from parsers.quote import decimal_text, iso_utc
 from scraper.cli import CommandError
-from scraper.options import add_db_argument, db_path, instant, open_existing
+from scraper.options import MOMENT_HELP, add_db_argument, db_path, moment, open_existing
 from scraper.output import print_table
 
 LABELS = {"input": "cache miss", "input_cache_hit": "cache hit", "input_cache_write": "cache write",
@@ -30,7 +33,8 @@ LABELS = {"input": "cache miss", "input_cache_hit": "cache hit", "input_cache_wr
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("reprice", help="cost a usage file (CSV or JSONL) at the rates in force")
     add_pricing_args(p)
-    p.add_argument("--at", metavar="ISO8601", type=instant, help="price every row as if it ran at this instant")
+    p.add_argument("--at", metavar="ISO8601", type=moment,
+                   help="price every row as if it ran then: " + MOMENT_HELP)
     p.add_argument("--as", dest="as_model", metavar="PROVIDER/MODEL",
                    help="price the same tokens on another model")
     fmt = p.add_mutually_exclusive_group()
@@ -67,7 +71,7 @@ def open_pricer(args: argparse.Namespace) -> Pricer:
         raise CommandError(f"{db_path(args)}: {exc}") from None
 
 
-def priced_rows(pricer: Pricer, path: str, at: datetime | None = None,
+def priced_rows(pricer: Pricer, path: str, at: When | None = None,
                 target: tuple[str, str] | None = None, provider: str = "") -> Iterator[Priced | Unpriced]:
     """Each usage row priced; bad input and unpublished currencies stop with one clear line."""
     try:
@@ -85,10 +89,11 @@ def run(args: argparse.Namespace) -> int:
     target = None
     if args.as_model:
         provider, slash, model = args.as_model.partition("/")
-        if not slash or not model or not pricer.knows(provider.lower(), model):
+        known = pricer.canonical(provider.lower(), model) if slash and model else None
+        if known is None:
             raise CommandError(f"--as: {args.as_model!r} is not a PROVIDER/MODEL with "
                                f"{pricer.currency} prices in the history")
-        target = (provider.lower(), model)
+        target = (provider.lower(), known)
     if args.summary:
         try:
             batch = price_totals(args.file, pricer, at, target, provider=args.provider)
@@ -117,11 +122,28 @@ def row_time(p: Priced | Unpriced) -> str:
     return p.row.start.date().isoformat() if p.row.whole_day else iso_utc(p.row.start)
 
 
+def priced_time(p: Priced) -> str:
+    """Where the row was priced: its own time, or where ``--at`` moved it."""
+    assert p.start is not None
+    return p.start.date().isoformat() if p.whole_day else iso_utc(p.start)
+
+
+def uncertain_json(pricer: Pricer, p: Priced) -> dict[str, Any] | None:
+    """Both costs of a row inside the window of a change whose instant is unknown."""
+    u = p.uncertain
+    if u is None:
+        return None
+    return {"changed_after": iso_utc(u.after), "changed_by": iso_utc(u.by),
+            "cost_before_change": money_text(pricer, u.units_before),
+            "cost_after_change": money_text(pricer, u.units_after)}
+
+
 def priced_json(pricer: Pricer, p: Priced) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "file": p.row.path, "line": p.row.line, "time": row_time(p),
+        "file": p.row.path, "line": p.row.line, "time": row_time(p), "priced_at": priced_time(p),
         "provider": p.provider, "model": p.model,
         "cost": money_text(pricer, p.units), "lowest_cost": money_text(pricer, p.lowest_units),
+        "uncertain_change": uncertain_json(pricer, p),
         "components": {c: {"tokens": tokens, "price": decimal_text(rate.price), "tier": rate.tier,
                            "promo": rate.promo, "cost": money_text(pricer, units)}
                        for c, tokens, rate, units in p.components},
@@ -162,6 +184,10 @@ def write_json(pricer: Pricer, results: Iterator[Priced | Unpriced], out: TextIO
         "totals": totals_rows(pricer, totals),
         "total": {pricer.currency: money_text(pricer, totals.units)},
         "lowest_total": {pricer.currency: money_text(pricer, totals.lowest_units)},
+        "uncertain_change": {"rows": totals.uncertain_rows,
+                             "total_if_changes_after_rows": {pricer.currency: money_text(pricer, totals.if_later_units)},
+                             "total_if_changes_before_rows": {pricer.currency:
+                                                              money_text(pricer, totals.if_earlier_units)}},
     }
     out.write("\n  ],\n")
     out.write(",\n".join(f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in tail.items()))
@@ -171,7 +197,8 @@ def write_json(pricer: Pricer, results: Iterator[Priced | Unpriced], out: TextIO
 
 def write_csv(pricer: Pricer, results: Iterator[Priced | Unpriced], out: TextIO) -> tuple[Totals, list[Unpriced]]:
     totals, unpriced = Totals(), []
-    columns = ["file", "line", "time", "provider", "model", "cost", "lowest_cost"]
+    columns = ["file", "line", "time", "priced_at", "provider", "model", "cost", "lowest_cost",
+               "uncertain_change", "cost_before_change", "cost_after_change"]
     for c in TOKEN_COMPONENTS:
         columns += [f"{c}_tokens", f"{c}_price", f"{c}_tier", f"{c}_cost"]
     columns += ["notes", "unpriced_field", "unpriced_reason"]
@@ -186,9 +213,13 @@ def write_csv(pricer: Pricer, results: Iterator[Priced | Unpriced], out: TextIO)
             continue
         totals.add(p)
         line: dict[str, Any] = {"file": p.row.path, "line": p.row.line, "time": row_time(p),
-                                "provider": p.provider, "model": p.model,
+                                "priced_at": priced_time(p), "provider": p.provider, "model": p.model,
                                 "cost": money_text(pricer, p.units),
                                 "lowest_cost": money_text(pricer, p.lowest_units), "notes": "; ".join(p.notes)}
+        u = uncertain_json(pricer, p)
+        if u is not None:
+            line.update({"uncertain_change": f"{u['changed_after']}/{u['changed_by']}",
+                         "cost_before_change": u["cost_before_change"], "cost_after_change": u["cost_after_change"]})
         for c, tokens, rate, units in p.components:
             line.update({f"{c}_tokens": tokens, f"{c}_price": decimal_text(rate.price),
                          f"{c}_tier": rate.tier, f"{c}_cost": money_text(pricer, units)})
@@ -212,8 +243,9 @@ def write_text(pricer: Pricer, results: Iterator[Priced | Unpriced], out: TextIO
             low += f" (tokens used on {p.row.provider}/{p.row.model})"
         if p.notes:
             low += "".join(f"; {note}" for note in p.notes if not note.startswith("date without time"))
+        cost = money_text(pricer, p.units) + ("?" if p.uncertain is not None else "")
         out.write(f"{p.row.line:>6}  {row_time(p):<20}  {p.provider + '/' + p.model:<32}  "
-                  f"{money_text(pricer, p.units):>16}  {parts}{low}\n")
+                  f"{cost:>16}  {parts}{low}\n")
     out.write("\n")
     write_totals(pricer, totals, unpriced, out)
     return totals, unpriced
@@ -231,8 +263,13 @@ def write_totals(pricer: Pricer, totals: Totals, unpriced: list[Unpriced], out: 
               f" over {totals.priced_rows} priced row(s)")
     if totals.lowest_units != totals.units:
         out.write(f"; lowest possible {money_text(pricer, totals.lowest_units)} {pricer.currency}"
-                  " (rows with a date only, in days with several rates)")
+                  " (rows with a date only, in days with several rates; rows marked ? below)")
     out.write("\n")
+    if totals.uncertain_rows:
+        out.write(f"? {totals.uncertain_rows} row(s) fall inside the window of a price change whose instant is"
+                  f" unknown: the total is {money_text(pricer, totals.if_later_units)} {pricer.currency} if"
+                  f" the changes came after them, {money_text(pricer, totals.if_earlier_units)}"
+                  f" {pricer.currency} if before (the higher of each row's two costs is counted)\n")
 
 
 __all__ = ["add_pricing_args", "open_pricer", "priced_rows", "register", "run"]
