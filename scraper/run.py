@@ -1,15 +1,18 @@
 """One scrape run: fetch every source concurrently, parse, record, rebuild — all or nothing.
 
 ``run_scrape`` is what ``ratecard scrape`` and the nightly scheduler call.  Every source is
-fetched before anything is written; then the pages are parsed (a 304 re-reads the stored body),
-and the observations and the rebuilt history are written in one SQLite transaction, so a crash
-half-way leaves the database as it was.
+fetched (each through its ways in order until one yields prices, see ``scraper.fetch.ways``,
+within the time limits) and parsed before anything is written (a 304 re-reads the stored body);
+then the observations, with their outcome and the way that served them, and the rebuilt history
+are written in one SQLite transaction, so a crash half-way leaves the database as it was.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,12 +23,13 @@ import httpx
 from db.history import changes as read_changes
 from db.history import disagreements as read_disagreements
 from db.history import rebuild
-from db.observe import latest_fetch, read_body, record_observation
+from db.observe import read_body, record_observation
 from db.schema import open_db
 from parsers import registry
 from parsers.quote import ParseError, Quote, Skipped, iso_utc
 from parsers.registry import Source
-from scraper.fetch.http import FetchPolicy, Fetched, fetch, mirror_url
+from scraper.fetch.http import FetchPolicy
+from scraper.fetch.ways import Fetcher, SourceFetch, Stored
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,12 @@ class SourceResult:
     observation_id: int
     #: what the parser skipped on this page (stored as the observation's warnings)
     skipped: list[Skipped] = field(default_factory=list)
+    #: ok | blocked | layout_changed | fetch_failed | too_large | too_slow | error
+    outcome: str = "ok"
+    #: the way that served the page (or, on failure, the way that got furthest)
+    way: str | None = None
+    #: ways that failed before the one that served the page, as "way: outcome: why"
+    fallbacks: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -68,17 +78,31 @@ class RunResult:
         return all(s.ok for s in self.sources)
 
 
-#: The fetch policy of a run when the caller gives none.
+#: The fetch policy of a run when the caller gives none (and ``fetch_policy`` set none).
 DEFAULT_POLICY = FetchPolicy()
+_POLICY: ContextVar[FetchPolicy | None] = ContextVar("ratecard_fetch_policy", default=None)
 
 
-def parse_body(source: Source, body: bytes) -> Parsed:
-    """Decode and parse a stored or fetched body; a parser crash is an error, not an abort."""
+@contextmanager
+def fetch_policy(policy: FetchPolicy) -> Iterator[None]:
+    """Runs started inside use ``policy`` (limits, robots, ways, browser): how the command line's
+    flags reach ``run_scrape`` through callers that do not pass a policy (the run lock, nightly)."""
+    token = _POLICY.set(policy)
+    try:
+        yield
+    finally:
+        _POLICY.reset(token)
+
+
+def parse_body(source: Source, body: bytes, url: str | None = None) -> Parsed:
+    """Decode and parse a stored or fetched body; a parser crash is an error, not an abort.
+
+    ``url`` is the page the body came from when it is not the source's own (its Markdown twin)."""
     module = registry.parser_module(source.provider)
     version = str(getattr(module, "PARSER_VERSION", "")) or None
     text = body.decode("utf-8", errors="replace")
     try:
-        reading = registry.read(source.provider, text, source.url)
+        reading = registry.read(source.provider, text, url or source.url)
         return Parsed(reading.quotes, None, version, reading.skipped)
     except ParseError as exc:
         return Parsed(None, str(exc), version)
@@ -105,12 +129,11 @@ def run_scrape(db_path: str | Path, providers: Sequence[str] | None = None,
     sources = [s for pid in provider_ids for s in registry.sources(pid)]
     db = open_db(db_path)
     try:
-        previous = {s.id: latest_fetch(db, s.id) for s in sources}
-        fetched = asyncio.run(_fetch_all(sources, previous, mirror, client, policy or DEFAULT_POLICY))
+        policy = policy or _POLICY.get() or DEFAULT_POLICY
+        fetched = asyncio.run(_fetch_all(db, sources, mirror, client, policy))
         with db.atomic():
             before = {_row_key(row) for row in _changes_of(db, provider_ids)}
-            results = [_record(db, src, got, previous[src.id], observed_at)
-                       for src, got in zip(sources, fetched)]
+            results = [_record(db, src, got, observed_at) for src, got in zip(sources, fetched)]
             rebuild(db, provider_ids)
             after = _changes_of(db, provider_ids)
         new = [row for row in after if _row_key(row) not in before]
@@ -121,37 +144,45 @@ def run_scrape(db_path: str | Path, providers: Sequence[str] | None = None,
         db.close()
 
 
-async def _fetch_all(sources: Sequence[Source], previous: dict[str, dict | None], mirror: str | None,
-                     client: httpx.AsyncClient | None, policy: FetchPolicy) -> list[Fetched]:
-    async def one(c: httpx.AsyncClient, src: Source) -> Fetched:
-        prev = previous[src.id] or {}
-        return await fetch(c, mirror_url(src.url, mirror), policy, prev.get("etag"), prev.get("last_modified"))
+async def _fetch_all(db: Any, sources: Sequence[Source], mirror: str | None,
+                     client: httpx.AsyncClient | None, policy: FetchPolicy) -> list[SourceFetch]:
+    def stored(src: Source, way: str) -> Stored | None:
+        """The newest body this way got for ``src`` (an observation before ways were recorded was http)."""
+        rows = list(db.query(
+            "SELECT body_id, etag, last_modified FROM observations WHERE source_id = ? AND body_id IS NOT NULL"
+            " AND archive = 0 AND COALESCE(way, 'http') = ? ORDER BY observed_at DESC, id DESC LIMIT 1",
+            [src.id, way]))
+        if not rows:
+            return None
+        row = rows[0]
+        return Stored(lambda: read_body(db, row["body_id"]), row["etag"], row["last_modified"])
+
+    async def with_client(c: httpx.AsyncClient) -> list[SourceFetch]:
+        fetcher = Fetcher(c, policy, mirror, parse_body, stored)
+        try:
+            return await fetcher.fetch_all(sources)
+        finally:
+            await fetcher.close()
 
     if client is not None:
-        return list(await asyncio.gather(*(one(client, s) for s in sources)))
+        return await with_client(client)
     async with httpx.AsyncClient() as own:
-        return list(await asyncio.gather(*(one(own, s) for s in sources)))
+        return await with_client(own)
 
 
-def _record(db: Any, src: Source, got: Fetched, prev: dict | None, observed_at: datetime) -> SourceResult:
-    """Parse what a fetch got (re-reading the stored body on a 304) and append the observation."""
-    body, etag, last_modified, error = got.body, got.etag, got.last_modified, got.error
-    if got.not_modified:
-        if prev is None:
-            error = "HTTP 304 but no stored body to reuse"
-        else:
-            body = read_body(db, prev["body_id"])
-            etag, last_modified = etag or prev["etag"], last_modified or prev["last_modified"]
-    parsed = parse_body(src, body) if error is None and body is not None else None
-    if parsed is not None:
-        error = parsed.error
-    quotes = parsed.quotes if parsed else None
+def _record(db: Any, src: Source, got: SourceFetch, observed_at: datetime) -> SourceResult:
+    """Append the observation of what the source's ways got: the serving way's, or the furthest failure."""
+    chosen, error = got.chosen, got.error
+    parsed: Parsed | None = chosen.reading
+    quotes = parsed.quotes if parsed is not None and error is None else None
+    skipped = parsed.skipped if parsed is not None and error is None else []
     obs_id = record_observation(
-        db, src, observed_at, got.status, body, quotes, error,
-        parsed.parser_version if parsed else None, url=got.url, etag=etag, last_modified=last_modified,
-        warnings=parsed.skipped if parsed else None)
-    return SourceResult(src.id, got.url, got.status, error, len(quotes or ()), obs_id,
-                        parsed.skipped if parsed else [])
+        db, src, observed_at, chosen.status, chosen.body, quotes, error,
+        parsed.parser_version if parsed else None, url=chosen.url, etag=chosen.etag,
+        last_modified=chosen.last_modified, warnings=skipped or None, outcome=got.outcome,
+        way=chosen.way if chosen.url else None)
+    return SourceResult(src.id, chosen.url or src.url, chosen.status, error, len(quotes or ()), obs_id,
+                        skipped, got.outcome, chosen.way, [a.story() for a in got.fallbacks])
 
 
 def _changes_of(db: Any, provider_ids: Sequence[str]) -> list[dict[str, Any]]:

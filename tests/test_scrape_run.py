@@ -7,6 +7,8 @@ capture the zh-cn route serves the English page: its CNY tab is the same table.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -33,13 +35,21 @@ def fast_fetches(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(run_module, "DEFAULT_POLICY", FAST)
 
 
+@contextmanager
+def mocked(assert_all_called: bool = True) -> Iterator[respx.MockRouter]:
+    """respx with every robots.txt missing (404: everything allowed), as most hosts answer."""
+    with respx.mock(assert_all_called=assert_all_called) as mock:
+        mock.get(url__regex=r"/robots\.txt$").respond(404)
+        yield mock
+
+
 def page(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
 
 
 def scrape(db: Path, at: str, en: bytes | Exception | int, zh: bytes | Exception | int) -> int:
     """Run ``ratecard scrape`` with the two DeepSeek pages mocked; returns the exit code."""
-    with respx.mock(assert_all_called=False) as mock:
+    with mocked(assert_all_called=False) as mock:
         for url, answer in ((EN, en), (ZH, zh)):
             route = mock.get(url)
             if isinstance(answer, bytes):
@@ -146,14 +156,14 @@ def test_announced_peak_prices_take_effect_at_the_announced_instant(tmp_path: Pa
     assert rows(db, "SELECT DISTINCT status FROM announcements") == [{"status": "confirmed"}]
 
 
-@pytest.mark.parametrize("failure, reported", [
-    (500, "HTTP 500 (after 2 attempts)"),
-    (httpx.ReadTimeout("read timed out"), "timeout after 1s (ReadTimeout) (after 2 attempts)"),
-    (page("no-table.en.html"), "deepseek: no pricing table found"),
+@pytest.mark.parametrize("failure, reported, outcome", [
+    (500, "http: fetch_failed: HTTP 500", "fetch_failed"),  # an answered request is not repeated
+    (httpx.ReadTimeout("read timed out"), "timeout after 1s (ReadTimeout) (after 2 attempts)", "fetch_failed"),
+    (page("no-table.en.html"), "http: layout_changed: deepseek: no pricing table found", "layout_changed"),
     (page("2024-12-28-promo.en.html")[:1500],
-     "truncated body: HTML without </html> (after 2 attempts)"),
+     "truncated body: HTML without </html> (after 2 attempts)", "fetch_failed"),
 ])
-def test_a_failing_source_is_recorded_and_changes_nothing(tmp_path: Path, capsys, failure, reported):
+def test_a_failing_source_is_recorded_and_changes_nothing(tmp_path: Path, capsys, failure, reported, outcome):
     db = tmp_path / "prices.db"
     full = page("2025-02-20-full-price.en.md")
     assert scrape(db, "2025-02-20T12:00:00Z", full, full) == 0
@@ -168,18 +178,18 @@ def test_a_failing_source_is_recorded_and_changes_nothing(tmp_path: Path, capsys
     assert f"deepseek-en ({EN}): " in err and reported in err
     logged = rows(db, "SELECT source_id, outcome, error, body_id FROM observations"
                       " WHERE observed_at = '2025-02-21T12:00:00Z' ORDER BY source_id")
-    assert [(r["source_id"], r["outcome"]) for r in logged] == [("deepseek-en", "error"), ("deepseek-zh-cn", "ok")]
+    assert [(r["source_id"], r["outcome"]) for r in logged] == [("deepseek-en", outcome), ("deepseek-zh-cn", "ok")]
     assert reported in logged[0]["error"]
 
 
 def test_unchanged_page_is_fetched_conditionally_and_a_304_reuses_the_stored_body(tmp_path: Path):
     db = tmp_path / "prices.db"
     full = page("2025-02-20-full-price.en.md")
-    with respx.mock as mock:
+    with mocked() as mock:
         mock.get(EN).respond(200, content=full, headers={"ETag": '"v1"', "Last-Modified": "Thu, 20 Feb 2025 00:00:00 GMT"})
         mock.get(ZH).respond(200, content=full)
         assert run_scrape(db, ["deepseek"], at=parse_utc("2025-02-20T12:00:00Z")).ok
-    with respx.mock as mock:
+    with mocked() as mock:
         en = mock.get(EN).respond(304)
         mock.get(ZH).respond(200, content=full)
         result = run_scrape(db, ["deepseek"], at=parse_utc("2025-02-21T12:00:00Z"))
@@ -197,7 +207,7 @@ def test_unchanged_page_is_fetched_conditionally_and_a_304_reuses_the_stored_bod
 
 def test_mirror_maps_host_and_path_under_the_mirror_url(tmp_path: Path):
     full = page("2025-02-20-full-price.en.md")
-    with respx.mock as mock:
+    with mocked() as mock:
         en = mock.get("http://cache.local/m/api-docs.deepseek.com/quick_start/pricing").respond(200, content=full)
         zh = mock.get("http://cache.local/m/api-docs.deepseek.com/zh-cn/quick_start/pricing").respond(200, content=full)
         result = run_scrape(tmp_path / "p.db", ["deepseek"], mirror="http://cache.local/m/",
@@ -315,7 +325,7 @@ def test_default_database_is_ratecard_db_or_prices_db(tmp_path: Path, monkeypatc
 def test_a_hundred_unchanged_nightly_scrapes_grow_the_database_by_less_than_50_kb(tmp_path: Path):
     db = tmp_path / "prices.db"
     en, zh = page("2026-08-17-peak.en.html"), page("2026-08-17-peak.zh-cn.md")
-    with respx.mock as mock:
+    with mocked() as mock:
         mock.get(EN).respond(200, content=en, headers={"ETag": '"abc123"'})
         mock.get(ZH).respond(200, content=zh)
         run_scrape(db, ["deepseek"], at=parse_utc("2026-08-17T03:00:00Z"))

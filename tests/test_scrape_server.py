@@ -154,14 +154,15 @@ def test_fixture_pages_through_the_mirror_build_the_peak_history(site, tmp_path:
          "from_basis": "announced", "status": "confirmed"}]
 
 
-@pytest.mark.parametrize("failure, reported", [
-    (status(500), "HTTP 500 (after 2 attempts)"),
-    (stall(2.0), "timeout after 0.5s (ReadTimeout) (after 2 attempts)"),
-    (serve(page("no-table.en.html")), "deepseek: no pricing table found"),
-    (cut_short(page("2026-08-17-peak.en.html")), "RemoteProtocolError"),
+@pytest.mark.parametrize("failure, reported, outcome", [
+    (status(500), "http: fetch_failed: HTTP 500", "fetch_failed"),  # answered: not asked again
+    (stall(2.0), "http: fetch_failed: timeout after 0.5s (ReadTimeout) (after 2 attempts)", "fetch_failed"),
+    (serve(page("no-table.en.html")), "http: layout_changed: deepseek: no pricing table found", "layout_changed"),
+    (cut_short(page("2026-08-17-peak.en.html")), "RemoteProtocolError", "fetch_failed"),
 ], ids=["http-500", "timeout", "table-removed", "truncated-body"])
 def test_a_failing_page_is_reported_and_leaves_the_history_untouched(site, tmp_path: Path, capsys,
-                                                                    failure: Behaviour, reported: str):
+                                                                    failure: Behaviour, reported: str,
+                                                                    outcome: str):
     state, base = site
     db = tmp_path / "prices.db"
     state.routes = {EN_PATH: serve(page("2026-08-17-peak.en.html")), ZH_PATH: serve(page("2026-08-17-peak.zh-cn.md"))}
@@ -175,5 +176,5 @@ def test_a_failing_page_is_reported_and_leaves_the_history_untouched(site, tmp_p
     assert reported in captured.err
     failed = table(db, "SELECT outcome, error FROM observations"
                        " WHERE source_id = 'deepseek-en' AND observed_at = '2026-08-18T12:00:00Z'")
-    assert len(failed) == 1 and failed[0]["outcome"] == "error" and reported in failed[0]["error"]
+    assert len(failed) == 1 and failed[0]["outcome"] == outcome and reported in failed[0]["error"]
     assert table(db, "SELECT count(*) AS n FROM changes WHERE kind = 'removed'") == [{"n": 0}]
