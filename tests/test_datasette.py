@@ -207,11 +207,20 @@ def test_write_sql_is_refused_and_changes_nothing(ds: Datasette, history: Path, 
         assert conn.execute("SELECT count(*) FROM sources").fetchone() == (3,)
 
 
-def test_the_database_is_served_immutable(ds: Datasette):
+def test_the_database_is_served_read_only(ds: Datasette, history: Path):
     db = ds.get_database("ratecard")
-    assert db.is_mutable is False
-    with pytest.raises(AssertionError):
+    with pytest.raises(sqlite3.OperationalError, match="readonly|read-only|query_only"):
         asyncio.run(db.execute_write("DELETE FROM prices"))
+    with sqlite3.connect(history) as conn:
+        assert conn.execute("SELECT count(*) FROM prices").fetchone() == (105,)
+
+
+@pytest.mark.parametrize("path", ["/ratecard/prices", "/ratecard/recent_changes", "/ratecard/token_mix_cost",
+                                  "/ratecard", "/"])
+def test_a_post_is_refused_with_405_not_a_500(ds: Datasette, path: str):
+    response = asyncio.run(ds.client.post(path, data={"sql": "DELETE FROM prices"}))
+    assert response.status_code == 405
+    assert response.text == "ratecard serve is read-only: use GET\n"
 
 
 def test_metadata_describes_tables_and_columns_with_units(ds: Datasette):
@@ -289,7 +298,7 @@ def test_serve_refuses_a_missing_database_instead_of_serving_an_empty_one(tmp_pa
 
     assert main(["serve", "--db", str(tmp_path / "typo.db"), "--port", "1"]) == 1
     assert capsys.readouterr().err == (f"ratecard serve: {tmp_path / 'typo.db'}: no such database"
-                                       " (run `ratecard scrape` first)\n")
+                                       " (run `ratecard scrape` or `ratecard backfill --curated` first)\n")
     assert not (tmp_path / "typo.db").exists()
 
 

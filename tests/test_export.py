@@ -71,6 +71,6 @@ def test_a_missing_database_is_an_error_and_writes_nothing(tmp_path):
     done = ratecard("export", "--db", str(tmp_path / "nope.db"), str(tmp_path / "out"))
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr == (f"ratecard export: {tmp_path / 'nope.db'}: no such database"
-                           " (run `ratecard scrape` first)\n")
+                           " (run `ratecard scrape` or `ratecard backfill --curated` first)\n")
     assert not (tmp_path / "out").exists()
     assert not (tmp_path / "nope.db").exists()

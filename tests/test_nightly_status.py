@@ -36,5 +36,6 @@ def test_a_failing_page_shows_its_streak_and_last_success(tmp_path):
 def test_status_of_a_missing_database_is_an_error_not_an_empty_one(tmp_path):
     done = ratecard("status", "--db", str(tmp_path / "nope.db"))
     assert (done.returncode, done.stdout) == (1, "")
-    assert done.stderr == f"ratecard status: {tmp_path / 'nope.db'}: no such database (run `ratecard scrape` first)\n"
+    assert done.stderr == (f"ratecard status: {tmp_path / 'nope.db'}: no such database (run `ratecard scrape` or"
+                           " `ratecard backfill --curated` first)\n")
     assert not (tmp_path / "nope.db").exists()

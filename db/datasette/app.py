@@ -1,9 +1,15 @@
 """The Datasette instance ``ratecard serve``, the tests and the bench all browse the history with.
 
 One factory so that what is tested and measured is what is served: the database opened
-immutable (read-only; Datasette refuses writes and SQLite could not do them anyway), under the
-fixed name ``ratecard`` so URLs do not depend on the file name, with the shipped metadata and
-the ratecard SQL functions.
+read-only (``mode=ro`` connections with ``query_only`` set, see the plugin: Datasette refuses
+writes and SQLite could not do them anyway), under the fixed name ``ratecard`` so URLs do not
+depend on the file name, with the shipped metadata and the ratecard SQL functions.
+
+Read-only, not immutable: a scrape may commit while the history is served.  Immutable told
+SQLite the file never changes, so it skipped locking and kept stale pages: counts went stale,
+then "database disk image is malformed" until a restart.  Read-only connections take SQLite's
+shared lock for each query, so every query sees the last committed run whole (a query that
+meets a commit in progress waits for it, up to the connection's 5 s busy timeout).
 """
 
 from __future__ import annotations
@@ -52,5 +58,5 @@ def make_datasette(path: str | Path) -> Datasette:
             pm.unregister(name=name)
     ds = Datasette(metadata=load_metadata(), settings=SETTINGS)
     ds.remove_database("_memory")
-    ds.add_database(Database(ds, path=str(path), is_mutable=False), name=DB_NAME)
+    ds.add_database(Database(ds, path=str(path), is_mutable=True), name=DB_NAME)
     return ds

@@ -1,8 +1,10 @@
 """``ratecard serve``: browse the history in Datasette, read-only, with the shipped metadata.
 
 Before serving, the file is opened once as every command opens it, which brings the views and
-browsing indexes up to date (db.views; rows are never touched); then it is served immutable, so
-nothing in the browser can write to it.
+browsing indexes up to date (db.views; rows are never touched); then it is served read-only, so
+nothing in the browser can write to it, while scrapes may go on writing it (each query sees the
+last committed run; no restart needed).  SIGINT/SIGTERM stop the server within 5 s even while a
+slow query runs.
 """
 
 from __future__ import annotations
@@ -36,5 +38,6 @@ def run(args: argparse.Namespace) -> int:
     ds = make_datasette(db_path(args))
     print(f"ratecard serve: http://{args.host}:{args.port}/{DB_NAME} "
           f"(dashboard: http://{args.host}:{args.port}/-/dashboards/price-history)", flush=True)
-    uvicorn.run(ds.app(), host=args.host, port=args.port, log_level="warning", lifespan="on")
+    uvicorn.run(ds.app(), host=args.host, port=args.port, log_level="warning", lifespan="on",
+                timeout_graceful_shutdown=5)
     return 0
