@@ -17,7 +17,10 @@ class Mirror:
     """A threaded HTTP server; ``pages`` maps a real URL to a body, or to an HTTP status to answer.
 
     ``delay`` slows every answer and a cleared ``gate`` holds them (to make runs overlap);
-    ``requests`` counts what was asked.  Use as a context manager: it serves while inside.
+    ``requests`` counts the pages asked.  A ``HOST/robots.txt`` (404 unless ``pages`` has one) is
+    answered at once and counted apart in ``robots_requests``: the scraper reads it once per host
+    per run before the pages, and the gate and delay are about the pages.  Use as a context
+    manager: it serves while inside.
     """
 
     def __init__(self, pages: dict[str, bytes | int] | None = None, host: str = "127.0.0.1",
@@ -27,13 +30,17 @@ class Mirror:
         self.gate = threading.Event()
         self.gate.set()
         self.requests = 0
+        self.robots_requests = 0
         mirror = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-                mirror.requests += 1
-                mirror.gate.wait(30)
-                time.sleep(mirror.delay)
+                if self.path.endswith("/robots.txt"):
+                    mirror.robots_requests += 1
+                else:
+                    mirror.requests += 1
+                    mirror.gate.wait(30)
+                    time.sleep(mirror.delay)
                 answer = mirror.pages.get("https://" + self.path.lstrip("/"), 404)
                 status, body = (200, answer) if isinstance(answer, bytes) else (answer, b"")
                 self.send_response(status)
