@@ -8,16 +8,30 @@ batch discount for every model and serving cluster.  The page's visible table, i
 Markdown" twin (``/developers/models.md``) and crawler copies show less, so they are not fetched;
 they are still read, so a saved copy of any of them can be checked with ``ratecard parse``.
 
-Forms read (the first one a page holds wins):
+Forms read.  The data forms come first, and the first one a page holds wins:
 
 1. the embedded ``__XAI_PUBLIC_MODELS__`` JSON (prices are strings in USD cents per 100M tokens);
-2. a ``/v1/language-models`` API response, raw or as the example in the API reference (integers in
-   the same unit, snake_case names);
+2. a ``/v1/language-models`` (or ``/v1/models``) API response, raw or as the example in the API
+   reference, fenced or not (integers in the same unit, snake_case names; placeholder ids such as
+   ``"latest"`` in the reference's examples are skipped).
+
+A page without data is read in all its rendered forms together, because a 2026 page shows the same
+prices twice (a table and a card), and the two must agree:
+
 3. the pricing table: ``Pricing [in (cached in) / out]`` cells such as ``$2.00 ($0.20) / $6.00``
-   (the ``.md`` page), or input and output glued together as ``$0.20$1.50`` under group rows such
-   as ``Language models | Per million tokens`` (the rendered page and its crawls), including crawls
-   that flattened the table into one cell per line;
-4. a per-model page (``Model name`` / ``#### Input`` / ``Cached tokens`` / ``$0.05/ 1M tokens``).
+   (xAI's own ``.md`` export), or input and output glued together as ``$0.20$1.50`` under group
+   rows such as ``Language models | Per million tokens`` (the rendered page, its crawls and
+   firecrawl copies with ``4Mtpm<br>607rpm`` cells);
+4. the 2026 table ``| Model | Context | Input | Output |`` (one bare amount per cell, the unit in
+   the line "Prices shown per million tokens" under it; no cached-input column, so no cached
+   price), and an optional ``Cached input`` column;
+5. model cards: a heading (``### Grok 4.3``), optionally the id line (``grok-4.6``), then
+   ``Input$1.25 / 1M tokens`` and ``Output$2.50 / 1M tokens``.  Without an id line the id is
+   derived by one rule, ``Grok 4.3`` -> ``grok-4.3`` (lower case, spaces to hyphens); a derived id
+   that the page prints nowhere else (table row, model link) is recorded with a warning;
+6. only when none of these holds a price: a crawl that flattened the pricing table into one cell
+   per line, then a per-model page (``Model name`` / ``#### Input`` / ``Cached tokens`` /
+   ``$0.05/ 1M tokens``).
 
 Units: 1 USD cent per 100M tokens is 0.0001 USD per 1M tokens, so a data price becomes a per-1M
 price by an exact decimal shift (``30000`` -> ``3``), never through a float.
@@ -30,10 +44,12 @@ cached-input price is read as "no cached price", not "caching is free": the API 
 example gives grok-4-0709 a cached price of 0, and recording that as free would under-price every
 cached token.
 
-Per-image, per-second and per-source prices (image and video generation, voice, live search) are
-not token prices and are left out.  A model listed for several clusters (or twice in a table)
-must show the same prices each time; if regions ever differ the page raises, rather than one
-region silently winning.
+Skipped, with the reason, never priced: per-image, per-second, per-minute, per-character and
+per-call prices (image and video generation, voice, tools, storage), cells that are not one token
+price, rows without a model id, and the batch discount when a page states it only as a percentage
+("20%-50% off standard rates"): a discount range gives no price, so none is computed.  A model
+shown twice (two clusters, a duplicated row, a card beside its table row) must show the same
+prices; when the two disagree, no price of that model is recorded and a warning shows both.
 """
 
 from __future__ import annotations
@@ -44,13 +60,13 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from parsers.document import Block, Document, Heading, Paragraph, Table, detect_format, read_provider_page
+from parsers.document import Block, Cell, Document, Heading, Paragraph, Table, detect_format, read_provider_page
 from parsers.money import Money, find_money
-from parsers.quote import ParseError, Quote
+from parsers.quote import ParseError, Quote, Reading, Skipped
 from parsers.registry import Source
 
 PROVIDER = "xai"
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 MODELS_URL = "https://docs.x.ai/developers/models"
 SOURCES = [Source(id="xai-models", provider=PROVIDER, url=MODELS_URL, currencies=("USD",))]
 
@@ -80,25 +96,56 @@ IMAGE_PRICE_FIELDS = ("image_price", "generated_image_token_price", "imagePrice"
 _MODEL_ID_RE = re.compile(r"^grok-[a-z0-9][a-z0-9.\-]*$")
 _TOKEN_GROUP_RE = re.compile(r"per (million|1m) tokens", re.I)
 _HIGHER_CONTEXT_RE = re.compile(r"exceed the (\S+) context window", re.I)
+#: A code fence or its leftover language tag (readers drop the backticks: ``json { ... }``).
+_FENCE_RE = re.compile(r"^\s*(?:```)?\s*(?:json)?\s*(?=[{\[])|\s*```\s*$", re.I)
+
+_MODEL_HEADERS = {"model", "model name", "model id", "models"}
+_IO_HEADERS = {"input": "input", "input price": "input", "output": "output", "output price": "output",
+               "cached input": "input_cache_hit", "cached": "input_cache_hit",
+               "cached input price": "input_cache_hit"}
+_EMPTY_CELLS = {"", "-", "—", "–", "n/a"}
+_TOKEN_UNIT_TAILS = {"", "/1mtokens", "per1mtokens", "/mtok", "/1m", "/milliontokens", "permilliontokens"}
+_PER_MILLION_RE = re.compile(r"per (million|1m)\b|/\s*1?m(illion)? tok|\b1m tokens\b|\bper mtok", re.I)
+_CARD_LINE_RE = re.compile(r"^(?P<label>[A-Za-z][A-Za-z0-9 ()·/&.,-]{0,40}?)\s*(?P<price>(?:starting at\s*)?\$\s?\d[\d,]*(?:\.\d+)?)"
+                           r"\s*(?P<unit>/\s*1M tokens)?(?P<rest>.*)$", re.I)
+_CARD_COMPONENTS = {"input": "input", "output": "output", "cached input": "input_cache_hit",
+                    "cached": "input_cache_hit", "cached tokens": "input_cache_hit"}
+_PERCENT_OFF_RE = re.compile(r"\d+\s*%(?:\s*[-–]\s*\d+\s*%)?\s*off\b", re.I)
+#: Model links in the raw page (``](https://docs.x.ai/developers/models/grok-4.3)``): ids the page prints.
+_LINKED_ID_RE = re.compile(r"/models/(grok-[a-z0-9][a-z0-9.\-]*[a-z0-9])")
 
 
 def parse(text: str, source_url: str = "") -> list[Quote]:
     """Quotes of every token-priced xAI model the page shows; :class:`ParseError` otherwise."""
+    return read(text, source_url).quotes
+
+
+def read(text: str, source_url: str = "") -> Reading:
+    """The certain quotes of a page, plus what was skipped and why (see the module docstring)."""
+    skips: list[Skipped] = []
     if detect_format(text) == "json":
-        return _collect(_api_response(_load_json(text, source_url), source_url, ""), source_url)
+        return _finish(_api_response(_load_json(text, source_url), source_url, ""), skips, source_url)
     doc = read_provider_page(PROVIDER, text, source_url)
-    for reader in (_embedded, _api_examples, _pricing_table, _flat_pricing, _model_page):
-        quotes = reader(doc, source_url)
-        if quotes is not None:
-            return _collect(quotes, source_url)
+    for reader in (_embedded, _api_examples):
+        found = reader(doc, source_url, skips)
+        if found is not None:
+            return _finish(found, skips, source_url)
+    return _finish(_page_prices(doc, text, source_url, skips), skips, source_url)
+
+
+def _finish(found: list[Quote], skips: list[Skipped], url: str) -> Reading:
+    quotes = _settle(found, skips)
+    if quotes:
+        return Reading(quotes, skips)
+    detail = f" (skipped: {'; '.join(map(str, skips[:4]))})" if skips else ""
     raise ParseError(PROVIDER, f"no xAI price list found (looked for the embedded {EMBED_MARKER} "
-                               "data, a 'Model Pricing' table and a model page's pricing)",
-                     source_url or None)
+                               "data, a models table with Pricing or Input/Output columns, model cards "
+                               f"and a model page's pricing){detail}", url or None)
 
 
 # --- data forms: the embedded page JSON and API responses ---------------------------------------
 
-def _embedded(doc: Document, url: str) -> list[Quote] | None:
+def _embedded(doc: Document, url: str, skips: list[Skipped]) -> list[Quote] | None:
     """``globalThis.__XAI_PUBLIC_MODELS__={...}`` from the page's scripts, read as JSON (never run)."""
     script = next((s for s in doc.scripts if EMBED_MARKER in s), None)
     if script is None:
@@ -127,19 +174,30 @@ def _embedded(doc: Document, url: str) -> list[Quote] | None:
     return quotes
 
 
-def _api_examples(doc: Document, url: str) -> list[Quote] | None:
-    """Language-model list responses shown as code on a page (the API reference's example)."""
+def _api_examples(doc: Document, url: str, skips: list[Skipped]) -> list[Quote] | None:
+    """Language-model list responses shown as code on a page (the API reference's example).
+
+    Reference pages also use placeholder ids (``"id": "latest"``); only ``grok-...`` ids are read.
+    """
     quotes: list[Quote] = []
     for block in doc.blocks:
-        if not (isinstance(block, Paragraph) and block.text.startswith("{")
-                and '"prompt_text_token_price"' in block.text):
+        if not (isinstance(block, Paragraph) and '"prompt_text_token_price"' in block.text):
+            continue
+        code = _FENCE_RE.sub("", block.text).strip()
+        if not code.startswith("{"):
             continue
         try:
-            data = json.loads(block.text, parse_float=Decimal)
+            data = json.loads(code, parse_float=Decimal)
         except json.JSONDecodeError:
             continue
-        quotes += [q for entry in _api_models(data) if _has_token_prices(entry)
-                   for q in _model_quotes(entry, url, "example response in xAI's API reference")]
+        for entry in _api_models(data):
+            if not _has_token_prices(entry):
+                continue
+            name = _field(entry, NAME_FIELDS)
+            if not (isinstance(name, str) and _MODEL_ID_RE.match(name)):
+                skips.append(Skipped("API reference example", str(name), "placeholder id, not a model id"))
+                continue
+            quotes += _model_quotes(entry, url, "example response in xAI's API reference")
     return quotes or None
 
 
@@ -261,19 +319,46 @@ def _join(*parts: str, sep: str) -> str:
     return sep.join(p for p in parts if p)
 
 
-# --- page forms: the pricing table, its flattened crawl, a model page --------------------------
+# --- page forms: tables, cards, a flattened crawl, a model page ---------------------------------
 
-def _pricing_table(doc: Document, url: str) -> list[Quote] | None:
+def _page_prices(doc: Document, text: str, url: str, skips: list[Skipped]) -> list[Quote]:
+    """Every rendered form a page holds, together: a 2026 page shows both a table and cards.
+
+    The flattened crawl and the model page are read only when no table or card holds a price,
+    as before.  Tables no reader used that still show money (tools, images, storage, the batch
+    discount) are reported, row by row, as skipped.
+    """
+    used: set[int] = set()
+    quotes = _pricing_table(doc, url, skips, used) + _io_tables(doc, url, skips, used)
+    known = {q.model for q in quotes} | set(_LINKED_ID_RE.findall(text))
+    quotes += _cards(doc, url, skips, known)
+    if not quotes:
+        quotes = _flat_pricing(doc, url, skips) or _model_page(doc, url) or []
+    _leftover_tables(doc, used, skips)
+    return quotes
+
+
+def _pricing_table(doc: Document, url: str, skips: list[Skipped], used: set[int]) -> list[Quote]:
     """The models table: a ``Model`` column and a ``Pricing`` column, one row per model."""
-    quotes: list[Quote] | None = None
+    quotes: list[Quote] = []
     for table in doc.tables:
         columns = _pricing_columns(table)
         if columns is None:
             continue
+        used.add(id(table))
         model_col, price_col = columns
-        rows = ((row[model_col].text, row[price_col].text) for row in table.body)
-        quotes = (quotes or []) + _row_quotes(rows, url, f"table under {table.section!r}")
+        rows = ((row[model_col].text, row[price_col].text, _row_label(row, model_col, price_col))
+                for row in table.body)
+        quotes += _row_quotes(rows, url, f"table under {table.section!r}", skips)
     return quotes
+
+
+def _row_label(row: list[Cell], model_col: int, price_col: int) -> str:
+    """A group row's label.  Markdown group rows are short (``| Voice & Audio |  |  |``) and the
+    reader right-aligns them under the row above, so the label sits in a middle column while the
+    model column repeats the previous model: take the first wordy cell between the two."""
+    between = [c.text.strip() for c in row[model_col + 1:price_col] if c.text.strip()]
+    return next((t for t in between if t[0].isalpha()), row[model_col].text.strip())
 
 
 def _pricing_columns(table: Table) -> tuple[int, int] | None:
@@ -283,7 +368,144 @@ def _pricing_columns(table: Table) -> tuple[int, int] | None:
     return None if model is None or price is None else (model, price)
 
 
-def _flat_pricing(doc: Document, url: str) -> list[Quote] | None:
+def _io_tables(doc: Document, url: str, skips: list[Skipped], used: set[int]) -> list[Quote]:
+    """The 2026 table ``| Model | Context | Input | Output |``: one price per cell.
+
+    Its cells are bare amounts (``$1.25``); the unit is in a line under the table ("Prices shown
+    per million tokens").  A table whose unit is stated nowhere (header, cells, or the paragraphs
+    just before or after it) is not read: its rows are reported instead.
+    """
+    quotes: list[Quote] = []
+    blocks = doc.blocks
+    for index, table in enumerate(blocks):
+        if not isinstance(table, Table):
+            continue
+        header = [cell.text.strip().lower() for cell in table.header]
+        model_col = next((i for i, h in enumerate(header) if h in _MODEL_HEADERS), None)
+        columns = {comp: i for i, h in enumerate(header) for comp in [_io_component(h)] if comp}
+        if model_col is None or not {"input", "output"} <= set(columns):
+            continue
+        used.add(id(table))
+        where = f"table under {table.section!r}"
+        nearby = [b.text for b in blocks[max(0, index - 2):index + 3] if isinstance(b, Paragraph)]
+        cells = [row[i].text for row in table.body for i in columns.values()]
+        if not any(_PER_MILLION_RE.search(t) for t in (*header, *cells, *nearby)):
+            skips.append(Skipped(where, " | ".join(table.texts()[0]),
+                                 "table does not say its prices are per million tokens; not read"))
+            continue
+        for row in table.body:
+            model = row[model_col].text.strip()
+            priced = [(comp, row[i].text.strip()) for comp, i in columns.items()
+                      if row[i].text.strip() not in _EMPTY_CELLS]
+            if not priced:
+                continue
+            if not _MODEL_ID_RE.match(model):
+                skips.append(Skipped(f"{where} row {model!r}", "; ".join(c for _, c in priced),
+                                     "price without a model id beside it"))
+                continue
+            for component, cell in priced:
+                money = _plain_token_price(cell)
+                if money is None:
+                    skips.append(Skipped(f"{where} row {model!r} / {header[columns[component]]}", cell,
+                                         "cell is not one price per million tokens"))
+                    continue
+                quotes.append(Quote(provider=PROVIDER, model=model, component=component,
+                                    currency=money.currency, price=money.amount, price_text=money.text,
+                                    source_url=url))
+    return quotes
+
+
+def _io_component(header: str) -> str | None:
+    header = re.sub(r"\s*\(.*?\)|\s*per .*|\s*/.*", "", header).strip()
+    return _IO_HEADERS.get(header)
+
+
+def _plain_token_price(cell: str) -> Money | None:
+    """``$1.25``, ``$1.25 / 1M tokens``: one amount and nothing but a per-million unit."""
+    money = find_money(cell)
+    if len(money) != 1:
+        return None
+    rest = re.sub(r"\s+", "", cell.replace(money[0].text, "", 1)).lower()
+    return money[0] if rest in _TOKEN_UNIT_TAILS else None
+
+
+def _cards(doc: Document, url: str, skips: list[Skipped], known: set[str]) -> list[Quote]:
+    """Model cards: a heading, then ``Input$1.25 / 1M tokens`` and ``Output$2.50 / 1M tokens``.
+
+    The id is the card's own id line (``grok-4.6``) when it prints one; otherwise it is derived
+    from the heading by the one rule ``Grok 4.3`` -> ``grok-4.3`` (lower case, spaces to hyphens),
+    and when that id is not also printed elsewhere on the page (a table row or a model link), it
+    is still recorded, with a warning.  Priced lines of other cards (``Agent$3.00 / hour``,
+    ``Image$0.02 / image``) are reported as skipped.
+    """
+    quotes: list[Quote] = []
+    heading = ""
+    card_id: str | None = None
+    pending: list[tuple[str, Money, str]] = []
+
+    def close() -> None:
+        if not pending:
+            return
+        model = card_id or _derive_id(heading)
+        if model is None:
+            skips.append(Skipped(f"card {heading!r}", "; ".join(t for _, _, t in pending),
+                                 "token prices without a model id; not attributed"))
+            return
+        if card_id is None and model not in known:
+            skips.append(Skipped(f"card {heading!r}", heading,
+                                 f"model id {model!r} derived by rule from display name {heading!r}"))
+        quotes.extend(Quote(provider=PROVIDER, model=model, component=component, currency=money.currency,
+                            price=money.amount, price_text=text, source_url=url)
+                      for component, money, text in pending)
+
+    for block in doc.blocks:
+        if isinstance(block, Heading):
+            close()
+            heading, card_id, pending = block.text.strip(), None, []
+            continue
+        if not isinstance(block, Paragraph):
+            continue
+        text = block.text.strip()
+        if _MODEL_ID_RE.match(text) and " " not in text and card_id is None and not pending:
+            card_id = text
+            continue
+        m = _CARD_LINE_RE.match(text)
+        if m is None:
+            continue
+        label = m.group("label").strip()
+        component = _CARD_COMPONENTS.get(label.lower())
+        money = find_money(m.group("price"))
+        if component and m.group("unit") and len(money) == 1 and not m.group("rest").strip():
+            pending.append((component, money[0], text))
+        else:
+            skips.append(Skipped(f"card {heading!r} / {label}", text, "not a price per million tokens"))
+    close()
+    return quotes
+
+
+def _derive_id(heading: str) -> str | None:
+    """The display-name rule for cards: ``Grok 4.3`` -> ``grok-4.3``; None if that is no grok id."""
+    candidate = re.sub(r"\s+", "-", heading.strip().lower())
+    return candidate if _MODEL_ID_RE.match(candidate) else None
+
+
+def _leftover_tables(doc: Document, used: set[int], skips: list[Skipped]) -> None:
+    """Rows of other tables that show money or a discount: reported, never priced."""
+    for table in doc.tables:
+        if id(table) in used:
+            continue
+        for row in table.body:
+            cells = [c.text.strip() for c in row]
+            text = " | ".join(c for c in cells if c)
+            where = f"table under {table.section!r} row {cells[0]!r}"
+            if _PERCENT_OFF_RE.search(text):
+                skips.append(Skipped(where, text, "a discount stated as a percentage without prices; "
+                                                  "no price is computed from it"))
+            elif find_money(text):
+                skips.append(Skipped(where, text, "not a price per million tokens"))
+
+
+def _flat_pricing(doc: Document, url: str, skips: list[Skipped]) -> list[Quote] | None:
     """The table as a crawler flattened it: under "Model Pricing", one paragraph per cell.
 
     A row starts at a model id (``grok-3``) and ends at its price paragraph; group labels
@@ -292,7 +514,7 @@ def _flat_pricing(doc: Document, url: str) -> list[Quote] | None:
     section = _section(doc, "model pricing")
     if section is None:
         return None
-    rows: list[tuple[str, str]] = []
+    rows: list[tuple[str, str, str]] = []
     model = ""
     for block in section:
         if not isinstance(block, Paragraph):
@@ -301,41 +523,47 @@ def _flat_pricing(doc: Document, url: str) -> list[Quote] | None:
         if _MODEL_ID_RE.match(text):
             model = text
         elif find_money(text):
-            rows.append((model, text))
+            rows.append((model, text, model))
             model = ""  # each price needs its own id: never lend one to the next row
         elif text.lower().startswith("per "):
-            rows.append(("", text))
-    return _row_quotes(rows, url, "section 'Model Pricing'") if rows else None
+            rows.append(("", text, ""))
+    return _row_quotes(rows, url, "section 'Model Pricing'", skips) if rows else None
 
 
-def _row_quotes(rows: Iterable[tuple[str, str]], url: str, where: str) -> list[Quote]:
+def _row_quotes(rows: Iterable[tuple[str, str, str]], url: str, where: str,
+                skips: list[Skipped]) -> list[Quote]:
     """Quotes from (model, price cell) rows, following the table's group rows.
 
     A group row has no money in its price cell: ``Per million tokens`` opens token-priced rows,
-    any other ``Per ...`` (image output, second) opens rows this parser leaves out.  Inside a
-    token group every price cell must read as token prices, so a changed format raises.
+    any other ``Per ...`` (image output, second) opens rows that are reported, not priced.  A
+    price cell that is not a token price (``$0.02/image``), or a row without a model id, is
+    reported too; the rest of the table is still read.
     """
     quotes: list[Quote] = []
     group: str | None = None
-    for model, cell in rows:
+    for model, cell, label in rows:
+        model = model.strip()
         if not find_money(cell):
             if cell.strip().lower().startswith("per "):
-                group = "tokens" if _TOKEN_GROUP_RE.search(cell) else "other"
+                group = "tokens" if _TOKEN_GROUP_RE.search(cell) else f"priced {cell.strip().lower()}, not per token"
+            elif label and not _MODEL_ID_RE.match(label):
+                group = f"in group {label!r}, which names no per-token unit"
             continue
-        if group == "other":
+        row = f"{where} row {model or '?'!r}"
+        if group not in (None, "tokens"):
+            skips.append(Skipped(row, cell, group))
             continue
         prices = _token_cell(cell)
         if prices is None:
-            if group == "tokens":
-                raise ParseError(PROVIDER, f"{model or '?'}: cannot read price cell {cell!r} in {where}", url)
+            skips.append(Skipped(row, cell, "not a price per million tokens" if group is None
+                                 else "cannot read this price cell"))
             continue
         if not _MODEL_ID_RE.match(model):
-            raise ParseError(PROVIDER, f"price {cell!r} in {where} has no model id beside it", url)
+            skips.append(Skipped(row, cell, "price without a model id beside it"))
+            continue
         quotes += [Quote(provider=PROVIDER, model=model, component=component, currency=money.currency,
                          price=money.amount, price_text=money.text, source_url=url)
                    for component, money in prices]
-    if not quotes:
-        raise ParseError(PROVIDER, f"{where} holds no per-token prices", url)
     return quotes
 
 
@@ -417,12 +645,18 @@ def _section(doc: Document, title: str) -> list[Block] | None:
 
 # --- one quote per series ------------------------------------------------------------------------
 
-def _collect(quotes: Iterable[Quote], url: str) -> list[Quote]:
-    """Drop repeats (a model per cluster, duplicated rows); differing repeats are an error."""
+def _settle(quotes: Iterable[Quote], skips: list[Skipped]) -> list[Quote]:
+    """One quote per series.  Repeats (a model per cluster, a duplicated row, a card beside its
+    table row) must agree; a model whose repeats disagree gets no quote at all and a warning that
+    shows both prices, rather than one of them winning silently."""
     seen: dict[tuple[str, ...], Quote] = {}
+    clashes: dict[str, list[str]] = {}
     for quote in quotes:
         first = seen.setdefault(quote.key, quote)
         if first.price != quote.price:
-            raise ParseError(PROVIDER, f"{quote.model} {quote.component} ({quote.tier}) is priced both "
-                                       f"{first.price_text} and {quote.price_text}", url)
-    return list(seen.values())
+            clashes.setdefault(quote.model, []).append(
+                f"{quote.component} ({quote.tier}) {first.price_text} and {quote.price_text}")
+    for model, clash in clashes.items():
+        skips.append(Skipped(f"model {model}", "; ".join(clash),
+                             "the page prices this model differently in two places; none is recorded"))
+    return [q for q in seen.values() if q.model not in clashes]

@@ -166,9 +166,15 @@ def test_api_reference_example_skips_image_models_and_says_it_is_an_example():
                               "aliases: grok-3-latest, grok-3-beta")
 
 
-def test_page_whose_table_moved_away_raises():
-    with pytest.raises(ParseError, match="no xAI price list found"):
-        xai.parse(page("models-cards.md"), URL)
+def test_cards_page_with_the_id_printed_on_the_card():
+    """The table moved to another page; the card shows the id line and per-1M prices."""
+    result = xai.read(page("models-cards.md"), URL)
+    assert prices(result.quotes) == {("grok-4.7", "input", "standard"): D("1.50"),
+                                     ("grok-4.7", "output", "standard"): D("5.00")}
+    assert result.quotes[0].price_text == "Input$1.50 / 1M tokens"
+    assert [(s.where, s.text, s.reason) for s in result.skipped] == [
+        ("card 'Imagine API' / Image · 1K / 2K", "Image · 1K / 2KStarting at $0.02 / image",
+         "not a price per million tokens")]
 
 
 EMBED = '<html><body><script>globalThis.__XAI_PUBLIC_MODELS__={};</script></body></html>'
@@ -192,18 +198,18 @@ def embedded(clusters: str) -> str:
               '"completionTextTokenPrice":"1"}]}]'), "promptTextTokenPrice is not a number"),
     (embedded('[{"languageModels":[{' + LM + '}]},'
               '{"languageModels":[{' + LM.replace('"60000"', '"70000"') + '}]}]'),
-     r"grok-9 output \(standard\) is priced both 60000 and 70000"),
+     r"no xAI price list found.*model grok-9: the page prices this model differently in two places; "
+     r"none is recorded: 'output \(standard\) 60000 and 70000'"),
     (embedded('[{"languageModels":[{' + LM + ',"batchDiscountPercent":100}]}]'), "not a percentage"),
     ('{"models":[]}', "expected an API response"),
     ('{"error":"Incorrect API key provided"}', "expected an API response"),
     ("| Model | Context | Pricing |\n| --- | --- | --- |\n| Language models | | Per million tokens |\n"
-     "| grok-9 | 256,000 | $2.00 per 1M input, $6.00 per 1M output |\n", "grok-9: cannot read price cell"),
+     "| grok-9 | 256,000 | $2.00 per 1M input, $6.00 per 1M output |\n",
+     r"row 'grok-9': cannot read this price cell: '\$2.00 per 1M input"),
     ("| Model | Pricing |\n| --- | --- |\n| Image generation models | Per image output |\n"
-     "| grok-imagine-image | $0.02 |\n", "holds no per-token prices"),
+     "| grok-imagine-image | $0.02 |\n", r"row 'grok-imagine-image': priced per image output, not per token"),
     ("## Pricing\n\n#### Input\n\nTokens\n\n$0.20/ 1M tokens\n\n## Details\n\nModel name\n\n"
      "grok-9\n", "no input and output token price"),
-    ("## Model Pricing\n\nLanguage models\n\nPer million tokens\n\ngrok-9\n\n$2.00$6.00\n\n"
-     "Grok Nine Mini\n\n$0.20$0.60\n", "has no model id beside it"),
     ("<html><body><h1>Just a moment...</h1><p>Checking your browser</p></body></html>",
      "no xAI price list found"),
 ])
@@ -249,6 +255,14 @@ REAL_EXPECTED = {
         ("grok-3", "output", "standard"): D("15.00")}),
     "2025-12-31-294d2e0-engineering-tools-docs-api-reference.md": (8, {
         ("grok-3", "output", "standard"): D("15")}),
+    "2026-05-08-618e39f-quill-router-docs-models-jina.md": (12, {
+        ("grok-4.3", "input", "standard"): D("1.25"),
+        ("grok-4.3", "output", "standard"): D("2.50"),
+        ("grok-4.20-0309-reasoning", "input", "standard"): D("1.25"),
+        ("grok-4.20-0309-non-reasoning", "output", "standard"): D("2.50"),
+        ("grok-4.20-multi-agent-0309", "output", "standard"): D("2.50"),
+        ("grok-4-1-fast-reasoning", "input", "standard"): D("0.20"),
+        ("grok-4-1-fast-non-reasoning", "output", "standard"): D("0.50")}),
     "2026-07-22-58b738c-kmodels-fixture-language-models-trimmed.json": (6, {
         ("grok-4.5", "output", "context>200k"): D("12")}),
     "2026-07-23-f6069eb-kmodels-fixture-docs-models-embedded-json-trimmed.html": (18, {
@@ -269,3 +283,154 @@ def test_real_captures(name):
 @pytest.mark.skipif(not REAL.is_dir(), reason="real captures ../shared/real-pages/xai absent")
 def test_every_real_capture_is_covered():
     assert sorted(p.name for p in REAL.iterdir()) == sorted(REAL_EXPECTED)
+
+
+JINA_2026 = "2026-05-08-618e39f-quill-router-docs-models-jina.md"
+
+
+@pytest.mark.skipif(not REAL.is_dir(), reason="real captures ../shared/real-pages/xai absent")
+def test_real_2026_jina_page_every_price_and_nothing_else():
+    """Read off the page by hand: the Chat API table (no cached column, so no cached price) and the
+    Grok 4.3 card, which agrees with its row; batch, image, voice, tools and storage are skipped."""
+    result = xai.read((REAL / JINA_2026).read_text(encoding="utf-8"), URL)
+    expected = {}
+    for model, (inp, out) in {"grok-4.3": ("1.25", "2.50"), "grok-4.20-multi-agent-0309": ("1.25", "2.50"),
+                              "grok-4.20-0309-reasoning": ("1.25", "2.50"),
+                              "grok-4.20-0309-non-reasoning": ("1.25", "2.50"),
+                              "grok-4-1-fast-reasoning": ("0.20", "0.50"),
+                              "grok-4-1-fast-non-reasoning": ("0.20", "0.50")}.items():
+        expected[(model, "input", "standard")] = D(inp)
+        expected[(model, "output", "standard")] = D(out)
+    assert prices(result.quotes) == expected
+    reasons = {(s.where, s.reason) for s in result.skipped}
+    assert ("table under 'Batch API Pricing' row 'Token pricing'",
+            "a discount stated as a percentage without prices; no price is computed from it") in reasons
+    assert ("table under 'Imagine API' row 'grok-imagine-image'", "not a price per million tokens") in reasons
+    assert ("table under 'Voice API' row 'Realtime'", "not a price per million tokens") in reasons
+    assert ("card 'Voice API' / Agent", "not a price per million tokens") in reasons
+    assert not [s for s in result.skipped if "derived" in s.reason]  # grok-4.3 is in the table
+
+
+def test_2026_jina_table_and_cards():
+    result = xai.read(page("models-2026-jina.md"), URL)
+    assert prices(result.quotes) == {
+        ("grok-4.5", "input", "standard"): D("2.00"),
+        ("grok-4.5", "output", "standard"): D("6.00"),
+        ("grok-4.3", "input", "standard"): D("1.25"),
+        ("grok-4.3", "output", "standard"): D("2.50"),
+        ("grok-4-1-fast-reasoning", "input", "standard"): D("0.20"),
+        ("grok-4-1-fast-reasoning", "output", "standard"): D("0.50"),
+        ("grok-4-1-fast-non-reasoning", "input", "standard"): D("0.20"),
+        ("grok-4-1-fast-non-reasoning", "output", "standard"): D("0.50"),
+        # its output cell says "Contact sales": the input price is still certain
+        ("grok-code-fast-2", "input", "standard"): D("0.30"),
+        # a card only: the id is derived from "Grok Nano 1" and recorded with a warning
+        ("grok-nano-1", "input", "standard"): D("0.05"),
+        ("grok-nano-1", "output", "standard"): D("0.10"),
+    }
+    assert {q.component for q in result.quotes} == {"input", "output"}  # no cached column, no cached price
+    assert [(s.where, s.text, s.reason) for s in result.skipped] == [
+        ("table under 'Chat API' row 'grok-code-fast-2' / output", "Contact sales",
+         "cell is not one price per million tokens"),
+        ("table under 'Chat API' row 'Grok Legacy'", "$5.00; $15.00", "price without a model id beside it"),
+        ("card 'Grok Nano 1'", "Grok Nano 1", "model id 'grok-nano-1' derived by rule from display name 'Grok Nano 1'"),
+        ("card 'Voice API' / Agent", "Agent$3.00 / hour", "not a price per million tokens"),
+        ("card 'Voice API' / TTS", "TTS$4.20 / 1M characters", "not a price per million tokens"),
+        ("card 'Imagine API' / Image", "Image$0.02 / image", "not a price per million tokens"),
+        ("card 'Imagine API' / Video", "Video$0.05 / second", "not a price per million tokens"),
+        ("table under 'Imagine API' row 'grok-imagine-image'", "grok-imagine-image | $0.02 / image",
+         "not a price per million tokens"),
+        ("table under 'Imagine API' row 'grok-imagine-video'", "grok-imagine-video | $0.05 / sec",
+         "not a price per million tokens"),
+        ("table under 'Voice API' row 'Realtime'", "Realtime | $0.05 / min ($3.00 / hr)",
+         "not a price per million tokens"),
+        ("table under 'Voice API' row 'Text to Speech'", "Text to Speech | $4.20 / 1M characters",
+         "not a price per million tokens"),
+        ("table under 'Batch API Pricing' row 'Token pricing'", "Token pricing | Standard rates | 20%-50% off standard rates",
+         "a discount stated as a percentage without prices; no price is computed from it"),
+        ("table under 'Files and Collections Pricing' row 'File storage'", "File storage | $0.025 / GiB / day",
+         "not a price per million tokens"),
+    ]
+
+
+def test_io_table_without_a_stated_unit_is_not_read():
+    text = ("### Chat API\n\n| Model | Input | Output |\n| --- | --- | --- |\n| grok-9 | $2.00 | $6.00 |\n\n"
+            "### Other\n\n| Model | Pricing |\n| --- | --- |\n| Language models | Per million tokens |\n"
+            "| grok-8 | $1.00$3.00 |\n")
+    result = xai.read(text, URL)
+    assert prices(result.quotes) == {("grok-8", "input", "standard"): D("1.00"),
+                                     ("grok-8", "output", "standard"): D("3.00")}
+    assert [(s.where, s.reason) for s in result.skipped] == [
+        ("table under 'Chat API'", "table does not say its prices are per million tokens; not read")]
+
+
+def test_io_table_with_cached_column_and_units_in_cells():
+    text = ("| Model | Input | Cached input | Output |\n|---|---|---|---|\n"
+            "| `grok-9` | $2.00 / 1M tokens | $0.50 / 1M tokens | $6.00 / 1M tokens |\n"
+            "| grok-9-mini | $0.30 / 1M tokens | - | $0.50 / 1M tokens |\n")
+    assert prices(xai.parse(text, URL)) == {
+        ("grok-9", "input", "standard"): D("2.00"), ("grok-9", "input_cache_hit", "standard"): D("0.50"),
+        ("grok-9", "output", "standard"): D("6.00"),
+        ("grok-9-mini", "input", "standard"): D("0.30"), ("grok-9-mini", "output", "standard"): D("0.50")}
+
+
+def test_card_that_disagrees_with_its_table_row_records_neither():
+    text = ("### Grok 9\n\nInput$2.50 / 1M tokens\n\nOutput$6.00 / 1M tokens\n\n### Chat API\n\n"
+            "| Model | Context | Input | Output |\n| --- | --- | --- | --- |\n| grok-9 | 1M | $2.00 | $6.00 |\n"
+            "| grok-8 | 1M | $1.00 | $3.00 |\n\nPrices shown per million tokens\n")
+    result = xai.read(text, URL)
+    assert prices(result.quotes) == {("grok-8", "input", "standard"): D("1.00"),
+                                     ("grok-8", "output", "standard"): D("3.00")}
+    assert [(s.where, s.text, s.reason) for s in result.skipped] == [
+        ("model grok-9", "input (standard) $2.00 and Input$2.50 / 1M tokens",
+         "the page prices this model differently in two places; none is recorded")]
+
+
+def test_firecrawl_grok_4_20_table_with_group_rows_and_links():
+    result = xai.read(page("models-2026-firecrawl.md"), URL)
+    assert prices(result.quotes) == {
+        ("grok-4.20-0309-reasoning", "input", "standard"): D("2.00"),
+        ("grok-4.20-0309-reasoning", "output", "standard"): D("6.00"),
+        ("grok-4.20-multi-agent-0309", "input", "standard"): D("2.00"),
+        ("grok-4.20-multi-agent-0309", "output", "standard"): D("6.00"),
+        ("grok-4-1-fast-reasoning", "input", "standard"): D("0.20"),
+        ("grok-4-1-fast-reasoning", "output", "standard"): D("0.50"),
+    }
+    assert [(s.where, s.reason) for s in result.skipped] == [
+        ("table under 'Model Pricing' row 'grok-imagine-image-pro'", "priced per image output, not per token"),
+        ("table under 'Model Pricing' row 'grok-imagine-video'", "priced per second, not per token"),
+        ("table under 'Model Pricing' row 'Voice Agent API'",
+         "in group 'Voice & Audio', which names no per-token unit"),
+        ("table under 'Model Pricing' row 'Text to Speech'", "in group 'Voice & Audio', which names no per-token unit"),
+        ("table under 'Batch API Pricing' row 'Token pricing'",
+         "a discount stated as a percentage without prices; no price is computed from it"),
+        ("table under 'Voice API Pricing' row 'Pricing'", "not a price per million tokens"),
+    ]
+    assert not [q for q in result.quotes if q.tier != "standard"]  # "50% off" is never turned into prices
+
+
+def test_view_as_markdown_export_reports_image_rows():
+    result = xai.read(page("models.md"), URL)
+    image = [(s.where, s.text, s.reason) for s in result.skipped if "grok-imagine" in s.where]
+    assert image == [
+        ("table under 'Models and Pricing' row 'grok-imagine-image'", "$0.02/image", "not a price per million tokens"),
+        ("table under 'Models and Pricing' row 'grok-imagine-video'", "$0.050/sec", "not a price per million tokens"),
+    ]
+
+
+def test_rest_reference_fenced_examples_skip_placeholder_ids():
+    result = xai.read(page("api-reference-2026.md"))
+    assert prices(result.quotes) == {
+        ("grok-5-reasoning", "input", "standard"): D("3"),
+        ("grok-5-reasoning", "input_cache_hit", "standard"): D("0.5"),
+        ("grok-5-reasoning", "output", "standard"): D("12"),
+        ("grok-5-reasoning", "input", "context>128k"): D("6"),
+        ("grok-5-reasoning", "output", "context>128k"): D("24"),
+    }
+    assert [(s.where, s.text, s.reason) for s in result.skipped] == [
+        ("API reference example", "latest", "placeholder id, not a model id")]
+
+
+def test_registry_read_carries_the_skipped_rows():
+    reading = registry.read("xai", page("models-2026-firecrawl.md"), URL)
+    assert len(reading.quotes) == 6 and len(reading.skipped) == 6
