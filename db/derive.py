@@ -24,6 +24,15 @@ driven by the one source authoritative for its currency; a page that also shows 
 currency (a tab) is only compared with the authoritative history (see ``Disagreement``).  An
 observation that shows none of its source's own currencies is ignored: a page that lost its
 table is broken, and must not read as "every price removed".
+
+Prices are compared as values, never as text (issue 12).  Two prices are the same price when
+they are equal decimals (``0.10`` and ``0.1``), or when they differ by less than one part in a
+billion of the larger (``PRICE_NOISE``): providers that publish JSON write a price through a
+binary float now and then, so the same $1/12 per 1M comes as ``0.08333333333333333`` one night
+and ``0.08333333333333334`` the next.  No real price list moves by a billionth, so such a
+difference is noise, not a change: the version in force keeps its first spelling.  A price of 0
+equals only 0.  ``same_price`` is the one place this rule lives; ``Terms`` equality and the
+guard (``db.guard``) use it.
 """
 
 from __future__ import annotations
@@ -42,6 +51,20 @@ Group = tuple[str, str, str, str]
 
 ANNOUNCED, OBSERVED, FIRST_OBSERVED = "announced", "observed", "first_observed"
 CONFIRMED, SCHEDULED = "confirmed", "scheduled"
+
+#: Prices closer than this fraction of the larger one are the same price (float noise).
+PRICE_NOISE = Decimal("1e-9")
+
+
+def same_price(a: Decimal | None, b: Decimal | None) -> bool:
+    """Whether ``a`` and ``b`` are the same price by value (see the module docstring)."""
+    if a is None or b is None:
+        return a is b
+    if a == b:
+        return True
+    if a == 0 or b == 0:
+        return False
+    return abs(a - b) < PRICE_NOISE * max(abs(a), abs(b))
 
 
 @dataclass(frozen=True)
@@ -63,9 +86,12 @@ class Observation:
     quotes: Sequence[Quote]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Terms:
-    """What a series charges during one version; any difference starts a new version."""
+    """What a series charges during one version; any difference starts a new version.
+
+    Equality compares prices by value (``same_price``), so float noise is not a difference.
+    """
 
     price: Decimal
     list_price: Decimal | None = None
@@ -75,6 +101,14 @@ class Terms:
     @classmethod
     def of(cls, quote: Quote) -> "Terms":
         return cls(quote.price, quote.list_price, quote.window, quote.promo_until)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Terms):
+            return NotImplemented
+        return (same_price(self.price, other.price) and same_price(self.list_price, other.list_price)
+                and self.window == other.window and self.promo_until == other.promo_until)
+
+    __hash__ = None  # type: ignore[assignment]  # equality with a tolerance has no hash
 
     @property
     def is_promo(self) -> bool:
@@ -414,7 +448,8 @@ def _disagreements(sources: dict[str, SourceInfo], authority: _Authority,
             version = _in_force(by_key.get(q.key, ()), q.key, t)
             shown, expected = Terms.of(q), version.terms if version else None
             ident = (source.id, q.key)
-            if expected is not None and (shown.price, shown.list_price) == (expected.price, expected.list_price):
+            if (expected is not None and same_price(shown.price, expected.price)
+                    and same_price(shown.list_price, expected.list_price)):
                 running.pop(ident, None)
                 continue
             last = running.get(ident)

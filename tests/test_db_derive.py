@@ -182,3 +182,17 @@ def test_a_page_showing_none_of_its_own_currencies_removes_nothing():
     ])
     assert [(v.key[4], str(v.terms.price), v.valid_to) for v in h.versions] == [("CNY", "1", None)]
     assert h.changes == []
+
+
+def test_prices_are_compared_as_values_and_float_noise_is_not_a_change():
+    h = derive_history([EN], [
+        obs(1, "2026-03-01T00:00:00Z", q("m", "0.10"), q("f", "0.08333333333333334")),
+        obs(2, "2026-03-02T00:00:00Z", q("m", "0.1"), q("f", "0.08333333333333333")),    # same values
+        obs(3, "2026-03-03T00:00:00Z", q("m", "0.100000000"), q("f", "0.083333333333333334")),
+        obs(4, "2026-03-04T00:00:00Z", q("m", "0.1000000002"), q("f", "0.0833333334")),  # 2e-9, 8e-10
+    ])
+    # only m's move of two parts in a billion is a change; f's 8e-10 (relative) is float noise
+    assert change_rows(h) == [("m", "standard", "increase", "0.10", "0.1000000002", "2026-03-04T00:00:00Z",
+                               "observed", "2026-03-03T00:00:00Z", "2026-03-04T00:00:00Z", "confirmed")]
+    assert versions(h, model="f") == [("0.08333333333333334", "2026-03-01T00:00:00Z", None, "first_observed",
+                                       None, "confirmed")]

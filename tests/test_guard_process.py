@@ -84,8 +84,8 @@ def test_a_page_dropping_every_model_waits_one_night_then_counts_from_its_first_
         scrape(db, mirror, "2026-08-14T03:00:00Z")
         held = status(db)["suspects_waiting"]
         assert [(s["source_id"], s["reasons"]) for s in held] == [
-            ("deepseek-en", ["lists 0 of the 2 models seen before (gone: deepseek-chat, deepseek-reasoner)"]),
-            ("deepseek-zh-cn", ["lists 0 of the 2 models seen before (gone: deepseek-chat, deepseek-reasoner)"])]
+            ("deepseek-en", ["shows 0 of the 6 prices seen before (gone: deepseek-chat, deepseek-reasoner)"]),
+            ("deepseek-zh-cn", ["shows 0 of the 6 prices seen before (gone: deepseek-chat, deepseek-reasoner)"])]
         assert changes(db) == []
         scrape(db, mirror, "2026-08-15T03:00:00Z")
     assert status(db)["suspects_waiting"] == []
