@@ -88,6 +88,8 @@ DATA_PRICE_KEYS: dict[str, str] = {
 }
 #: Page-data fields holding a model's API id, most specific first.
 DATA_ID_KEYS = ("api_endpoint", "apiEndpoint", "api")
+#: Fields holding a model's list of labelled prices.
+DATA_PRICE_LISTS = ("price", "prices", "pricing")
 NEXT_PUSH = "self.__next_f.push("
 
 _GLUED_HEADER_RE = re.compile(r"^Model(?:Endpoint)?((?:(?:Input|Output)(?: \((?:USD|EUR)\))?)+)")
@@ -272,7 +274,7 @@ def _walk(node: Any, rsc: bool) -> Iterator[_Entry]:
     while stack:
         item = stack.pop()
         if isinstance(item, dict):
-            prices = item.get("price")
+            prices = next((item[k] for k in DATA_PRICE_LISTS if isinstance(item.get(k), list)), None)
             if isinstance(prices, list) and prices and all(
                     isinstance(p, dict) and ("value" in p or "label" in p) for p in prices):
                 yield _entry(item, prices, rsc)

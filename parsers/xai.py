@@ -109,7 +109,8 @@ _PER_MILLION_RE = re.compile(r"per (million|1m)\b|/\s*1?m(illion)? tok|\b1m toke
 _CARD_LINE_RE = re.compile(r"^(?P<label>[A-Za-z][A-Za-z0-9 ()·/&.,-]{0,40}?)\s*(?P<price>(?:starting at\s*)?\$\s?\d[\d,]*(?:\.\d+)?)"
                            r"\s*(?P<unit>/\s*1M tokens)?(?P<rest>.*)$", re.I)
 _CARD_COMPONENTS = {"input": "input", "output": "output", "cached input": "input_cache_hit",
-                    "cached": "input_cache_hit", "cached tokens": "input_cache_hit"}
+                    "cached": "input_cache_hit"}
+_BARE_PRICE_RE = re.compile(r"^\$\s?\d[\d,]*(?:\.\d+)?\s*/\s*1M tokens$", re.I)
 _PERCENT_OFF_RE = re.compile(r"\d+\s*%(?:\s*[-–]\s*\d+\s*%)?\s*off\b", re.I)
 #: Model links in the raw page (``](https://docs.x.ai/developers/models/grok-4.3)``): ids the page prints.
 _LINKED_ID_RE = re.compile(r"/models/(grok-[a-z0-9][a-z0-9.\-]*[a-z0-9])")
@@ -458,10 +459,11 @@ def _cards(doc: Document, url: str, skips: list[Skipped], known: set[str]) -> li
                             price=money.amount, price_text=text, source_url=url)
                       for component, money, text in pending)
 
+    label_line = ""
     for block in doc.blocks:
         if isinstance(block, Heading):
             close()
-            heading, card_id, pending = block.text.strip(), None, []
+            heading, card_id, pending, label_line = block.text.strip(), None, [], ""
             continue
         if not isinstance(block, Paragraph):
             continue
@@ -469,6 +471,9 @@ def _cards(doc: Document, url: str, skips: list[Skipped], known: set[str]) -> li
         if _MODEL_ID_RE.match(text) and " " not in text and card_id is None and not pending:
             card_id = text
             continue
+        if label_line and _BARE_PRICE_RE.match(text):
+            text = f"{label_line}{text}"  # HTML cards put label and price in two elements
+        label_line = text if text.lower() in _CARD_COMPONENTS else ""
         m = _CARD_LINE_RE.match(text)
         if m is None:
             continue

@@ -409,3 +409,19 @@ def test_real_nextjs_page_attributes_no_price_to_another_model() -> None:
             if at >= 0:
                 cells.append(own_prices[at:own_prices.index("}", at)].split(f'{key}\\":')[1].split(",")[0])
         assert len(cells) == 1 and shown in cells[0], (quote.model, quote.component, quote.currency, cells)
+
+
+def test_page_data_with_a_prices_list_and_plain_strings() -> None:
+    """A rebuild may rename the list (``prices``) and drop the HTML around amounts."""
+    data = {"props": {"pageProps": {"models": [
+        {"name": "Mistral Large 3", "api_endpoint": "mistral-large-latest",
+         "prices": [{"label": "Input (/M tokens)", "price_usd": "$0.5", "price_eur": "0.5€"},
+                    {"label": "Output (/M tokens)", "price_usd": "$1.5", "price_eur": "1.5€"}]}]}}}
+    page = ('<html><body><main><h1>Pricing</h1></main><script id="__NEXT_DATA__" type="application/json">'
+            + json.dumps(data, ensure_ascii=False) + "</script></body></html>")
+    assert prices(mistral.parse(page)) == {
+        ("mistral-large-latest", "input", "USD"): Decimal("0.5"),
+        ("mistral-large-latest", "input", "EUR"): Decimal("0.5"),
+        ("mistral-large-latest", "output", "USD"): Decimal("1.5"),
+        ("mistral-large-latest", "output", "EUR"): Decimal("1.5"),
+    }

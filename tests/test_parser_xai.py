@@ -434,3 +434,25 @@ def test_rest_reference_fenced_examples_skip_placeholder_ids():
 def test_registry_read_carries_the_skipped_rows():
     reading = registry.read("xai", page("models-2026-firecrawl.md"), URL)
     assert len(reading.quotes) == 6 and len(reading.skipped) == 6
+
+
+def test_rendered_html_table_and_card_with_label_and_price_in_two_elements():
+    result = xai.read(page("models-2026-rendered.html"), URL)
+    assert prices(result.quotes) == {
+        ("grok-4.3", "input", "standard"): D("1.25"), ("grok-4.3", "output", "standard"): D("2.50"),
+        ("grok-4-1-fast-reasoning", "input", "standard"): D("0.20"),
+        ("grok-4-1-fast-reasoning", "output", "standard"): D("0.50")}
+    assert [(s.where, s.reason) for s in result.skipped] == [
+        ("table under 'Batch API Pricing' row 'Token pricing'",
+         "a discount stated as a percentage without prices; no price is computed from it")]
+
+
+def test_html_card_alone_is_read_and_agrees_with_nothing_else():
+    card = ('<html><body><main><h3>Grok 4.3</h3><dl><dt>Input</dt><dd>$1.25 / 1M tokens</dd>'
+            '<dt>Output</dt><dd>$2.50 / 1M tokens</dd></dl>'
+            '<a href="/developers/models/grok-4.3">View model</a></main></body></html>')
+    result = xai.read(card, URL)
+    assert prices(result.quotes) == {("grok-4.3", "input", "standard"): D("1.25"),
+                                     ("grok-4.3", "output", "standard"): D("2.50")}
+    assert result.quotes[0].price_text == "Input$1.25 / 1M tokens"
+    assert result.skipped == []  # the id is linked on the page: not a guess
