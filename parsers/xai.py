@@ -125,7 +125,7 @@ def read(text: str, source_url: str = "") -> Reading:
     """The certain quotes of a page, plus what was skipped and why (see the module docstring)."""
     skips: list[Skipped] = []
     if detect_format(text) == "json":
-        return _finish(_api_response(_load_json(text, source_url), source_url, ""), skips, source_url)
+        return _finish(_api_response(_load_json(text, source_url), source_url, "", skips), skips, source_url)
     doc = read_provider_page(PROVIDER, text, source_url)
     for reader in (_embedded, _api_examples):
         found = reader(doc, source_url, skips)
@@ -170,9 +170,23 @@ def _embedded(doc: Document, url: str, skips: list[Skipped]) -> list[Quote] | No
                                        "languageModels list", url)
         for entry in models:
             quotes.extend(_model_quotes(entry, url, ""))
+        for kind in ("imageGenerationModels", "videoGenerationModels"):
+            for entry in cluster.get(kind) or []:
+                _skip_unit_priced(entry, f"embedded {kind}", skips)
     if not quotes:
         raise ParseError(PROVIDER, f"embedded {EMBED_MARKER} lists no language model prices", url)
     return quotes
+
+
+def _skip_unit_priced(entry: Any, where: str, skips: list[Skipped]) -> None:
+    """Report an image or video model once (it is listed per cluster): priced per unit, not token."""
+    name = _field(entry, NAME_FIELDS) if isinstance(entry, dict) else None
+    fields = {k: v for k, v in entry.items() if "price" in k.lower() and not isinstance(v, (list, dict))} \
+        if isinstance(entry, dict) else {}
+    item = Skipped(f"{where} {name}", ", ".join(f"{k} {v}" for k, v in fields.items()),
+                   "priced per image or per second of video, not per token")
+    if item not in skips:
+        skips.append(item)
 
 
 def _api_examples(doc: Document, url: str, skips: list[Skipped]) -> list[Quote] | None:
@@ -209,16 +223,20 @@ def _load_json(text: str, url: str) -> Any:
         raise ParseError(PROVIDER, f"not JSON ({exc.msg} at char {exc.pos})", url) from None
 
 
-def _api_response(data: Any, url: str, note: str) -> list[Quote]:
+def _api_response(data: Any, url: str, note: str, skips: list[Skipped]) -> list[Quote]:
     """``{"models": [...]}`` (``/v1/language-models``) or ``{"data": [...]}`` (``/v1/models``).
 
-    ``/v1/models`` also lists image models, which carry no token price; they are passed over.
+    ``/v1/models`` also lists image models, which carry no token price; they are reported.
     """
     models = _api_models(data)
     if not models:
         raise ParseError(PROVIDER, 'expected an API response {"models": [...]} with models', url)
-    quotes = [q for entry in models if _has_token_prices(entry)
-              for q in _model_quotes(entry, url, note)]
+    quotes: list[Quote] = []
+    for entry in models:
+        if _has_token_prices(entry):
+            quotes += _model_quotes(entry, url, note)
+        else:
+            _skip_unit_priced(entry, "API model", skips)
     if not quotes:
         raise ParseError(PROVIDER, "API response lists no token-priced models", url)
     return quotes

@@ -456,3 +456,25 @@ def test_html_card_alone_is_read_and_agrees_with_nothing_else():
                                      ("grok-4.3", "output", "standard"): D("2.50")}
     assert result.quotes[0].price_text == "Input$1.25 / 1M tokens"
     assert result.skipped == []  # the id is linked on the page: not a guess
+
+
+@pytest.mark.skipif(not REAL.is_dir(), reason="real captures ../shared/real-pages/xai absent")
+def test_real_embedded_data_reports_image_and_video_models():
+    name = "2026-07-23-f6069eb-kmodels-fixture-docs-models-embedded-json-trimmed.html"
+    result = xai.read((REAL / name).read_text(encoding="utf-8"), URL)
+    assert [(s.where, s.reason) for s in result.skipped] == [
+        ("embedded imageGenerationModels grok-imagine-image-quality",
+         "priced per image or per second of video, not per token"),
+        ("embedded videoGenerationModels grok-imagine-video", "priced per image or per second of video, not per token"),
+        ("embedded videoGenerationModels grok-imagine-video-1.5",
+         "priced per image or per second of video, not per token"),
+    ]
+    assert not {q.model for q in result.quotes} & {"grok-imagine-image-quality", "grok-imagine-video"}
+
+
+def test_api_models_list_reports_the_image_model():
+    data = {"data": [{"id": "grok-9", "prompt_text_token_price": 20000, "completion_text_token_price": 60000},
+                     {"id": "grok-imagine-image", "image_price": 200000000}], "object": "list"}
+    result = xai.read(json.dumps(data))
+    assert prices(result.quotes) == {("grok-9", "input", "standard"): D("2"), ("grok-9", "output", "standard"): D("6")}
+    assert [(s.where, s.text) for s in result.skipped] == [("API model grok-imagine-image", "image_price 200000000")]
