@@ -47,7 +47,9 @@ SELECT provider, model, currency,
        json_group_array(json_object(
            'provider', provider, 'model', model, 'currency', currency, 'component', component,
            'tier', tier, 'window', "window", 'price', price, 'list_price', list_price,
-           'promo_until', promo_until, 'valid_from', valid_from, 'valid_to', valid_to)) AS versions
+           'promo_until', promo_until, 'valid_from', valid_from, 'valid_to', valid_to,
+           'valid_from_after', valid_from_after, 'to_basis', to_basis,
+           'last_observed_at', last_observed_at)) AS versions
   FROM prices
  GROUP BY provider, model, currency;
 
