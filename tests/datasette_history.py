@@ -28,6 +28,8 @@ PAGES = (
     (deepseek, "deepseek-en", "deepseek/2025-02-20-full-price.en.md", "2025-02-20T00:00:00Z"),
     (deepseek, "deepseek-en", "deepseek/2025-02-26-off-peak.en.html", "2025-02-27T00:00:00Z"),
     (deepseek, "deepseek-zh-cn", "deepseek/2025-02-26-off-peak.zh-cn.md", "2025-02-27T00:00:00Z"),
+    # Seen unchanged the day before: the V3.2 cut lies in (2025-09-29 00:00, 2025-09-30 00:00).
+    (deepseek, "deepseek-en", "deepseek/2025-02-26-off-peak.en.html", "2025-09-29T00:00:00Z"),
     (deepseek, "deepseek-en", "deepseek/2025-09-29-v32.en.md", "2025-09-30T00:00:00Z"),
     (deepseek, "deepseek-en", "deepseek/2026-08-14-announced.en.md", "2026-08-14T00:00:00Z"),
     (deepseek, "deepseek-zh-cn", "deepseek/2026-08-14-announced.zh-cn.md", "2026-08-14T00:00:00Z"),

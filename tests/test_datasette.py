@@ -183,6 +183,27 @@ def test_token_mix_cost_explains_what_it_cannot_price(ds: Datasette, kwargs: dic
     assert mix(ds, **args) == [(None, "total", None, None, None, None, None, note)]
 
 
+def test_token_mix_cost_inside_an_uncertain_change_window_gives_both_costs(ds: Datasette):
+    """The V3.2 cut was seen between two observations (09-29 00:00 and 09-30 00:00): at noon
+    on the 29th it may or may not have happened."""
+    found = mix(ds, "2025-09-29T12:00:00Z", model="DeepSeek-Chat")  # the id is matched ignoring case
+    assert found[:3] == [
+        (1, "input", 2000000, "standard", "0.27", "", "0.54", None),
+        (2, "input_cache_hit", 1000000, "standard", "0.07", "", "0.07", None),
+        (3, "output", 3000000, "standard", "1.1", "", "3.3", None),
+    ]
+    assert found[3][:7] == (None, "total", None, None, None, None, "3.91")
+    assert found[3][7].endswith("the higher is counted (lowest: 1.848)")  # 0.28 x 2 + 0.028 + 0.42 x 3
+    assert found[4:] == [
+        (None, "total at the price before the change", None, None, None, None, "3.91",
+         "uncertain: the price changed at an unknown instant between 2025-09-29T00:00:00Z and 2025-09-30T00:00:00Z"),
+        (None, "total at the price after the change", None, None, None, None, "1.848", "uncertain"),
+    ]
+    # Exact on both sides of the window: the old price at its lower bound, the new one at its upper.
+    assert mix(ds, "2025-09-29T00:00:00Z")[3] == (None, "total", None, None, None, None, "1.955", None)  # off-peak
+    assert mix(ds, "2025-09-30T00:00:00Z")[3] == (None, "total", None, None, None, None, "1.848", None)
+
+
 def test_token_mix_cost_in_cny_reads_the_zh_cn_page(ds: Datasette):
     assert mix(ds, "2025-03-01T12:00:00Z", currency="CNY")[-1][6] == "28.5"  # 2*2 + 1*0.5 + 3*8
 
