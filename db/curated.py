@@ -18,6 +18,11 @@ unchanged and a curated fact and a scraped page of the same instant agree by con
   ``observed`` (it happened after the previous entry, no later than ``at``).  Such entries put
   ``at`` at the start of the day for a launch (no usage can precede it) and at the end of the
   day for a change to an existing price (the old price is kept until the change is certain).
+  Such an entry may say ``changed_after``: an instant at which the previous entry's prices were
+  still in force (the start of the day the source dates the change, in the provider's time zone).
+  It is recorded as an observation of the previous entry's prices at that instant, so the change
+  is known to lie in (``changed_after``, ``at``): ``prices.valid_from_after`` .. ``valid_from``,
+  the window the pricer prices on both sides.  Without it the window runs from the previous entry.
 * Curated observations are ``archive`` observations with no body, ``parser_version`` ``curated``
   and ``url`` the entry's public source.  ``reparse`` leaves them alone (no body to re-read).
 
@@ -46,7 +51,7 @@ from parsers.registry import Source
 
 CURATED_DIR = Path(__file__).with_name("curated")
 PARSER_VERSION = "curated"
-_ENTRY_KEYS = {"at", "exact", "source_url", "note", "prices"}
+_ENTRY_KEYS = {"at", "exact", "source_url", "note", "prices", "changed_after"}
 _ROW_KEYS = {"model", "currency", "tier", "window", "list", "promo_until", *COMPONENTS}
 _FILE_KEYS = {"provider", "description", "entries"}
 
@@ -64,6 +69,7 @@ class Entry:
     source_url: str
     note: str
     quotes: tuple[Quote, ...]
+    changed_after: datetime | None = None  # the previous entry's prices were still in force then
 
 
 @dataclass(frozen=True)
@@ -125,6 +131,10 @@ class _History:
             if entries and entry.at <= entries[-1].at:
                 raise self.fail(f"entries[{i}].at", f"{iso_utc(entry.at)} is not after the previous entry"
                                 f" ({iso_utc(entries[-1].at)}); entries must be in time order")
+            if entry.changed_after is not None and (
+                    not entries or not entries[-1].at < entry.changed_after < entry.at or entry.exact):
+                raise self.fail(f"entries[{i}].changed_after", "must lie between the previous entry's at and"
+                                " this entry's at, on an entry with exact false")
             entries.append(entry)
         return CuratedHistory(provider, sources, tuple(entries), self.path)
 
@@ -152,7 +162,9 @@ class _History:
         duplicate = next((k for k in keys if keys.count(k) > 1), None)
         if duplicate:
             raise self.fail(f"{where}.prices", f"price {'/'.join(duplicate)} is given twice")
-        return Entry(at, exact, source_url, note, tuple(quotes))
+        changed_after = (self.instant(raw["changed_after"], f"{where}.changed_after")
+                         if "changed_after" in raw else None)
+        return Entry(at, exact, source_url, note, tuple(quotes), changed_after)
 
     def row(self, provider: str, sources: tuple[Source, ...], raw: Any, effective_from: datetime | None,
             source_url: str, note: str, where: str) -> list[Quote]:
@@ -250,10 +262,10 @@ def load(db: sqlite_utils.Database, histories: Iterable[CuratedHistory]) -> Load
                 else:
                     db.execute("DELETE FROM observations WHERE id = ?", [obs_id])
                     deleted += 1
-            for ident, (source, entry, quotes) in sorted(wanted.items()):
+            for ident, (source, at, url, quotes) in sorted(wanted.items()):
                 if ident not in stored:
-                    record_observation(db, source, entry.at, None, None, quotes, None, PARSER_VERSION,
-                                       archive=True, url=entry.source_url)
+                    record_observation(db, source, at, None, None, quotes, None, PARSER_VERSION,
+                                       archive=True, url=url)
                     inserted += 1
     return LoadResult(inserted, deleted, kept)
 
@@ -263,17 +275,25 @@ _Ident = tuple[str, str, str, int]
 
 
 def _wanted(db: sqlite_utils.Database, history: CuratedHistory
-            ) -> dict[_Ident, tuple[Source, Entry, list[Quote]]]:
-    out: dict[_Ident, tuple[Source, Entry, list[Quote]]] = {}
+            ) -> dict[_Ident, tuple[Source, datetime, str, list[Quote]]]:
+    """Every observation the history stands for: one per (entry, source), plus the previous
+    entry's prices at ``changed_after`` where an entry bounds its change."""
+    out: dict[_Ident, tuple[Source, datetime, str, list[Quote]]] = {}
+    previous: Entry | None = None
     for entry in history.entries:
-        by_source: dict[str, list[Quote]] = {}
-        for quote in entry.quotes:
-            by_source.setdefault(history.source_for(quote.currency).id, []).append(quote)
-        for source in history.sources:
-            quotes = by_source.get(source.id)
-            if quotes:
-                ident = (source.id, iso_utc(entry.at), entry.source_url, store_quote_set(db, quotes))
-                out[ident] = (source, entry, quotes)
+        states = [(entry.at, entry.quotes)]
+        if entry.changed_after is not None and previous is not None:
+            states.insert(0, (entry.changed_after, previous.quotes))  # the old prices, still in force
+        for at, entry_quotes in states:
+            by_source: dict[str, list[Quote]] = {}
+            for quote in entry_quotes:
+                by_source.setdefault(history.source_for(quote.currency).id, []).append(quote)
+            for source in history.sources:
+                quotes = by_source.get(source.id)
+                if quotes:
+                    ident = (source.id, iso_utc(at), entry.source_url, store_quote_set(db, quotes))
+                    out[ident] = (source, at, entry.source_url, quotes)
+        previous = entry
     return out
 
 
