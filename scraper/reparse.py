@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from db.history import rebuild
-from db.observe import read_body, store_quote_set
+from db.observe import VersionReader, drop_unused_quote_sets, store_quote_set
 from parsers.registry import Source
 from scraper.run import parse_body
 
@@ -36,23 +36,28 @@ def reparse(db: sqlite_utils.Database, providers: Iterable[str] | None = None) -
         if wanted is None or r["provider"] in wanted]
     changed = errors = 0
     touched: set[str] = set()
+    bodies = VersionReader(db, "bodies")
+    newest_set: dict[str, int] = {}  # per source: new quote sets are stored as deltas of the last one
     with db.atomic():
         for r in rows:
             source = Source(r["source_id"], r["provider"], r["url"],
                             tuple(c for c in r["currencies"].split(",") if c))
-            parsed = parse_body(source, read_body(db, r["body_id"]))
+            parsed = parse_body(source, bodies.read(r["body_id"]))
+            quote_set_id = None
+            if parsed.quotes:
+                quote_set_id = store_quote_set(db, parsed.quotes, source.id, newest_set.get(source.id))
+                newest_set[source.id] = quote_set_id
             update = {
                 "parser_version": parsed.parser_version,
                 "outcome": "ok" if parsed.error is None else "error",
                 "error": parsed.error,
-                "quote_set_id": store_quote_set(db, parsed.quotes) if parsed.quotes else None,
+                "quote_set_id": quote_set_id,
             }
             errors += parsed.error is not None
             if any(update[k] != r[k] for k in ("outcome", "error", "quote_set_id")):
                 changed += 1
             db["observations"].update(r["id"], update)
             touched.add(r["provider"])
-        db.execute("DELETE FROM quote_sets WHERE id NOT IN"
-                   " (SELECT quote_set_id FROM observations WHERE quote_set_id IS NOT NULL)")
+        drop_unused_quote_sets(db)
         rebuild(db, sorted(touched | (wanted or set())))
     return ReparseResult(len(rows), changed, errors)
