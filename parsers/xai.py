@@ -110,6 +110,8 @@ _CARD_LINE_RE = re.compile(r"^(?P<label>[A-Za-z][A-Za-z0-9 ()·/&.,-]{0,40}?)\s*
                            r"\s*(?P<unit>/\s*1M tokens)?(?P<rest>.*)$", re.I)
 _CARD_COMPONENTS = {"input": "input", "output": "output", "cached input": "input_cache_hit",
                     "cached": "input_cache_hit"}
+_ID_IN_CELL_RE = re.compile(r"^(grok-[a-z0-9][a-z0-9.\-]*[a-z0-9])(?:[*†‡¹²³⁴]+|\s*\[\d+\])?(?=\s|$)")
+_ID_ANYWHERE_RE = re.compile(r"\bgrok-[a-z0-9]")
 _BARE_PRICE_RE = re.compile(r"^\$\s?\d[\d,]*(?:\.\d+)?\s*/\s*1M tokens$", re.I)
 _PERCENT_OFF_RE = re.compile(r"\d+\s*%(?:\s*[-–]\s*\d+\s*%)?\s*off\b", re.I)
 #: Model links in the raw page (``](https://docs.x.ai/developers/models/grok-4.3)``): ids the page prints.
@@ -413,7 +415,7 @@ def _io_tables(doc: Document, url: str, skips: list[Skipped], used: set[int]) ->
                                  "table does not say its prices are per million tokens; not read"))
             continue
         for row in table.body:
-            model = row[model_col].text.strip()
+            model = _model_cell(row[model_col].text)
             priced = [(comp, row[i].text.strip()) for comp, i in columns.items()
                       if row[i].text.strip() not in _EMPTY_CELLS]
             if not priced:
@@ -432,6 +434,17 @@ def _io_tables(doc: Document, url: str, skips: list[Skipped], used: set[int]) ->
                                     currency=money.currency, price=money.amount, price_text=money.text,
                                     source_url=url))
     return quotes
+
+
+def _model_cell(text: str) -> str:
+    """The id in a model cell, without the notes converters and pages add around it:
+    ``grok-4.3 (new)``, ``grok-4.3*``, ``grok-4.3 Beta``.  A cell naming two ids is left whole
+    (it is then no id, and its prices are reported, not split between them)."""
+    text = text.strip()
+    m = _ID_IN_CELL_RE.match(text)
+    if m is None or _ID_ANYWHERE_RE.search(text, m.end()):
+        return text
+    return m.group(1)
 
 
 def _io_component(header: str) -> str | None:
@@ -565,7 +578,7 @@ def _row_quotes(rows: Iterable[tuple[str, str, str]], url: str, where: str,
     quotes: list[Quote] = []
     group: str | None = None
     for model, cell, label in rows:
-        model = model.strip()
+        model = _model_cell(model)
         if not find_money(cell):
             if cell.strip().lower().startswith("per "):
                 group = "tokens" if _TOKEN_GROUP_RE.search(cell) else f"priced {cell.strip().lower()}, not per token"

@@ -478,3 +478,22 @@ def test_api_models_list_reports_the_image_model():
     result = xai.read(json.dumps(data))
     assert prices(result.quotes) == {("grok-9", "input", "standard"): D("2"), ("grok-9", "output", "standard"): D("6")}
     assert [(s.where, s.text) for s in result.skipped] == [("API model grok-imagine-image", "image_price 200000000")]
+
+
+def test_io_table_without_outer_pipes_and_with_notes_around_ids():
+    text = ("Models\n\nModel | Context | Input | Output\n---|---|---|---\n"
+            "**grok-4.3** (new) | 1M | $1.25 | $2.50\n"
+            "`grok-4.20-0309-reasoning`* | 2M | $1.25 | $2.50\n"
+            "grok-3 / grok-3-latest | 131K | $3.00 | $15.00\n"
+            "[grok-4-1-fast-reasoning](https://docs.x.ai/developers/models/grok-4-1-fast-reasoning) Beta | 2M | "
+            "$0.20<br>per 1M tokens | $0.50\n\n*Prices shown per million tokens.*\n")
+    result = xai.read(text, URL)
+    assert prices(result.quotes) == {
+        ("grok-4.3", "input", "standard"): D("1.25"), ("grok-4.3", "output", "standard"): D("2.50"),
+        ("grok-4.20-0309-reasoning", "input", "standard"): D("1.25"),
+        ("grok-4.20-0309-reasoning", "output", "standard"): D("2.50"),
+        ("grok-4-1-fast-reasoning", "input", "standard"): D("0.20"),
+        ("grok-4-1-fast-reasoning", "output", "standard"): D("0.50")}
+    # two ids in one cell: the prices are reported, never split or given to one of them
+    assert [(s.where, s.text, s.reason) for s in result.skipped] == [
+        ("table under '' row 'grok-3 / grok-3-latest'", "$3.00; $15.00", "price without a model id beside it")]
