@@ -1,236 +1,733 @@
-"""Anthropic (Claude): the docs pricing page, as HTML or as Markdown.
+"""Anthropic (Claude): the docs pricing page and its copies, as HTML or as Markdown.
 
 Source: ``SOURCES`` fetches the HTML of https://docs.claude.com/en/docs/about-claude/pricing (a
-1.7 MB Mintlify/Next.js page whose prices are six plain ``<table>``\\ s; the reader cuts the
-scripts out first).  The page also has a Markdown form (the same URL plus ``.md``); it is not
-fetched, because the HTML is what the docs site serves by default, but Markdown copies of the page
-(``.md`` exports, crawler and Jina copies, including the models overview page, which repeats the
-model pricing table) are read with the same code, so a saved copy can be checked with
-``ratecard parse``.
+1.7 MB Mintlify/Next.js page; its prices are plain ``<table>``\\ s, the page data only repeats them
+as compiled JSX, so the rendered tables are read).  The same code reads the page's other forms:
+the docs site's own ``.md`` export (fetch front matter, very wide padded pipe tables, rows with or
+without leading pipes), crawler Markdown with the site navigation, and Jina reader copies of the
+models overview page, which repeats the model pricing table and prints the API ids.
 
-What becomes quotes (all USD, per 1M tokens, "MTok" on the page):
+What becomes quotes (USD per 1M tokens, "MTok" on the page):
 
 * the model pricing table (``Model | Base Input Tokens | 5m Cache Writes | 1h Cache Writes |
-  Cache Hits & Refreshes | Output Tokens``), tier ``standard``: ``input``,
-  ``input_cache_write`` (5-minute writes; pages from before 1-hour caching call the column just
-  "Cache Writes"), ``input_cache_write_1h``, ``input_cache_hit`` and ``output``;
+  Cache Hits & Refreshes | Output Tokens``; older pages have one "Cache Writes" column, the
+  5-minute write), tier ``standard``: ``input``, ``input_cache_write``, ``input_cache_write_1h``,
+  ``input_cache_hit``, ``output``;
 * the batch table (``Model | Batch input | Batch output``), tier ``batch``;
-* the long-context table (``≤ 200K input tokens | > 200K input tokens``, cells such as
-  ``Input: $6 / MTok``), tier ``context>200k``, for the models the paragraph above the table names
-  ("When using Claude Sonnet 4 or Sonnet 4.5 ...").  The page says batch and caching multipliers
-  "stack" on these rates but prints no numbers for them, so no such quotes are derived.
+* long-context prices, tier ``context>200k`` (the threshold the page prints), in each layout the
+  page has used: one table without a model column for the models the prose above it names
+  ("When using Claude Sonnet 4 or Sonnet 4.5 ..."); a per-model table whose cells read
+  ``Input: $10 / MTok`` (the output on the next row or line), where ``Claude Sonnet 4.5 / 4`` is
+  two models; split ``Input (> 200K)`` columns; cells such as ``$6/MTok input, $22.50/MTok
+  output``.  Prose saying models "include the full 1M token context window at standard pricing"
+  means those models have no such tier: nothing is recorded for them, and a long-context price
+  is never attributed to a model the section's prose excludes (such a row is skipped);
+* the fast mode table, tier ``fast`` (``Model | Input | Output``; a table without a model
+  column takes the models the fast-mode prose names, minus those it says fast mode is not
+  available on).  A fast-mode price above a context threshold is skipped: no tier combines both.
 
-A page that has a "Batch processing" or "Long context pricing" heading but no table of that kind
-raises :class:`ParseError`, as does a page without the model pricing table, a price column the
-parser does not know, or a price not written per MTok: a moved or changed table is an error, never
-a quietly shorter list.
+Model ids: ids the page prints win (a ``claude-...`` id in the name cell, or the models overview
+page's "Claude API" column / "API model name" row, snapshot date removed).  Otherwise ONE rule:
+``Claude <Family> <version>`` -> ``claude-<family>-<version with dots as hyphens>``
+(``Claude Opus 4.6`` -> ``claude-opus-4-6``), except that Claude 3 and earlier models put the
+version first, as their real ids do (``Claude Haiku 3.5`` and ``Claude 3.5 Haiku`` ->
+``claude-3-5-haiku``, ``Claude Opus 3`` -> ``claude-3-opus``).  :data:`ID_EXCEPTIONS` holds the
+names that break the rule (Claude 2 and Instant ids keep their dots).  A name whose id is not in
+:data:`KNOWN_MODEL_IDS` (ids confirmed on the models overview page) is still recorded, with a
+warning.  Status notes in a name cell (``(deprecated)``, ``(retired, except on Bedrock and Google
+Cloud)``, ``(limited availability)``), links and footnote markers are removed; the note is kept
+in ``Quote.note``.
 
-Model ids: the page names models by display name ("Claude Sonnet 4.5").  :data:`MODEL_IDS` is the
-one place they become API ids.  Names it does not hold are never turned into guessed ids: the page
-raises :class:`ParseError` listing every unmapped name, so a new model is added to the table by a
-person (the models overview page lists the ids) before its prices are recorded.  A status note
-after a name ("Claude Opus 3 (deprecated)") is removed before the lookup and kept in ``note``.
+Scheduled changes: a model listed twice, ``Claude Sonnet 5 through August 31, 2026`` and
+``Claude Sonnet 5 starting September 1, 2026``: the first row is the price in force (its note
+says until when), the second gets ``effective_from``.  Anthropic's pages give days without a
+time zone; the rule applied here: a day starts at 00:00 UTC, so "starting September 1, 2026"
+is 2026-09-01T00:00:00Z.  Prose never creates a price ("the scheduled $3/$15 increase will not
+occur" is a note, not a schedule).  A model listed twice with different prices and no dates is
+skipped (both rows), with a warning: the parser never picks one.
+
+Skipped (reported, never recorded): multipliers (data residency 1.1x, cache multipliers),
+price-looking prose in the long-context and fast-mode sections, cells without one price per MTok,
+unknown price columns, rows that are not model names.  A page without the model pricing table
+raises :class:`ParseError`: that is a page that lost its pricing structure (or is not the page).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timezone
 
 from parsers.document import Cell, Heading, Paragraph, Table, read_provider_page
-from parsers.money import find_money
-from parsers.quote import ParseError, Quote
+from parsers.money import Money, find_money
+from parsers.quote import ParseError, Quote, Reading, Skipped
 from parsers.registry import Source
+from parsers.when import find_days
 
 PROVIDER = "anthropic"
-PARSER_VERSION = 1
+PARSER_VERSION = 2
 PRICING_URL = "https://docs.claude.com/en/docs/about-claude/pricing"
 SOURCES = [Source(id="anthropic-pricing", provider=PROVIDER, url=PRICING_URL, currencies=("USD",))]
 
-#: Display name as the pricing page writes it -> API model id without its snapshot date
-#: (``claude-sonnet-4-20250514`` -> ``claude-sonnet-4``), so usage records map by dropping the
-#: date suffix.  Ids are the ones the models overview page lists (docs.claude.com/en/docs/
-#: about-claude/models); Claude 3 models use the older family-last order of their ids.
-MODEL_IDS: dict[str, str] = {
-    "Claude Opus 4.5": "claude-opus-4-5",
-    "Claude Opus 4.1": "claude-opus-4-1",
-    "Claude Opus 4": "claude-opus-4",
-    "Claude Sonnet 4.5": "claude-sonnet-4-5",
-    "Claude Sonnet 4": "claude-sonnet-4",
-    "Claude Haiku 4.5": "claude-haiku-4-5",
-    "Claude Sonnet 3.7": "claude-3-7-sonnet",
-    "Claude Sonnet 3.5": "claude-3-5-sonnet",
-    "Claude Haiku 3.5": "claude-3-5-haiku",
-    "Claude Opus 3": "claude-3-opus",
-    "Claude Sonnet 3": "claude-3-sonnet",
-    "Claude Haiku 3": "claude-3-haiku",
+#: API ids (without snapshot date) confirmed on the models overview page.  A derived id outside
+#: this set is recorded with a warning, so a person can check the rule held for a new model.
+KNOWN_MODEL_IDS = frozenset({
+    "claude-opus-4-5", "claude-opus-4-1", "claude-opus-4", "claude-sonnet-4-5", "claude-sonnet-4",
+    "claude-haiku-4-5", "claude-3-7-sonnet", "claude-3-5-sonnet", "claude-3-5-haiku", "claude-3-opus",
+    "claude-3-sonnet", "claude-3-haiku", "claude-2.1", "claude-2.0", "claude-instant-1.2",
+})
+#: Display names whose id breaks the rule: Claude 2 era ids keep the dot in the version.
+ID_EXCEPTIONS: dict[str, str] = {
+    "Claude 2.1": "claude-2.1",
+    "Claude 2.0": "claude-2.0",
+    "Claude 2": "claude-2.0",
+    "Claude Instant 1.2": "claude-instant-1.2",
+    "Claude Instant": "claude-instant-1.2",
 }
 
-#: Model pricing table column (start of its header, lower case) -> component.
-STANDARD_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("base input", "input"),
-    ("5m cache write", "input_cache_write"),
-    ("cache write", "input_cache_write"),
-    ("1h cache write", "input_cache_write_1h"),
-    ("cache hit", "input_cache_hit"),
-    ("output", "output"),
+#: Price table column (normalised header) -> component; first matching pattern wins.
+COLUMN_COMPONENTS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\b(1h|1-hour|1 hour|60m)\b.*cache write|cache write.*\b(1h|1-hour|1 hour)\b"), "input_cache_write_1h"),
+    (re.compile(r"cache write"), "input_cache_write"),
+    (re.compile(r"cache (hit|read)"), "input_cache_hit"),
+    (re.compile(r"\binput\b"), "input"),
+    (re.compile(r"\boutput\b"), "output"),
 )
-BATCH_COLUMNS: tuple[tuple[str, str], ...] = (("batch input", "input"), ("batch output", "output"))
-#: Row label in a long-context cell (``Input: $6 / MTok``) -> component.
-LONG_CONTEXT_LABELS = {"input": "input", "output": "output"}
 
-_STATUS_RE = re.compile(r"\s*\((deprecated|retired|legacy)\)", re.I)
-_MODEL_MENTION_RE = re.compile(r"\b(?:Claude\s+)?(Opus|Sonnet|Haiku)\s+(\d+(?:\.\d+)?)\b")
-_THRESHOLD_RE = re.compile(r"^>\s*(\d+(?:\.\d+)?)\s*([KM])\b", re.I)
-_PER_MTOK_RE = re.compile(r"/\s*MTok\b", re.I)
+_FAMILY = r"[A-Z][a-z]+"
+_VERSION = r"\d+(?:\.\d+)?"
+_NAME_RE = re.compile(
+    rf"^Claude\s+(?:(?P<fam>{_FAMILY}(?:\s+{_FAMILY})*)\s+(?P<ver>{_VERSION})"
+    rf"|(?P<ver2>{_VERSION})\s+(?P<fam2>{_FAMILY})|(?P<ver3>{_VERSION})|(?P<fam3>{_FAMILY}))$")
+_SHORT_NAME_RE = re.compile(rf"^(?P<fam>{_FAMILY})\s+(?P<ver>{_VERSION})$")
+_BARE_VERSION_RE = re.compile(rf"^{_VERSION}$")
+_PRINTED_ID_RE = re.compile(r"\bclaude-[a-z0-9][a-z0-9.-]*[a-z0-9]\b")
+_SNAPSHOT_RE = re.compile(r"-(?:\d{8}|v\d+:\d+)$")
+_DATE_WORDS = r"through|thru|until|till|to|starting|starts|from|beginning|effective|as of|on and after|after|before"
+_DATED_RE = re.compile(
+    rf"(?i)(?<![a-z])(?P<word>{_DATE_WORDS})\s+(?:on\s+)?(?P<day>[A-Z][a-z]+\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+    rf"|\d{{1,2}}\s+[A-Z][a-z]+\.?,?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})")
+_UNTIL_WORDS = {"through", "thru", "until", "till", "to", "before"}
+_PAREN_RE = re.compile(r"[(\[]([^()\[\]]*)[)\]]")
+_MARKS_RE = re.compile(r"[*†‡§¹²³⁴⁵⁶⁷⁸⁹⁰]+|\[\^?\d+\]")
+_THRESHOLD_RE = re.compile(r"(?P<op>>=?|≥|over|above|more than|exceed\w*)\s*(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>[KkMm])\b")
+_THRESHOLD_PHRASE_RE = re.compile(
+    r"[(]?\s*(?:>=?|≥|<=?|≤|over|above|up to|under|below)\s*\d+(?:\.\d+)?\s*[km]\b(?:\s*input)?(?:\s*tokens)?\s*[)]?")
+_AT_MOST_RE = re.compile(r"(?:<=?|≤|up to|under|below)\s*\d+(?:\.\d+)?\s*[KkMm]\b")
+_PER_MTOK_RE = re.compile(r"/\s*MTok|per\s+(?:MTok|million\s+tokens|1M\s+tokens)|/\s*1?M\s+tokens", re.I)
+_LABEL_RE = re.compile(r"^\s*(?P<label>input|output|prompt|completion)\s*[:：]|\b(?P<after>input|output)\s*$", re.I)
+_MULTIPLIER_RE = re.compile(r"\b\d+(?:\.\d+)?\s*[x×]\s+(?:the\s+)?(?:pricing\s+)?(?:multiplier|standard|base|rates?)"
+                            r"|\bmultiplier of \d+(?:\.\d+)?\s*[x×]?", re.I)
+_SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?:])\s+(?=[A-Z(\[])|\n")
+_NEGATIVE_RE = re.compile(
+    r"\bnot\b|n't\b|\bexcept\b|\bexclud\w*|\bat standard (?:pricing|rates?|prices?)\b|\bbilled at standard\b"
+    r"|\bcharged at standard\b|\bsame per-token rate\b|\bno (?:long[- ]context )?premium\b", re.I)
+_MENTION_RE = re.compile(
+    rf"\b(?:Claude\s+)?(?P<fam>{_FAMILY})\s+(?P<ver>{_VERSION})(?P<more>(?:\s*/\s*{_VERSION})*)"
+    rf"(?P<later>\s*\+|\s+and\s+(?:later|newer|above|beyond)(?:\s+models)?)?")
+_GENERATION_RE = re.compile(rf"\bClaude\s+(?P<ver>{_VERSION})(?:\s*\+|\s+and\s+(?:later|newer|above|beyond))")
+
+TABLE_STANDARD, TABLE_BATCH, TABLE_LONG, TABLE_FAST, TABLE_IDS = "standard", "batch", "long context", "fast", "ids"
+
+
+@dataclass(frozen=True)
+class _Model:
+    """One model a name cell or a sentence names: display name, id, and whether the id is the page's."""
+
+    name: str
+    model_id: str
+    family: str = ""
+    version: tuple[int, ...] = ()
+    printed: bool = False
+
+
+@dataclass
+class _RowName:
+    """What a name cell says: the models, a status note, and the day a scheduled price starts."""
+
+    models: list[_Model]
+    note: str = ""
+    starting: date | None = None
+    until: date | None = None
+    threshold: str | None = None  # a "(> 200K tokens)" note: the row is that context tier
+
+
+@dataclass
+class _Section:
+    """The blocks between two headings: tables in order, and the prose before/after each."""
+
+    title: str
+    items: list[Table | str] = field(default_factory=list)
 
 
 @dataclass
 class _Page:
-    """What a walk over the document collects: quotes by series, and names without an id."""
-
     url: str
-    quotes: dict[tuple[str, str, str], Quote]
-    unmapped: set[str]
+    candidates: dict[tuple[str, str, str, datetime | None], list[tuple[Quote, str]]] = field(default_factory=dict)
+    skipped: list[Skipped] = field(default_factory=list)
+    printed_ids: dict[str, str] = field(default_factory=dict)
+    page_models: dict[str, _Model] = field(default_factory=dict)
+    warned: set[str] = field(default_factory=set)
+
+    def skip(self, where: str, text: str, reason: str) -> None:
+        self.skipped.append(Skipped(where=where, text=" ".join(text.split()), reason=reason))
 
 
 def parse(text: str, source_url: str = "") -> list[Quote]:
-    """Every quote on an Anthropic pricing page; :class:`ParseError` if a price table is missing."""
-    url = source_url
+    """Every certain quote on an Anthropic pricing page (see :func:`read`)."""
+    return read(text, source_url).quotes
+
+
+def read(text: str, source_url: str = "") -> Reading:
+    """Quotes and what was skipped; :class:`ParseError` when the model pricing table is missing."""
     doc = read_provider_page(PROVIDER, text, source_url)
-    page = _Page(url=url, quotes={}, unmapped=set())
+    page = _Page(url=source_url)
+    sections = _sections(doc.blocks)
+    kinds = [[(_table_kind(item, section), item) for item in section.items if isinstance(item, Table)]
+             for section in sections]
+    for section_kinds in kinds:  # ids the page prints, and the models of the price tables, first
+        for kind, table in section_kinds:
+            if kind == TABLE_IDS:
+                _read_printed_ids(page, table)
     found: set[str] = set()
-    prose: list[str] = []  # paragraphs since the last heading: the long-context table's model list
-    for block in doc.blocks:
-        if isinstance(block, Heading):
-            prose = []
-        elif isinstance(block, Paragraph):
-            prose.append(block.text)
-        elif isinstance(block, Table):
-            kind = _table_kind(block)
-            if kind == "standard":
-                _read_model_table(page, block, STANDARD_COLUMNS, "standard")
-            elif kind == "batch":
-                _read_model_table(page, block, BATCH_COLUMNS, "batch")
-            elif kind == "long context":
-                _read_long_context(page, block, prose)
-            if kind:
+    for section, section_kinds in zip(sections, kinds):
+        for kind, table in section_kinds:
+            if kind in (TABLE_STANDARD, TABLE_BATCH):
+                _note_models(page, table)
+        for kind, table in section_kinds:
+            if kind in (TABLE_STANDARD, TABLE_BATCH):
+                _read_model_table(page, section, table, "standard" if kind == TABLE_STANDARD else "batch")
                 found.add(kind)
-    _check_complete(doc.blocks, found, url)
-    if page.unmapped:
-        names = ", ".join(sorted(page.unmapped))
-        raise ParseError(PROVIDER, f"no API id for {names}: add them to MODEL_IDS in parsers/anthropic.py",
-                         url or None)
-    return list(page.quotes.values())
+    for section, section_kinds in zip(sections, kinds):
+        for kind, table in section_kinds:
+            if kind == TABLE_LONG:
+                _read_long_context(page, section, table)
+                found.add(kind)
+            elif kind == TABLE_FAST:
+                _read_fast(page, section, table)
+                found.add(kind)
+        _report_prose(page, section, {k for k, _ in section_kinds})
+    if TABLE_STANDARD not in found:
+        raise ParseError(PROVIDER, "no model pricing table (Model | Base Input Tokens | ... | Output Tokens): "
+                                   "not an Anthropic pricing page, or its layout changed", source_url or None)
+    quotes = _settle(page)
+    if not any(q.tier == "standard" and q.effective_from is None for q in quotes):
+        raise ParseError(PROVIDER, "the model pricing table holds no price in force", source_url or None)
+    return Reading(quotes=quotes, skipped=page.skipped)
 
 
-def _table_kind(table: Table) -> str | None:
-    """``standard``, ``batch``, ``long context`` or None (tool token counts and the like)."""
-    headers = [_header(c) for c in table.header]
-    if any(h.startswith("base input") for h in headers[1:]):
-        return "standard"
-    if any(h.startswith("batch input") for h in headers[1:]):
-        return "batch"
-    if any(_THRESHOLD_RE.match(h) for h in headers):
-        return "long context"
-    return None
+# --- page structure ------------------------------------------------------------------------
+
+def _sections(blocks: list[object]) -> list[_Section]:
+    """Blocks grouped by heading; converters that lost headings leave one larger section."""
+    sections = [_Section(title="")]
+    for block in blocks:
+        if isinstance(block, Heading):
+            sections.append(_Section(title=block.text))
+        elif isinstance(block, Table):
+            sections[-1].items.append(block)
+        elif isinstance(block, Paragraph):
+            items = sections[-1].items
+            if items and isinstance(items[-1], str):
+                # The HTML reader cuts a sentence around its links; a finished sentence ends a line.
+                glue = "\n" if items[-1].rstrip().endswith((".", "!", "?", ":")) else " "
+                items[-1] += glue + block.text
+            else:
+                items.append(block.text)
+    return sections
 
 
 def _header(cell: Cell) -> str:
     return " ".join(cell.text.split()).lower()
 
 
-def _check_complete(blocks: Iterable[object], found: set[str], url: str) -> None:
-    """The model table must be there, and a batch or long-context section must hold its table."""
-    if "standard" not in found:
-        raise ParseError(PROVIDER, "no model pricing table (Model | Base Input Tokens | ... | Output Tokens)",
-                         url or None)
-    headings = " / ".join(b.text.lower() for b in blocks if isinstance(b, Heading))
-    for kind, heading in (("batch", "batch processing"), ("long context", "long context pricing")):
-        if heading in headings and kind not in found:
-            raise ParseError(PROVIDER, f"the {heading!r} section has no {kind} price table", url or None)
+def _table_kind(table: Table, section: _Section) -> str | None:
+    """Which price table this is, from its header (and, for fast mode, its section's words)."""
+    headers = [_header(c) for c in table.header]
+    if any(h.startswith("base input") for h in headers[1:]):
+        return TABLE_STANDARD
+    if any(h.startswith("batch input") or h == "batch input" for h in headers[1:]):
+        return TABLE_BATCH
+    if any(h in ("claude api", "api model name", "model id", "claude api model id") for h in headers[1:]):
+        return TABLE_IDS
+    if any(_header(row[0]) == "api model name" for row in table.body if row):
+        return TABLE_IDS
+    title = section.title.lower()
+    thresholds = any(_THRESHOLD_RE.search(h) for h in headers)
+    fast = "fast mode" in title or (
+        "long context" not in title and not thresholds and "fast mode" in _prose_before(section, table).lower())
+    if fast and any(re.search(r"\b(input|output)\b", h) for h in headers):
+        return TABLE_FAST
+    if thresholds:
+        return TABLE_LONG
+    if "long context" in section.title.lower() and any(
+            _THRESHOLD_RE.search(_header(row[0])) for row in table.body if row):
+        return TABLE_LONG
+    return None
 
 
-def _read_model_table(page: _Page, table: Table, columns: tuple[tuple[str, str], ...], tier: str) -> None:
-    """A table with one model per row and one component per price column."""
-    components = [_column_component(_header(c), columns, page.url) for c in table.header[1:]]
+def _prose_before(section: _Section, table: Table) -> str:
+    """The prose between the previous table (or the heading) and this table."""
+    index = next(i for i, item in enumerate(section.items) if item is table)
+    texts: list[str] = []
+    for item in reversed(section.items[:index]):
+        if isinstance(item, Table):
+            break
+        texts.append(item)
+    return "\n".join(reversed(texts))
+
+
+def _section_prose(section: _Section) -> str:
+    return "\n".join(item for item in section.items if isinstance(item, str))
+
+
+def _where(section: _Section, kind: str, row: str = "", column: str = "") -> str:
+    parts = [section.title or "page", f"{kind} table"]
+    row = " ".join(row.split())
+    if row:
+        parts.append(f"row {row!r}")
+    if column:
+        parts.append(f"column {column!r}")
+    return " / ".join(parts)
+
+
+# --- model names and ids -------------------------------------------------------------------
+
+def _read_printed_ids(page: _Page, table: Table) -> None:
+    """The models overview page: ``Model | Claude API | ...`` columns or an "API model name" row."""
+    headers = [_header(c) for c in table.header]
+    for col, header in enumerate(headers):
+        if col and header in ("claude api", "api model name", "model id", "claude api model id"):
+            for row in table.body:
+                _remember_id(page, row[0].text, row[col].text)
     for row in table.body:
-        model, note = _model_id(row[0].text, page)
-        for cell, component in zip(row[1:], components):
-            text = _first_line(cell)
-            _add(page, _quote(model, component, tier, text, note, page.url))
+        if row and _header(row[0]) == "api model name":
+            for col in range(1, min(len(row), len(table.header))):
+                _remember_id(page, table.header[col].text, row[col].text)
 
 
-def _column_component(header: str, columns: tuple[tuple[str, str], ...], url: str) -> str:
-    for prefix, component in columns:
-        if header.startswith(prefix):
-            return component
-    raise ParseError(PROVIDER, f"unknown price column {header!r}", url or None)
+def _remember_id(page: _Page, name_text: str, id_text: str) -> None:
+    printed = _PRINTED_ID_RE.search(id_text)
+    name = _clean_name(name_text)
+    if printed and name:
+        page.printed_ids[name] = _SNAPSHOT_RE.sub("", printed.group(0))
 
 
-def _read_long_context(page: _Page, table: Table, prose: list[str]) -> None:
-    """The ``> 200K input tokens`` column, for the models the paragraph above the table names."""
-    models = _models_named(prose, page)
-    if not models:
-        raise ParseError(PROVIDER, "long context table without the models it applies to", page.url or None)
-    for col, header in enumerate(table.header):
-        m = _THRESHOLD_RE.match(_header(header))
-        if not m:
+def _clean_name(text: str) -> str:
+    text = _MARKS_RE.sub("", " ".join(text.replace("*", " ").split()))
+    return _PAREN_RE.sub("", text).strip(" .,:;")
+
+
+def _model(page: _Page, name: str) -> _Model:
+    """A display name's model: the page's printed id, an exception, or the id by rule."""
+    m = _NAME_RE.match(name)
+    family, version = "", ()
+    if m:
+        family = (m.group("fam") or m.group("fam2") or m.group("fam3") or "").lower().replace(" ", "-")
+        ver = m.group("ver") or m.group("ver2") or m.group("ver3") or ""
+        version = tuple(int(p) for p in ver.split(".")) if ver else ()
+    if name in page.printed_ids:
+        return _Model(name, page.printed_ids[name], family, version, printed=True)
+    if name in ID_EXCEPTIONS:
+        return _Model(name, ID_EXCEPTIONS[name], family, version)
+    ver_id = "-".join(str(p) for p in version)
+    if family and version and version[0] <= 3:
+        model_id = f"claude-{ver_id}-{family}"
+    elif family and version:
+        model_id = f"claude-{family}-{ver_id}"
+    elif family:
+        model_id = f"claude-{family}"
+    else:
+        model_id = f"claude-{ver_id}"
+    return _Model(name, model_id, family, version)
+
+
+def _row_name(page: _Page, text: str) -> _RowName | str:
+    """Parse a name cell; a string is the reason it is not a model name."""
+    raw = " ".join(text.replace("*", " ").split())
+    printed = _PRINTED_ID_RE.search(raw)
+    notes: list[str] = []
+    starting = until = None
+    for m in _DATED_RE.finditer(raw):
+        days = find_days(m.group("day"))
+        if not days:
             continue
-        tier = f"context>{m.group(1)}{m.group(2).lower()}"
-        for row in table.body:
-            text = _first_line(row[col])
-            label, sep, _ = text.partition(":")
-            component = LONG_CONTEXT_LABELS.get(label.strip().lower()) if sep else None
-            if component is None:
-                raise ParseError(PROVIDER, f"long context cell {text!r} is not 'Input: ...' or 'Output: ...'",
-                                 page.url or None)
-            for model in models:
-                _add(page, _quote(model, component, tier, text, "", page.url))
+        if m.group("word").lower() in _UNTIL_WORDS:
+            until = days[0]
+        else:
+            starting = days[0]
+        notes.append(f"{m.group('word').lower()} {m.group('day')}")
+    raw = _DATED_RE.sub(" ", raw)
+    threshold = None
+    for m in _PAREN_RE.finditer(raw):
+        inner = " ".join(m.group(1).split())
+        if not inner or _PRINTED_ID_RE.fullmatch(inner.strip("` ")):
+            continue
+        t = _THRESHOLD_RE.search(inner)
+        if t:
+            threshold = _tier_of(t)
+        elif _AT_MOST_RE.search(inner):
+            threshold = "standard"
+        else:
+            notes.append(inner)
+    raw = _PAREN_RE.sub(" ", raw)
+    raw = _PRINTED_ID_RE.sub(" ", raw)
+    raw = _MARKS_RE.sub("", raw)
+    raw = " ".join(raw.split()).strip(" .,:;-–—")
+    models: list[_Model] = []
+    parts = [p.strip() for p in re.split(r"\s*(?:/|,|&|\band\b|\bor\b)\s*", raw) if p.strip()]
+    if not parts:
+        return "no model name in the cell"
+    for part in parts:
+        if _NAME_RE.match(part) and not _BARE_VERSION_RE.match(part):
+            name = part
+        elif (short := _SHORT_NAME_RE.match(part)) and short.group("fam") != "Claude":
+            name = f"Claude {part}"
+        elif _BARE_VERSION_RE.match(part) and models and models[-1].family:
+            previous = models[-1].name
+            m = _NAME_RE.match(previous)
+            if m and m.group("fam"):
+                name = f"Claude {m.group('fam')} {part}"
+            elif m and m.group("fam2"):
+                name = f"Claude {part} {m.group('fam2')}"
+            else:
+                return f"{part!r} is not a model name"
+        else:
+            return f"{part!r} is not a model name"
+        models.append(_model(page, name))
+    if printed and len(models) == 1:
+        models = [_Model(models[0].name, _SNAPSHOT_RE.sub("", printed.group(0)), models[0].family,
+                         models[0].version, printed=True)]
+    return _RowName(models=models, note="; ".join(notes), starting=starting, until=until, threshold=threshold)
 
 
-def _models_named(prose: list[str], page: _Page) -> list[str]:
-    """Model ids in the first paragraph above the table that names models ("Sonnet 4 or Sonnet 4.5")."""
-    for text in prose:
-        names = [f"Claude {family} {version}" for family, version in _MODEL_MENTION_RE.findall(text)]
-        if names:
-            return list(dict.fromkeys(_model_id(name, page)[0] for name in names))
-    return []
+def _note_models(page: _Page, table: Table) -> None:
+    """Models of the price tables, for resolving "Claude 4.6 and later models" in prose."""
+    for row in table.body:
+        name = _row_name(page, row[0].text)
+        if isinstance(name, _RowName):
+            for model in name.models:
+                page.page_models.setdefault(model.model_id, model)
 
 
-def _model_id(cell_text: str, page: _Page) -> tuple[str, str]:
-    """The API id and status note of a display name; unknown names are collected, not guessed."""
-    name = " ".join(cell_text.split("\n")[0].split())
-    status = _STATUS_RE.search(name)
-    name = _STATUS_RE.sub("", name).strip()
-    model = MODEL_IDS.get(name)
-    if model is None:
-        page.unmapped.add(repr(name))
-        model = name
-    return model, status.group(1).lower() if status else ""
+def _warn_derived(page: _Page, model: _Model, where: str) -> None:
+    if model.printed or model.model_id in KNOWN_MODEL_IDS or model.model_id in page.warned:
+        return
+    page.warned.add(model.model_id)
+    page.skip(where, model.name, f"model id {model.model_id!r} derived by rule from display name "
+                                 f"{model.name!r}, a model not seen before: prices recorded")
+
+
+def _mentions(page: _Page, sentence: str) -> list[_Model]:
+    """Models a sentence names: "Claude Sonnet 4 or Sonnet 4.5", "Sonnet 4.6/4.5/4", "Claude 4.6 and later"."""
+    found: list[_Model] = []
+    families = {m.family for m in page.page_models.values() if m.family} | {"opus", "sonnet", "haiku"}
+    for m in _MENTION_RE.finditer(sentence):
+        family = m.group("fam")
+        if family.lower() not in families:
+            continue
+        versions = [m.group("ver"), *re.findall(_VERSION, m.group("more") or "")]
+        for ver in versions:
+            found.append(_model(page, f"Claude {family} {ver}"))
+        if m.group("later"):
+            floor = tuple(int(p) for p in m.group("ver").split("."))
+            found.extend(x for x in page.page_models.values() if x.version and x.version >= floor)
+    for m in _GENERATION_RE.finditer(sentence):
+        floor = tuple(int(p) for p in m.group("ver").split("."))
+        found.extend(x for x in page.page_models.values() if x.version and x.version >= floor)
+    return list({x.model_id: x for x in found}.values())
+
+
+def _named_models(page: _Page, prose: str, topic: str) -> tuple[list[_Model], set[str]]:
+    """(models the topic's sentences include, ids they exclude) in a stretch of prose.
+
+    A sentence counts only when it speaks of the topic ("context", "fast"); one with a negation or
+    "at standard pricing" excludes the models it names, any other includes them.
+    """
+    included: dict[str, _Model] = {}
+    excluded: set[str] = set()
+    for sentence in _SENTENCE_SPLIT_RE.split(prose):
+        if topic not in sentence.lower():
+            continue
+        models = _mentions(page, sentence)
+        if _NEGATIVE_RE.search(sentence):
+            excluded.update(m.model_id for m in models)
+        else:
+            for m in models:
+                included.setdefault(m.model_id, m)
+    return [m for mid, m in included.items() if mid not in excluded], excluded
+
+
+# --- prices --------------------------------------------------------------------------------
+
+def _tier_of(m: re.Match[str]) -> str:
+    n = float(m.group("n")) * (1000 if m.group("unit").lower() == "m" else 1)
+    return f"context>{int(n) if n == int(n) else n}k"
+
+
+def _column_component(header: str) -> str | None:
+    for pattern, component in COLUMN_COMPONENTS:
+        if pattern.search(header):
+            return component
+    return None
+
+
+def _one_price(text: str) -> Money | str:
+    """The one per-MTok price of a cell line, or why there is none."""
+    money = find_money(text)
+    if not money:
+        return "no price"
+    if len(money) > 1:
+        return "several prices in one cell"
+    if not _PER_MTOK_RE.search(text):
+        return "not a price per MTok"
+    return money[0]
 
 
 def _first_line(cell: Cell) -> str:
     """The price line of a cell: Markdown copies run the prose after a table into its last cell."""
-    lines = cell.kept.split("\n")
-    return lines[0].strip()
+    return cell.kept.split("\n")[0].strip()
 
 
-def _quote(model: str, component: str, tier: str, text: str, note: str, url: str) -> Quote:
-    money = find_money(text)
-    if len(money) != 1 or not _PER_MTOK_RE.search(text):
-        raise ParseError(PROVIDER, f"{model} {tier} {component}: {text!r} is not one price per MTok", url or None)
-    return Quote(provider=PROVIDER, model=model, component=component, currency=money[0].currency,
-                 price=money[0].amount, price_text=text, tier=tier, source_url=url, note=note)
+def _add(page: _Page, model: _Model, component: str, tier: str, money: Money, text: str, note: str,
+         starting: date | None, where: str) -> None:
+    effective = datetime.combine(starting, time(0), tzinfo=timezone.utc) if starting else None
+    quote = Quote(provider=PROVIDER, model=model.model_id, component=component, currency=money.currency,
+                  price=money.amount, price_text=text, tier=tier, source_url=page.url, note=note,
+                  effective_from=effective)
+    page.candidates.setdefault((model.model_id, component, tier, effective), []).append((quote, where))
 
 
-def _add(page: _Page, quote: Quote) -> None:
-    """One quote per series; a model shown twice must show the same price."""
-    slot = (quote.model, quote.component, quote.tier)
-    seen = page.quotes.get(slot)
-    if seen is None:
-        page.quotes[slot] = quote
-    elif seen.price != quote.price:
-        raise ParseError(PROVIDER, f"{quote.model} {quote.tier} {quote.component} is listed twice with different "
-                                   f"prices ({seen.price_text} vs {quote.price_text})", page.url or None)
+def _read_model_table(page: _Page, section: _Section, table: Table, tier: str) -> None:
+    """One model per row, one component per price column (standard or batch)."""
+    kind = "model pricing" if tier == "standard" else "batch"
+    columns: list[tuple[int, str]] = []
+    for col, cell in enumerate(table.header[1:], start=1):
+        header = _header(cell)
+        component = _column_component(header)
+        if component is None:
+            if any(find_money(row[col].text) for row in table.body if col < len(row)):
+                page.skip(_where(section, kind, column=cell.text), cell.text,
+                          "price column the parser does not know: not recorded")
+            continue
+        columns.append((col, component))
+    for row in table.body:
+        if not row or not row[0].text.strip():
+            continue
+        name = _row_name(page, row[0].text)
+        if isinstance(name, str):
+            if any(find_money(c.text) for c in row[1:]):
+                page.skip(_where(section, kind, row=row[0].text), " | ".join(c.text for c in row), name)
+            continue
+        row_tier = tier if name.threshold in (None, "standard") else (
+            name.threshold if tier == "standard" else None)
+        if row_tier is None:
+            page.skip(_where(section, kind, row=row[0].text), row[0].text,
+                      "a batch price above a context threshold: no tier combines both")
+            continue
+        for model in name.models:
+            _warn_derived(page, model, _where(section, kind, row=row[0].text))
+        for col, component in columns:
+            text = _first_line(row[col])
+            where = _where(section, kind, row=row[0].text, column=table.header[col].text)
+            price = _one_price(text)
+            if isinstance(price, str):
+                if text and text not in "-–—":
+                    page.skip(where, text, price)
+                continue
+            for model in name.models:
+                _add(page, model, component, row_tier, price, text, name.note, name.starting, where)
+
+
+def _cell_prices(cell: Cell, default: str | None) -> tuple[list[tuple[str, Money, str]], list[tuple[str, str]]]:
+    """(component, price, text) per labelled line of a cell (``Input: $6 / MTok``), and the odd lines."""
+    prices: list[tuple[str, Money, str]] = []
+    odd: list[tuple[str, str]] = []
+    for line in re.split(r"\n|;|,\s+(?=\$)|,\s+(?=[A-Za-z]+\s*:)", cell.kept):
+        line = line.strip()
+        if not line or not find_money(line):
+            continue
+        price = _one_price(line)
+        if isinstance(price, str):
+            odd.append((line, price))
+            continue
+        m = _LABEL_RE.search(line)
+        label = (m.group("label") or m.group("after")).lower() if m else None
+        component = {"input": "input", "prompt": "input", "output": "output", "completion": "output"}.get(
+            label or "", default)
+        if component is None:
+            odd.append((line, "price without input/output label"))
+            continue
+        prices.append((component, price, line))
+    return prices, odd
+
+
+def _read_long_context(page: _Page, section: _Section, table: Table) -> None:
+    """Long-context rates, only for models the page names for them and never for excluded ones."""
+    kind = "long context"
+    prose_before = _prose_before(section, table)
+    included, excluded = _named_models(page, prose_before, "context")
+    _, excluded_anywhere = _named_models(page, _section_prose(section), "context")
+    excluded |= excluded_anywhere
+    headers = [_header(c) for c in table.header]
+    threshold_cols = [(col, _THRESHOLD_RE.search(h)) for col, h in enumerate(headers)]
+    over_cols = [(col, _tier_of(m), _column_component(_THRESHOLD_PHRASE_RE.sub(" ", headers[col])))
+                 for col, m in threshold_cols if m]
+    has_model_column = bool(headers) and not _THRESHOLD_RE.search(headers[0]) and not _AT_MOST_RE.search(headers[0])
+    if not over_cols:  # thresholds are row labels: "> 200K input tokens | $6 | $22.50"
+        _read_threshold_rows(page, section, table, kind, included, excluded)
+        return
+    row_models: list[_Model] = []
+    row_label = ""
+    for row in table.body:
+        if has_model_column:
+            if row[0].text.strip():
+                name = _row_name(page, row[0].text)
+                row_label = row[0].text
+                if isinstance(name, str):
+                    row_models = []
+                    if any(find_money(c.text) for c in row[1:]):
+                        page.skip(_where(section, kind, row=row[0].text), row[0].text, name)
+                    continue
+                row_models = name.models
+            models = row_models
+        else:
+            models = included
+            if not models:
+                page.skip(_where(section, kind), " | ".join(c.text for c in row),
+                          "long-context rates without the models they apply to: not attributed")
+                continue
+        for col, tier, column_component in over_cols:
+            prices, odd = _cell_prices(row[col], column_component)
+            where = _where(section, kind, row=row_label, column=table.header[col].text)
+            for text, reason in odd:
+                page.skip(where, text, reason)
+            for model in models:
+                if model.model_id in excluded:
+                    page.skip(where, f"{model.name}: {row[col].kept}",
+                              "the page says this model has no long-context premium (standard pricing or "
+                              "excluded): not attributed")
+                    continue
+                _warn_derived(page, model, where)
+                for component, price, text in prices:
+                    _add(page, model, component, tier, price, text, "", None, where)
+
+
+def _read_threshold_rows(page: _Page, section: _Section, table: Table, kind: str, models: list[_Model],
+                         excluded: set[str]) -> None:
+    """``Context window | Input | Output`` with rows ``<= 200K`` / ``> 200K``, models from prose."""
+    headers = [_header(c) for c in table.header]
+    columns = [(col, _column_component(h)) for col, h in enumerate(headers) if col and _column_component(h)]
+    for row in table.body:
+        label = _header(row[0])
+        over = _THRESHOLD_RE.search(label)
+        tier = "fast" if kind == "fast" else None
+        if over:
+            if kind == "fast":
+                page.skip(_where(section, kind, row=row[0].text), " | ".join(c.text for c in row),
+                          "a fast-mode price above a context threshold: no tier combines both")
+                continue
+            tier = _tier_of(over)
+        if tier is None:
+            continue  # the "<= 200K" row of a long-context table repeats the standard prices
+        usable = [m for m in models if m.model_id not in excluded]
+        if not usable:
+            page.skip(_where(section, kind, row=row[0].text), " | ".join(c.text for c in row),
+                      f"{kind} rates without the models they apply to: not attributed")
+            continue
+        for col, component in columns:
+            where = _where(section, kind, row=row[0].text, column=table.header[col].text)
+            text = _first_line(row[col])
+            price = _one_price(text)
+            if isinstance(price, str):
+                if text:
+                    page.skip(where, text, price)
+                continue
+            for model in usable:
+                _warn_derived(page, model, where)
+                _add(page, model, component or "input", tier, price, text, "", None, where)
+
+
+def _read_fast(page: _Page, section: _Section, table: Table) -> None:
+    """Fast mode: tier ``fast`` for the models its rows (or, without a model column, its prose) name."""
+    kind = "fast"
+    included, excluded = _named_models(page, _prose_before(section, table), "fast")
+    _, excluded_anywhere = _named_models(page, _section_prose(section), "fast")
+    excluded |= excluded_anywhere
+    headers = [_header(c) for c in table.header]
+    first = headers[0] if headers else ""
+    if any(_THRESHOLD_RE.search(h) for h in headers):
+        page.skip(_where(section, "fast mode"), " | ".join(c.text for c in table.header),
+                  "fast-mode prices by context-threshold columns: no tier combines both, not read")
+        return
+    if any(_THRESHOLD_RE.search(_header(row[0])) or _AT_MOST_RE.search(_header(row[0])) for row in table.body):
+        _read_threshold_rows(page, section, table, kind, included, excluded)
+        return
+    columns = [(col, _column_component(h)) for col, h in enumerate(headers)]
+    has_model_column = _column_component(first) is None
+    for row in table.body:
+        if has_model_column:
+            name = _row_name(page, row[0].text)
+            if isinstance(name, str):
+                if any(find_money(c.text) for c in row[1:]):
+                    page.skip(_where(section, kind, row=row[0].text), row[0].text, name)
+                continue
+            models, note, label = name.models, name.note, row[0].text
+        else:
+            models, note, label = included, "", ""
+        for col, component in columns:
+            if component is None or (has_model_column and col == 0):
+                continue
+            where = _where(section, "fast mode", row=label, column=table.header[col].text)
+            text = _first_line(row[col])
+            price = _one_price(text)
+            if isinstance(price, str):
+                if text:
+                    page.skip(where, text, price)
+                continue
+            if not models:
+                page.skip(where, text, "fast-mode price without the models it applies to: not attributed")
+                continue
+            for model in models:
+                if model.model_id in excluded:
+                    page.skip(where, f"{model.name}: {text}", "the page says fast mode is not available on this "
+                                                              "model: not attributed")
+                    continue
+                _warn_derived(page, model, where)
+                _add(page, model, component, "fast", price, text, note, None, where)
+
+
+def _report_prose(page: _Page, section: _Section, kinds: set[str | None]) -> None:
+    """Multipliers and price-looking prose in pricing sections: reported, never prices."""
+    title = section.title.lower()
+    pricing_prose = ("long context" in title or "fast mode" in title)
+    for sentence in _SENTENCE_SPLIT_RE.split(_section_prose(section)):
+        if _MULTIPLIER_RE.search(sentence) and re.search(r"residency|inference_geo|us-only|data zone", sentence, re.I):
+            page.skip(section.title or "page", sentence,
+                      "a price multiplier (data residency), not a price: not recorded")
+        elif pricing_prose and find_money(sentence) and _PER_MTOK_RE.search(sentence):
+            page.skip(section.title or "page", sentence, "a price in prose, not in a price table: not recorded")
+    if "long context" in title and TABLE_LONG not in kinds:
+        prose = _section_prose(section)
+        if not re.search(r"standard pric|standard rate|same per-token rate", prose, re.I):
+            page.skip(section.title, prose[:200], "long-context section without a price table or a statement "
+                                                  "that standard pricing applies")
+    if "batch processing" in title and TABLE_BATCH not in kinds:
+        page.skip(section.title, _section_prose(section)[:200], "batch section without a batch price table")
+
+
+def _settle(page: _Page) -> list[Quote]:
+    """One quote per series and start; a series shown with different prices is skipped whole."""
+    quotes: list[Quote] = []
+    for (model, component, tier, effective), found in page.candidates.items():
+        prices = {q.price for q, _ in found}
+        if len(prices) == 1:
+            quotes.append(found[0][0])
+            continue
+        shown = ", ".join(f"{q.price_text} ({where})" for q, where in found)
+        page.skip(f"{model} {tier} {component}", shown,
+                  "listed more than once with different prices and no date to tell them apart: neither recorded")
+    return quotes
+
+
+__all__ = ["ID_EXCEPTIONS", "KNOWN_MODEL_IDS", "PARSER_VERSION", "PROVIDER", "SOURCES", "parse", "read"]

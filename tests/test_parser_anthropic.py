@@ -1,4 +1,4 @@
-"""Anthropic's docs pricing page: HTML, Markdown export and crawler Markdown give exact quotes."""
+"""Anthropic's pricing page in every form it reaches ratecard: exact quotes, skipped parts, no misattribution."""
 
 from __future__ import annotations
 
@@ -6,17 +6,19 @@ import json
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from parsers import anthropic, registry
-from parsers.quote import ParseError, Quote, quotes_to_json
+from parsers.quote import ParseError, Quote, Reading, quotes_to_json
 
 FIXTURES = Path(__file__).parent / "fixtures" / "anthropic"
 REAL_PAGES = Path(__file__).resolve().parents[2] / "shared" / "real-pages" / "anthropic"
 URL = "https://docs.claude.com/en/docs/about-claude/pricing"
+SEPT_1_2026 = datetime(2026, 9, 1, tzinfo=timezone.utc)
 
 
 def fixture(name: str) -> str:
@@ -24,14 +26,20 @@ def fixture(name: str) -> str:
 
 
 def prices(quotes: list[Quote]) -> dict[tuple[str, str, str], Decimal]:
-    """(model, component, tier) -> price; every quote must be unique and in USD."""
+    """(model, component, tier) -> price of the quotes in force; every one unique and in USD."""
     out: dict[tuple[str, str, str], Decimal] = {}
     for q in quotes:
         assert q.currency == "USD"
+        if q.effective_from is not None:
+            continue
         key = (q.model, q.component, q.tier)
         assert key not in out, f"duplicate quote {key}"
         out[key] = q.price
     return out
+
+
+def scheduled(quotes: list[Quote]) -> dict[tuple[str, str, str, datetime], Decimal]:
+    return {(q.model, q.component, q.tier, q.effective_from): q.price for q in quotes if q.effective_from}
 
 
 def standard(model: str, *values: str) -> dict[tuple[str, str, str], Decimal]:
@@ -39,9 +47,23 @@ def standard(model: str, *values: str) -> dict[tuple[str, str, str], Decimal]:
     return {(model, c, "standard"): Decimal(v) for c, v in zip(components, values, strict=True)}
 
 
-def batch(model: str, input_price: str, output_price: str) -> dict[tuple[str, str, str], Decimal]:
-    return {(model, "input", "batch"): Decimal(input_price), (model, "output", "batch"): Decimal(output_price)}
+def pair(model: str, tier: str, input_price: str, output_price: str) -> dict[tuple[str, str, str], Decimal]:
+    return {(model, "input", tier): Decimal(input_price), (model, "output", tier): Decimal(output_price)}
 
+
+def batch(model: str, input_price: str, output_price: str) -> dict[tuple[str, str, str], Decimal]:
+    return pair(model, "batch", input_price, output_price)
+
+
+def tiers_of(quotes: list[Quote], tier: str) -> set[str]:
+    return {q.model for q in quotes if q.tier == tier}
+
+
+def reasons(reading: Reading) -> list[str]:
+    return [f"{s.where} :: {s.reason} :: {s.text}" for s in reading.skipped]
+
+
+# --- the October 2025 layout (fixtures written from the real page's structure) ----------------
 
 PAGE_2025_10 = {
     **standard("claude-opus-4-1", "12", "15", "24", "1.20", "60"),
@@ -54,19 +76,18 @@ PAGE_2025_10 = {
     **batch("claude-sonnet-4", "1.25", "6.25"),
     **batch("claude-3-5-haiku", "0.30", "1.50"),
     **batch("claude-3-opus", "5", "25"),
-    ("claude-sonnet-4", "input", "context>200k"): Decimal("5"),
-    ("claude-sonnet-4", "output", "context>200k"): Decimal("18.75"),
-    ("claude-sonnet-4-5", "input", "context>200k"): Decimal("5"),
-    ("claude-sonnet-4-5", "output", "context>200k"): Decimal("18.75"),
+    **pair("claude-sonnet-4", "context>200k", "5", "18.75"),
+    **pair("claude-sonnet-4-5", "context>200k", "5", "18.75"),
 }
 
 
 @pytest.mark.parametrize("name", ["pricing.html", "pricing.md"])
 def test_pricing_page_gives_every_table_exactly(name: str) -> None:
-    quotes = anthropic.parse(fixture(name), URL)
-    assert prices(quotes) == PAGE_2025_10
-    assert {q.source_url for q in quotes} == {URL}
-    assert {q.window for q in quotes} == {""}
+    reading = anthropic.read(fixture(name), URL)
+    assert prices(reading.quotes) == PAGE_2025_10
+    assert {q.source_url for q in reading.quotes} == {URL}
+    assert {q.window for q in reading.quotes} == {""}
+    assert reading.skipped == []  # every model id is a known one, nothing odd on the page
 
 
 def test_html_and_markdown_forms_give_identical_quote_sets() -> None:
@@ -103,49 +124,248 @@ def test_crawler_markdown_without_blank_lines_keeps_the_two_tables_apart() -> No
     }
 
 
-def test_unmapped_display_names_are_reported_not_guessed() -> None:
-    page = fixture("pricing.html").replace("Claude Haiku 3.5", "Claude Haiku 9").replace(
-        "<td>Claude Opus 4.1</td><td>$12", "<td>Claude Opus 7</td><td>$12")
-    with pytest.raises(ParseError) as err:
-        anthropic.parse(page, URL)
-    assert "no API id for 'Claude Haiku 9', 'Claude Opus 7': add them to MODEL_IDS" in str(err.value)
+# --- model ids ---------------------------------------------------------------------------------
 
-
-@pytest.mark.parametrize(("old", "new", "message"), [
-    ("Base Input Tokens", "Input", "no model pricing table"),
-    ("<th>Batch input</th>", "<th>Input</th>", "the 'batch processing' section has no batch price table"),
-    ("&gt; 200K input tokens", "Over the limit", "the 'long context pricing' section has no long context"),
-    ("1h Cache Writes", "30m Cache Writes", "unknown price column '30m cache writes'"),
-    ("$24 / MTok", "$0.024 / KTok", "claude-opus-4-1 standard input_cache_write_1h: '$0.024 / KTok' is not one"),
-    ("Input: $5 / MTok", "Prompt: $5 / MTok", "long context cell 'Prompt: $5 / MTok'"),
-    ("<td>Claude Sonnet 4</td><td>$2.50", "<td>Claude Sonnet 4.5</td><td>$2.60", "listed twice with different"),
+@pytest.mark.parametrize(("name", "model_id"), [
+    ("Claude Opus 4.6", "claude-opus-4-6"),
+    ("Claude Sonnet 4.5", "claude-sonnet-4-5"),
+    ("Claude Opus 4", "claude-opus-4"),
+    ("Claude Opus 5", "claude-opus-5"),
+    ("Claude Fable 5", "claude-fable-5"),
+    ("Claude Mythos 5.1", "claude-mythos-5-1"),
+    ("Claude 3.5 Haiku", "claude-3-5-haiku"),
+    ("Claude Haiku 3.5", "claude-3-5-haiku"),
+    ("Claude Sonnet 3.7", "claude-3-7-sonnet"),
+    ("Claude 3.7 Sonnet", "claude-3-7-sonnet"),
+    ("Claude 3 Opus", "claude-3-opus"),
+    ("Claude Opus 3", "claude-3-opus"),
+    ("Claude 2.1", "claude-2.1"),
+    ("Claude Instant 1.2", "claude-instant-1.2"),
 ])
-def test_a_moved_or_changed_table_raises(old: str, new: str, message: str) -> None:
-    page = fixture("pricing.html")
-    assert old in page
-    with pytest.raises(ParseError, match="^anthropic: ") as err:
-        anthropic.parse(page.replace(old, new), URL)
-    assert message in str(err.value)
+def test_one_rule_gives_the_ids_anthropic_uses(name: str, model_id: str) -> None:
+    row = (f"| Model | Base Input Tokens | Output Tokens |\n|---|---|---|\n"
+           f"| {name} | $3 / MTok | $15 / MTok |\n")
+    assert prices(anthropic.parse(row)) == pair(model_id, "standard", "3", "15")
 
 
-def test_long_context_rates_need_the_models_they_apply_to() -> None:
+@pytest.mark.parametrize(("cell", "model_id", "note"), [
+    ("Claude Opus 4.1 ([retired, except on Bedrock and Google Cloud](https://x.test/deprecations))",
+     "claude-opus-4-1", "retired, except on Bedrock and Google Cloud"),
+    ("Claude Mythos 5 ([limited availability](https://anthropic.com/glasswing))", "claude-mythos-5",
+     "limited availability"),
+    ("Claude Sonnet 3.5 \\([deprecated](/en/docs/about-claude/model-deprecations)\\)", "claude-3-5-sonnet",
+     "deprecated"),
+    ("**[Claude Opus 4.5](https://x.test/opus)**<sup>2</sup>", "claude-opus-4-5", ""),
+    ("Claude Haiku 4.5 (`claude-haiku-4-5-20251001`)", "claude-haiku-4-5", ""),
+])
+def test_status_notes_links_markup_and_footnotes_leave_the_name(cell: str, model_id: str, note: str) -> None:
+    row = f"| Model | Base Input Tokens | Output Tokens |\n|---|---|---|\n| {cell} | $3 / MTok | $15 / MTok |\n"
+    quotes = anthropic.parse(row)
+    assert prices(quotes) == pair(model_id, "standard", "3", "15")
+    assert {q.note for q in quotes} == {note}
+
+
+def test_printed_id_beats_the_rule() -> None:
+    row = ("| Model | Base Input Tokens | Output Tokens |\n|---|---|---|\n"
+           "| Claude Opus 4 (`claude-opus-4-0`) | $15 / MTok | $75 / MTok |\n")
+    reading = anthropic.read(row)
+    assert prices(reading.quotes) == pair("claude-opus-4-0", "standard", "15", "75")
+    assert reading.skipped == []
+
+
+def test_a_new_model_is_recorded_with_a_warning_not_a_failure() -> None:
+    page = fixture("pricing.html").replace("Claude Haiku 3.5", "Claude Haiku 9").replace(
+        "<td>Claude Opus 4.1</td><td>$12", "<td>Claude Nova 7.2</td><td>$12")
+    reading = anthropic.read(page, URL)
+    got = prices(reading.quotes)
+    assert {k: got[k] for k in standard("claude-haiku-9", "0.60", "0.75", "1.2", "0.06", "3")} == \
+        standard("claude-haiku-9", "0.60", "0.75", "1.2", "0.06", "3")
+    assert got[("claude-nova-7-2", "input", "standard")] == Decimal("12")
+    assert "claude-3-5-haiku" not in {q.model for q in reading.quotes}
+    warned = sorted(s.text for s in reading.skipped if "derived by rule" in s.reason)
+    assert warned == ["Claude Haiku 9", "Claude Nova 7.2"]  # once per model, not per table
+
+
+# --- 2026 layouts (fixtures) ----------------------------------------------------------------
+
+def test_2026_per_model_long_context_table_two_rows_per_model() -> None:
+    reading = anthropic.read(fixture("2026-02-long-context-table.md"), URL)
+    got = prices(reading.quotes)
+    context = {k: v for k, v in got.items() if k[2] == "context>200k"}
+    assert context == {
+        **pair("claude-opus-4-6", "context>200k", "8", "30"),
+        **pair("claude-sonnet-4-5", "context>200k", "4.80", "18"),  # "Claude Sonnet 4.5 / 4": two models
+        **pair("claude-sonnet-4", "context>200k", "4.80", "18"),
+    }
+    assert {k: got[k] for k in standard("claude-opus-4-6", "4", "5", "8", "0.40", "20")} == \
+        standard("claude-opus-4-6", "4", "5", "8", "0.40", "20")
+    assert got[("claude-3-7-sonnet", "output", "batch")] == Decimal("6")
+    assert len(got) == 6 * 5 + 6 * 2 + 6
+    # The 1.1x data-residency multiplier is reported, never a price.
+    assert any("multiplier (data residency)" in r and "1.1x" in r for r in reasons(reading))
+    assert [s.text for s in reading.skipped if "derived by rule" in s.reason] == ["Claude Opus 4.6"]
+
+
+def test_2026_long_context_cells_with_breaks_and_slash_shorthand_fast_mode_by_context() -> None:
+    reading = anthropic.read(fixture("2026-05-scheduled-fast-long-context.html"), URL)
+    got = prices(reading.quotes)
+    context = {k: v for k, v in got.items() if k[2] == "context>200k"}
+    assert context == {
+        **pair("claude-opus-4-6", "context>200k", "8", "30"),
+        **pair("claude-sonnet-4-6", "context>200k", "4.80", "18"),  # "Claude Sonnet 4.6/4.5/4"
+        **pair("claude-sonnet-4-5", "context>200k", "4.80", "18"),
+        **pair("claude-sonnet-4", "context>200k", "4.80", "18"),
+    }
+    # "Fast mode for Claude Opus 4.6": the <= 200K row is the fast tier; the > 200K row has no tier.
+    assert {k: v for k, v in got.items() if k[2] == "fast"} == pair("claude-opus-4-6", "fast", "24", "120")
+    assert any("fast-mode price above a context threshold" in r and "$48 / MTok" in r for r in reasons(reading))
+    # The MDX payload in the page's scripts ($99 / $999) is never read.
+    assert Decimal("99") not in got.values()
+
+
+def test_scheduled_change_later_price_gets_effective_from_current_stays() -> None:
+    quotes = anthropic.parse(fixture("2026-05-scheduled-fast-long-context.html"), URL)
+    got = prices(quotes)
+    assert {k: got[k] for k in standard("claude-sonnet-5", "1.60", "2", "3.20", "0.16", "8")} == \
+        standard("claude-sonnet-5", "1.60", "2", "3.20", "0.16", "8")
+    assert got[("claude-sonnet-5", "input", "batch")] == Decimal("0.80")
+    assert scheduled(quotes) == {
+        **{(m, c, t, SEPT_1_2026): v for (m, c, t), v in
+           standard("claude-sonnet-5", "2.40", "3", "4.80", "0.24", "12").items()},
+        ("claude-sonnet-5", "input", "batch", SEPT_1_2026): Decimal("1.20"),
+        ("claude-sonnet-5", "output", "batch", SEPT_1_2026): Decimal("6"),
+    }
+    notes = {(q.tier, q.effective_from): q.note for q in quotes if q.model == "claude-sonnet-5"}
+    assert notes == {("standard", None): "through August 31, 2026", ("batch", None): "through August 31, 2026",
+                     ("standard", SEPT_1_2026): "starting September 1, 2026",
+                     ("batch", SEPT_1_2026): "starting September 1, 2026"}
+    assert scheduled(quotes)[("claude-sonnet-5", "output", "standard", SEPT_1_2026)] == Decimal("12")
+    assert json.loads(quotes_to_json(quotes))  # serialisable with the instant
+    assert {q.to_dict()["effective_from"] for q in quotes if q.effective_from} == {"2026-09-01T00:00:00Z"}
+
+
+def test_scheduled_change_glued_markdown_form() -> None:
+    page = ("| Model | Base Input Tokens | Output Tokens |\n|---|---|---|\n"
+            "| Claude Sonnet 5  through August 31, 2026 | $2 / MTok | $10 / MTok |\n"
+            "| Claude Sonnet 5starting September 1, 2026 | $3 / MTok | $15 / MTok |\n")
+    quotes = anthropic.parse(page)
+    assert prices(quotes) == pair("claude-sonnet-5", "standard", "2", "10")
+    assert scheduled(quotes) == {("claude-sonnet-5", "input", "standard", SEPT_1_2026): Decimal("3"),
+                                 ("claude-sonnet-5", "output", "standard", SEPT_1_2026): Decimal("15")}
+
+
+def test_2026_standard_pricing_prose_status_notes_fast_mode_and_no_scheduled_price() -> None:
+    reading = anthropic.read(fixture("2026-08-standard-pricing-prose.md"), URL)
+    quotes = reading.quotes
+    got = prices(quotes)
+    assert {k: got[k] for k in standard("claude-fable-5", "8", "10", "16", "0.20", "40")} == \
+        standard("claude-fable-5", "8", "10", "16", "0.20", "40")  # "$0.20 / MTok1": footnote 1
+    assert {k: got[k] for k in standard("claude-sonnet-5", "1.60", "2", "3.20", "0.16", "8")} == \
+        standard("claude-sonnet-5", "1.60", "2", "3.20", "0.16", "8")
+    assert got[("claude-haiku-4-5", "output", "standard")] == Decimal("4")  # printed id, date dropped
+    assert got[("claude-opus-4-1", "output", "batch")] == Decimal("30")
+    # "... increase to $2.40/$12 ... on September 1, 2026 will not occur": no scheduled price.
+    assert scheduled(quotes) == {}
+    # Full 1M context at standard pricing: no long-context tier at all.
+    assert not [q for q in quotes if q.tier.startswith("context>")]
+    # Fast mode: the row names two models; Opus 4.7 is excluded by the prose.
+    assert {k: v for k, v in got.items() if k[2] == "fast"} == {
+        **pair("claude-opus-5", "fast", "8", "40"), **pair("claude-opus-4-8", "fast", "8", "40")}
+    assert {q.note for q in quotes if q.model == "claude-opus-4-1"} == {"retired, except on Bedrock and Google Cloud"}
+    assert {q.note for q in quotes if q.model == "claude-mythos-5"} == {"limited availability"}
+    assert len(got) == 9 * 5 + 9 * 2 + 4
+    assert sorted(s.text for s in reading.skipped if "derived by rule" in s.reason) == sorted(
+        ["Claude Fable 5", "Claude Mythos 5", "Claude Opus 5", "Claude Opus 4.8", "Claude Opus 4.7", "Claude Sonnet 5"])
+    assert any("1.1x" in r and "multiplier" in r for r in reasons(reading))
+
+
+def test_fast_mode_table_without_a_model_column_takes_the_prose_models_minus_the_excluded() -> None:
+    page = fixture("2026-08-standard-pricing-prose.md").replace(
+        "| Model                           | Input      | Output     |\n"
+        "| ------------------------------- | ---------- | ---------- |\n"
+        "| Claude Opus 5 / Claude Opus 4.8 | $8 / MTok  | $40 / MTok |",
+        "| Input      | Output     |\n| ---------- | ---------- |\n| $8 / MTok  | $40 / MTok |").replace(
+        "for Claude Opus 5 and Claude Opus 4.8 at", "for Claude Opus 5, Claude Opus 4.8 and Claude Opus 4.7 at")
+    got = prices(anthropic.parse(page))
+    assert {k: v for k, v in got.items() if k[2] == "fast"} == {
+        **pair("claude-opus-5", "fast", "8", "40"), **pair("claude-opus-4-8", "fast", "8", "40")}
+
+
+# --- never a wrong attribution ----------------------------------------------------------------
+
+def test_long_context_price_never_goes_to_a_model_the_prose_excludes() -> None:
+    # The paragraph that names the long-context models also names two it excludes; a reader that
+    # takes every model the paragraph mentions would give Opus 4.1 and Haiku 3.5 the $4.80 rate.
+    reading = anthropic.read(fixture("long-context-excluded.md"), URL)
+    assert tiers_of(reading.quotes, "context>200k") == {"claude-sonnet-4", "claude-sonnet-4-5"}
+    assert {k: v for k, v in prices(reading.quotes).items() if k[2] == "context>200k"} == {
+        **pair("claude-sonnet-4", "context>200k", "4.80", "18"),
+        **pair("claude-sonnet-4-5", "context>200k", "4.80", "18")}
+
+
+def test_a_table_row_for_a_model_the_page_says_is_at_standard_pricing_is_skipped() -> None:
+    page = fixture("2026-02-long-context-table.md").replace(
+        "### Long context pricing\n",
+        "### Long context pricing\n\nClaude Opus 4.6 includes the full 1M token context window at standard pricing.\n")
+    reading = anthropic.read(page, URL)
+    assert tiers_of(reading.quotes, "context>200k") == {"claude-sonnet-4", "claude-sonnet-4-5"}
+    assert any("no long-context premium" in r and "Claude Opus 4.6" in r for r in reasons(reading))
+
+
+def test_long_context_rates_without_named_models_are_skipped_not_attributed() -> None:
     page = fixture("pricing.html").replace("Claude Sonnet 4 or Sonnet 4.5", "a model").replace(
         "Claude Sonnet 4 and Sonnet 4.5", "some models")
-    with pytest.raises(ParseError, match="long context table without the models it applies to"):
-        anthropic.parse(page, URL)
+    reading = anthropic.read(page, URL)
+    assert tiers_of(reading.quotes, "context>200k") == set()
+    assert prices(reading.quotes) == {k: v for k, v in PAGE_2025_10.items() if k[2] != "context>200k"}
+    assert sum("without the models they apply to" in r for r in reasons(reading)) == 2
 
 
-def test_long_context_models_come_from_the_first_paragraph_naming_any() -> None:
-    # The HTML reader splits "When using ... with the <a>1M ...</a>" around the link; the callout
-    # below repeats the names.  Only Sonnet 4 stays named in the first paragraph here.
+def test_long_context_models_come_from_every_sentence_naming_them() -> None:
+    # The callout below the first paragraph names Sonnet 4.5 too: it is still a named model.
     page = fixture("pricing.html").replace("Claude Sonnet 4 or Sonnet 4.5", "Claude Sonnet 4")
-    tiers = {(q.model, q.component) for q in anthropic.parse(page, URL) if q.tier == "context>200k"}
-    assert tiers == {("claude-sonnet-4", "input"), ("claude-sonnet-4", "output")}
+    assert tiers_of(anthropic.parse(page, URL), "context>200k") == {"claude-sonnet-4", "claude-sonnet-4-5"}
+    page = page.replace("Claude Sonnet 4 and Sonnet 4.5", "Claude Sonnet 4")
+    assert tiers_of(anthropic.parse(page, URL), "context>200k") == {"claude-sonnet-4"}
 
 
-def test_a_page_that_is_not_a_pricing_page_raises() -> None:
+def test_same_model_twice_with_different_prices_and_no_date_skips_both() -> None:
+    page = fixture("pricing.html").replace("<td>Claude Sonnet 4</td><td>$2.50", "<td>Claude Sonnet 4.5</td><td>$2.60")
+    reading = anthropic.read(page, URL)
+    got = prices(reading.quotes)
+    assert ("claude-sonnet-4-5", "input", "standard") not in got
+    assert got[("claude-sonnet-4-5", "output", "standard")] == Decimal("12.50")  # same on both rows: kept
+    assert any("claude-sonnet-4-5 standard input" in r and "different prices" in r and "$2.60" in r
+               for r in reasons(reading))
+
+
+@pytest.mark.parametrize(("old", "new", "lost", "reason"), [
+    ("1h Cache Writes", "30s Cache Stores", (None, "input_cache_write_1h", "standard"),
+     "price column the parser does not know"),
+    ("$24 / MTok", "$0.024 / KTok", ("claude-opus-4-1", "input_cache_write_1h", "standard"),
+     "not a price per MTok"),
+    ("Input: $5 / MTok", "Prompt tokens $5", (None, "input", "context>200k"), "not a price per MTok"),
+    ("<td>$1.20 / MTok</td>", "<td>$1.20 / MTok or $1.40 / MTok</td>",
+     ("claude-opus-4-1", "input_cache_hit", "standard"), "several prices in one cell"),
+])
+def test_an_odd_cell_or_column_is_skipped_and_reported_the_rest_recorded(
+        old: str, new: str, lost: tuple[str | None, str, str], reason: str) -> None:
+    # ``lost``: the series the odd cell (model) or column (None: every model) held.
+    page = fixture("pricing.html")
+    assert old in page
+    reading = anthropic.read(page.replace(old, new, 1), URL)
+    model, component, tier = lost
+    gone = {k for k in PAGE_2025_10 if k[1:] == (component, tier) and model in (None, k[0])}
+    assert gone
+    assert prices(reading.quotes) == {k: v for k, v in PAGE_2025_10.items() if k not in gone}
+    assert any(reason in r for r in reasons(reading))
+
+
+def test_a_page_without_the_model_pricing_table_fails_with_why() -> None:
     with pytest.raises(ParseError, match="no model pricing table"):
         anthropic.parse("<html><body><h1>Pricing</h1><p>See claude.com/pricing.</p></body></html>")
+    with pytest.raises(ParseError, match="no model pricing table"):
+        anthropic.parse(fixture("pricing.html").replace("Base Input Tokens", "Input"), URL)
     with pytest.raises(ParseError, match="JSON is data"):
         anthropic.parse('{"data": []}')
 
@@ -163,37 +383,117 @@ def test_registered_and_cli_prints_json() -> None:
         r for r in rows if r["model"] == "claude-opus-4-1" and r["component"] == "input_cache_write_1h").items()
 
 
+# --- real captures (../shared/real-pages/anthropic) ------------------------------------------
+
 REAL_FILES = sorted(REAL_PAGES.glob("*")) if REAL_PAGES.is_dir() else []
-#: capture -> number of quotes (9 models x 5 + 9 x 2 batch + 2 x 2 long context on the Oct 2025 page).
-REAL_COUNTS = {
-    "2025-05-24-DocScraper-en_docs_about-claude_pricing.md": 49,
-    "2025-10-08-020d012-anagri-docs-claude-pricing.html": 67,
-    "2025-10-08-020d012-anagri-docs-claude-pricing.md": 67,
-    "2025-10-15-token-tally-docs-models-jina.md": 45,
+needs_real = pytest.mark.skipif(not REAL_FILES, reason="real captures ../shared/real-pages/anthropic absent")
+
+#: capture -> (quotes in force, spot values read off the page, tiers expected per model set).
+REAL_EXPECTED: dict[str, tuple[int, dict[tuple[str, str, str], Decimal]]] = {
+    # Claude 4 launch, crawler Markdown with nav: 7 models x 5 + 7 x 2 batch.
+    "2025-05-24-DocScraper-en_docs_about-claude_pricing.md": (49, {
+        **standard("claude-opus-4", "15", "18.75", "30", "1.50", "75"),
+        **standard("claude-3-haiku", "0.25", "0.30", "0.50", "0.03", "1.25"),
+        **batch("claude-3-5-sonnet", "1.50", "7.50"),
+    }),
+    # 9 models x 5 + 9 x 2 batch + 2 x 2 long context (Sonnet 4 and 4.5 only).
+    "2025-10-08-020d012-anagri-docs-claude-pricing.html": (67, {
+        **standard("claude-opus-4-1", "15", "18.75", "30", "1.50", "75"),
+        **standard("claude-3-5-haiku", "0.80", "1", "1.6", "0.08", "4"),
+        **batch("claude-opus-4-1", "7.50", "37.50"),
+        **pair("claude-sonnet-4-5", "context>200k", "6", "22.50"),
+        **pair("claude-sonnet-4", "context>200k", "6", "22.50"),
+    }),
+    "2025-10-08-020d012-anagri-docs-claude-pricing.md": (67, {
+        **standard("claude-3-opus", "15", "18.75", "30", "1.50", "75"),
+        **batch("claude-3-haiku", "0.125", "0.625"),
+        **pair("claude-sonnet-4", "context>200k", "6", "22.50"),
+    }),
+    # Models overview (Jina): the pricing table only, ids from its "Claude API" column.
+    "2025-10-15-token-tally-docs-models-jina.md": (45, {
+        **standard("claude-3-7-sonnet", "3", "3.75", "6", "0.30", "15"),
+        **standard("claude-sonnet-4-5", "3", "3.75", "6", "0.30", "15"),
+    }),
+    # 11 models x 5 + 11 x 2 batch + long context for Opus 4.6, Sonnet 4.5, Sonnet 4 ("Sonnet 4.5 / 4").
+    "2026-02-06-4797bfb-JokerRun-claude-docs-sitemap-pricing.md": (83, {
+        **standard("claude-opus-4-6", "5", "6.25", "10", "0.50", "25"),
+        **standard("claude-3-7-sonnet", "3", "3.75", "6", "0.30", "15"),
+        **batch("claude-opus-4-6", "2.50", "12.50"),
+        **pair("claude-opus-4-6", "context>200k", "10", "37.50"),
+        **pair("claude-sonnet-4-5", "context>200k", "6", "22.50"),
+        **pair("claude-sonnet-4", "context>200k", "6", "22.50"),
+    }),
+    # 15 models x 5 + 15 x 2 batch + fast mode for Opus 5 and 4.8; long context is prose (standard pricing).
+    "2026-08-21-30e477c-JokerRun-claude-docs-sitemap-pricing.md": (109, {
+        **standard("claude-fable-5", "10", "12.50", "20", "1", "50"),
+        **standard("claude-mythos-5", "10", "12.50", "20", "1", "50"),
+        **standard("claude-opus-5", "5", "6.25", "10", "0.50", "25"),
+        **standard("claude-opus-4-8", "5", "6.25", "10", "0.50", "25"),
+        **standard("claude-sonnet-5", "2", "2.50", "4", "0.20", "10"),
+        **standard("claude-opus-4-1", "15", "18.75", "30", "1.50", "75"),
+        **standard("claude-3-5-haiku", "0.80", "1", "1.60", "0.08", "4"),
+        **batch("claude-sonnet-5", "1", "5"),
+        **pair("claude-opus-5", "fast", "10", "50"),
+        **pair("claude-opus-4-8", "fast", "10", "50"),
+    }),
+}
+
+#: Which models each tier beyond standard and batch may name, per capture: nothing else is allowed.
+REAL_TIERS: dict[str, dict[str, set[str]]] = {
+    "2025-05-24-DocScraper-en_docs_about-claude_pricing.md": {},
+    "2025-10-08-020d012-anagri-docs-claude-pricing.html": {"context>200k": {"claude-sonnet-4", "claude-sonnet-4-5"}},
+    "2025-10-08-020d012-anagri-docs-claude-pricing.md": {"context>200k": {"claude-sonnet-4", "claude-sonnet-4-5"}},
+    "2025-10-15-token-tally-docs-models-jina.md": {},
+    "2026-02-06-4797bfb-JokerRun-claude-docs-sitemap-pricing.md": {
+        "context>200k": {"claude-opus-4-6", "claude-sonnet-4-5", "claude-sonnet-4"}},
+    "2026-08-21-30e477c-JokerRun-claude-docs-sitemap-pricing.md": {"fast": {"claude-opus-5", "claude-opus-4-8"}},
 }
 
 
-@pytest.mark.skipif(not REAL_FILES, reason="real captures ../shared/real-pages/anthropic absent")
-@pytest.mark.parametrize("path", REAL_FILES, ids=lambda p: p.name[:24])
-def test_real_captures_parse(path: Path) -> None:
-    got = prices(anthropic.parse(path.read_text(encoding="utf-8")))
-    assert len(got) == REAL_COUNTS[path.name]
-    assert {k: got[k] for k in standard("claude-3-haiku", "0.25", "0.30", "0.50", "0.03", "1.25")} == \
-        standard("claude-3-haiku", "0.25", "0.30", "0.50", "0.03", "1.25")
+@needs_real
+def test_every_real_capture_is_covered() -> None:
+    assert sorted(p.name for p in REAL_FILES) == sorted(REAL_EXPECTED)
 
 
-@pytest.mark.skipif(not REAL_FILES, reason="real captures ../shared/real-pages/anthropic absent")
-def test_real_october_2025_page_spot_values_and_parse_time() -> None:
+@needs_real
+@pytest.mark.parametrize("path", REAL_FILES, ids=lambda p: p.name[:32])
+def test_real_captures_parse_with_spot_values(path: Path) -> None:
+    count, spots = REAL_EXPECTED[path.name]
+    reading = anthropic.read(path.read_text(encoding="utf-8"))
+    got = prices(reading.quotes)
+    assert len(got) == count
+    assert {k: got.get(k) for k in spots} == spots
+    extra = {tier: {q.model for q in reading.quotes if q.tier == tier}
+             for tier in {q.tier for q in reading.quotes} - {"standard", "batch"}}
+    assert extra == REAL_TIERS[path.name]
+    # Batch is half the standard price on every page: a row shifted onto the wrong model would break it.
+    for (model, component, tier), price in got.items():
+        if tier == "batch":
+            assert price * 2 == got[(model, component, "standard")], (model, component)
+    assert scheduled(reading.quotes) == {}
+
+
+@needs_real
+def test_real_august_2026_page_reports_what_it_did_not_record() -> None:
+    text = (REAL_PAGES / "2026-08-21-30e477c-JokerRun-claude-docs-sitemap-pricing.md").read_text(encoding="utf-8")
+    reading = anthropic.read(text)
+    derived = sorted(s.text for s in reading.skipped if "derived by rule" in s.reason)
+    assert derived == sorted(["Claude Fable 5", "Claude Mythos 5", "Claude Opus 5", "Claude Opus 4.8",
+                              "Claude Opus 4.7", "Claude Opus 4.6", "Claude Sonnet 5", "Claude Sonnet 4.6"])
+    assert sum("multiplier (data residency)" in s.reason for s in reading.skipped) >= 2
+    notes = {q.model: q.note for q in reading.quotes}
+    assert notes["claude-opus-4"] == "retired, except on Google Cloud"
+    assert notes["claude-mythos-5"] == "limited availability"
+    # "Claude 4.6 and later models ... at standard pricing", fast mode not on Opus 4.7 / 4.6.
+    assert not {q.model for q in reading.quotes if q.tier != "standard" and q.tier != "batch"} & {
+        "claude-opus-4-7", "claude-opus-4-6", "claude-sonnet-4-6", "claude-sonnet-5"}
+
+
+@needs_real
+def test_real_october_2025_page_parses_within_budget() -> None:
     text = (REAL_PAGES / "2025-10-08-020d012-anagri-docs-claude-pricing.html").read_text(encoding="utf-8")
     anthropic.parse(text)  # warm imports
     start = time.perf_counter()
-    got = prices(anthropic.parse(text))
+    anthropic.parse(text)
     elapsed = time.perf_counter() - start
-    expected = {
-        **standard("claude-opus-4-1", "15", "18.75", "30", "1.50", "75"),
-        **batch("claude-opus-4-1", "7.50", "37.50"),
-        ("claude-sonnet-4-5", "input", "context>200k"): Decimal("6"),
-        ("claude-sonnet-4-5", "output", "context>200k"): Decimal("22.50"),
-    }
-    assert {k: got[k] for k in expected} == expected
     assert elapsed < 0.5, f"1.7 MB page took {elapsed:.3f} s (budget: 0.5 s for all pages of a run)"
