@@ -3,33 +3,47 @@
 Provider id ``google`` (the company that bills, as ``openai`` or ``anthropic``; OpenRouter also lists
 these models as ``google/...``); the module is named after the page, ``gemini``.
 
-What the page holds, per model: a heading (``Gemini 2.5 Pro``), the API ids in code right under it
-(``gemini-2.5-pro``; several ids share one price list), prose, then one price table per billing
-mode in ``Standard`` / ``Batch`` tabs.  Each table reads
+What the page holds, per model: a heading (``Gemini 2.5 Pro``), the API ids right under it
+(``_`gemini-2.5-pro`_``; several ids share one price list: ``a, b`` or "``a`` and ``b``"), prose,
+then one price table per billing mode in tabs.  Each table reads
 ``| | Free Tier | Paid Tier, per 1M tokens in USD |``.  Only the paid column is a price: the free
 tier is a quota, not a rate.  Rows become components:
 
 * ``Input price...`` -> ``input``, ``Output price...`` -> ``output``,
-  ``Context caching price`` -> ``input_cache_hit``;
-* storage (``$4.50 / 1,000,000 tokens per hour``), per-image and per-request prices, grounding and
-  Live API rows are not per-token prices and are left out.
+  ``Context caching price`` -> ``input_cache_hit``; ``Text/Image/Audio/Video input price`` ->
+  ``input`` of that modality (embeddings);
+* other rows that show a price (storage per hour, grounding per 1,000 requests, Live API, image
+  generation per image, tuning) are not per-token prices of a component: each is reported as
+  skipped, and the rest of the table is read.
 
 A paid cell may hold several prices; each becomes its own tier:
 
 * ``$1.25, prompts <= 200k tokens`` / ``$2.50, prompts > 200k tokens``: the first is the base tier,
-  the second ``context>200k`` (the same name the xAI parser uses for long-context prices);
+  the second ``context>200k``;
 * ``$0.30 (text / image / video)`` / ``$1.00 (audio)``: the text price is the base tier, a price for
-  non-text input only gets the modality as its tier (``audio``, ``audio/video``);
-* the ``Batch`` tab prefixes them: ``batch``, ``batch context>200k``, ``batch audio``.
+  non-text input only gets the modality as its tier (``audio``, ``audio/video``, ``image``) --
+  the convention this module has always used; a single price is the base tier;
+* ``$3.00 or $0.005/min (audio)``, ``$0.45 ($0.00012 per image)``: the per-token price, the other
+  unit being the same price restated;
+* a price with a footnote marker (``$0.0006 (image)*``: the footnote makes it per image), per image,
+  per minute, per hour or per request, or a cell with a note before its prices
+  (``Same as Standard, Batch pricing not yet implemented``) is skipped with the reason;
+* the ``Batch`` / ``Flex`` / ``Priority`` tabs prefix them: ``batch``, ``batch context>200k``,
+  ``flex audio``, ``priority``.
 
-Inferred, not seen in a raw capture (only a Jina Markdown rendering of the page was available): the
-live HTML is taken to be Google's devsite markup, ``<h2 id=... data-text=...>`` plus
-``<em><code>model-id</code></em>`` in a ``div.heading-group``, then ``div.ds-selector-tabs`` with one
-``<section><h3>Standard</h3><table class="pricing-table">`` per tab.  The Jina rendering drops most
-model headings and every tab label, so there: the tables right after a heading with ids belong to
-that model, the first unlabelled one is ``Standard`` and the second ``Batch`` (the live tab order);
-a table after further prose belongs to a model whose heading was lost, and is reported in
-:attr:`PriceList.skipped` rather than given to the wrong model.
+Which tab a table is (the part a wrong answer would silently misprice):
+
+* a tab label heading or paragraph right before it (devsite HTML: ``<section><h3>Batch</h3>``);
+* else the section's tab bar, as a reader renders it (``[Standard](#standard)[Batch](#batch)...More``):
+  its tabs in order, only when exactly as many unlabelled tables follow as it names;
+* else, without a tab bar, the layouts the page has used: one table (``standard``), two
+  (``standard``, ``batch``: 2025) or four (``standard``, ``batch``, ``flex``, ``priority``: 2026);
+* anything else (three unlabelled tables, labels on some tables only) is skipped with a warning.
+
+A table that follows prose after another table, with no heading in between, belongs to a model
+whose heading a reader dropped (the 2025 Jina copy): it is reported as skipped, never given to the
+model above.  A bot-challenge page raises a ``blocked:`` ParseError (:mod:`parsers.challenge`); a
+page with no per-token model price at all raises ParseError.
 """
 
 from __future__ import annotations
@@ -37,54 +51,73 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from parsers.challenge import blocked_message, is_challenge_page
 from parsers.document import Document, Heading, Paragraph, Table, read_provider_page
 from parsers.money import Money, find_money
-from parsers.quote import ParseError, Quote
+from parsers.quote import ParseError, Quote, Reading, Skipped
 from parsers.registry import Source
 
 PROVIDER = "google"
-PARSER_VERSION = 1
+PARSER_VERSION = 2
 PRICING_URL = "https://ai.google.dev/gemini-api/docs/pricing"
 SOURCES = [Source(id="google-gemini-pricing", provider=PROVIDER, url=PRICING_URL, currencies=("USD",))]
 
-#: The price tabs (billing modes) in the live page's order, which is also how unlabelled tables
-#: after one model heading are read.  A heading with any other text starts a new section.
-TABS = ("standard", "batch")
-#: Row label start -> component.
-ROW_COMPONENTS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^input price\b", re.I), "input"),
-    (re.compile(r"^output price\b", re.I), "output"),
-    (re.compile(r"^context caching price\b", re.I), "input_cache_hit"),
+#: The price tabs (billing modes) in the live page's order.
+TABS = ("standard", "batch", "flex", "priority")
+#: Unlabelled tables after one model heading, without a tab bar: the layouts the page has used.
+ORDER_BY_COUNT = {1: ("standard",), 2: ("standard", "batch"), 4: TABS}
+#: Row label start -> (component, modality the label itself names).
+ROW_COMPONENTS: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (re.compile(r"^input price\b", re.I), "input", ""),
+    (re.compile(r"^output price\b", re.I), "output", ""),
+    (re.compile(r"^context caching price\b", re.I), "input_cache_hit", ""),
+    (re.compile(r"^text input price\b", re.I), "input", ""),
+    (re.compile(r"^(image|audio|video) input price\b", re.I), "input", "label"),
 )
 #: The paid column of a per-token table: ``Paid Tier, per 1M tokens in USD``.
 PAID_TOKEN_HEADER_RE = re.compile(r"^paid tier\b.*\bper 1M tokens\b.*\bin ([A-Z]{3})\b", re.I)
 PAID_HEADER_RE = re.compile(r"^paid tier\b", re.I)
-#: A line of API ids under a model heading: ``gemini-2.5-pro`` or ``_veo-3.0-x, veo-3.0-y_``.
+#: An API id as the page prints it under a model heading.
 MODEL_ID_RE = re.compile(r"[a-z][a-z0-9.\-]*[a-z0-9]")
 #: A price qualifier that makes it something other than a price per 1M tokens.
-NOT_PER_TOKEN_RE = re.compile(r"\bper\s+(?!1M\b|million\b)[a-z]|/\s*(?!1,000,000\s+tokens\b)[\d,]+\s*[a-z]|storage",
-                              re.I)
-CONTEXT_RE = re.compile(r"prompts?\s*(<=|≤|>=|≥|>)\s*(\d+)\s*k\b", re.I)
+#: Looked for in the qualifier with its parenthetical (the modality) taken out.
+NOT_PER_TOKEN_RE = re.compile(r"^\s*/(?!\s*1,000,000\s+tokens\b)|\bper\s+(?!1M\b|million\b)[a-z0-9]", re.I)
+CONTEXT_RE = re.compile(r",?\s*prompts?\s*(<=|≤|>=|≥|>|<)\s*(\d+)\s*k\b(?:\s*tokens?)?", re.I)
 LONGER = (">", ">=", "≥")
 MODALITY_RE = re.compile(r"\(([^)]*)\)")
+PER_1M_RESTATED_RE = re.compile(r"/\s*1,000,000\s+tokens\b", re.I)
+#: What may be left of a qualifier once context, modality and a restated unit are taken out.
+LEFTOVER_WORDS_RE = re.compile(r"\bequivalent to\b|\band\b|[,;.:]", re.I)
+_LABEL_RE = re.compile(r"^(standard|batch|flex|priority)$", re.I)
+_TAB_BAR_RE = re.compile(r"^(?:(?:standard|batch|flex|priority)\s*){2,}(?:more)?$", re.I)
+_TAB_WORD_RE = re.compile(r"standard|batch|flex|priority", re.I)
 
 
 @dataclass(frozen=True)
 class PriceList:
-    """What one page yields: the quotes, and the paid price tables no model could be named for."""
+    """Kept for callers of the first version: the quotes and the skipped pieces as text."""
 
     quotes: list[Quote]
     skipped: list[str] = field(default_factory=list)
 
 
 def parse(text: str, source_url: str = "") -> list[Quote]:
-    """Paid-tier quotes of every model the page names (see :func:`read_page`)."""
-    return read_page(text, source_url).quotes
+    """Paid-tier quotes of every model the page names (see :func:`read`)."""
+    return read(text, source_url).quotes
 
 
 def read_page(text: str, source_url: str = "") -> PriceList:
+    """:func:`read` with the skipped pieces as one line each."""
+    reading = read(text, source_url)
+    return PriceList(reading.quotes, [str(s) for s in reading.skipped])
+
+
+def read(text: str, source_url: str = "") -> Reading:
     """Read the pricing page; raise :class:`ParseError` when no model's token prices are found."""
     url = source_url or None
+    marker = is_challenge_page(text)
+    if marker:
+        raise ParseError(PROVIDER, blocked_message(marker), url)
     doc = read_provider_page(PROVIDER, text, source_url)
     reader = _Reader(source_url)
     reader.read(doc)
@@ -92,138 +125,250 @@ def read_page(text: str, source_url: str = "") -> PriceList:
         found = f"{reader.priced_tables} paid per-1M-token price tables, none under a model id" \
             if reader.priced_tables else "no 'Paid Tier, per 1M tokens' table with a price"
         raise ParseError(PROVIDER, f"no Gemini token prices: {found}", url)
-    return PriceList(list(reader.quotes.values()), reader.skipped)
+    return Reading(list(reader.quotes.values()), reader.skipped)
 
 
 @dataclass
 class _Section:
-    """A model section: its heading, API ids, and how its tables are to be attributed.
+    """A model section: its heading, API ids, tab bar, and its tables with their labels.
 
-    ``mode`` is the current tab label, if the page has labels; ``unlabelled`` counts the tables
-    read without one; ``closed`` is set by prose after a table, which in a copy without labels is
-    where a model whose heading was lost begins.
+    ``closed`` is set by prose after a table: in a copy that lost headings, the next table belongs
+    to a model whose heading was dropped.
     """
 
     name: str
     ids: list[str] = field(default_factory=list)
-    mode: str | None = None
-    unlabelled: int = 0
-    tables_seen: bool = False
+    tab_bar: list[str] | None = None
+    label: str | None = None
+    tables: list[tuple[Table, str | None, bool]] = field(default_factory=list)  # table, label, orphan
     closed: bool = False
 
 
+@dataclass
+class _PaidTable:
+    table: Table
+    paid: int
+    currency: str | None  # None: not per 1M tokens
+    has_money: bool
+
+
 class _Reader:
-    """Walks the blocks once, keeping the current model section, and collects quotes."""
+    """Walks the blocks once, one model section at a time, and collects quotes."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.quotes: dict[tuple[str, ...], Quote] = {}
-        self.skipped: list[str] = []
+        self.conflicted: set[tuple[str, ...]] = set()
+        self.skipped: list[Skipped] = []
         self.priced_tables = 0
 
-    def error(self, message: str) -> ParseError:
-        return ParseError(PROVIDER, message, self.url or None)
+    def skip(self, where: str, text: str, reason: str) -> None:
+        self.skipped.append(Skipped(where, " ".join(text.split())[:200], reason))
 
     def read(self, doc: Document) -> None:
         section = _Section("")
-        last_prose = ""
         for block in doc.blocks:
             if isinstance(block, Heading):
-                label = block.text.strip().lower()
-                if label in TABS:
-                    section.mode = label
+                label = _LABEL_RE.match(block.text.strip())
+                if label:
+                    section.label = label.group(1).lower()
                 else:
+                    self._close(section)
                     section = _Section(block.text)
             elif isinstance(block, Paragraph):
-                ids = _id_line(block.text)
-                if ids and not section.tables_seen:
+                text = " ".join(block.text.split())
+                label = _LABEL_RE.match(text)
+                ids = _id_line(text)
+                if label:
+                    section.label = label.group(1).lower()
+                elif _TAB_BAR_RE.match(text):
+                    section.tab_bar = [w.lower() for w in _TAB_WORD_RE.findall(text)]
+                elif ids and not section.tables:
                     section.ids += [i for i in ids if i not in section.ids]
-                elif section.tables_seen:
+                elif section.tables and text.lower() not in ("and", ","):
                     section.closed = True
-                last_prose = block.text
             elif isinstance(block, Table):
-                self._table(block, section, last_prose)
+                section.tables.append((block, section.label, section.closed and section.label is None))
+                section.label = None
+        self._close(section)
 
-    def _table(self, table: Table, section: _Section, last_prose: str) -> None:
-        section.tables_seen = True
-        header = [c.text.strip() for c in table.header]
-        paid = next((i for i, h in enumerate(header) if PAID_HEADER_RE.search(h)), None)
-        if paid is None:
-            return
-        m = PAID_TOKEN_HEADER_RE.search(header[paid])
-        if m is None:
-            return  # per image, per second: not token prices
-        currency = m.group(1).upper()
-        mode = section.mode
-        if mode is None:
-            mode = TABS[section.unlabelled] if section.unlabelled < len(TABS) else None
-            section.unlabelled += 1
-        rows = [(row[0].text.strip(), row[paid].text) for row in table.body]
-        if not any(find_money(cell) for _, cell in rows):
-            return  # "Not available" throughout: no paid price
-        self.priced_tables += 1
+    # --- a model section ----------------------------------------------------------------------
+
+    def _close(self, section: _Section) -> None:
         where = f"'{section.name}'" if section.name else "the page top"
-        if not section.ids or (section.closed and section.mode is None):
-            self.skipped.append(f"price table after {_clip(last_prose)!r} (under {where}) has no model id")
-            return
-        if mode is None:
-            self.skipped.append(f"price table {section.unlabelled} under {where} has no tab label")
-            return
-        for label, cell in rows:
-            component = next((c for pattern, c in ROW_COMPONENTS if pattern.search(label)), None)
-            if component is None:
+        paid: list[tuple[_PaidTable, str | None, bool]] = []
+        for table, label, orphan in section.tables:
+            info = _paid_table(table)
+            if info is None:
                 continue
-            for tier, price_text, money in _cell_prices(cell, mode, self, section.name, label):
-                if money.currency != currency:
-                    raise self.error(f"{section.name}: {label!r} price {money.text} is not in {currency}")
-                for model in section.ids:
-                    self._add(Quote(provider=PROVIDER, model=model, component=component, currency=currency,
-                                    price=money.amount, price_text=price_text, tier=tier,
-                                    source_url=self.url, note=label))
+            paid.append((info, label, orphan))
+            if info.currency is None and info.has_money:
+                self.skip(f"{where} table", table.header[info.paid].text,
+                          "not priced per 1M tokens (per image, second or request)")
+        priced = [(t, label, orphan) for t, label, orphan in paid if t.currency and t.has_money]
+        self.priced_tables += len(priced)
+        if not priced:
+            return
+        if not section.ids:
+            for t, _, _ in priced:
+                self.skip(f"{where} table", _first_prices(t), "price table with no model id above it")
+            return
+        tiers = self._attribute(paid, section, where)
+        for (info, label, orphan), tier in zip(paid, tiers):
+            if not (info.currency and info.has_money):
+                continue
+            if orphan:
+                self.skip(f"{where} table after prose", _first_prices(info),
+                          "price table after another model's prose: its model heading is missing")
+            elif tier is None:
+                self.skip(f"{where} table", _first_prices(info),
+                          "cannot tell which tab (Standard/Batch/Flex/Priority) the table is")
+            else:
+                self._table(info, tier, section, f"{where} {tier} table")
 
-    def _add(self, quote: Quote) -> None:
+    def _attribute(self, paid: list[tuple[_PaidTable, str | None, bool]], section: _Section,
+                   where: str) -> list[str | None]:
+        """The tab of each paid table (None where the page does not say)."""
+        tiers: list[str | None] = [label for _, label, _ in paid]
+        open_ = [i for i, (_, label, orphan) in enumerate(paid) if label is None and not orphan]
+        if not open_ or len(open_) != len([p for p in paid if not p[2]]):
+            return tiers  # every table labelled, or labels on some only: the unlabelled stay None
+        if section.tab_bar:
+            order: tuple[str, ...] | None = tuple(section.tab_bar) if len(section.tab_bar) == len(open_) else None
+        else:
+            order = ORDER_BY_COUNT.get(len(open_))
+        if order is None:
+            return tiers
+        for i, tier in zip(open_, order):
+            tiers[i] = tier
+        return tiers
+
+    def _table(self, info: _PaidTable, mode: str, section: _Section, where: str) -> None:
+        for row in info.table.body:
+            label = " ".join(row[0].text.split())
+            cell = row[info.paid].text
+            if not find_money(cell):
+                continue
+            match = next(((c, m, p.match(label)) for p, c, m in ROW_COMPONENTS if p.match(label)), None)
+            if match is None:
+                self.skip(f"{where}, row {label!r}", cell, "not a per-token price of input, output or cache")
+                continue
+            component, modality_from, m = match
+            label_modality = m.group(1).lower() if modality_from == "label" and m else ""
+            prices, problems = _cell_prices(cell, mode, label_modality)
+            for text, reason in problems:
+                self.skip(f"{where}, {label!r}", text, reason)
+            for tier, price_text, money in prices:
+                if money.currency != info.currency:
+                    self.skip(f"{where}, {label!r}", price_text, f"not in {info.currency}, the table's currency")
+                    continue
+                for model in section.ids:
+                    self._add(Quote(provider=PROVIDER, model=model, component=component, currency=money.currency,
+                                    price=money.amount, price_text=price_text, tier=tier,
+                                    source_url=self.url, note=label), where)
+
+    def _add(self, quote: Quote, where: str) -> None:
+        """One quote per series; one series at two prices is dropped and reported, not guessed."""
+        if quote.key in self.conflicted:
+            return
         seen = self.quotes.setdefault(quote.key, quote)
         if seen.price != quote.price:
-            raise self.error(f"{quote.model} {quote.component} ({quote.tier}) is priced twice: "
-                             f"{seen.price_text!r} and {quote.price_text!r}")
+            del self.quotes[quote.key]
+            self.conflicted.add(quote.key)
+            self.skip(f"{where}, {quote.model} {quote.component} ({quote.tier})",
+                      f"{seen.price_text} vs {quote.price_text}", "priced twice: neither is recorded")
 
 
-def _cell_prices(cell: str, mode: str, reader: _Reader, name: str, label: str) -> list[tuple[str, str, Money]]:
-    """(tier, page text, money) for each per-token price in a paid cell."""
-    found = find_money(cell)
-    parts = []
+def _paid_table(table: Table) -> _PaidTable | None:
+    """The paid column of a ``| | Free Tier | Paid Tier, ... |`` table, or None for another table."""
+    header = [c.text.strip() for c in table.header]
+    paid = next((i for i, h in enumerate(header) if PAID_HEADER_RE.search(h)), None)
+    if paid is None:
+        return None
+    m = PAID_TOKEN_HEADER_RE.search(header[paid])
+    has_money = any(find_money(row[paid].text) for row in table.body if len(row) > paid)
+    return _PaidTable(table, paid, m.group(1).upper() if m else None, has_money)
+
+
+def _first_prices(info: _PaidTable) -> str:
+    cells = [f"{row[0].text}: {row[info.paid].text}" for row in info.table.body if find_money(row[info.paid].text)]
+    return "; ".join(cells)
+
+
+def _cell_prices(cell: str, mode: str, label_modality: str) -> tuple[list[tuple[str, str, Money]],
+                                                                     list[tuple[str, str]]]:
+    """(tier, page text, money) for each per-token price in a paid cell, and what was skipped."""
+    text = " ".join(cell.split())
+    found = find_money(text)
+    problems: list[tuple[str, str]] = []
+    starts = []
     pos = 0
+    for money in found:
+        start = text.index(money.text, pos)
+        starts.append(start)
+        pos = start + len(money.text)
+    prefix = text[:starts[0]].strip(" _*,;:")
+    if prefix:
+        return [], [(text, "a note before the prices: the cell does not plainly state a per-token price")]
+    segments = []
     for i, money in enumerate(found):
-        start = cell.index(money.text, pos)
-        end = cell.index(found[i + 1].text, start + len(money.text)) if i + 1 < len(found) else len(cell)
-        parts.append((money, " ".join(cell[start:end].split()).rstrip(" ,;")))
-        pos = end
-    per_token = [(money, text) for money, text in parts if not NOT_PER_TOKEN_RE.search(text[len(money.text):])]
+        end = starts[i + 1] if i + 1 < len(found) else len(text)
+        segments.append((money, text[starts[i]:end].strip(), text[starts[i] + len(money.text):end]))
+    per_token: list[tuple[Money, str, str]] = []
+    i = 0
+    while i < len(segments):
+        money, seg_text, qualifier = segments[i]
+        q = qualifier.strip()
+        if (q == "(" or q.endswith(" or") or q == "or") and i + 1 < len(segments):
+            # "$3.00 or $0.005/min (audio)", "$0.45 ($0.00012 per image)": the same price in another
+            # unit; the modality, if any, is written after the alternative.
+            alt_qualifier = segments[i + 1][2]
+            modality = MODALITY_RE.search(alt_qualifier)
+            end = starts[i + 2] if i + 2 < len(found) else len(text)
+            per_token.append((money, _clean_price_text(text[starts[i]:end]),
+                              f"({modality.group(1)})" if modality else ""))
+            i += 2
+            continue
+        if "*" in q or "†" in q:
+            problems.append((seg_text, "the price carries a footnote marker: the footnote gives its unit"))
+        elif NOT_PER_TOKEN_RE.search(MODALITY_RE.sub(" ", q)) or "storage" in q.lower():
+            problems.append((seg_text, "not a price per 1M tokens (per image, minute, hour or request, or storage)"))
+        else:
+            per_token.append((money, _clean_price_text(seg_text), q))
+        i += 1
     out: list[tuple[str, str, Money]] = []
     tiers: set[str] = set()
-    for money, text in per_token:
-        qualifier = text[len(money.text):]
+    for money, seg_text, qualifier in per_token:
         context = CONTEXT_RE.search(qualifier)
+        rest = CONTEXT_RE.sub(" ", qualifier)
+        rest = PER_1M_RESTATED_RE.sub(" ", rest)
+        modality = MODALITY_RE.search(rest)
+        rest = MODALITY_RE.sub(" ", rest, count=1)
+        if LEFTOVER_WORDS_RE.sub(" ", rest).strip():
+            problems.append((seg_text, "an unrecognised qualifier: not certainly a per-token price"))
+            continue
         long_context = f"context>{context.group(2)}k" if context and context.group(1) in LONGER else ""
-        modality = MODALITY_RE.search(qualifier)
-        words = re.findall(r"[a-z]+", modality.group(1).lower()) if modality else []
-        other_modality = "/".join(words) if len(per_token) > 1 and words and "text" not in words else ""
-        tier = " ".join(p for p in ("" if mode == "standard" else mode, long_context, other_modality) if p) \
-            or "standard"
+        words = [("image" if w == "images" else w) for w in re.findall(r"[a-z]+", modality.group(1).lower())] \
+            if modality else []
+        other = "/".join(words) if len(per_token) > 1 and words and "text" not in words else ""
+        other = other or label_modality
+        tier = " ".join(p for p in ("" if mode == "standard" else mode, long_context, other) if p) or "standard"
         if tier in tiers:
-            raise reader.error(f"{name}: {label!r} cell {cell!r} has two prices for tier {tier!r}")
+            return [], [(text, f"two prices for tier {tier!r} in one cell")]
         tiers.add(tier)
-        out.append((tier, text, money))
-    return out
+        out.append((tier, seg_text, money))
+    return out, problems
+
+
+def _clean_price_text(text: str) -> str:
+    """A price's own text without the words that lead into the next one (``, equivalent to``)."""
+    return re.sub(r"(?:[\s,;.]|\b(?:equivalent to|and)\b)+$", "", text.strip(), flags=re.I)
 
 
 def _id_line(text: str) -> list[str]:
-    """The API ids of a paragraph that holds nothing else (``_a-1, b-2_``), else []."""
-    items = [t.strip(" _*`") for t in text.strip(" _*").split(",")]
+    """The API ids of a paragraph that holds nothing else (``_a-1, b-2_``, ``a and b``), else []."""
+    items = [t.strip(" _*`") for t in re.split(r",\s*(?:and\s+)?|\s+and\s+", text.strip(" _*"))]
+    items = [t for t in items if t]
     if items and all(MODEL_ID_RE.fullmatch(t) and "-" in t for t in items):
         return items
     return []
-
-
-def _clip(text: str, width: int = 60) -> str:
-    return text if len(text) <= width else text[:width - 1] + "…"
