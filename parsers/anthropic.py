@@ -376,6 +376,10 @@ def _row_name(page: _Page, text: str) -> _RowName | str:
     raw = " ".join(raw.split()).strip(" .,:;-–—")
     models: list[_Model] = []
     parts = [p.strip() for p in re.split(r"\s*(?:/|,|&|\band\b|\bor\b)\s*", raw) if p.strip()]
+    if not parts and printed:  # the cell is the API id itself (`claude-...`)
+        model_id = _SNAPSHOT_RE.sub("", printed.group(0))
+        return _RowName(models=[_Model(model_id, model_id, printed=True)], note="; ".join(notes),
+                        starting=starting, until=until, threshold=threshold)
     if not parts:
         return "no model name in the cell"
     for part in parts:

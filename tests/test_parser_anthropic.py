@@ -173,6 +173,14 @@ def test_printed_id_beats_the_rule() -> None:
     assert reading.skipped == []
 
 
+def test_a_name_cell_that_is_the_api_id_itself() -> None:
+    row = ("| Model | Base Input Tokens | 1h Cache Writes | Output Tokens |\n|---|---|---|---|\n"
+           "| `claude-test-9-20261001` | $3 / MTok | Not available | $15 / MTok |\n")
+    reading = anthropic.read(row)
+    assert prices(reading.quotes) == pair("claude-test-9", "standard", "3", "15")
+    assert [(s.reason, s.text) for s in reading.skipped] == [("no price", "Not available")]
+
+
 def test_a_new_model_is_recorded_with_a_warning_not_a_failure() -> None:
     page = fixture("pricing.html").replace("Claude Haiku 3.5", "Claude Haiku 9").replace(
         "<td>Claude Opus 4.1</td><td>$12", "<td>Claude Nova 7.2</td><td>$12")
@@ -497,3 +505,34 @@ def test_real_october_2025_page_parses_within_budget() -> None:
     anthropic.parse(text)
     elapsed = time.perf_counter() - start
     assert elapsed < 0.5, f"1.7 MB page took {elapsed:.3f} s (budget: 0.5 s for all pages of a run)"
+
+
+# --- mirror and converter variants (fixtures) -------------------------------------------------
+
+def test_condensed_mirror_cells_with_trailing_labels_and_fast_mode_by_context_rows() -> None:
+    reading = anthropic.read(fixture("2026-03-condensed-mirror.md"), URL)
+    got = prices(reading.quotes)
+    assert {k: v for k, v in got.items() if k[2] == "context>200k"} == {
+        **pair("claude-opus-4-6", "context>200k", "8", "30"),
+        **pair("claude-sonnet-4-6", "context>200k", "4.80", "18"),
+        **pair("claude-sonnet-4-5", "context>200k", "4.80", "18"),
+        **pair("claude-sonnet-4", "context>200k", "4.80", "18"),
+    }
+    assert {k: v for k, v in got.items() if k[2] == "fast"} == pair("claude-opus-4-6", "fast", "24", "120")
+    assert {k: got[k] for k in standard("claude-haiku-4-5", "0.80", "1", "1.60", "0.08", "4")} == \
+        standard("claude-haiku-4-5", "0.80", "1", "1.60", "0.08", "4")
+    assert len(got) == 3 * 5 + 3 * 2 + 8 + 2
+    assert any("1.1x" in r for r in reasons(reading))
+
+
+def test_split_threshold_columns_reordered_columns_and_an_unknown_price_column() -> None:
+    reading = anthropic.read(fixture("split-columns-reordered.md"), URL)
+    assert prices(reading.quotes) == {
+        **standard("claude-opus-5-5", "4", "5", "8", "0.20", "20"),
+        **standard("claude-sonnet-5", "2", "2.50", "4", "0.20", "10"),
+        **pair("claude-opus-5-5", "context>200k", "8", "30"),
+        **pair("claude-opus-5-5", "fast", "24", "120"),
+    }
+    got = reasons(reading)
+    assert any("column 'Notes'" in r and "price column the parser does not know" in r for r in got)
+    assert any("a price in prose" in r and "$8 / MTok input" in r for r in got)
