@@ -138,6 +138,11 @@ def uncertain_json(pricer: Pricer, p: Priced) -> dict[str, Any] | None:
             "cost_after_change": money_text(pricer, u.units_after)}
 
 
+def moved_to_other_model(p: Priced) -> bool:
+    """Priced on another model than the row names (``--as``, a snapshot id); case is not a move."""
+    return (p.provider, p.model.lower()) != (p.row.provider, p.row.model.lower())
+
+
 def priced_json(pricer: Pricer, p: Priced) -> dict[str, Any]:
     out: dict[str, Any] = {
         "file": p.row.path, "line": p.row.line, "time": row_time(p), "priced_at": priced_time(p),
@@ -149,7 +154,7 @@ def priced_json(pricer: Pricer, p: Priced) -> dict[str, Any]:
                        for c, tokens, rate, units in p.components},
         "notes": list(p.notes),
     }
-    if (p.provider, p.model) != (p.row.provider, p.row.model):
+    if moved_to_other_model(p):
         out["used"] = f"{p.row.provider}/{p.row.model}"
     return out
 
@@ -239,7 +244,7 @@ def write_text(pricer: Pricer, results: Iterator[Priced | Unpriced], out: TextIO
                           f"{'' if rate.tier == 'standard' else ' ' + rate.tier}"
                           f" = {money_text(pricer, units)}" for c, tokens, rate, units in p.components)
         low = f" (lowest possible {money_text(pricer, p.lowest_units)})" if p.lowest_units is not None else ""
-        if (p.provider, p.model) != (p.row.provider, p.row.model):
+        if moved_to_other_model(p):
             low += f" (tokens used on {p.row.provider}/{p.row.model})"
         if p.notes:
             low += "".join(f"; {note}" for note in p.notes if not note.startswith("date without time"))
@@ -263,7 +268,7 @@ def write_totals(pricer: Pricer, totals: Totals, unpriced: list[Unpriced], out: 
               f" over {totals.priced_rows} priced row(s)")
     if totals.lowest_units != totals.units:
         out.write(f"; lowest possible {money_text(pricer, totals.lowest_units)} {pricer.currency}"
-                  " (rows with a date only, in days with several rates; rows marked ? below)")
+                  " (rows with a date only, in days with several rates; rows marked ?)")
     out.write("\n")
     if totals.uncertain_rows:
         out.write(f"? {totals.uncertain_rows} row(s) fall inside the window of a price change whose instant is"
