@@ -114,6 +114,7 @@ def read(text: str, source_url: str = "") -> Reading:
             _entry_quotes(entry, out)
     else:
         _read_cards(doc, out)
+        _read_text_cards(doc, out)
         for table in doc.tables:
             _read_table(table, out)
         for block in doc.blocks:
@@ -417,6 +418,65 @@ def _card_quotes(card: _Card, out: _Quotes) -> None:
                 out.add(model, component, currency, amount, f"{key}: {raw}", f"card {card.name!r}")
         if not found:
             raise out.error(f"card {card.name!r}: {label!r} has neither priceEur nor priceUsd")
+
+
+# --- mistral.ai/pricing as rendered text (reader and crawler copies of the API tab) ---------------
+
+#: An API id printed as a line of its own on a rendered card (``mistral-medium-latest``).
+TEXT_ID_RE = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9.]+)+")
+_GLUED_LABEL_RE = re.compile(r"^([A-Za-z ]+\((?:/|per )\s*(?:1\s*)?M tokens\))\s*(\S.*)$")
+
+
+def _read_text_cards(doc: Document, out: _Quotes) -> None:
+    """Cards as a browser renders them: ``Input (/M tokens)`` / ``$1.5`` / ... / ``mistral-medium-latest``.
+
+    The id line and the prices must share one card, so cards are cut at headings, and a card must
+    print exactly one id: prices in a card with none, or with two, are reported, never attributed
+    across a card boundary.
+    """
+    name = ""
+    label = other = ""
+    pairs: list[tuple[str, str]] = []
+    ids: list[str] = []
+
+    def close() -> None:
+        if not pairs:
+            return
+        where = f"card {name!r}"
+        found = list(dict.fromkeys(ids))
+        if len(found) != 1:
+            out.skip(where, "; ".join(f"{lab} {price}" for lab, price in pairs),
+                     "token prices in a card that prints " + ("no API id" if not found else
+                                                               f"several ids ({', '.join(found)})"))
+            return
+        for lab, price in pairs:
+            money = find_money(price)[0]
+            out.add(found[0], _component(lab) or "", money.currency, money.amount, price, where)
+
+    for block in doc.blocks:
+        if isinstance(block, Heading):
+            close()
+            name, label, other, pairs, ids = block.text.strip(), "", "", [], []
+        elif isinstance(block, Paragraph):
+            text = block.text.strip()
+            money = find_money(text)
+            glued = _GLUED_LABEL_RE.match(text)
+            if glued and len(money) == 1 and glued.group(2) == money[0].text and _component(glued.group(1)):
+                pairs.append((glued.group(1), money[0].text))  # "Input (/M tokens)$1.5" on one line
+                label = other = ""
+                continue
+            if label and len(money) == 1 and text == money[0].text:
+                pairs.append((label, text))
+            elif label and money:
+                out.skip(f"card {name!r} / {label}", text, "cell does not hold exactly one plain price")
+            elif other and money:
+                out.skip(f"card {name!r} / {other}", text, "not a price per million tokens")
+            elif TEXT_ID_RE.fullmatch(text):
+                ids.append(text)
+            is_label = not money and len(text) <= 40
+            label = text if is_label and TOKEN_UNIT_RE.search(text) and _component(text) else ""
+            other = text if is_label and not label and name else ""
+    close()
 
 
 # --- docs.mistral.ai (2024): pipe tables ----------------------------------------------------------

@@ -425,3 +425,25 @@ def test_page_data_with_a_prices_list_and_plain_strings() -> None:
         ("mistral-large-latest", "output", "USD"): Decimal("1.5"),
         ("mistral-large-latest", "output", "EUR"): Decimal("1.5"),
     }
+
+
+def test_rendered_api_tab_cards_need_exactly_one_id_per_card() -> None:
+    """A reader copy of the rendered API tab: label, price and id lines per card (headings cut cards)."""
+    result = mistral.read(read("pricing-2026-api-tab-jina.md"), mistral.PRICING_URL)
+    assert prices(result.quotes) == {
+        ("mistral-medium-latest", "input", "USD"): Decimal("1.5"),
+        ("mistral-medium-latest", "output", "USD"): Decimal("7.5"),
+        ("voxtral-small-latest", "output", "USD"): Decimal("0.4"),  # "Output (/M tokens)$0.4" on one line
+    }
+    assert [(s.where, s.reason) for s in result.skipped] == [
+        ("card 'Voxtral Small' / Audio Input (per min / per M tok)", "not a price per million tokens"),
+        ("card 'Voxtral Small' / Text Input (per min / per M tok)", "not a price per million tokens"),
+        ("card 'OCR 3' / OCR", "not a price per million tokens"),
+        ("card 'Codestral'", "token prices in a card that prints no API id"),
+        ("card 'Magistral Medium' / Pro", "not a price per million tokens"),
+        ("card 'Magistral Medium'",
+         "token prices in a card that prints several ids (magistral-medium-latest, magistral-medium-2509)"),
+        ("model mistral-small-latest",
+         "card 'Mistral Small 4' and card 'Mistral Small 3.2' give different prices under this one id and the "
+         "page has no version id to tell them apart; none is recorded"),
+    ]
