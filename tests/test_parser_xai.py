@@ -497,3 +497,16 @@ def test_io_table_without_outer_pipes_and_with_notes_around_ids():
     # two ids in one cell: the prices are reported, never split or given to one of them
     assert [(s.where, s.text, s.reason) for s in result.skipped] == [
         ("table under '' row 'grok-3 / grok-3-latest'", "$3.00; $15.00", "price without a model id beside it")]
+
+
+def test_2026_table_with_a_cached_input_column_and_the_unit_above_it():
+    result = xai.read(page("models-2026-cached-column.md"), URL)
+    expected = {("grok-build-0.1", "input", "standard"): D("1.00"),
+                ("grok-build-0.1", "input_cache_hit", "standard"): D("0.20"),
+                ("grok-build-0.1", "output", "standard"): D("2.00")}
+    for model in ("grok-4.3", "grok-4.20-multi-agent-0309", "grok-4.20-0309-reasoning", "grok-4.20-0309-non-reasoning"):
+        expected.update({(model, "input", "standard"): D("1.25"), (model, "input_cache_hit", "standard"): D("0.20"),
+                         (model, "output", "standard"): D("2.50")})
+    assert prices(result.quotes) == expected
+    assert [(s.where, s.reason) for s in result.skipped] == [
+        ("table under 'Imagine API' row 'grok-imagine-image'", "not a price per million tokens")]
