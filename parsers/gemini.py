@@ -56,6 +56,7 @@ from parsers.document import Document, Heading, Paragraph, Table, read_provider_
 from parsers.money import Money, find_money
 from parsers.quote import ParseError, Quote, Reading, Skipped
 from parsers.registry import Source
+from parsers.tabs import TIERS, label_of, read_labels, strip_of
 
 PROVIDER = "google"
 PARSER_VERSION = 2
@@ -63,7 +64,7 @@ PRICING_URL = "https://ai.google.dev/gemini-api/docs/pricing"
 SOURCES = [Source(id="google-gemini-pricing", provider=PROVIDER, url=PRICING_URL, currencies=("USD",))]
 
 #: The price tabs (billing modes) in the live page's order.
-TABS = ("standard", "batch", "flex", "priority")
+TABS = TIERS
 #: Unlabelled tables after one model heading, without a tab bar: the layouts the page has used.
 ORDER_BY_COUNT = {1: ("standard",), 2: ("standard", "batch"), 4: TABS}
 #: Row label start -> (component, modality the label itself names).
@@ -88,9 +89,6 @@ MODALITY_RE = re.compile(r"\(([^)]*)\)")
 PER_1M_RESTATED_RE = re.compile(r"/\s*1,000,000\s+tokens\b", re.I)
 #: What may be left of a qualifier once context, modality and a restated unit are taken out.
 LEFTOVER_WORDS_RE = re.compile(r"\bequivalent to\b|\band\b|[,;.:]", re.I)
-_LABEL_RE = re.compile(r"^(standard|batch|flex|priority)$", re.I)
-_TAB_BAR_RE = re.compile(r"^(?:(?:standard|batch|flex|priority)\s*){2,}(?:more)?$", re.I)
-_TAB_WORD_RE = re.compile(r"standard|batch|flex|priority", re.I)
 
 
 @dataclass(frozen=True)
@@ -139,7 +137,7 @@ class _Section:
     name: str
     ids: list[str] = field(default_factory=list)
     tab_bar: list[str] | None = None
-    label: str | None = None
+    labels: list[str] = field(default_factory=list)
     tables: list[tuple[Table, str | None, bool]] = field(default_factory=list)  # table, label, orphan
     closed: bool = False
 
@@ -169,27 +167,33 @@ class _Reader:
         section = _Section("")
         for block in doc.blocks:
             if isinstance(block, Heading):
-                label = _LABEL_RE.match(block.text.strip())
+                label = label_of(block.text)
                 if label:
-                    section.label = label.group(1).lower()
+                    section.labels.append(label)
                 else:
                     self._close(section)
                     section = _Section(block.text)
             elif isinstance(block, Paragraph):
                 text = " ".join(block.text.split())
-                label = _LABEL_RE.match(text)
+                label = label_of(text)
                 ids = _id_line(text)
                 if label:
-                    section.label = label.group(1).lower()
-                elif _TAB_BAR_RE.match(text):
-                    section.tab_bar = [w.lower() for w in _TAB_WORD_RE.findall(text)]
+                    section.labels.append(label)
+                elif tabs := strip_of(text):
+                    section.tab_bar = tabs
                 elif ids and not section.tables:
                     section.ids += [i for i in ids if i not in section.ids]
-                elif section.tables and text.lower() not in ("and", ","):
+                elif section.tables and text.lower() not in ("and", ",", "more"):
                     section.closed = True
             elif isinstance(block, Table):
-                section.tables.append((block, section.label, section.closed and section.label is None))
-                section.label = None
+                strip, label, ambiguous = read_labels(section.labels)
+                section.labels = []
+                if strip and not section.tab_bar:
+                    section.tab_bar = strip
+                tab = (block.tab or "").strip().lower()
+                label = tab if tab in TIERS else label
+                orphan = section.closed and label is None
+                section.tables.append((block, label, orphan or ambiguous))
         self._close(section)
 
     # --- a model section ----------------------------------------------------------------------
@@ -230,17 +234,20 @@ class _Reader:
                    where: str) -> list[str | None]:
         """The tab of each paid table (None where the page does not say)."""
         tiers: list[str | None] = [label for _, label, _ in paid]
-        open_ = [i for i, (_, label, orphan) in enumerate(paid) if label is None and not orphan]
-        if not open_ or len(open_) != len([p for p in paid if not p[2]]):
-            return tiers  # every table labelled, or labels on some only: the unlabelled stay None
-        if section.tab_bar:
-            order: tuple[str, ...] | None = tuple(section.tab_bar) if len(section.tab_bar) == len(open_) else None
-        else:
-            order = ORDER_BY_COUNT.get(len(open_))
-        if order is None:
+        placed = [i for i, (_, _, orphan) in enumerate(paid) if not orphan]
+        strip = section.tab_bar
+        if strip:
+            # the strip names the tabs in table order: used only when it has one tab per table and
+            # agrees with every label the tables do have
+            if len(strip) == len(placed) and all(tiers[i] in (None, tab) for i, tab in zip(placed, strip)):
+                for i, tab in zip(placed, strip):
+                    tiers[i] = tab
             return tiers
-        for i, tier in zip(open_, order):
-            tiers[i] = tier
+        if placed and all(tiers[i] is None for i in placed):
+            order = ORDER_BY_COUNT.get(len(placed))
+            if order:
+                for i, tab in zip(placed, order):
+                    tiers[i] = tab
         return tiers
 
     def _table(self, info: _PaidTable, mode: str, section: _Section, where: str) -> None:

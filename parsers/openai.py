@@ -57,13 +57,13 @@ from parsers.document import Cell, Heading, Paragraph, Table, read_provider_page
 from parsers.money import find_money
 from parsers.quote import ParseError, Quote, Reading, Skipped
 from parsers.registry import Source
+from parsers.tabs import TIERS, label_of, read_labels, strip_of
 
 PROVIDER = "openai"
 PARSER_VERSION = 2
 PRICING_URL = "https://platform.openai.com/docs/pricing"
 SOURCES = [Source(id="openai-pricing", provider=PROVIDER, url=PRICING_URL, currencies=("USD",))]
 
-TIERS = ("standard", "batch", "flex", "priority")
 #: Price column name (lower case, spaces collapsed) -> (component, tier the column itself fixes).
 COLUMNS: dict[str, tuple[str, str | None]] = {
     "input": ("input", None),
@@ -98,11 +98,6 @@ NO_PRICE = {"-", "–", "—", ""}
 
 _MODEL_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._\-:]*[a-z0-9]$")
 _PER_1M_RE = re.compile(r"\bper\s+(?:1M|1\s*million|one\s+million)\s+tokens\b", re.I)
-_TAB_BAR_RE = re.compile(r"^(?:(?:standard|batch|flex|priority)\s*){2,}(?:more)?$", re.I)
-_TAB_WORD_RE = re.compile(r"standard|batch|flex|priority", re.I)
-#: A tab label as a paragraph or heading: ``Batch``, ``Standard pricing data``, ``Priority processing``.
-_LABEL_RE = re.compile(r"^(standard|batch|flex|priority)(?:\s+(?:tier|processing|pricing|prices|pricing data))?:?$",
-                       re.I)
 #: A stated long-context threshold: "> 272K", "over 272K tokens", "<272K context length", "272,000".
 _THRESHOLD_RE = re.compile(
     r"(?P<op>>=|≥|>|<=|≤|<|\bover|\babove|\bmore than|\bexceeding|\bbeyond|\bunder|\bbelow|\bup to)\s*"
@@ -156,8 +151,8 @@ class _Reader:
     def walk(self, blocks: list) -> None:
         stack: list[_Section] = [_Section("", 0)]
         for block in blocks:
-            if isinstance(block, Heading) and (label := _LABEL_RE.match(" ".join(block.text.split()))):
-                stack[-1].labels.append(label.group(1).lower())  # a tab rendered as a heading
+            if isinstance(block, Heading) and (label := label_of(block.text)):
+                stack[-1].labels.append(label)  # a tab rendered as a heading
             elif isinstance(block, Heading):
                 self._close(stack[-1])
                 while len(stack) > 1 and stack[-1].level >= block.level:
@@ -168,35 +163,32 @@ class _Reader:
             elif isinstance(block, Paragraph):
                 section = stack[-1]
                 text = " ".join(block.text.split())
-                if label := _LABEL_RE.match(text):
-                    section.labels.append(label.group(1).lower())
-                elif _TAB_BAR_RE.match(text):
-                    section.tab_bar = [w.lower() for w in _TAB_WORD_RE.findall(text)]
+                if label := label_of(text):
+                    section.labels.append(label)
+                elif tabs := strip_of(text):
+                    section.tab_bar = tabs
                 elif _PER_1M_RE.search(text):
                     section.per_1m = True
             elif isinstance(block, Table):
                 section = stack[-1]
                 tab = (block.tab or "").strip().lower()
-                labels, section.labels = set(section.labels), []
-                if tab in TIERS:
-                    section.tables.append((block, tab, False))
-                elif len(labels) == 1:
-                    section.tables.append((block, labels.pop(), False))
-                else:
-                    section.tables.append((block, None, len(labels) > 1))
+                strip, label, ambiguous = read_labels(section.labels)
+                section.labels = []
+                if strip and not section.tab_bar:
+                    section.tab_bar = strip
+                section.tables.append((block, tab if tab in TIERS else label, ambiguous and tab not in TIERS))
         self._close(stack[-1])
 
     # --- a section's tables -------------------------------------------------------------------
 
     def _close(self, section: _Section) -> None:
         tables, section.tables = section.tables, []
-        unlabelled = [t for t, label, _ in tables if label is None]
         by_position: dict[int, str] = {}
-        if unlabelled and len(unlabelled) == len(tables):
-            if section.tab_bar and len(section.tab_bar) == len(tables):
-                by_position = {id(t): tier for t, tier in zip(unlabelled, section.tab_bar)}
-            elif len(tables) == 1 and not section.tab_bar:
-                by_position = {id(unlabelled[0]): "standard"}
+        strip = section.tab_bar
+        if strip and len(strip) == len(tables) and all(label in (None, tab) for (_, label, _), tab in zip(tables, strip)):
+            by_position = {id(t): tab for (t, _, _), tab in zip(tables, strip)}  # one tab per table, agreeing
+        elif len(tables) == 1 and not strip and tables[0][1] is None:
+            by_position = {id(tables[0][0]): "standard"}
         for table, label, ambiguous in tables:
             where = f"{section.name or 'page top'!r}"
             tier = label or by_position.get(id(table))

@@ -391,3 +391,21 @@ def test_real_2026_no_price_of_one_tab_lands_in_another() -> None:
         checked += 1
     assert checked == 14
     assert {t for m, _, t in got if m == "gemini-2.5-flash-preview-tts"} == {"standard", "batch"}
+
+
+def test_a_tab_strip_written_one_tab_per_line_is_not_the_label_of_the_first_table() -> None:
+    section = read("2026-jina.md").split("## Gemini 3.1 Flash Live Preview")[0]
+    bar = next(line for line in section.splitlines() if line.startswith("[Standard]("))
+    lines = section.replace(bar, "Standard\n\nBatch\n\nFlex\n\nPriority\n\nMore")
+    expected = {k: v for k, v in JINA_2026.items() if k[0].startswith("gemini-3.1-pro-preview")}
+    assert prices(gemini.parse(lines)) == expected
+    # a strip with the active tab's label after it, as some readers write it
+    active = section.replace(bar, "Standard\n\nBatch\n\nFlex\n\nPriority\n\nStandard")
+    assert prices(gemini.parse(active)) == expected
+
+
+def test_aria_tab_panels_label_their_tables() -> None:
+    panels = "".join(f'<div role="tabpanel">{table(f"Input price|${p}")}</div>' for p in ("4", "2", "8"))
+    html = page(MODEL, '<div><div role="tablist"><button role="tab">Standard</button><button role="tab">Batch</button>'
+                       f'<button role="tab">Priority</button></div>{panels}</div>')
+    assert {q.tier: q.price for q in gemini.parse(html)} == {"standard": D("4"), "batch": D("2"), "priority": D("8")}

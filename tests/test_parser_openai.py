@@ -138,14 +138,28 @@ def test_an_odd_cell_or_row_is_skipped_and_the_rest_is_read(old: str, new: str, 
     assert reason in reasons(reading)
 
 
-def test_a_table_under_two_labels_or_a_repeated_tier_is_not_guessed() -> None:
-    page = fixture(MD).replace("Prices per 1M tokens.\n\nBatch", "Prices per 1M tokens.\n\nBatch\n\nFlex", 1)
+def test_a_tab_strip_written_one_tab_per_line_is_not_taken_for_the_label() -> None:
+    """``Batch / Flex / Priority / Batch``: a strip, then the active tab's own label."""
+    strip = "Prices per 1M tokens.\n\nBatch\n\nFlex\n\nStandard\n\nPriority\n\nBatch"
+    page = fixture(MD).replace("Prices per 1M tokens.\n\nBatch", strip, 1)
+    assert prices(openai.parse(page, URL)) == PAGE
+    # a strip with no label after it: the first table's tab is unknown (the strip order is not the
+    # table order on every date), so it is skipped; the labelled tables are still read
+    page = fixture(MD).replace("Prices per 1M tokens.\n\nBatch", "Prices per 1M tokens.\n\nFlex\n\nBatch", 1)
+    reading = openai.read(page, URL)
+    assert prices(reading.quotes) == {k: v for k, v in PAGE.items()
+                                      if not (k[2] == "batch" and not k[0].startswith(("gpt-4-", "gpt-3", "text-")))}
+    assert "'Text tokens' table: the table's service tier is not labelled and the tabs do not say which it is" \
+        in reasons(reading)
+
+
+def test_labels_that_are_neither_a_label_nor_a_strip_are_not_guessed() -> None:
+    page = fixture(MD).replace("Prices per 1M tokens.\n\nBatch", "Prices per 1M tokens.\n\nFlex\n\nFlex\n\nBatch", 1)
     reading = openai.read(page, URL)
     got = prices(reading.quotes)
-    assert not any(tier == "batch" and model == "gpt-5-mini" for model, _, tier in got)
+    assert ("gpt-5-mini", "input", "batch") not in got and ("gpt-5-mini", "input", "flex") not in got
+    assert got[("gpt-5", "input", "flex")] == Decimal("0.60")
     assert "'Text tokens' table: several tier labels above one table" in reasons(reading)
-    # the Flex table keeps its own label and prices; the batch ones did not land in flex
-    assert got[("gpt-5", "input", "flex")] == Decimal("0.60") and ("gpt-5-mini", "input", "flex") not in got
 
 
 def test_a_section_that_does_not_say_per_1m_tokens_is_skipped() -> None:
