@@ -117,9 +117,10 @@ def store_body(db: sqlite_utils.Database, body: bytes, source_id: str | None = N
          "base_id": packed.base_id, "depth": packed.depth}).last_pk
 
 
-def store_quote_set(db: sqlite_utils.Database, quotes: Sequence[Quote], source_id: str | None = None) -> int:
+def store_quote_set(db: sqlite_utils.Database, quotes: Sequence[Quote], source_id: str | None = None,
+                    base_id: int | None = None) -> int:
     """The id of the canonical JSON of ``quotes`` in ``quote_sets``, stored on first sight as a
-    delta against the newest quote set of ``source_id``.
+    delta against ``base_id``, by default the newest quote set of ``source_id``.
 
     The hash is of the canonical JSON, whatever the storage, so equal sets still dedupe."""
     text = quotes_to_json(list(quotes)).encode("utf-8")
@@ -127,7 +128,7 @@ def store_quote_set(db: sqlite_utils.Database, quotes: Sequence[Quote], source_i
     found = db.execute("SELECT id FROM quote_sets WHERE hash = ?", [digest]).fetchone()
     if found:
         return found[0]
-    base = _newest(db, "quote_set_id", source_id)
+    base = base_id if base_id is not None else _newest(db, "quote_set_id", source_id)
     packed = _Packed.make(db, "quote_sets", base, text)
     return db["quote_sets"].insert(
         {"hash": digest, "quote_count": len(quotes), "quotes": packed.blob, "codec": "zstd",
@@ -240,6 +241,21 @@ def _decode(blob: bytes | str, codec: str, base: bytes | None) -> bytes:
         return zstandard.ZstdDecompressor().decompress(blob)
     dictionary = zstandard.ZstdCompressionDict(base, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
     return zstandard.ZstdDecompressor(dict_data=dictionary).decompress(blob)
+
+
+def drop_unused_quote_sets(db: sqlite_utils.Database) -> int:
+    """Delete quote sets no observation points at and no kept set is based on; how many went.
+
+    Repeated until nothing goes, since a set freed in one pass may be the base of another."""
+    dropped = 0
+    while True:
+        gone = db.execute(
+            "DELETE FROM quote_sets WHERE id NOT IN"
+            " (SELECT quote_set_id FROM observations WHERE quote_set_id IS NOT NULL)"
+            " AND id NOT IN (SELECT base_id FROM quote_sets WHERE base_id IS NOT NULL)").rowcount
+        if not gone:
+            return dropped
+        dropped += gone
 
 
 def latest_fetch(db: sqlite_utils.Database, source_id: str) -> dict | None:
