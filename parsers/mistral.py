@@ -1,7 +1,7 @@
 """Mistral: the mistral.ai/pricing page, and the 2024 docs pricing page for history.
 
 Provider id ``mistral``.  Both currencies Mistral prints (EUR and USD) become quotes; they are two
-price series, never converted into each other.  Four page forms are read; the page data (1) is
+price series, never converted into each other.  Five page forms are read; the page data (1) is
 read first, and the rendered forms only when a page carries no such data:
 
 1. **mistral.ai/pricing as a Next.js page** (2026).  The API prices are not in the HTML at all, only
@@ -19,11 +19,15 @@ read first, and the rendered forms only when a page carries no such data:
    (``{"priceEur":1.25,"priceUsd":1.5,"prefix":null,"suffix":null}``) and the API id in the
    ``data-text`` of ``<mistral-atom-button-copy-clipboard>``.  The page reader turns those
    attributes into :class:`~parsers.document.Data` blocks, so this module never sees HTML.
-3. **docs.mistral.ai/platform/pricing/** (January to April 2024; Markdown in the docs repository,
+3. **mistral.ai/pricing as rendered text** (reader and crawler copies of the API tab): per card a
+   heading, ``Input (/M tokens)`` / ``$1.5`` lines (or glued, ``Output (/M tokens)$0.4``) and the id
+   on a line of its own (``mistral-medium-latest``).  Cards are cut at headings, and prices are
+   attributed only when their card prints exactly one id.
+4. **docs.mistral.ai/platform/pricing/** (January to April 2024; Markdown in the docs repository,
    HTML when rendered).  Pipe tables with the currency after the number: ``0.14€ / 1M tokens``,
    ``0.25$ / 1M tokens``; EUR only at first, then ``Input (USD)`` ... ``Output (EUR)`` columns.
    The API id is the ``Endpoint`` column, or the ``Model`` column when there is no ``Endpoint``.
-4. **A plain-text copy of that docs page** (html-to-text, as archived by third parties), whose table
+5. **A plain-text copy of that docs page** (html-to-text, as archived by third parties), whose table
    cells are glued together: ``Mistral Largemistral-large-latest8$ / 1M tokens24$ / 1M tokens...``.
    The glued header names the price columns; a row's display name and API id are told apart because
    the id starts with a word of the display name (``Large|mistral-large-latest``) or with ``open-``
@@ -97,6 +101,7 @@ _GLUED_COLUMN_RE = re.compile(r"(Input|Output)(?: \((USD|EUR)\))?")
 _GLUED_PRICE_RE = re.compile(r"\s*(\d+(?:\.\d+)?\s?[$€]\s*/\s*1M tokens)")
 _RSC_ROW_RE = re.compile(rb"([0-9a-fA-F]{1,8}):")
 _TAG_RE = re.compile(r"<[^>]*>")
+_SCRIPT_RE = re.compile(r"<script\b[^>]*>(.*?)</script\s*>", re.I | re.S)
 
 
 def parse(text: str, source_url: str = "") -> list[Quote]:
@@ -105,14 +110,18 @@ def parse(text: str, source_url: str = "") -> list[Quote]:
 
 
 def read(text: str, source_url: str = "") -> Reading:
-    """Read any of the four forms; raise :class:`ParseError` when none holds a price."""
-    doc = read_provider_page(PROVIDER, text, source_url)
+    """Read any of the five forms; raise :class:`ParseError` when none holds a price."""
     out = _Quotes(source_url)
-    entries = list(_data_entries(doc.scripts, out))
+    entries: list[_Entry] = []
+    if NEXT_PUSH in text or "__NEXT_DATA__" in text:
+        # The page data is all a Next.js page holds: read its scripts without building the
+        # document (the 459 KB page then parses in a quarter of the time).
+        entries = list(_data_entries(_SCRIPT_RE.findall(text), out))
     if entries:
         for entry in entries:
             _entry_quotes(entry, out)
     else:
+        doc = read_provider_page(PROVIDER, text, source_url)
         _read_cards(doc, out)
         _read_text_cards(doc, out)
         for table in doc.tables:
