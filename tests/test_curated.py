@@ -100,6 +100,17 @@ def _row(**changes) -> dict:
     ({"provider": "deepseek", "entries": []}, "entries", "must be a non-empty list"),
     ({"provider": "deepseek", "entries": [_file()["entries"][0], _file()["entries"][0]]}, "entries[1].at",
      "is not after the previous entry"),
+    (_file(exact=False, changed_after="2024-12-31T00:00:00Z"), "entries[0].changed_after",
+     "must lie between the previous entry's at and this entry's at"),
+    ({"provider": "deepseek", "entries": [
+        _file()["entries"][0],
+        {**_file()["entries"][0], "at": "2025-01-03T00:00:00Z", "exact": True, "changed_after": "2025-01-02T00:00:00Z"}]},
+     "entries[1].changed_after", "on an entry with exact false"),
+    ({"provider": "deepseek", "entries": [
+        _file()["entries"][0],
+        {**_file()["entries"][0], "at": "2025-01-03T00:00:00Z", "exact": False, "changed_after": "2025-01-03T00:00:00Z"}]},
+     "entries[1].changed_after", "must lie between"),
+    (_file(exact=False, changed_after="2024-12-31"), "entries[0].changed_after", "not an instant like"),
 ])
 def test_bad_file_names_file_and_field(tmp_path: Path, data: dict, where: str, problem: str):
     path = tmp_path / "deepseek.json"
@@ -249,3 +260,102 @@ def test_curated_v4_switch_prices_peak_and_off_peak_from_the_announced_instant(t
     assert after[("deepseek-v4-pro", "output", "peak", "USD")] == ("3.96", "01:00-04:00,06:00-10:00 UTC")
     assert after[("deepseek-v4-flash", "input", "off_peak", "CNY")] == ("1.5", "04:00-06:00,10:00-01:00 UTC")
     assert len(after) == 24
+
+
+# --- changes known only to a window -----------------------------------------------------------
+
+def test_v32_cut_is_bounded_by_the_news_date_and_usage_inside_gets_both_costs(curated_db, tmp_path, capsys):
+    """The V3.2-Exp post is dated 2025/09/29 (Beijing) without a time: the cut lies between
+    2025-09-28 16:00 UTC and 2025-09-30 00:00 UTC.  Usage at both edges is exact."""
+    db = open_db(Path(curated_db))
+    stored = {(p["component"], p["valid_from"], p["from_basis"], p["valid_from_after"])
+              for p in db.query("SELECT * FROM prices WHERE model = 'deepseek-chat' AND currency = 'USD'"
+                                " AND valid_from > '2025-09-06'")}
+    db.close()
+    assert stored == {(c, "2025-09-30T00:00:00Z", "observed", "2025-09-28T16:00:00Z")
+                      for c in ("input", "input_cache_hit", "output")}
+    usage = tmp_path / "september.csv"
+    usage.write_text("time,provider,model,input_cache_hit_tokens,input_tokens,output_tokens\n" + "".join(
+        f"{t},deepseek,deepseek-chat,1000000,2000000,3000000\n" for t in (
+            "2025-09-28T16:00:00Z", "2025-09-28T16:00:01Z", "2025-09-29T18:00:00Z", "2025-09-30T00:00:00Z")))
+    code, out, _ = run(capsys, "reprice", str(usage), "--db", curated_db, "--json")
+    assert code == 0
+    data = json.loads(out)
+    both = {"changed_after": "2025-09-28T16:00:00Z", "changed_by": "2025-09-30T00:00:00Z",
+            "cost_before_change": "6.23", "cost_after_change": "1.848"}  # 0.07 + 2 x 0.56 + 3 x 1.68 | 0.028 + 0.56 + 1.26
+    assert [(r["cost"], r["lowest_cost"], r["uncertain_change"]) for r in data["rows"]] == [
+        ("6.23", None, None), ("6.23", "1.848", both), ("6.23", "1.848", both), ("1.848", None, None)]
+    assert data["uncertain_change"] == {"rows": 2, "total_if_changes_after_rows": {"USD": "20.538"},
+                                        "total_if_changes_before_rows": {"USD": "11.774"}}
+    code, out, _ = run(capsys, "reprice", str(usage), "--db", curated_db)
+    assert "6.23?" in out
+    assert ("? 2 row(s) fall inside the window of a price change whose instant is unknown: the total is"
+            " 20.538 USD if the changes came after them, 11.774 USD if before") in out
+    code, summary, _ = run(capsys, "reprice", str(usage), "--db", curated_db, "--summary")
+    assert summary == out[out.index("Totals (USD)"):]
+    code, out, _ = run(capsys, "reprice", str(usage), "--db", curated_db, "--csv")
+    header, *lines = out.splitlines()
+    assert header.split(",")[6:11] == ["cost", "lowest_cost", "uncertain_change", "cost_before_change",
+                                       "cost_after_change"]
+    assert lines[2].split(",")[6:11] == ["6.23", "1.848", "2025-09-28T16:00:00Z/2025-09-30T00:00:00Z",
+                                         "6.23", "1.848"]
+
+
+def test_prices_at_a_time_inside_the_window_lists_both_versions(curated_db, capsys):
+    def listed(at: str) -> list[tuple]:
+        code, out, _ = run(capsys, "prices", "--db", curated_db, "--at", at, "--provider", "deepseek",
+                           "--model", "DeepSeek-Chat", "--json")
+        assert code == 0
+        return [(r["component"], r["currency"], r["price"], r["in_force"]) for r in json.loads(out)
+                if r["component"] == "output"]
+    assert listed("2025-09-28T16:00:00Z") == [("output", "CNY", "12", "yes"), ("output", "USD", "1.68", "yes")]
+    assert listed("2025-09-29T12:00:00Z") == [("output", "CNY", "12", "maybe"), ("output", "CNY", "3", "maybe"),
+                                              ("output", "USD", "1.68", "maybe"), ("output", "USD", "0.42", "maybe")]
+    assert listed("2025-09-30T00:00:00Z") == [("output", "CNY", "3", "yes"), ("output", "USD", "0.42", "yes")]
+    # A date is the whole day: the promo end at 16:00 leaves both versions in force for part of it.
+    assert listed("2025-02-08") == [("output", "CNY", "2", "part"), ("output", "CNY", "8", "part"),
+                                    ("output", "USD", "0.28", "part"), ("output", "USD", "1.1", "part")]
+    assert listed("2025-02-09") == [("output", "CNY", "8", "yes"), ("output", "USD", "1.1", "yes")]
+
+
+def test_explain_the_readme_example_on_the_curated_history(curated_db, capsys):
+    """``explain usage.csv --before 2025-09-01 --after 2025-10-01``: a date is the whole day (a
+    daily row at the day's highest rate), not its midnight (which is off-peak)."""
+    day = Path(__file__).parent / "fixtures" / "usage" / "deepseek_day.csv"
+    code, out, _ = run(capsys, "explain", str(day), "--db", curated_db,
+                       "--before", "2025-09-01", "--after", "2025-10-01", "--json")
+    data = json.loads(out)
+    assert (data["before"], data["bill_before"], data["lowest_bill_before"], data["bill_after"],
+            data["realised_change_percent"]) == ("2025-09-01", "4.22086486", "2.11043243", "2.099971748", "-50.25")
+    code, out, _ = run(capsys, "explain", str(day), "--db", curated_db,
+                       "--before", "2025-09-01T00:00:00Z", "--after", "2025-10-01T00:00:00Z", "--json")
+    assert json.loads(out)["realised_change_percent"] == "-0.50"  # midnight UTC is off-peak: as asked
+    code, text, _ = run(capsys, "explain", str(day), "--db", curated_db, "--before", "2025-09-01",
+                        "--after", "2025-10-01")
+    assert ("bill before, on 2025-09-01 (each row at its own time of day; rows with a date only: the whole"
+            " day): 4.22086486 USD (lowest possible 2.11043243 USD: 1 row(s) priced at a range, whole days"
+            " with several rates; the higher cost is counted)") in text
+
+
+def test_reprice_at_a_date_keeps_each_rows_time_of_day(curated_db, tmp_path, capsys):
+    usage = tmp_path / "requests.csv"
+    usage.write_text("time,provider,model,input_cache_hit_tokens,input_tokens,output_tokens\n"
+                     "2025-06-10T16:29:59Z,deepseek,deepseek-chat,1000000,2000000,3000000\n"
+                     "2025-06-11T16:30:00Z,deepseek,deepseek-chat,1000000,2000000,3000000\n")
+    code, out, _ = run(capsys, "reprice", str(usage), "--db", curated_db, "--at", "2025-03-03", "--json")
+    data = json.loads(out)
+    assert [(r["time"], r["priced_at"], r["cost"]) for r in data["rows"]] == [
+        ("2025-06-10T16:29:59Z", "2025-03-03T16:29:59Z", "3.91"),    # 0.07 + 2 x 0.27 + 3 x 1.1
+        ("2025-06-11T16:30:00Z", "2025-03-03T16:30:00Z", "1.955")]   # off-peak: half
+    code, out, _ = run(capsys, "reprice", str(usage), "--db", curated_db, "--at", "2025-03-03T12:00:00Z", "--json")
+    assert [r["cost"] for r in json.loads(out)["rows"]] == ["3.91", "3.91"]
+
+
+def test_a_retired_model_says_when_it_left_the_price_list(curated_db, tmp_path, capsys):
+    usage = tmp_path / "late.csv"
+    usage.write_text("time,provider,model,input_tokens,output_tokens\n"
+                     "2026-08-10T10:00:00Z,deepseek,DeepSeek-Chat,1000,1000\n")
+    code, out, err = run(capsys, "reprice", str(usage), "--db", curated_db)
+    assert code == 1
+    assert (f"{usage}:2: time: deepseek/deepseek-chat was removed from the price list between"
+            " 2025-09-30T00:00:00Z (last seen) and 2026-08-02T00:00:00Z: no USD price after that") in out
