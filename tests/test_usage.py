@@ -84,7 +84,8 @@ def test_empty_cells_are_zero(tmp_path):
 
 @pytest.mark.parametrize("body, message", [
     ("2025-01-20,p,m,-5,1", "u.csv:2: input_tokens: -5 is negative"),
-    ("2025-01-20,p,m,1.5,1", "u.csv:2: input_tokens: '1.5' is not an integer"),
+    ("2025-01-20,p,m,1.5,1", "u.csv:2: input_tokens: '1.5' is not a whole number of tokens (a decimal point"
+                             " or comma; thousands may be grouped by ',' or spaces)"),
     ("2025-01-20,p,m,12abc,1", "u.csv:2: input_tokens: '12abc' is not an integer"),
     ("20/01/2025,p,m,1,1", "u.csv:2: time: '20/01/2025' is not an ISO 8601 time or date"),
     ("2025-01-20,p,,1,1", "u.csv:2: model: is empty"),

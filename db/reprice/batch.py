@@ -30,7 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from db.reprice.pricer import Priced, Pricer, Rates, Totals, Unpriced, When
-from db.reprice.usage import TOKEN_COMPONENTS, CsvHeader, UsageError, csv_rows, first_char, read_csv_header, read_usage
+from db.reprice.textfile import is_gzip
+from db.reprice.usage import (TOKEN_COMPONENTS, CsvHeader, UsageError, csv_rows, first_char, open_usage_text,
+                              read_csv_header, read_usage)
 
 CHUNK_BYTES = 1 << 19        # ~9,000 rows a batch: measured a little faster than 1 MB
 CACHE_LIMIT = 100_000          # cached hours + minutes before the caches are emptied
@@ -120,10 +122,7 @@ def price_totals(path: str | Path, pricer: Pricer, at: When | datetime | None = 
     ``provider``: the provider of a file without a provider column (see ``read_usage``)."""
     name = str(path)
     result = BatchTotals()
-    try:
-        handle = open(path, encoding="utf-8-sig", newline="")
-    except OSError as exc:
-        raise UsageError(name, 0, None, f"cannot read: {exc.strerror}") from None
+    handle = open_usage_text(path)
     # Each batch allocates tens of thousands of short-lived tuples and lists that hold no
     # cycles; letting the cyclic collector walk the heap every 700 of them costs a quarter of
     # the run.  Reference counting still frees every batch as soon as it is done.
@@ -141,10 +140,13 @@ def price_totals(path: str | Path, pricer: Pricer, at: When | datetime | None = 
 def _price_file(handle: io.TextIOBase, name: str, path: str | Path, pricer: Pricer, at: When | datetime | None,
                 target: tuple[str, str] | None, chunk_bytes: int, provider: str, result: BatchTotals) -> None:
     """Stream ``handle`` into ``result``: CSV in columnar batches, anything else row by row."""
-    if first_char(handle) in "{[":
-        _slow(read_usage(path, provider), pricer, at, target, result)
+    if first_char(handle) in "{[" or handle.encoding not in ("utf-8", "utf-8-sig") or is_gzip(handle):
+        _slow(read_usage(path, provider), pricer, at, target, result)  # JSON, exports, other encodings
         return
     header = read_csv_header(handle, name, provider)
+    if header.plan is None:  # a provider's export: its records are made canonical one by one
+        _slow(read_usage(path, provider), pricer, at, target, result)
+        return
     groups = _Groups(pricer, at, target)
     line = 1
     for text in _chunks(handle, chunk_bytes):

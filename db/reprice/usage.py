@@ -23,6 +23,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from db.reprice.exports import ExportError, csv_export, csv_record, json_records
+from db.reprice.textfile import UnreadableText, first_bad_line, open_text
+
 #: The priced components, in the order UsageRow keeps their counts.
 TOKEN_COMPONENTS = ("input", "input_cache_hit", "input_cache_write", "input_cache_write_1h", "output")
 
@@ -32,6 +35,7 @@ _ROLES: dict[str, tuple[str, ...]] = {
     "provider": ("provider", "provider_id"),
     "model": ("model", "model_id", "model_name"),
     "tier": ("service_tier", "tier"),
+    "context": ("context_window",),
     "input": ("input_tokens", "input", "uncached_input_tokens", "prompt_cache_miss_tokens",
               "cache_miss", "cache_miss_tokens", "input_cache_miss", "input_cache_miss_tokens",
               "entree_cache_miss", "entree"),
@@ -56,6 +60,12 @@ _ROLE_OF = {name: role for role, names in _ROLES.items() for name in names}
 SERVICE_TIERS = {"": "standard", "standard": "standard", "default": "standard", "auto": "standard",
                  "batch": "batch", "flex": "flex", "priority": "priority"}
 _THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+$")
+#: Thousands grouped by spaces, as French and other locales write them: a space, a no-break space
+#: (U+00A0, Excel's) or a narrow no-break space (U+202F).
+_SPACED = re.compile("^\\d{1,3}(?:[ \u00a0\u202f]\\d{3})+$")
+#: A whole number written with a zero fraction (``1234.0``, ``1234,00``: spreadsheets do this).
+_ZERO_FRACTION = re.compile(r"^(\d+)[.,]0+$")
+_CONTEXT_BOUNDS = re.compile(r"^(\d+)\s*([km]?)\s*(?:-|to)\s*(\d+)\s*([km]?)$")
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -79,6 +89,9 @@ class UsageRow(NamedTuple):
     model: str
     tokens: tuple[int, int, int, int, int]  # in TOKEN_COMPONENTS order
     tier: str = "standard"                   # the service used: standard, batch, flex, priority
+    #: the context tier the provider billed, when its export says so (Anthropic's usage report):
+    #: "standard" or a tier name such as "context>200k"; "" lets the pricer decide by prompt size
+    context: str = ""
 
     @property
     def end(self) -> datetime:
@@ -99,27 +112,54 @@ class Plan:
     zero: tuple[int, ...]                              # columns that must hold 0
     tier: int | None = None                            # the service tier column, if any
     default_provider: str = ""                         # for files without a provider column
+    context: int | None = None                         # the billed context window column, if any
 
 
 def read_usage(path: str | Path, provider: str = "") -> Iterator[UsageRow]:
-    """Stream the rows of a CSV or JSONL usage file (detected from its first character).
+    """Stream the rows of a usage file: CSV, JSON lines, a JSON document or array, or a provider's
+    export (``db.reprice.exports``), plain or gzip-compressed, in UTF-8, UTF-16 or cp1252.
 
     ``provider`` is the provider of every row of a file without a provider column (provider
     exports, the seeds' tables): the file's own column wins when it has one.
     """
     name = str(path)
+    handle = open_usage_text(path)
+    line = 0
     try:
-        handle = open(path, encoding="utf-8-sig", newline="")
+        with handle:
+            for row in _read_handle(handle, name, provider):
+                line = row.line
+                yield row
+    except UnicodeDecodeError:
+        bad = first_bad_line(path, handle.encoding) or line + 1
+        raise UsageError(name, bad, None, f"bytes that are not {handle.encoding} text"
+                                          " (save the file as UTF-8)") from None
+    except UnreadableText as exc:
+        raise UsageError(name, line + 1, None, str(exc)) from None
+
+
+def open_usage_text(path: str | Path) -> io.TextIOWrapper:
+    """The file as text (see ``db.reprice.textfile``); a file that cannot be opened is a UsageError."""
+    try:
+        return open_text(path)
     except OSError as exc:
-        raise UsageError(name, 0, None, f"cannot read: {exc.strerror}") from None
-    with handle:
-        first = first_char(handle)
-        if first == "":
-            raise UsageError(name, 1, None, "the file is empty")
-        if first in "{[":
-            yield from _read_json(handle, name, first, provider)
-        else:
-            yield from csv_rows(handle, read_csv_header(handle, name, provider), name)
+        raise UsageError(str(path), 0, None, f"cannot read: {exc.strerror or exc}") from None
+    except UnreadableText as exc:
+        raise UsageError(str(path), 1, None, str(exc)) from None
+
+
+def _read_handle(handle: io.TextIOBase, name: str, provider: str) -> Iterator[UsageRow]:
+    first = first_char(handle)
+    if first == "":
+        raise UsageError(name, 1, None, "the file is empty")
+    if first in "{[":
+        yield from _read_json(handle, name, first, provider)
+        return
+    header = read_csv_header(handle, name, provider)
+    if header.export:
+        yield from _export_rows(handle, header, name, provider)
+    else:
+        yield from csv_rows(handle, header, name)
 
 
 def first_char(handle: io.TextIOBase) -> str:
@@ -137,7 +177,8 @@ class CsvHeader:
 
     dialect: Any
     cells: list[str]
-    plan: Plan
+    plan: Plan | None
+    export: str | None = None  # a provider's export (db.reprice.exports), read record by record
 
 
 def read_csv_header(handle: io.TextIOBase, name: str, provider: str = "") -> CsvHeader:
@@ -145,7 +186,33 @@ def read_csv_header(handle: io.TextIOBase, name: str, provider: str = "") -> Csv
     header_line = handle.readline()
     dialect = _dialect(header_line)
     cells = next(csv.reader([header_line], dialect))
-    return CsvHeader(dialect, cells, _plan([_normalise(h) for h in cells], cells, name, 1, provider))
+    names = [_normalise(h) for h in cells]
+    export = csv_export(set(names))
+    if export:
+        return CsvHeader(dialect, names, None, export)
+    return CsvHeader(dialect, cells, _plan(names, cells, name, 1, provider))
+
+
+def _export_rows(handle: io.TextIOBase, header: CsvHeader, name: str, provider: str) -> Iterator[UsageRow]:
+    """Rows of a provider's CSV export: each record made canonical, then planned like JSON."""
+    reader = csv.reader(handle, header.dialect)
+    width = len(header.cells)
+    records = []
+    for values in reader:
+        line = reader.line_num + 1
+        if not values or values == [""]:
+            continue
+        if len(values) != width:
+            raise UsageError(name, line, None, f"{len(values)} cells, the header has {width}")
+        try:
+            record = csv_record(header.export or "", dict(zip(header.cells, values)), f"line {line}", provider)
+        except ExportError as exc:
+            raise UsageError(name, line, exc.field, str(exc)) from None
+        records.append((line, "", record))
+        if len(records) >= 1024:
+            yield from _records(records, name, provider)
+            records = []
+    yield from _records(records, name, provider)
 
 
 def csv_rows(source: Iterable[str], header: CsvHeader, name: str, line_offset: int = 1) -> Iterator[UsageRow]:
@@ -171,24 +238,51 @@ def _dialect(header_line: str) -> type[csv.Dialect] | csv.Dialect:
 
 
 def _read_json(handle: io.TextIOBase, name: str, first: str, provider: str) -> Iterator[UsageRow]:
-    if first == "[":  # one JSON array: cannot be streamed, but users export it
+    """JSON lines (one object per line), or one JSON document (an array, an API response or
+    export pretty-printed over many lines): each value is expanded by ``db.reprice.exports``."""
+    if first == "{":
+        start = handle.readline()
+        handle.seek(0)
         try:
-            items = json.load(handle)
+            json.loads(start)
+            single = False
+        except json.JSONDecodeError:
+            single = True  # the first line is not a whole object: a pretty-printed document
+    else:
+        single = True
+    if single:
+        try:
+            document = json.load(handle)
         except json.JSONDecodeError as exc:
             raise UsageError(name, exc.lineno, None, f"not valid JSON: {exc.msg}") from None
-        lines: Any = ((1, item) for item in items)
+        values: Any = [(1, document)]
     else:
-        lines = _json_lines(handle, name)
+        values = _json_lines(handle, name)
+    for line, value in values:
+        yield from _records(_expanded(value, line, name, provider), name, provider)
+
+
+def _expanded(value: Any, line: int, name: str, provider: str) -> Iterator[tuple[int, str, Any]]:
+    try:
+        yield from json_records(value, line, provider)
+    except ExportError as exc:
+        raise UsageError(name, line, f"{exc.where}.{exc.field}".lstrip("."), str(exc)) from None
+
+
+def _records(records: Iterable[tuple[int, str, Any]], name: str, provider: str) -> Iterator[UsageRow]:
+    """Plan each record's keys (once per distinct key set) and read it into a row."""
     plans: dict[tuple[str, ...], tuple[Plan, list[str]]] = {}
-    for line, item in lines:
+    for line, where, item in records:
         if not isinstance(item, dict):
-            raise UsageError(name, line, None, "a usage row must be a JSON object")
+            raise UsageError(name, line, where or None, "a usage row must be a JSON object")
         flat: dict[str, Any] = {}
         _flatten(item, flat, name, line)
         keys = tuple(flat)
         if keys not in plans:
             plans[keys] = (_plan([_normalise(k) for k in keys], list(keys), name, line, provider), list(keys))
         plan, header = plans[keys]
+        if where:
+            header = [f"{where}.{h}" for h in header]
         yield _row(plan, list(flat.values()), header, name, line)
 
 
@@ -282,7 +376,7 @@ def _plan(names: list[str], header: list[str], path: str, line: int, provider: s
     counted += tuple((i, header[i]) for i in ignored + zero)
     return Plan(where["time"], where.get("provider"), where["model"], counted,
                  tuple(tuple(formulas[c]) for c in TOKEN_COMPONENTS), tuple(checks), tuple(zero),
-                 where.get("tier"), provider.strip().lower())
+                 where.get("tier"), provider.strip().lower(), where.get("context"))
 
 
 def _row(plan: Plan, values: list[Any], header: list[str], path: str, line: int) -> UsageRow:
@@ -317,7 +411,9 @@ def _row(plan: Plan, values: list[Any], header: list[str], path: str, line: int)
         provider = _text(values[plan.provider], path, line, header[plan.provider]).lower()
     model = _text(values[plan.model], path, line, header[plan.model])
     tier = "standard" if plan.tier is None else _tier(values[plan.tier], path, line, header[plan.tier])
-    return UsageRow(path, line, start, whole_day, provider, model, tuple(tokens), tier)  # type: ignore[arg-type]
+    context = "" if plan.context is None else _context(values[plan.context], path, line, header[plan.context])
+    return UsageRow(path, line, start, whole_day, provider, model, tuple(tokens), tier,  # type: ignore[arg-type]
+                    context)
 
 
 def _count(value: Any, path: str, line: int, field: str) -> int:
@@ -338,14 +434,44 @@ def _count(value: Any, path: str, line: int, field: str) -> int:
         try:
             number = int(text)
         except ValueError:
-            if not _THOUSANDS.match(text):
-                raise UsageError(path, line, field, f"{value!r} is not an integer") from None
-            number = int(text.replace(",", ""))
+            number = _grouped_count(text, value, path, line, field)
     else:
         raise UsageError(path, line, field, f"{value!r} is not a token count")
     if number < 0:
         raise UsageError(path, line, field, f"{number} is negative")
     return number
+
+
+def _grouped_count(text: str, value: Any, path: str, line: int, field: str) -> int:
+    """``1,234`` / ``297 429`` (spaces, no-break spaces) / ``1234.0``; anything else is refused
+    in words: a token count is a whole number, so ``1.234`` or ``12,5`` is not guessed at."""
+    if _THOUSANDS.match(text):
+        return int(text.replace(",", ""))
+    if _SPACED.match(text):
+        return int(re.sub("[ \u00a0\u202f]", "", text))
+    zero = _ZERO_FRACTION.match(text)
+    if zero:
+        return int(zero.group(1))
+    if re.match(r"^\d+[.,]\d+$", text):
+        raise UsageError(path, line, field, f"{value!r} is not a whole number of tokens (a decimal point or"
+                                            " comma; thousands may be grouped by ',' or spaces)")
+    raise UsageError(path, line, field, f"{value!r} is not an integer")
+
+
+def _context(value: Any, path: str, line: int, field: str) -> str:
+    """An export's billed context window (``0-200k``, ``200k-1M``) as the pricer's tier name."""
+    text = value.strip().lower() if isinstance(value, str) else ""
+    if not text:
+        return ""
+    match = _CONTEXT_BOUNDS.match(text)
+    if not match:
+        raise UsageError(path, line, field, f"{value!r} is not a context window such as 0-200k or 200k-1M")
+    low = int(match.group(1)) * {"": 1, "k": 1000, "m": 1_000_000}[match.group(2)]
+    if low == 0:
+        return "standard"
+    if low % 1000:
+        raise UsageError(path, line, field, f"{value!r}: a context tier starts at whole thousands of tokens")
+    return f"context>{low // 1000}k"
 
 
 def _time(value: Any, path: str, line: int, field: str) -> tuple[datetime, bool]:
@@ -380,4 +506,4 @@ def _text(value: Any, path: str, line: int, field: str) -> str:
 
 
 __all__ = ["TOKEN_COMPONENTS", "CsvHeader", "UsageError", "UsageRow", "csv_rows", "first_char",
-           "read_csv_header", "read_usage"]
+           "open_usage_text", "read_csv_header", "read_usage"]
