@@ -106,6 +106,9 @@ _IO_HEADERS = {"input": "input", "input price": "input", "output": "output", "ou
 _EMPTY_CELLS = {"", "-", "—", "–", "n/a"}
 _TOKEN_UNIT_TAILS = {"", "/1mtokens", "per1mtokens", "/mtok", "/1m", "/milliontokens", "permilliontokens"}
 _PER_MILLION_RE = re.compile(r"per (million|1m)\b|/\s*1?m(illion)? tok|\b1m tokens\b|\bper mtok", re.I)
+#: A line near a table that states its unit ("Prices shown per million tokens", "Prices per 1M
+#: tokens"); a bare "1M tokens" (a context size) is not one.
+_UNIT_LINE_RE = re.compile(r"\bper\s+(?:1\s?m|million)\b", re.I)
 _CARD_LINE_RE = re.compile(r"^(?P<label>[A-Za-z][A-Za-z0-9 ()·/&.,-]{0,40}?)\s*(?P<price>(?:starting at\s*)?\$\s?\d[\d,]*(?:\.\d+)?)"
                            r"\s*(?P<unit>/\s*1M tokens)?(?P<rest>.*)$", re.I)
 _CARD_COMPONENTS = {"input": "input", "output": "output", "cached input": "input_cache_hit",
@@ -410,7 +413,8 @@ def _io_tables(doc: Document, url: str, skips: list[Skipped], used: set[int]) ->
         where = f"table under {table.section!r}"
         nearby = [b.text for b in blocks[max(0, index - 2):index + 3] if isinstance(b, Paragraph)]
         cells = [row[i].text for row in table.body for i in columns.values()]
-        if not any(_PER_MILLION_RE.search(t) for t in (*header, *cells, *nearby)):
+        if not (any(_PER_MILLION_RE.search(t) for t in (*header, *cells))
+                or any(_UNIT_LINE_RE.search(t) for t in nearby)):
             skips.append(Skipped(where, " | ".join(table.texts()[0]),
                                  "table does not say its prices are per million tokens; not read"))
             continue

@@ -510,3 +510,10 @@ def test_2026_table_with_a_cached_input_column_and_the_unit_above_it():
     assert prices(result.quotes) == expected
     assert [(s.where, s.reason) for s in result.skipped] == [
         ("table under 'Imagine API' row 'grok-imagine-image'", "not a price per million tokens")]
+
+
+def test_a_context_size_near_a_table_is_not_its_unit():
+    text = ("### Grok 9\n\nContext 1M tokens\n\n| Model | Context | Input | Output |\n| --- | --- | --- | --- |\n"
+            "| grok-9 | 1M | $2.00 | $6.00 |\n")
+    with pytest.raises(ParseError, match="table does not say its prices are per million tokens"):
+        xai.parse(text, URL)
