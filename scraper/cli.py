@@ -41,11 +41,23 @@ class CommandError(Exception):
     """A failure the user can act on: printed as one line, exit code 1."""
 
 
+def version() -> str:
+    """The installed distribution's version (pyproject.toml's, once installed)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("ratecard")
+    except PackageNotFoundError:
+        return "unknown (not installed: pip install .)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ratecard",
         description="Track LLM API prices over time and reprice usage at the rates in force.",
     )
+    parser.add_argument("--version", action="version", version=f"ratecard {version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)

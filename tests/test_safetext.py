@@ -22,3 +22,4 @@ def test_xml_text_always_parses():
 def test_commit_line_cannot_start_a_trailer():
     assert commit_line("Signed-off-by: Mallory <m@x>") == "  Signed-off-by: Mallory <m@x>"
     assert commit_line("deepseek/deepseek-chat input 0.27 -> 0.28") == "deepseek/deepseek-chat input 0.27 -> 0.28"
+
