@@ -200,9 +200,18 @@ def test_every_real_capture_parses_within_the_time_budget() -> None:
     start = time.perf_counter()
     counts = {p.name: len(mistral.parse(p.read_text(encoding="utf-8"), str(p))) for p in pages}
     assert time.perf_counter() - start < 0.5
-    assert counts["2024-01-03-55483de4-platform-docs-05-pricing.md"] == 7
-    assert counts["2024-03-07-48a40c62-platform-docs-05-pricing.md"] == 22
-    assert counts["2024-04-01-96fba9b-llm-prices-docs-platform-pricing-text.txt"] == 22
+    assert counts == {
+        "2024-01-03-55483de4-platform-docs-05-pricing.md": 7,
+        "2024-02-23-3b05a736-platform-docs-05-pricing.md": 11,
+        "2024-02-23-a8bb4ae8-platform-docs-05-pricing.md": 11,
+        "2024-02-23-ed0f9ea9-platform-docs-05-pricing.md": 21,
+        "2024-02-25-819c9bb2-platform-docs-05-pricing.md": 21,
+        "2024-02-26-c61c0b4e-platform-docs-05-pricing.md": 22,
+        "2024-03-07-48a40c62-platform-docs-05-pricing.md": 22,
+        "2024-04-01-96fba9b-llm-prices-docs-platform-pricing-text.txt": 22,
+        "2026-05-08-d1507e1-quill-router-mistral-ai-pricing.html": 73,
+        "7efcc21-kmodels-fixture-pricing-trimmed.html": 8,
+    }
 
 
 @needs_real_pages
@@ -213,6 +222,12 @@ def test_real_captures_spot_values() -> None:
     assert docs == text
     assert docs[("mistral-large-latest", "output", "EUR")] == Decimal("22")
     assert docs[("open-mixtral-8x7b", "input", "USD")] == Decimal("0.7")
+    first = prices(mistral.parse((REAL_PAGES / "2024-01-03-55483de4-platform-docs-05-pricing.md").read_text()))
+    assert first[("mistral-medium", "output", "EUR")] == Decimal("7.5")
+    assert first[("mistral-tiny", "input", "EUR")] == Decimal("0.14")
+    usd = prices(mistral.parse((REAL_PAGES / "2024-02-23-ed0f9ea9-platform-docs-05-pricing.md").read_text()))
+    assert usd[("mistral-large-latest", "input", "USD")] == Decimal("8")
+    assert usd[("mistral-large-latest", "input", "EUR")] == Decimal("7.3")
     cards = prices(mistral.parse((REAL_PAGES / "7efcc21-kmodels-fixture-pricing-trimmed.html").read_text()))
     assert cards == {
         ("mistral-medium-latest", "input", "EUR"): Decimal("1.25"),
