@@ -517,3 +517,28 @@ def test_a_context_size_near_a_table_is_not_its_unit():
             "| grok-9 | 1M | $2.00 | $6.00 |\n")
     with pytest.raises(ParseError, match="table does not say its prices are per million tokens"):
         xai.parse(text, URL)
+
+
+@pytest.mark.skipif(not REAL.is_dir(), reason="real captures ../shared/real-pages/xai absent")
+@pytest.mark.parametrize("name, column", [
+    (JINA_2026, {"input": 3, "output": 4}),
+    # "$0.20$0.50" glued in the last cell: input first, then output
+    ("2025-12-31-294d2e0-engineering-tools-docs-models.md", {"input": 6, "output": 6}),
+])
+def test_real_table_pages_attribute_each_price_to_its_own_row(name, column):
+    """Independent of the parser: each quote's price is in its own model's row, in its column."""
+    text = (REAL / name).read_text(encoding="utf-8")
+    rows = {}
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.split("|")]
+        if len(cells) > 2 and cells[1].startswith("grok-"):
+            rows.setdefault(cells[1], cells)
+    quotes = xai.parse(text, URL)
+    assert {q.model for q in quotes} == {m for m in rows if "image" not in m and "video" not in m}
+    for q in quotes:
+        cell = rows[q.model][column[q.component]]
+        if column["input"] == column["output"]:
+            cell = cell.split("$")[1 if q.component == "input" else 2]
+            assert "$" + cell == q.price_text, (q.model, q.component)
+        else:
+            assert cell == q.price_text, (q.model, q.component)
