@@ -8,65 +8,318 @@ The page changed shape several times, and all of them are read by one set of rul
 * 2025-02 on: models as columns; STANDARD PRICE / DISCOUNT PRICE row groups whose label carries
   the UTC window (00:30-16:30, 16:30-00:30); later single prices (V3.2) with cells spanning both
   model columns.
+* 2026-04/05: V4 flash/pro; a promo cell ``$0.003625 (75% off(3))<del>$0.0145</del>`` whose
+  footnote says "extended until 2026/05/31 15:59 UTC" (``promo_until``).
 * 2026-08: PRICING rows split into OFF-PEAK / PEAK sub-rows, peak hours in a footnote (in UTC on
-  the English page, in Beijing time on the Chinese one); before the switch a footnote announced
-  the new prices in a table of its own, which are *future* prices (``effective_from``), not the
-  prices in force.
+  the English page, in Beijing time on the Chinese one, later "Monday through Friday"); before the
+  switch a footnote announced the new prices in a table of its own: *future* prices
+  (``effective_from``), not the prices in force.
+
+The same page reaches ratecard through many converters, all read here: raw Docusaurus HTML, the
+docs repo's clean GFM with front matter, html2text (bare pipes, ``**`` around the table,
+mojibake), Jina reader copies whose table is *flattened* into one line per row with the cells
+glued together (``PRICING 1M INPUT TOKENS (CACHE HIT)$0.0028$0.003625``), and Markdown clips
+that embed the page's raw ``<table>`` HTML.
 
 Which model a price belongs to is read from the model ids (``deepseek-...``) in the table, which
-also survives Markdown copies that lost their row and column spans.
+also survives copies that lost their row and column spans.
+
+**Announcements are recognised by meaning**: a price table whose introducing paragraph (the
+prose between it and the previous table or heading, footnotes included) speaks of future prices
+("take(s) effect", "will apply from", "starting ...", "from ... onwards", "effective", "new
+prices", 生效 / 起 / 开始执行 / 调整) holds prices from the start instant that paragraph states
+(``effective_from``); when no start instant can be read there, the page fails (ParseError) rather
+than let future prices pass for current ones.
+
+**Dates.**  English pages state UTC, Chinese pages Beijing time; a day or time without a zone is
+taken in Beijing time (UTC+8), the zone DeepSeek counts its days in (its English page writes
+"2026/07/24 15:59 UTC", i.e. the end of a Beijing day).  A footnote on a price or its label that
+says when that price takes effect ("This price adjustment takes effect from 2026/4/26 12:15 UTC")
+is judged against the page's own date (front matter ``fetched:``/``date:``, Jina ``Published
+Time``, HTML ``article:modified_time``/``<time datetime>``): later than the page date, the price
+is scheduled (``effective_from``); otherwise, or when the page carries no date, the price shown
+in the main table is the price in force (the statement is kept in the quote's note).
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 
 from parsers import window as windows
-from parsers.document import Cell, Document, Paragraph, Table, read_provider_page
+from parsers.document import (
+    Cell, Document, Heading, Paragraph, Table, detect_format, read_provider_page, split_markers,
+)
+from parsers.markdown_reader import _inline_cell
 from parsers.money import Money, first_money
-from parsers.quote import ParseError, Quote
+from parsers.quote import ParseError, Quote, Reading, Skipped
 from parsers.registry import Source
-from parsers.when import find_instants
+from parsers.when import find_dated
 
 PROVIDER = "deepseek"
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 SOURCES = (
     Source("deepseek-en", PROVIDER, "https://api-docs.deepseek.com/quick_start/pricing", ("USD",)),
     Source("deepseek-zh-cn", PROVIDER, "https://api-docs.deepseek.com/zh-cn/quick_start/pricing", ("CNY",)),
 )
+#: DeepSeek's own zone: days and zone-less times on its pages are Beijing time.
+ZONE_HOURS = 8
 
 _MODEL_RE = re.compile(r"^deepseek-[a-z0-9][a-z0-9.\-]*$")
+_MODEL_IN_TEXT_RE = re.compile(r"deepseek-[a-z0-9][a-z0-9.\-]*?(?=deepseek-|[(（\s*|]|$)")
 _RANGE_RE = r"\d{1,2}:\d{2}\s*[-–~～]\s*\d{1,2}:\d{2}"
 _RANGES_RE = re.compile(rf"{_RANGE_RE}(?:\s*(?:,|，|、|和|and)\s*{_RANGE_RE})*")
 _PEAK_HOURS_RE = re.compile(r"(?:Peak hours|高峰时段(?:定义)?)[^.。]*?(?:为|are|:|：)?\s*(?P<zone>北京时间|Beijing [Tt]ime)?[^\d]{0,20}"
                             rf"(?P<ranges>{_RANGES_RE.pattern})\s*(?P<zone2>UTC|\(Beijing|（北京)?")
 _OFF_PEAK_HOURS_RE = re.compile(rf"off-peak[^.。]*?(?:during\s*)?(?P<ranges>{_RANGES_RE.pattern})\s*UTC", re.I)
-_ANNOUNCE_RE = re.compile(r"take effect|takes effect|effective|生效")
-_PROMO_END_RE = re.compile(r"until|截至|之前|前|discount|优惠", re.I)
+_WEEKDAYS_RE = re.compile(r"Monday\s*(?:through|to|-|–)\s*Friday|Mon(?:day)?\s*[-–]\s*Fri(?:day)?|weekdays|"
+                          r"周一至周五|周一到周五|工作日|星期一至星期五", re.I)
+_HOLIDAYS_RE = re.compile(r"public holidays?|法定节假日|节假日", re.I)
+#: Prose that speaks of prices to come (see the module docstring).
+_ANNOUNCE_RE = re.compile(
+    r"take[sn]?\s+effect|taking\s+effect|will\s+(?:apply|be\s+(?:applied|charged|billed|updated|adjusted|changed|raised)"
+    r"|take\s+effect|change|increase|rise|switch)|appl(?:y|ies)\s+from|\bstarting\b|\bonwards?\b|\beffective\b"
+    r"|new\s+(?:prices?|pricing|rates?)|prices?\s+(?:will|shall)|生效|开始执行|起执行|调整为|新价格|将于|起[，,：:]", re.I)
+
+_PAGE_DATE_KEYS = ("fetched", "date", "published_time", "captured_at", "last_modified", "updated")
+_HTML_DATE_RE = re.compile(
+    r"""<meta[^>]+(?:article:modified_time|og:updated_time|article:published_time)["'][^>]*content=["']([^"']+)"""
+    r"""|<time[^>]*datetime=["']([^"']+)["']|"dateModified"\s*:\s*"([^"]+)\"""", re.I)
+_EMBEDDED_TABLE_RE = re.compile(r"<table\b.*?</table\s*>", re.I | re.S)
 
 
 def parse(text: str, source_url: str = "") -> list[Quote]:
-    doc = read_provider_page(PROVIDER, text, source_url)
+    return read(text, source_url).quotes
+
+
+def read(text: str, source_url: str = "") -> Reading:
+    doc = _document(text, source_url)
     tables = [t for t in doc.tables if _is_price_table(t)]
     if not tables:
         raise ParseError(PROVIDER, "no pricing table found (no table with DeepSeek model ids and prices)",
                          source_url or None)
+    page_date = _page_date(doc, text)
     notes = doc.footnotes()
+    skipped: list[Skipped] = []
     quotes: list[Quote] = []
-    for table in tables:
-        effective_from, announcement = _announcement_for(doc, table)
+    announced = [_announcement_for(doc, table, source_url) for table in tables]
+    # a footnote that introduces a table of announced prices speaks of that table, not of the
+    # cells that point to it: it never schedules them
+    own_notes = {number: text for number, text in notes.items()
+                 if not any(text and text in announcement for _, announcement in announced)}
+    for table, (effective_from, announcement) in zip(tables, announced):
         context = "\n".join(filter(None, [announcement, *notes.values()]))
-        for cell_quote in _read_table(table):
-            quotes.append(_quote(cell_quote, notes, context, effective_from, source_url))
-    return quotes
+        for cell_quote in _read_table(table, skipped):
+            quote = _quote(cell_quote, notes, own_notes, context, effective_from, page_date, source_url)
+            if quote is not None:
+                quotes.append(quote)
+    skipped += _window_caveats(quotes, notes)
+    return Reading(_dedupe(quotes, skipped), skipped)
+
+
+# --- the page as a document, whatever converter produced it ------------------------------------
+
+
+def _document(text: str, source_url: str) -> Document:
+    """The page as one Document; Markdown with embedded ``<table>`` HTML or Jina-flattened tables
+    is read piece by piece, in order, so every table keeps the prose that introduces it."""
+    if detect_format(text) != "markdown":
+        return read_provider_page(PROVIDER, text, source_url)
+    pieces: list[tuple[str, str]] = []
+    pos = 0
+    for m in _EMBEDDED_TABLE_RE.finditer(text):
+        pieces.append(("markdown", text[pos:m.start()]))
+        pieces.append(("html", m.group(0)))
+        pos = m.end()
+    pieces.append(("markdown", text[pos:]))
+    doc: Document | None = None
+    for kind, piece in pieces:
+        if kind == "html":
+            part = read_provider_page(PROVIDER, f"<html><body>{piece}</body></html>", source_url)
+        else:
+            part = _markdown_with_flat_tables(piece, source_url)
+        if doc is None:
+            doc = part
+        else:
+            doc.blocks.extend(part.blocks)
+            for key, value in part.meta.items():
+                doc.meta.setdefault(key, value)
+    assert doc is not None
+    return doc
+
+
+_FLAT_START_RE = re.compile(r"^\s*(?:\*\*)?\s*(?:MODEL|模型)(?:\(\d\))?\s*\S*deepseek-", re.I)
+_LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_SOFT_BREAK_RE = re.compile(r" {2,}$|\\$|<br\s*/?>$", re.I)
+
+
+def _markdown_with_flat_tables(text: str, source_url: str) -> Document:
+    """Markdown where a reader flattened the pricing table into one glued line per row."""
+    lines = text.split("\n")
+    starts = [i for i, line in enumerate(lines) if _FLAT_START_RE.match(line) and line.count("|") < 2]
+    if not starts:
+        return read_provider_page(PROVIDER, text, source_url)
+    doc: Document | None = None
+    pos = 0
+    for start in starts:
+        if start < pos:
+            continue
+        end = _flat_end(lines, start)
+        before = read_provider_page(PROVIDER, "\n".join(lines[pos:start]), source_url)
+        table = _flat_table(lines[start:end])
+        if doc is None:
+            doc = before
+        else:
+            doc.blocks.extend(before.blocks)
+        if table is not None:
+            section = next((b.text for b in reversed(doc.blocks) if isinstance(b, Heading)), "")
+            table.section = section
+            doc.blocks.append(table)
+        pos = end
+    rest = read_provider_page(PROVIDER, "\n".join(lines[pos:]), source_url)
+    assert doc is not None
+    doc.blocks.extend(rest.blocks)
+    return doc
+
+
+def _flat_end(lines: list[str], start: int) -> int:
+    """The line after a flattened table: its closing ``**``, or a footnote/heading, or a gap."""
+    bold = lines[start].lstrip().startswith("**")
+    for i in range(start, min(len(lines), start + 80)):
+        stripped = lines[i].strip()
+        if bold and i > start and stripped.endswith("**"):
+            return i + 1
+        if i > start and (stripped.startswith("#") or re.match(r"^[(（]\d{1,2}[)）]", stripped)):
+            return i
+        if not bold and not stripped and i > start:
+            return i
+    return min(len(lines), start + 80)
+
+
+def _flat_table(lines: list[str]) -> Table | None:
+    """Rebuild a flattened table: the model row, then one row per price line.
+
+    Each row becomes ``[component, row label, price cells...]``; a line without its own
+    component (``PEAK$0.006$0.044`` under the OFF-PEAK line) takes the one above, as a rowspan.
+    A line ending in a Markdown soft break (two spaces) or a line opening with ``(`` continues
+    the row above (``1M INPUT TOKENS  `` / ``(CACHE HIT)OFF-PEAK$0.003$0.022``).
+    """
+    rows_text: list[str] = []
+    soft = False
+    for raw in lines:
+        has_soft = bool(_SOFT_BREAK_RE.search(raw.rstrip("\n")))
+        line = raw.strip()
+        line = line[2:] if line.startswith("**") else line
+        line = line[:-2] if line.endswith("**") else line
+        line = _LINK_RE.sub(r"\1", line).strip()
+        if not line:
+            soft = False
+            continue
+        if rows_text and (soft or line.startswith(("(", "（"))):
+            rows_text[-1] += " " + line
+        else:
+            rows_text.append(line)
+        soft = has_soft
+    models: list[Cell] = []
+    rows: list[list[Cell]] = []
+    component: str | None = None
+    group = ""  # a row group's tier label (``DISCOUNT PRICE (UTC 16:30-00:30)``), for the rows under it
+    for text in rows_text:
+        if not models:
+            for m in _MODEL_IN_TEXT_RE.finditer(text):
+                marker = re.match(r"[(（](\d{1,2})[)）]", text[m.end():])
+                models.append(Cell(m.group(0), m.group(0), (), (marker.group(1),) if marker else ()))
+            continue
+        tokens = _price_tokens(text)
+        head = _inline_cell(text[:tokens[0][0]] if tokens else text)
+        own_group = _COMPONENT_WORDS_RE.split(head.text, maxsplit=1)[0]
+        if _tier(own_group):
+            group = own_group
+        if not tokens:
+            continue
+        component = _component(head.text) or component
+        cells = [_inline_cell(chunk) for chunk in _price_chunks(text, tokens)]
+        rows.append([head, Cell.plain(_COMPONENT_LABELS.get(component or "", "")), Cell.plain(group), *cells])
+    if not models or not rows:
+        return None
+    width = 3 + max(len(models), max(len(r) - 3 for r in rows))
+    grid = [[Cell.plain("MODEL"), Cell.plain(""), Cell.plain(""), *models]]
+    grid += [row for row in rows]
+    return Table(rows=[row + [Cell.plain("")] * (width - len(row)) for row in grid], header_rows=1)
+
+
+_COMPONENT_WORDS_RE = re.compile(r"1M\b|百万|INPUT|OUTPUT|输入|输出", re.I)
+_COMPONENT_LABELS = {"input_cache_hit": "INPUT (CACHE HIT)", "input": "INPUT (CACHE MISS)", "output": "OUTPUT"}
+_STRUCK_SPAN_RE = re.compile(r"~~.+?~~|<(del|s|strike)\b[^>]*>.*?</\1\s*>", re.I | re.S)
+_MONEY_START_RE = re.compile(r"(?:US\$|\$|¥|￥)\s?\d|\d+(?:\.\d+)?\s?元")
+
+
+def _price_tokens(text: str) -> list[tuple[int, bool]]:
+    """Where each price starts in a glued line, and whether it is struck (a list price)."""
+    struck = [m.span() for m in _STRUCK_SPAN_RE.finditer(text)]
+    tokens = [(a, True) for a, b in struck if _MONEY_START_RE.search(text, a, b)]
+    tokens += [(m.start(), False) for m in _MONEY_START_RE.finditer(text)
+               if not any(a <= m.start() < b for a, b in struck)]
+    return sorted(tokens)
+
+
+def _price_chunks(text: str, tokens: list[tuple[int, bool]]) -> list[str]:
+    """One chunk per model: a price in force plus the struck list price beside it, if any;
+    whether list prices come before or after their price is read from the first one."""
+    starts = [a for a, _ in tokens] + [len(text)]
+    pieces = [(text[starts[i]:starts[i + 1]], tokens[i][1]) for i in range(len(tokens))]
+    struck_first = pieces[0][1]
+    chunks: list[str] = []
+    i = 0
+    while i < len(pieces):
+        if i + 1 < len(pieces) and pieces[i][1] == struck_first and pieces[i + 1][1] != struck_first:
+            chunks.append(pieces[i][0] + pieces[i + 1][0])
+            i += 2
+        else:
+            chunks.append(pieces[i][0])
+            i += 1
+    return chunks
+
+
+def _page_date(doc: Document, text: str) -> datetime | None:
+    """The page's own date (see the module docstring), or None."""
+    for key in _PAGE_DATE_KEYS:
+        value = doc.meta.get(key)
+        if value and (instant := _read_date(value)) is not None:
+            return instant
+    if doc.format == "html":
+        m = _HTML_DATE_RE.search(text[:200_000])
+        if m and (instant := _read_date(next(g for g in m.groups() if g))) is not None:
+            return instant
+    return None
+
+
+def _read_date(value: str) -> datetime | None:
+    value = value.strip().strip("'\"")
+    try:
+        instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            instant = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if instant.tzinfo is None:  # a bare date or time: DeepSeek's zone
+        from datetime import timedelta
+        instant = instant.replace(tzinfo=timezone.utc) - timedelta(hours=ZONE_HOURS)
+    return instant.astimezone(timezone.utc)
+
+
+# --- tables -------------------------------------------------------------------------------------
 
 
 class _CellQuote:
     """A price cell with what the table says about it, before windows and dates are applied."""
 
-    def __init__(self, model: str, component: str, tier: str, cell: Cell, labels: list[Cell]) -> None:
+    def __init__(self, model: str, component: str, tier: str, cell: Cell, labels: list[Cell],
+                 model_cell: Cell | None = None) -> None:
         self.model, self.component, self.tier, self.cell, self.labels = model, component, tier, cell, labels
+        self.model_cell = model_cell
 
 
 def _is_price_table(table: Table) -> bool:
@@ -97,7 +350,7 @@ def _component(text: str) -> str | None:
 
 def _tier(text: str) -> str | None:
     upper = text.upper()
-    if re.search(r"OFF-?\s?PEAK|DISCOUNT PRICE", upper) or "空闲" in text or "优惠时段" in text:
+    if re.search(r"OFF-?\s?PEAK|DISCOUNT PRICE", upper) or "空闲" in text or "优惠时段" in text or "低谷" in text:
         return "off_peak"
     if re.search(r"\bPEAK\b", upper) or "高峰" in text:
         return "peak"
@@ -106,12 +359,12 @@ def _tier(text: str) -> str | None:
     return None
 
 
-def _read_table(table: Table) -> list[_CellQuote]:
+def _read_table(table: Table, skipped: list[Skipped]) -> list[_CellQuote]:
     """Find every price cell and what it is: row-per-model tables or column-per-model tables."""
     header = _component_header(table)
     if header is not None:
         return _read_rows_per_model(table, header)
-    return _read_columns_per_model(table)
+    return _read_columns_per_model(table, skipped)
 
 
 def _component_header(table: Table) -> tuple[int, dict[int, str]] | None:
@@ -128,8 +381,10 @@ def _component_header(table: Table) -> tuple[int, dict[int, str]] | None:
 def _read_rows_per_model(table: Table, header: tuple[int, dict[int, str]]) -> list[_CellQuote]:
     start, components = header
     found: list[_CellQuote] = []
+    model: str | None = None
     for row in table.rows[start + 1:]:
-        model = next((c.text for c in row if _MODEL_RE.match(c.text)), None)
+        # a row without its own model id continues the one above (a rowspan a copy lost)
+        model = next((c.text for c in row if _MODEL_RE.match(c.text)), model)
         if model is None:
             continue
         labels = [c for c in row if not _money(c)]
@@ -140,11 +395,12 @@ def _read_rows_per_model(table: Table, header: tuple[int, dict[int, str]]) -> li
     return found
 
 
-def _read_columns_per_model(table: Table) -> list[_CellQuote]:
+def _read_columns_per_model(table: Table, skipped: list[Skipped]) -> list[_CellQuote]:
     model_row = next((row for row in table.rows if any(_MODEL_RE.match(c.text) for c in row)), None)
     if model_row is None:
         raise ParseError(PROVIDER, "pricing table has no row of model ids")
     models = {c: cell.text for c, cell in enumerate(model_row) if _MODEL_RE.match(cell.text)}
+    model_cells = {cell.text: cell for cell in model_row if _MODEL_RE.match(cell.text)}
     distinct_models = list(dict.fromkeys(models.values()))
     found: list[_CellQuote] = []
     for row in table.rows:
@@ -153,16 +409,23 @@ def _read_columns_per_model(table: Table) -> list[_CellQuote]:
             continue
         labels = [cell for cell in row if not _money(cell)]
         component = next((comp for cell in reversed(labels) if (comp := _component(cell.text))), None)
+        where = f"{table.section or 'pricing table'}: row {' | '.join(c.text for c in labels if c.text)[:60]!r}"
         if component is None:
-            raise ParseError(PROVIDER, f"price row without a component label: {[c.text for c in row]}")
+            skipped.append(Skipped(where, " | ".join(c.text for c in row), "price row without a component label"))
+            continue
         tier = next((t for cell in labels if (t := _tier(cell.text))), "standard")
-        for model, cell in _assign_models(priced, models, distinct_models, row):
-            found.append(_CellQuote(model, component, tier, cell, labels))
+        pairs = _assign_models(priced, models, distinct_models)
+        if pairs is None:
+            skipped.append(Skipped(where, " | ".join(c.text for c in row),
+                                   "cannot tell which model each price belongs to"))
+            continue
+        for model, cell in pairs:
+            found.append(_CellQuote(model, component, tier, cell, labels, model_cells.get(model)))
     return found
 
 
-def _assign_models(priced: list[tuple[int, Cell]], models: dict[int, str], distinct: list[str],
-                   row: list[Cell]) -> list[tuple[str, Cell]]:
+def _assign_models(priced: list[tuple[int, Cell]], models: dict[int, str],
+                   distinct: list[str]) -> list[tuple[str, Cell]] | None:
     """Prices to models by column; a lone price spans every model (a colspan a copy lost)."""
     if all(c in models for c, _ in priced):
         pairs = [(models[c], cell) for c, cell in priced]
@@ -171,32 +434,49 @@ def _assign_models(priced: list[tuple[int, Cell]], models: dict[int, str], disti
         return [(model, priced[0][1]) for model in distinct]
     if len(priced) == len(distinct):
         return [(model, cell) for model, (_, cell) in zip(distinct, priced)]
-    raise ParseError(PROVIDER, f"cannot tell which model each price belongs to: {[c.text for c in row]}")
+    return None
 
 
-def _announcement_for(doc: Document, table: Table) -> tuple[datetime | None, str]:
-    """A table right after a paragraph announcing new prices holds future prices."""
+# --- dates, announcements, windows ----------------------------------------------------------------
+
+
+def _announcement_for(doc: Document, table: Table, source_url: str) -> tuple[datetime | None, str]:
+    """The start instant of a table the prose before it announces as prices to come."""
     index = next(i for i, block in enumerate(doc.blocks) if block is table)
-    previous = doc.blocks[index - 1] if index > 0 else None
-    if isinstance(previous, Paragraph) and _ANNOUNCE_RE.search(previous.text):
-        instants = find_instants(previous.text)
-        if not instants:
-            raise ParseError(PROVIDER, f"announced prices without a readable date: {previous.text!r}")
-        return instants[0], previous.text
-    return None, ""
+    prose: list[str] = []
+    for block in reversed(doc.blocks[max(0, index - 4):index]):
+        if not isinstance(block, Paragraph):
+            break
+        prose.insert(0, block.text)
+    text = " ".join(prose)
+    if not text or not _ANNOUNCE_RE.search(text):
+        return None, ""
+    dated = find_dated(text, ZONE_HOURS)
+    starts = [d.instant for d in dated if d.kind == "start"] or [d.instant for d in dated if d.kind == ""]
+    if not starts:
+        raise ParseError(PROVIDER, f"a table of announced prices without a readable start date: {text[:200]!r}",
+                         source_url or None)
+    return starts[0], text
 
 
-def _quote(cq: _CellQuote, notes: dict[str, str], context: str, effective_from: datetime | None,
-           source_url: str) -> Quote:
+def _quote(cq: _CellQuote, notes: dict[str, str], own_notes: dict[str, str], context: str,
+           effective_from: datetime | None, page_date: datetime | None, source_url: str) -> Quote | None:
     money = _money(cq.cell)
     assert money is not None
     struck = first_money(" ".join(cq.cell.struck)) if cq.cell.struck else None
     marker_notes = [notes[m] for m in cq.cell.markers if m in notes]
     promo_until = None
     if struck is not None:
-        ends = [i for note in (marker_notes or [context]) if _PROMO_END_RE.search(note) for i in find_instants(note)]
+        ends = [d.instant for note in (marker_notes or [context]) for d in find_dated(note, ZONE_HOURS)
+                if d.kind == "end"]
         promo_until = ends[0] if ends else None
     label_notes = [notes[m] for cell in cq.labels for m in cell.markers if m in notes]
+    if effective_from is None and page_date is not None:
+        # a footnote on this price saying it takes effect after the page's date: scheduled
+        own = [own_notes[m] for cell in [cq.cell, *cq.labels] for m in cell.markers if m in own_notes]
+        later = [d.instant for note in own if _ANNOUNCE_RE.search(note)
+                 for d in find_dated(note, ZONE_HOURS) if d.kind == "start" and d.instant > page_date]
+        effective_from = later[0] if later else None
     return Quote(
         provider=PROVIDER,
         model=cq.model,
@@ -225,7 +505,9 @@ def _window(cq: _CellQuote, context: str, source_url: str) -> str:
     peak = _PEAK_HOURS_RE.search(context)
     if peak:
         beijing = bool(peak.group("zone")) or "北京" in peak.group(0) or "Beijing" in peak.group(0)
-        peak_window = windows.from_local(peak.group("ranges"), 8 if beijing else 0)
+        sentence = _sentence_around(context, peak.start(), peak.end())
+        days = "Mon-Fri" if _WEEKDAYS_RE.search(sentence) else ""
+        peak_window = windows.from_local(peak.group("ranges"), ZONE_HOURS if beijing else 0, days)
         return (peak_window if cq.tier == "peak" else peak_window.complement()).format()
     off_peak = _OFF_PEAK_HOURS_RE.search(context)
     if off_peak:
@@ -234,6 +516,46 @@ def _window(cq: _CellQuote, context: str, source_url: str) -> str:
     raise ParseError(PROVIDER, f"{cq.tier} prices but no hours for them on the page", source_url or None)
 
 
+def _sentence_around(text: str, start: int, end: int) -> str:
+    """The peak-hours statement with the sentence after it ("..., Monday through Friday")."""
+    head = max(text.rfind(".", 0, start), text.rfind("。", 0, start)) + 1
+    return text[head:end + 120]
+
+
 def _to_utc(ranges: str, label: str) -> windows.Window:
     beijing = "北京" in label or "Beijing" in label
-    return windows.from_local(ranges, 8 if beijing else 0)
+    return windows.from_local(ranges, ZONE_HOURS if beijing else 0)
+
+
+def _window_caveats(quotes: list[Quote], notes: dict[str, str]) -> list[Skipped]:
+    """Peak hours that skip public holidays: a weekly window cannot say so; report it."""
+    if not any(q.tier == "peak" for q in quotes):
+        return []
+    out = []
+    for number, note in notes.items():
+        if _PEAK_HOURS_RE.search(note) and _HOLIDAYS_RE.search(note):
+            out.append(Skipped(f"footnote ({number})", note,
+                               "peak hours exclude public holidays: a weekly UTC window cannot express "
+                               "holidays, so usage on a holiday is priced at the peak rate"))
+    return out
+
+
+def _dedupe(quotes: list[Quote], skipped: list[Skipped]) -> list[Quote]:
+    """One quote per series and start; the same price twice (a tab and a copy) is kept once, two
+    different prices for one series are both dropped and reported: neither is certain."""
+    seen: dict[tuple, Quote] = {}
+    clash: set[tuple] = set()
+    for q in quotes:
+        slot = (*q.key, q.effective_from)
+        other = seen.get(slot)
+        if other is None:
+            seen[slot] = q
+        elif (other.price, other.window) != (q.price, q.window):
+            clash.add(slot)
+    for slot in sorted(clash, key=str):
+        skipped.append(Skipped(f"{slot[1]} {slot[2]} {slot[3]} {slot[4]}", "",
+                               "two different prices on the page for one series: neither recorded"))
+    return [q for slot, q in seen.items() if slot not in clash]
+
+
+__all__ = ["PROVIDER", "PARSER_VERSION", "SOURCES", "ZONE_HOURS", "parse", "read", "split_markers"]
