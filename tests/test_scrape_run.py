@@ -157,9 +157,9 @@ def test_announced_peak_prices_take_effect_at_the_announced_instant(tmp_path: Pa
 
 
 @pytest.mark.parametrize("failure, reported, outcome", [
-    (500, "http: fetch_failed: HTTP 500", "fetch_failed"),  # an answered request is not repeated
+    (500, "HTTP 500", "fetch_failed"),  # an answered request is not repeated
     (httpx.ReadTimeout("read timed out"), "timeout after 1s (ReadTimeout) (after 2 attempts)", "fetch_failed"),
-    (page("no-table.en.html"), "http: layout_changed: deepseek: no pricing table found", "layout_changed"),
+    (page("no-table.en.html"), "deepseek: no pricing table found", "layout_changed"),
     (page("2024-12-28-promo.en.html")[:1500],
      "truncated body: HTML without </html> (after 2 attempts)", "fetch_failed"),
 ])
@@ -281,8 +281,8 @@ def test_prices_and_changes_commands_print_exact_json(tmp_path: Path, capsys):
     assert hit == [{"provider": "deepseek", "model": "deepseek-chat", "component": "input_cache_hit",
                     "tier": "standard", "window": "", "currency": "USD", "price": "0.014", "list_price": "0.07",
                     "promo_until": "2025-02-08T16:00:00Z", "valid_from": "2024-12-28T12:00:00Z",
-                    "valid_to": "2025-02-08T16:00:00Z", "from_basis": "first_observed", "to_basis": "announced",
-                    "status": "confirmed", "source_id": "deepseek-en"}]
+                    "valid_to": "2025-02-08T16:00:00Z", "from_basis": "first_observed", "valid_from_after": None,
+                    "to_basis": "announced", "status": "confirmed", "source_id": "deepseek-en", "in_force": "yes"}]
     assert main(["changes", "--db", str(db), "--since", "2025-01-01", "--json"]) == 0
     changes = json.loads(capsys.readouterr().out)
     # newest first: deepseek-reasoner first listed on the full-price page, then the promo end

@@ -155,9 +155,9 @@ def test_fixture_pages_through_the_mirror_build_the_peak_history(site, tmp_path:
 
 
 @pytest.mark.parametrize("failure, reported, outcome", [
-    (status(500), "http: fetch_failed: HTTP 500", "fetch_failed"),  # answered: not asked again
-    (stall(2.0), "http: fetch_failed: timeout after 0.5s (ReadTimeout) (after 2 attempts)", "fetch_failed"),
-    (serve(page("no-table.en.html")), "http: layout_changed: deepseek: no pricing table found", "layout_changed"),
+    (status(500), "HTTP 500", "fetch_failed"),  # answered: not asked again
+    (stall(2.0), "timeout after 0.5s (ReadTimeout) (after 2 attempts)", "fetch_failed"),
+    (serve(page("no-table.en.html")), "deepseek: no pricing table found", "layout_changed"),
     (cut_short(page("2026-08-17-peak.en.html")), "RemoteProtocolError", "fetch_failed"),
 ], ids=["http-500", "timeout", "table-removed", "truncated-body"])
 def test_a_failing_page_is_reported_and_leaves_the_history_untouched(site, tmp_path: Path, capsys,

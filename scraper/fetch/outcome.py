@@ -9,16 +9,7 @@ Why kinds: each asks something different of the person running the nightly job. 
 
 from __future__ import annotations
 
-try:  # the parsers' detector (parsers/challenge.py), when present
-    from parsers.challenge import is_challenge_page
-except ImportError:  # pragma: no cover - until parsers/challenge.py lands
-    _MARKERS = (("window._cf_chl_opt", "Cloudflare challenge (_cf_chl_opt)"),
-                ("<title>just a moment...</title>", "Cloudflare 'Just a moment...' title"),
-                ("enable javascript and cookies to continue", "'Enable JavaScript and cookies to continue'"))
-
-    def is_challenge_page(text: str) -> str | None:
-        head = text[:120_000].lower() if len(text) <= 300_000 else ""
-        return next((what for marker, what in _MARKERS if marker in head), None)
+from parsers.challenge import is_challenge_page
 
 OK = "ok"
 BLOCKED = "blocked"

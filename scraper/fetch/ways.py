@@ -100,9 +100,11 @@ class SourceFetch:
 
     @property
     def error(self) -> str | None:
-        """None when a way served the page; else every way's story, in order."""
+        """None when a way served the page; else why (every way's story, in order, when there were several)."""
         if self.chosen.outcome == OK:
             return None
+        if len(self.attempts) == 1:
+            return self.attempts[0].message or self.attempts[0].outcome
         return "; ".join(a.story() for a in self.attempts)
 
     @property
