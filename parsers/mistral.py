@@ -85,6 +85,8 @@ LABEL_COMPONENTS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 #: ``data-prices`` key -> currency.
 PRICE_KEYS: dict[str, str] = {"priceEur": "EUR", "priceUsd": "USD"}
+#: Docs table headers naming the API id column, most specific first.
+ID_HEADERS = ("endpoint", "api endpoint", "api endpoints", "api name", "model id", "model")
 #: Page-data price fields -> currency (the 2026 Next.js data, and spellings a rebuild may use).
 DATA_PRICE_KEYS: dict[str, str] = {
     "price_dollar": "USD", "price_euro": "EUR", "price_usd": "USD", "price_eur": "EUR",
@@ -491,11 +493,15 @@ def _read_text_cards(doc: Document, out: _Quotes) -> None:
 # --- docs.mistral.ai (2024): pipe tables ----------------------------------------------------------
 
 def _read_table(table: Table, out: _Quotes) -> None:
-    """A docs table: an id column and Input/Output columns with ``0.14€ / 1M tokens`` cells."""
+    """A docs table: an id column and Input/Output columns with ``0.14€ / 1M tokens`` cells.
+
+    A column without a currency in its header may hold one price per currency in a cell
+    (``0.25$ / 1M tokens<br>0.23€ / 1M tokens``): each becomes its own quote.
+    """
     header = [cell.text.strip().lower() for cell in table.header]
-    id_col = header.index("endpoint") if "endpoint" in header else header.index("model") if "model" in header else None
+    id_col = next((header.index(h) for h in ID_HEADERS if h in header), None)
     columns = [(i, _component(h), _header_currency(h)) for i, h in enumerate(header)]
-    columns = [(i, comp, cur) for i, comp, cur in columns if comp in ("input", "output")]
+    columns = [(i, comp, cur) for i, comp, cur in columns if comp]
     body_text = " ".join(c.text for row in table.body for c in row)
     if id_col is None or not columns or "1m tokens" not in body_text.lower():
         return
@@ -508,16 +514,21 @@ def _read_table(table: Table, out: _Quotes) -> None:
         for i, component, currency in columns:
             cell = row[i].text.strip()
             money = find_money(cell)
-            if len(money) != 1:
+            by_currency = {m.currency: m for m in money}
+            if not money:
                 if cell and cell not in ("-", "—", "N/A"):
-                    out.skip(f"{where} / {header[i]}", cell, "cell does not hold one price")
+                    out.skip(f"{where} / {header[i]}", cell, "cell does not hold a price")
+                continue
+            if len(by_currency) != len(money) or (currency and len(money) != 1):
+                out.skip(f"{where} / {header[i]}", cell, "cell does not hold one price per currency")
                 continue
             if currency and money[0].currency != currency:
                 out.skip(f"{where} / {header[i]}", cell, f"column is {currency} but the cell holds "
                                                          f"{money[0].currency}")
                 continue
-            out.add(model, component, money[0].currency, money[0].amount, cell,
-                    f"docs table {table.section!r} row {model}")
+            for m in money:
+                out.add(model, component, m.currency, m.amount, cell if len(money) == 1 else m.text,
+                        f"docs table {table.section!r} row {model}")
 
 
 def _header_currency(header: str) -> str | None:

@@ -462,3 +462,21 @@ def test_rendered_api_tab_cards_need_exactly_one_id_per_card() -> None:
          "card 'Mistral Small 4' and card 'Mistral Small 3.2' give different prices under this one id and the "
          "page has no version id to tell them apart; none is recorded"),
     ]
+
+
+def test_docs_table_with_both_currencies_in_one_cell_and_a_cached_column() -> None:
+    page = ("| Model | API endpoint | Input | Cached input | Output |\n|---|---|---|---|---|\n"
+            "| Mistral Large | `mistral-large-2411` | 2$ / 1M tokens<br>1.8€ / 1M tokens | 0.2$ / 1M tokens | "
+            "6$ / 1M tokens<br>5.4€ / 1M tokens |\n"
+            "| Mistral Small | `mistral-small-2409` | 0.2$ / 1M tokens<br>0.3$ / 1M tokens | - | 0.6$ / 1M tokens |\n")
+    result = mistral.read(page)
+    assert prices(result.quotes) == {
+        ("mistral-large-2411", "input", "USD"): Decimal("2"),
+        ("mistral-large-2411", "input", "EUR"): Decimal("1.8"),
+        ("mistral-large-2411", "input_cache_hit", "USD"): Decimal("0.2"),
+        ("mistral-large-2411", "output", "USD"): Decimal("6"),
+        ("mistral-large-2411", "output", "EUR"): Decimal("5.4"),
+        ("mistral-small-2409", "output", "USD"): Decimal("0.6"),
+    }
+    assert [(s.where, s.reason) for s in result.skipped] == [
+        ("docs table '' row 'mistral-small-2409' / input", "cell does not hold one price per currency")]
