@@ -18,6 +18,10 @@ every shape seen is read by the same walk over the document (headings, paragraph
   generation models): only the ``Text`` rows are token prices of a known component; audio and
   image token rows are reported as skipped (a quote has no modality).
 * ``Category | Model | ...`` tables (specialized models): the Model column is found by its header.
+* openai.com/api/pricing cards (``GPT-5.5`` / ``Input: $5.00 / 1M tokens`` / ``Cached input: ...`` /
+  ``Output: ...``, label and price on one line or two): standard prices; the id is derived from
+  the display name by one rule (lower case, spaces to hyphens: ``GPT-5.4 mini`` -> ``gpt-5.4-mini``),
+  with a warning for an id not in :data:`KNOWN_IDS`; cards in a section with tier tabs are skipped.
 
 Tiers: a table's tier is its tab label (ARIA tab, or a label paragraph since the previous table);
 without labels, a section's tab bar gives the tier of each table by position only when the
@@ -120,6 +124,7 @@ def read(text: str, source_url: str = "") -> Reading:
     doc = read_provider_page(PROVIDER, text, source_url)
     reader = _Reader(url, _page_threshold(doc.blocks))
     reader.walk(doc.blocks)
+    _Cards(reader).read(doc.blocks)
     if not reader.quotes:
         raise ParseError(PROVIDER, "no per-1M-token model price table (Model | Input | Cached input | Output) "
                                    f"with a price ({len(reader.skipped)} pieces skipped)", url or None)
@@ -396,3 +401,113 @@ def _page_threshold(blocks: list) -> int | None:
             if value is not None:
                 found.add(value)
     return found.pop() if len(found) == 1 else None
+
+
+# --- openai.com/api/pricing: price cards -------------------------------------------------------------
+
+#: Model ids OpenAI has priced; an id derived from a card's display name outside this list is still
+#: recorded, with a warning that it was derived.
+KNOWN_IDS = frozenset({
+    "gpt-5.5", "gpt-5.5-pro", "gpt-5.4", "gpt-5.4-mini", "gpt-5.4-nano", "gpt-5.4-pro", "gpt-5.3-codex",
+    "gpt-5.2", "gpt-5.1", "gpt-5", "gpt-5-mini", "gpt-5-nano", "gpt-5-pro", "gpt-5-codex", "gpt-4.1",
+    "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4o", "gpt-4o-mini", "o1", "o1-pro", "o3", "o3-pro", "o3-mini",
+    "o4-mini", "o3-deep-research", "o4-mini-deep-research", "gpt-realtime", "gpt-realtime-mini",
+    "gpt-realtime-2", "gpt-realtime-1.5", "gpt-audio", "gpt-audio-mini", "gpt-image-1", "gpt-image-1-mini",
+    "gpt-image-1.5", "gpt-image-2", "chat-latest", "codex-mini-latest", "computer-use-preview",
+})
+#: One priced line of a card: ``Input: $1.250 / 1M tokens`` (label and price may be separate lines).
+_CARD_PRICE_RE = re.compile(r"(cached input|input|output)\s*:?\s*(\$\s?\d[\d,]*(?:\.\d+)?)\s*/\s*1M\s+tokens", re.I)
+_CARD_LABEL_RE = re.compile(r"^(cached input|input|output)\s*:?$", re.I)
+_CARD_BARE_PRICE_RE = re.compile(r"^(\$\s?\d[\d,]*(?:\.\d+)?)\s*/\s*1M\s+tokens$", re.I)
+#: A display name on a card: ``GPT-5 mini``, ``o4-mini``, ``GPT Realtime``.
+_DISPLAY_NAME_RE = re.compile(r"^(?:gpt|o\d|chatgpt|codex|computer)[\w.\-]*(?: [\w.\-]+){0,3}$", re.I)
+_CARD_COMPONENTS = {"input": "input", "cached input": "input_cache_hit", "output": "output"}
+
+
+class _Cards:
+    """Cards such as ``GPT-5 / Input: $1.250 / 1M tokens / Cached input: ... / Output: ...``.
+
+    The marketing page shows one card per model with display names only.  The id is derived by one
+    rule: lower case, spaces to hyphens (``GPT-5 mini`` -> ``gpt-5-mini``, ``GPT Image 1`` ->
+    ``gpt-image-1``).  Cards are standard prices; a section that also shows tier labels or a tab
+    strip is skipped, since its cards could be any tab.
+    """
+
+    def __init__(self, reader: _Reader) -> None:
+        self.reader = reader
+        self.name: str | None = None
+        self.card: dict[str, str] = {}
+        self.pending: str | None = None
+        self.section = ""
+        self.tabbed = False
+        self.cards: list[tuple[str, str, dict[str, str], bool]] = []
+
+    def read(self, blocks: list) -> None:
+        for block in blocks:
+            if isinstance(block, Heading):
+                if label_of(block.text):
+                    self.tabbed = True
+                    continue
+                self._flush()
+                self._end_section()
+                self.section, self.name, self.tabbed = block.text, None, False
+                if _DISPLAY_NAME_RE.match(block.text.strip()):
+                    self.name = block.text.strip()
+            elif isinstance(block, Paragraph):
+                self._paragraph(" ".join(block.text.split()))
+        self._flush()
+        self._end_section()
+
+    def _paragraph(self, text: str) -> None:
+        if label_of(text) or strip_of(text):
+            self.tabbed = True
+            return
+        found = list(_CARD_PRICE_RE.finditer(text))
+        if found:
+            before = text[:found[0].start()].strip(" :-–")
+            if before and "$" not in before and _DISPLAY_NAME_RE.match(before):
+                self._flush()
+                self.name = before
+            for m in found:
+                self._price(m.group(1).lower(), m.group(2))
+            return
+        if (m := _CARD_LABEL_RE.match(text)):
+            self.pending = m.group(1).lower()
+        elif self.pending and (m := _CARD_BARE_PRICE_RE.match(text)):
+            self._price(self.pending, m.group(1))
+            self.pending = None
+        elif _DISPLAY_NAME_RE.match(text) and not _CARD_BARE_PRICE_RE.match(text):
+            self._flush()
+            self.name = text
+
+    def _price(self, label: str, price: str) -> None:
+        if label in self.card:
+            self._flush()
+        self.card[label] = price
+
+    def _flush(self) -> None:
+        if self.card:
+            self.cards.append((self.section, self.name or "", self.card, self.tabbed))
+            self.name = None
+        self.card, self.pending = {}, None
+
+    def _end_section(self) -> None:
+        cards, self.cards = self.cards, []
+        for section, name, card, _ in cards:
+            where = f"{section or 'page top'!r} card {name!r}"
+            text = "; ".join(f"{k}: {v}" for k, v in card.items())
+            if self.tabbed:
+                self.reader._skip(where, text, "the section has tier tabs: a card's tier is not known")
+                continue
+            model = "-".join(name.lower().split())
+            if not model or not _MODEL_ID_RE.match(model):
+                self.reader._skip(where, text, "no model name above the card's prices")
+                continue
+            if model not in KNOWN_IDS:
+                self.reader._skip(where, name, f"model id {model!r} derived by rule from display name "
+                                               "(lower case, spaces to hyphens); its prices are recorded")
+            for label, price_text in card.items():
+                money = find_money(price_text)[0]
+                self.reader._add(Quote(provider=PROVIDER, model=model, component=_CARD_COMPONENTS[label],
+                                       currency=money.currency, price=money.amount, price_text=price_text,
+                                       tier="standard", source_url=self.reader.url, note=name))

@@ -401,3 +401,27 @@ def test_real_bot_challenge_capture_is_reported_as_blocked() -> None:
     assert str(err.value).startswith("openai: blocked: the body is a bot-challenge/interstitial page "
                                      "(Cloudflare challenge (_cf_chl_opt))")
     assert "no prices" in str(err.value)
+
+
+# --- openai.com/api/pricing: price cards with display names ------------------------------------------
+
+def test_price_cards_ids_by_rule_unknown_names_warned_and_tabbed_sections_skipped() -> None:
+    reading = openai.read(fixture("api-pricing-cards.md"), "https://openai.com/api/pricing/")
+    assert prices(reading.quotes) == {
+        **row("gpt-5.5", "standard", "5.00", "0.50", "30.00"),
+        **row("gpt-5.4-mini", "standard", "0.75", "0.075", "4.50"),
+        **row("gpt-nova-1", "standard", "9.00", None, "90.00"),
+    }
+    assert reasons(reading) == [
+        "'Fine-tuning' table: fine-tuning prices are for fine-tuned models, not the base model id",
+        "'GPT Nova 1' card 'GPT Nova 1': model id 'gpt-nova-1' derived by rule from display name (lower case, "
+        "spaces to hyphens); its prices are recorded",
+        "'Realtime API' card 'GPT Realtime': the section has tier tabs: a card's tier is not known",
+    ]
+
+
+def test_cards_written_on_one_line_each() -> None:
+    page = ("# API Pricing\n\n## Models\n\nGPT-5 Input: $1.250 / 1M tokens Cached input: $0.125 / 1M tokens "
+            "Output: $10.000 / 1M tokens\n\nGPT-5 mini Input: $0.250 / 1M tokens Output: $2.000 / 1M tokens\n")
+    assert prices(openai.parse(page)) == {**row("gpt-5", "standard", "1.250", "0.125", "10.000"),
+                                          **row("gpt-5-mini", "standard", "0.250", None, "2.000")}
