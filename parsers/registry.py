@@ -44,7 +44,8 @@ class Source:
     ``ways`` are how the page can be got, tried in this order until one yields prices: ``http``
     (the page itself), ``markdown`` (the docs site's Markdown twin, ``URL.md``), ``browser`` (the
     page rendered by an installed headless Chromium; for pages drawn by JavaScript or guarded by
-    a bot challenge).  The parser reads what every listed way returns.
+    a bot challenge).  The parser reads what every listed way returns.  ``markdown_url`` is the
+    twin's address when it is not ``url`` + ``.md`` (the docs moved to another host).
     """
 
     id: str
@@ -52,6 +53,7 @@ class Source:
     url: str
     currencies: tuple[str, ...] = ()
     ways: tuple[str, ...] = ("http",)
+    markdown_url: str = ""
 
 
 def providers() -> list[str]:

@@ -42,7 +42,9 @@ def twin_url(url: str) -> str:
 
 def way_url(source: Source, way: str) -> str:
     """The real URL a way asks for (before any mirror)."""
-    return twin_url(source.url) if way == MARKDOWN else source.url
+    if way == MARKDOWN:
+        return source.markdown_url or twin_url(source.url)
+    return source.url
 
 
 class Reading(Protocol):
