@@ -61,7 +61,8 @@ from parsers.tabs import TIERS, label_of, read_labels, strip_of
 PROVIDER = "google"
 PARSER_VERSION = 2
 PRICING_URL = "https://ai.google.dev/gemini-api/docs/pricing"
-SOURCES = [Source(id="google-gemini-pricing", provider=PROVIDER, url=PRICING_URL, currencies=("USD",))]
+SOURCES = [Source(id="google-gemini-pricing", provider=PROVIDER, url=PRICING_URL, currencies=("USD",),
+                  ways=("http", "browser"))]
 
 #: The price tabs (billing modes) in the live page's order.
 TABS = TIERS

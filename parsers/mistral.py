@@ -69,7 +69,8 @@ from parsers.registry import Source
 PROVIDER = "mistral"
 PARSER_VERSION = 2
 PRICING_URL = "https://mistral.ai/pricing"
-SOURCES = [Source(id="mistral-pricing", provider=PROVIDER, url=PRICING_URL, currencies=("EUR", "USD"))]
+SOURCES = [Source(id="mistral-pricing", provider=PROVIDER, url=PRICING_URL, currencies=("EUR", "USD"),
+                  ways=("http", "browser"))]  # prices in the Next.js page data; the browser if that goes
 
 PRICE_ELEMENT = "mistral-atom-text-price"
 ID_ELEMENT = "mistral-atom-button-copy-clipboard"

@@ -66,7 +66,10 @@ from parsers.tabs import TIERS, label_of, read_labels, strip_of
 PROVIDER = "openai"
 PARSER_VERSION = 2
 PRICING_URL = "https://platform.openai.com/docs/pricing"
-SOURCES = [Source(id="openai-pricing", provider=PROVIDER, url=PRICING_URL, currencies=("USD",))]
+# A plain fetch of the page can get a bot challenge: then the docs export (.md), then a browser.
+SOURCES = [Source(id="openai-pricing", provider=PROVIDER, url=PRICING_URL, currencies=("USD",),
+                  ways=("http", "markdown", "browser"),
+                  markdown_url="https://developers.openai.com/api/docs/pricing.md")]
 
 #: Price column name (lower case, spaces collapsed) -> (component, tier the column itself fixes).
 COLUMNS: dict[str, tuple[str, str | None]] = {

@@ -68,7 +68,8 @@ from parsers.registry import Source
 PROVIDER = "xai"
 PARSER_VERSION = "2"
 MODELS_URL = "https://docs.x.ai/developers/models"
-SOURCES = [Source(id="xai-models", provider=PROVIDER, url=MODELS_URL, currencies=("USD",))]
+SOURCES = [Source(id="xai-models", provider=PROVIDER, url=MODELS_URL, currencies=("USD",),
+                  ways=("http", "markdown", "browser"))]  # docs.x.ai serves "View as Markdown" at URL.md
 
 EMBED_MARKER = "__XAI_PUBLIC_MODELS__"
 #: Data prices are USD cents per 100M tokens; shifting by this power of ten gives USD per 1M.
