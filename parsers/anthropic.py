@@ -67,7 +67,8 @@ from parsers.when import find_days
 PROVIDER = "anthropic"
 PARSER_VERSION = 2
 PRICING_URL = "https://docs.claude.com/en/docs/about-claude/pricing"
-SOURCES = [Source(id="anthropic-pricing", provider=PROVIDER, url=PRICING_URL, currencies=("USD",))]
+SOURCES = [Source(id="anthropic-pricing", provider=PROVIDER, url=PRICING_URL, currencies=("USD",),
+                  ways=("http", "markdown", "browser"))]  # the docs site serves each page as URL.md too
 
 #: API ids (without snapshot date) confirmed on the models overview page.  A derived id outside
 #: this set is recorded with a warning, so a person can check the rule held for a new model.
