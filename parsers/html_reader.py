@@ -31,7 +31,9 @@ _STRIKE_TAGS = {"del", "s", "strike"}
 def read_html(text: str) -> Document:
     without_scripts, scripts = split_scripts(text)
     body = _NOISE_RE.sub("", without_scripts)
-    soup = BeautifulSoup(body, "lxml")
+    # Class lists are never read: keeping ``class`` a plain string spares bs4 splitting the long
+    # utility-class attributes of every element (a third of the tree build on a Mintlify page).
+    soup = BeautifulSoup(body, "lxml", multi_valued_attributes=None)
     root = soup.body or soup
     walker = _Walker()
     walker.walk(root)
