@@ -166,6 +166,7 @@ class _Reader:
 
     def read(self, doc: Document) -> None:
         section = _Section("")
+        last_text = ""
         for block in doc.blocks:
             if isinstance(block, Heading):
                 label = label_of(block.text)
@@ -184,8 +185,14 @@ class _Reader:
                     section.tab_bar = tabs
                 elif ids and not section.tables:
                     section.ids += [i for i in ids if i not in section.ids]
+                elif ids:
+                    # a line of ids after tables, with no heading between: a converter dropped the
+                    # model heading (kept as plain text just above, if at all); a new model starts
+                    self._close(section)
+                    section = _Section(last_text if len(last_text) <= 60 else ids[0], ids=ids)
                 elif section.tables and text.lower() not in ("and", ",", "more"):
                     section.closed = True
+                last_text = text
             elif isinstance(block, Table):
                 strip, label, ambiguous = read_labels(section.labels)
                 section.labels = []
@@ -293,6 +300,11 @@ def _paid_table(table: Table) -> _PaidTable | None:
     paid = next((i for i, h in enumerate(header) if PAID_HEADER_RE.search(h)), None)
     if paid is None:
         return None
+    if paid < len(header) - 1 and not any(header[paid + 1:]):
+        # the header row is short by its blank first cell (``  | Free Tier | Paid Tier`` in a table
+        # without outer pipes) and was padded on the right: the paid column is the last one
+        paid = len(header) - 1
+        header = ["", *header[:-1]]
     m = PAID_TOKEN_HEADER_RE.search(header[paid])
     has_money = any(find_money(row[paid].text) for row in table.body if len(row) > paid)
     return _PaidTable(table, paid, m.group(1).upper() if m else None, has_money)

@@ -354,7 +354,8 @@ def _groups(rows: list[list[Cell]], head: int, names: list[str]) -> list[str] | 
     if all(above[j] for j in price_cols):
         return [above[j] if above[j] != names[j] else "" for j in range(width)]
     labels = [a for a in above if a]
-    if not labels or labels != above[1:1 + len(labels)] or any(above[1 + len(labels):]):
+    first = 0 if above[:1] == labels[:1] else 1  # 0: the row lost its blank first cell
+    if not labels or labels != above[first:first + len(labels)] or any(above[first + len(labels):]):
         return None
     if not price_cols or len(price_cols) % len(labels):
         return None

@@ -4,6 +4,7 @@ HTML and as Jina Markdown, with context, modality and batch tiers."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -409,3 +410,26 @@ def test_aria_tab_panels_label_their_tables() -> None:
     html = page(MODEL, '<div><div role="tablist"><button role="tab">Standard</button><button role="tab">Batch</button>'
                        f'<button role="tab">Priority</button></div>{panels}</div>')
     assert {q.tier: q.price for q in gemini.parse(html)} == {"standard": D("4"), "batch": D("2"), "priority": D("8")}
+
+
+def without_outer_pipes(text: str) -> str:
+    """Tables as html2text writes them: no outer pipes, so a blank first header cell vanishes."""
+    return "\n".join(line.strip()[1:-1].strip() if line.startswith("|") and line.rstrip().endswith("|") else line
+                     for line in text.split("\n"))
+
+
+def test_2026_converter_variants_give_the_same_quotes() -> None:
+    """Headings dropped (the id line then starts each model) and tables without outer pipes."""
+    page = read("2026-jina.md")
+    no_headings = re.sub(r"(?m)^#{1,6} ", "", page)
+    assert "\n## " not in no_headings
+    assert prices(gemini.parse(no_headings)) == JINA_2026
+    assert prices(gemini.parse(without_outer_pipes(page))) == JINA_2026
+
+
+@needs_real
+def test_real_2026_capture_through_other_converters_loses_nothing_and_misplaces_nothing() -> None:
+    text = REAL_2026.read_text(encoding="utf-8")
+    base = prices(gemini.parse(text))
+    assert prices(gemini.parse(re.sub(r"(?m)^#{1,6} ", "", text))) == base
+    assert prices(gemini.parse(without_outer_pipes(text))) == base

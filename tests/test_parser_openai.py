@@ -425,3 +425,14 @@ def test_cards_written_on_one_line_each() -> None:
             "Output: $10.000 / 1M tokens\n\nGPT-5 mini Input: $0.250 / 1M tokens Output: $2.000 / 1M tokens\n")
     assert prices(openai.parse(page)) == {**row("gpt-5", "standard", "1.250", "0.125", "10.000"),
                                           **row("gpt-5-mini", "standard", "0.250", None, "2.000")}
+
+
+def test_2026_tables_without_outer_pipes_keep_their_column_groups() -> None:
+    page = "\n".join(line.strip()[1:-1].strip() if line.startswith("|") and line.rstrip().endswith("|") else line
+                     for line in fixture("2026-jina.md").split("\n"))
+    assert "\nShort context | Long context\n" not in page and "| Short context | Long context\n" in page
+    assert prices(openai.parse(page, URL)) == JINA_2026
+    with_threshold = page.replace("Our latest models", "Our latest models. Long context: prompts > 272K tokens.")
+    got = prices(openai.parse(with_threshold, URL))
+    assert got[("gpt-5.5", "output", "context>272k")] == Decimal("45.00")
+    assert got[("gpt-5.5", "output", "flex context>272k")] == Decimal("22.52")
