@@ -77,7 +77,9 @@ ROW_COMPONENTS: tuple[tuple[re.Pattern[str], str, str], ...] = (
     (re.compile(r"^(image|audio|video) input price\b", re.I), "input", "label"),
 )
 #: The paid column of a per-token table: ``Paid Tier, per 1M tokens in USD``.
-PAID_TOKEN_HEADER_RE = re.compile(r"^paid tier\b.*\bper 1M tokens\b.*\bin ([A-Z]{3})\b", re.I)
+PAID_TOKEN_HEADER_RE = re.compile(r"^paid tier\b.*\bper\s+(?:1M|1,000,000|one million)\s+tokens\b", re.I)
+#: The header's currency (``in USD``, ``(USD)``); without one, a price's own symbol says it.
+HEADER_CURRENCY_RE = re.compile(r"\b(USD|EUR|GBP|CNY)\b")
 PAID_HEADER_RE = re.compile(r"^paid tier\b", re.I)
 #: An API id as the page prints it under a model heading.
 MODEL_ID_RE = re.compile(r"[a-z][a-z0-9.\-]*[a-z0-9]")
@@ -147,7 +149,7 @@ class _Section:
 class _PaidTable:
     table: Table
     paid: int
-    currency: str | None  # None: not per 1M tokens
+    currency: str | None  # None: not per 1M tokens; "": per 1M tokens, the currency not stated
     has_money: bool
 
 
@@ -217,7 +219,7 @@ class _Reader:
             if info.currency is None and info.has_money:
                 self.skip(f"{where} table", table.header[info.paid].text,
                           "not priced per 1M tokens (per image, second or request)")
-        priced = [(t, label, orphan) for t, label, orphan in paid if t.currency and t.has_money]
+        priced = [(t, label, orphan) for t, label, orphan in paid if t.currency is not None and t.has_money]
         self.priced_tables += len(priced)
         if not priced:
             return
@@ -227,7 +229,7 @@ class _Reader:
             return
         tiers = self._attribute(paid, section, where)
         for (info, label, orphan), tier in zip(paid, tiers):
-            if not (info.currency and info.has_money):
+            if info.currency is None or not info.has_money:
                 continue
             if orphan:
                 self.skip(f"{where} table after prose", _first_prices(info),
@@ -274,7 +276,7 @@ class _Reader:
             for text, reason in problems:
                 self.skip(f"{where}, {label!r}", text, reason)
             for tier, price_text, money in prices:
-                if money.currency != info.currency:
+                if info.currency and money.currency != info.currency:
                     self.skip(f"{where}, {label!r}", price_text, f"not in {info.currency}, the table's currency")
                     continue
                 for model in section.ids:
@@ -305,9 +307,10 @@ def _paid_table(table: Table) -> _PaidTable | None:
         # without outer pipes) and was padded on the right: the paid column is the last one
         paid = len(header) - 1
         header = ["", *header[:-1]]
-    m = PAID_TOKEN_HEADER_RE.search(header[paid])
+    per_token = PAID_TOKEN_HEADER_RE.search(header[paid])
+    currency = HEADER_CURRENCY_RE.search(header[paid])
     has_money = any(find_money(row[paid].text) for row in table.body if len(row) > paid)
-    return _PaidTable(table, paid, m.group(1).upper() if m else None, has_money)
+    return _PaidTable(table, paid, None if not per_token else currency.group(1) if currency else "", has_money)
 
 
 def _first_prices(info: _PaidTable) -> str:

@@ -433,3 +433,11 @@ def test_real_2026_capture_through_other_converters_loses_nothing_and_misplaces_
     base = prices(gemini.parse(text))
     assert prices(gemini.parse(re.sub(r"(?m)^#{1,6} ", "", text))) == base
     assert prices(gemini.parse(without_outer_pipes(text))) == base
+
+
+@pytest.mark.parametrize("header", ["Paid Tier, per 1M tokens in USD", "Paid Tier, per 1M tokens (USD)",
+                                    "Paid Tier, per 1M tokens", "Paid tier, per 1,000,000 tokens"])
+def test_paid_header_wordings(header: str) -> None:
+    quotes = gemini.parse(page(MODEL, table("Input price|$1.50", "Output price|$6", header=header)))
+    assert {(q.component, q.currency, q.price) for q in quotes} == {("input", "USD", D("1.50")),
+                                                                     ("output", "USD", D("6"))}
