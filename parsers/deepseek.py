@@ -138,7 +138,7 @@ def _document(text: str, source_url: str) -> Document:
         if kind == "html":
             part = read_provider_page(PROVIDER, f"<html><body>{piece}</body></html>", source_url)
         else:
-            part = _markdown_with_flat_tables(piece, source_url)
+            part = _markdown_with_flat_tables(_clean_markdown(piece), source_url)
         if doc is None:
             doc = part
         else:
@@ -147,6 +147,31 @@ def _document(text: str, source_url: str) -> Document:
                 doc.meta.setdefault(key, value)
     assert doc is not None
     return doc
+
+
+_HTML2TEXT_SEPARATOR_RE = re.compile(r"^\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?\s*$")
+_BOLD_AROUND_PIPES_RE = re.compile(r"^(\s*)\*\*(?=\s*\|)|(?<=\|)(\s*)\*\*\s*$", re.M)
+
+
+def _clean_markdown(text: str) -> str:
+    """Undo two converter habits around tables, line by line (linear).
+
+    * ``**`` glued to a table's first or last pipe (the page wraps its table in ``<b>``):
+      ``**| |`` / ``| $0.42 | |**`` lose the ``**``, so the last cell is not ``**``.
+    * html2text writes rows without outer pipes and a separator without a leading pipe
+      (``---|---|---``); a blank first row still comes out as ``| |``, which would make the
+      reader expect GitHub rows and stop at the first bare one.  That header line is made bare.
+    """
+    if "|" not in text:
+        return text
+    text = _BOLD_AROUND_PIPES_RE.sub(lambda m: m.group(1) or m.group(2) or "", text)
+    lines = text.split("\n")
+    for i in range(len(lines) - 1):
+        if _HTML2TEXT_SEPARATOR_RE.match(lines[i + 1]) and lines[i].lstrip().startswith("|"):
+            header = lines[i].lstrip()[1:]
+            # a zero-width space (blank once read) keeps a blank header from starting with a pipe
+            lines[i] = header if header.strip(" |") else "\u200b" + header
+    return "\n".join(lines)
 
 
 _FLAT_START_RE = re.compile(r"^\s*(?:\*\*)?\s*(?:MODEL|模型)(?:\(\d\))?\s*\S*deepseek-", re.I)
@@ -414,7 +439,7 @@ def _read_columns_per_model(table: Table, skipped: list[Skipped]) -> list[_CellQ
             skipped.append(Skipped(where, " | ".join(c.text for c in row), "price row without a component label"))
             continue
         tier = next((t for cell in labels if (t := _tier(cell.text))), "standard")
-        pairs = _assign_models(priced, models, distinct_models)
+        pairs = _assign_models(priced, models, distinct_models, row)
         if pairs is None:
             skipped.append(Skipped(where, " | ".join(c.text for c in row),
                                    "cannot tell which model each price belongs to"))
@@ -424,9 +449,16 @@ def _read_columns_per_model(table: Table, skipped: list[Skipped]) -> list[_CellQ
     return found
 
 
-def _assign_models(priced: list[tuple[int, Cell]], models: dict[int, str],
-                   distinct: list[str]) -> list[tuple[str, Cell]] | None:
-    """Prices to models by column; a lone price spans every model (a colspan a copy lost)."""
+def _assign_models(priced: list[tuple[int, Cell]], models: dict[int, str], distinct: list[str],
+                   row: list[Cell]) -> list[tuple[str, Cell]] | None:
+    """Prices to models by column.
+
+    A lone price whose row holds nothing else under the other models (blank, or a label a copy
+    shifted there when it lost the MODEL cell's colspan) spans every model: the page wrote one
+    cell across all model columns (V3.2: ``<td colspan="2">$0.28</td>``).
+    """
+    if len(priced) == 1 and all(_is_label(row[c]) for c in models if c < len(row) and c != priced[0][0]):
+        return [(model, priced[0][1]) for model in distinct]
     if all(c in models for c, _ in priced):
         pairs = [(models[c], cell) for c, cell in priced]
         return list(dict.fromkeys(pairs))
@@ -435,6 +467,11 @@ def _assign_models(priced: list[tuple[int, Cell]], models: dict[int, str],
     if len(priced) == len(distinct):
         return [(model, cell) for model, (_, cell) in zip(distinct, priced)]
     return None
+
+
+def _is_label(cell: Cell) -> bool:
+    text = cell.text.strip()
+    return not text or bool(_component(text) or _tier(text) or re.fullmatch(r"(?i)pricing|prices?|价格", text))
 
 
 # --- dates, announcements, windows ----------------------------------------------------------------
