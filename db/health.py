@@ -15,6 +15,7 @@ import sqlite_utils
 
 from db.guard import WAITING, screen
 from db.history import _load_observations, stored_providers
+from db.observe import read_body
 from db.schema import open_db
 from parsers.quote import iso_utc
 
@@ -57,6 +58,18 @@ def source_health(db: sqlite_utils.Database) -> list[SourceHealth]:
             s["id"], s["provider"], last.get("observed_at"), last.get("outcome"), last.get("error"),
             runs[streak]["observed_at"] if streak < len(runs) else None, streak))
     return out
+
+
+def reference_bodies(db: sqlite_utils.Database, source_id: str) -> tuple[bytes | None, bytes | None]:
+    """The body of the source's last healthy observation and of its last observation of any
+    outcome (None when there is none): what a new body is judged against for completeness."""
+    def newest(where: str) -> bytes | None:
+        rows = list(db.query(
+            f"SELECT body_id FROM observations WHERE source_id = ? AND body_id IS NOT NULL{where}"
+            " ORDER BY observed_at DESC, id DESC LIMIT 1", [source_id]))
+        return read_body(db, rows[0]["body_id"]) if rows else None
+
+    return newest(" AND outcome = 'ok'"), newest("")
 
 
 def waiting_suspects(db: sqlite_utils.Database) -> list[HeldSuspect]:

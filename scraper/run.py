@@ -22,12 +22,14 @@ import httpx
 
 from db.history import changes as read_changes
 from db.history import disagreements as read_disagreements
+from db.health import reference_bodies
 from db.history import rebuild
 from db.observe import read_body, record_observation
 from db.schema import open_db
 from parsers import registry
 from parsers.quote import ParseError, Quote, Skipped, iso_utc
 from parsers.registry import Source
+from scraper.completeness import incomplete
 from scraper.fetch.http import FetchPolicy
 from scraper.fetch.ways import Fetcher, SourceFetch, Stored
 
@@ -172,17 +174,21 @@ async def _fetch_all(db: Any, sources: Sequence[Source], mirror: str | None,
 
 def _record(db: Any, src: Source, got: SourceFetch, observed_at: datetime) -> SourceResult:
     """Append the observation of what the source's ways got: the serving way's, or the furthest failure."""
-    chosen, error = got.chosen, got.error
+    chosen, error, outcome = got.chosen, got.error, got.outcome
+    if chosen.body is not None and outcome in ("ok", "layout_changed"):  # a body cut short is
+        cut = incomplete(chosen.body, *reference_bodies(db, src.id))  # neither prices nor a new layout
+        if cut:
+            error, outcome = f"incomplete body: {cut}", "fetch_failed"
     parsed: Parsed | None = chosen.reading
     quotes = parsed.quotes if parsed is not None and error is None else None
     skipped = parsed.skipped if parsed is not None and error is None else []
     obs_id = record_observation(
         db, src, observed_at, chosen.status, chosen.body, quotes, error,
         parsed.parser_version if parsed else None, url=chosen.url, etag=chosen.etag,
-        last_modified=chosen.last_modified, warnings=skipped or None, outcome=got.outcome,
+        last_modified=chosen.last_modified, warnings=skipped or None, outcome=outcome,
         way=chosen.way if chosen.url else None)
     return SourceResult(src.id, chosen.url or src.url, chosen.status, error, len(quotes or ()), obs_id,
-                        skipped, got.outcome, chosen.way, [a.story() for a in got.fallbacks])
+                        skipped, outcome, chosen.way, [a.story() for a in got.fallbacks])
 
 
 def _changes_of(db: Any, provider_ids: Sequence[str]) -> list[dict[str, Any]]:
