@@ -154,6 +154,19 @@ def _continues(previous: list[str], line: str) -> bool:
 
 def _split_row(line: str, bare: bool) -> list[str]:
     """Split on pipes outside code spans and escapes; drop the outer pipes of GitHub tables."""
+    if "`" in line or "\\" in line:
+        cells = _split_escaped(line)
+    else:  # nothing to protect: str.split gives the same cells (docs exports pad rows very wide)
+        cells = line.split("|")
+    if not bare and cells and not cells[0].strip():
+        cells = cells[1:]
+    if cells and not cells[-1].strip() and line.rstrip().endswith("|"):
+        cells = cells[:-1]
+    return cells
+
+
+def _split_escaped(line: str) -> list[str]:
+    """Cells of a row with code spans or ``\\|`` escapes, whose pipes are not separators."""
     cells: list[str] = []
     current: list[str] = []
     in_code = False
@@ -173,10 +186,6 @@ def _split_row(line: str, bare: bool) -> list[str]:
             current.append(ch)
         k += 1
     cells.append("".join(current))
-    if not bare and cells and not cells[0].strip():
-        cells = cells[1:]
-    if cells and not cells[-1].strip() and line.rstrip().endswith("|"):
-        cells = cells[:-1]
     return cells
 
 
