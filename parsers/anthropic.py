@@ -169,6 +169,7 @@ class _Page:
     printed_ids: dict[str, str] = field(default_factory=dict)
     page_models: dict[str, _Model] = field(default_factory=dict)
     warned: set[str] = field(default_factory=set)
+    names: dict[str, _RowName | str] = field(default_factory=dict)
 
     def skip(self, where: str, text: str, reason: str) -> None:
         self.skipped.append(Skipped(where=where, text=" ".join(text.split()), reason=reason))
@@ -222,19 +223,26 @@ def read(text: str, source_url: str = "") -> Reading:
 def _sections(blocks: list[object]) -> list[_Section]:
     """Blocks grouped by heading; converters that lost headings leave one larger section."""
     sections = [_Section(title="")]
+    prose: list[str] = []  # the paragraphs since the last table or heading, joined once (linear)
+
+    def flush() -> None:
+        if prose:
+            sections[-1].items.append("".join(prose))
+            prose.clear()
+
     for block in blocks:
         if isinstance(block, Heading):
+            flush()
             sections.append(_Section(title=block.text))
         elif isinstance(block, Table):
+            flush()
             sections[-1].items.append(block)
         elif isinstance(block, Paragraph):
-            items = sections[-1].items
-            if items and isinstance(items[-1], str):
+            if prose:
                 # The HTML reader cuts a sentence around its links; a finished sentence ends a line.
-                glue = "\n" if items[-1].rstrip().endswith((".", "!", "?", ":")) else " "
-                items[-1] += glue + block.text
-            else:
-                items.append(block.text)
+                prose.append("\n" if prose[-1].rstrip().endswith((".", "!", "?", ":")) else " ")
+            prose.append(block.text)
+    flush()
     return sections
 
 
@@ -344,6 +352,14 @@ def _model(page: _Page, name: str) -> _Model:
 
 
 def _row_name(page: _Page, text: str) -> _RowName | str:
+    """Parse a name cell (once per page: every price table repeats the model names)."""
+    found = page.names.get(text)
+    if found is None:
+        found = page.names[text] = _parse_row_name(page, text)
+    return found
+
+
+def _parse_row_name(page: _Page, text: str) -> _RowName | str:
     """Parse a name cell; a string is the reason it is not a model name."""
     raw = " ".join(text.replace("*", " ").split())
     printed = _PRINTED_ID_RE.search(raw)
