@@ -82,7 +82,7 @@ _ANNOUNCE_RE = re.compile(
     r"|take\s+effect|change|increase|rise|switch)|appl(?:y|ies)\s+from|\bstarting\b|\bonwards?\b|\beffective\b"
     r"|new\s+(?:prices?|pricing|rates?)|prices?\s+(?:will|shall)|生效|开始执行|起执行|调整为|新价格|将于|起[，,：:]", re.I)
 
-_PAGE_DATE_KEYS = ("fetched", "date", "published_time", "captured_at", "last_modified", "updated")
+_PAGE_DATE_KEYS = ("fetched", "date", "published_time", "captured_at", "created", "last_modified", "updated")
 _HTML_DATE_RE = re.compile(
     r"""<meta[^>]+(?:article:modified_time|og:updated_time|article:published_time)["'][^>]*content=["']([^"']+)"""
     r"""|<time[^>]*datetime=["']([^"']+)["']|"dateModified"\s*:\s*"([^"]+)\"""", re.I)
@@ -100,7 +100,7 @@ def read(text: str, source_url: str = "") -> Reading:
         raise ParseError(PROVIDER, "no pricing table found (no table with DeepSeek model ids and prices)",
                          source_url or None)
     page_date = _page_date(doc, text)
-    notes = doc.footnotes()
+    notes = _footnotes(doc)
     skipped: list[Skipped] = []
     quotes: list[Quote] = []
     announced = [_announcement_for(doc, table, source_url) for table in tables]
@@ -305,6 +305,25 @@ def _price_chunks(text: str, tokens: list[tuple[int, bool]]) -> list[str]:
             chunks.append(pieces[i][0])
             i += 1
     return chunks
+
+
+_NEXT_NOTE_RE = re.compile(r"(?<=\s)[(（](\d{1,2})[)）]\s*")
+
+
+def _footnotes(doc: Document) -> dict[str, str]:
+    """Footnote number -> text; footnotes the page ran together in one paragraph (``<br>``
+    between them) are split where the next number in sequence opens."""
+    notes: dict[str, str] = {}
+    for block in doc.blocks:
+        if not isinstance(block, Paragraph) or not block.marker:
+            continue
+        number, text, pos = block.marker, block.text, 0
+        for m in _NEXT_NOTE_RE.finditer(text):
+            if m.group(1) == str(int(number) + 1):
+                notes.setdefault(number, text[pos:m.start()].strip())
+                number, pos = m.group(1), m.end()
+        notes.setdefault(number, text[pos:].strip())
+    return notes
 
 
 def _page_date(doc: Document, text: str) -> datetime | None:

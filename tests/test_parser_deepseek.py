@@ -196,29 +196,103 @@ def test_parse_command_prints_json_and_fails_clearly(tmp_path: Path) -> None:
     assert bad.stderr.strip() == f"ratecard parse: {empty}: deepseek: no pricing table found (no table with DeepSeek model ids and prices)"
 
 
-REAL_EXPECTED = {
-    "2024-12-28-dabaspark-pricing-en.md": (6, {("deepseek-chat", "input", "standard", "CNY"): ("1", "2")}),
-    "628d6fd-petehsu-LLM-Docs-pricing-en-V3.2.md": (6, {("deepseek-reasoner", "output", "standard", "USD"): ("0.42", None)}),
-    "2026-08-02-e6be0b6-thevibeworks-pricing-en.md": (6, {("deepseek-v4-pro", "input", "standard", "USD"): ("0.435", None)}),
-    "2026-08-14-63cc211-thevibeworks-pricing-zh-cn.md": (18, {("deepseek-v4-pro", "output", "peak", "CNY"): ("27.0", None)}),
-    "2026-08-17-695b915-thevibeworks-pricing-en.md": (12, {("deepseek-v4-pro", "output", "peak", "USD"): ("3.96", None)}),
+PRO_PROMO_END = datetime(2026, 5, 31, 15, 59, tzinfo=timezone.utc)
+V4_FLAT = {("deepseek-v4-flash", "input_cache_hit"): "0.0028", ("deepseek-v4-flash", "input"): "0.14",
+           ("deepseek-v4-flash", "output"): "0.28", ("deepseek-v4-pro", "input_cache_hit"): "0.003625",
+           ("deepseek-v4-pro", "input"): "0.435", ("deepseek-v4-pro", "output"): "0.87"}
+V4_FLAT_CNY = {("deepseek-v4-flash", "input_cache_hit"): "0.02", ("deepseek-v4-flash", "input"): "1",
+               ("deepseek-v4-flash", "output"): "2", ("deepseek-v4-pro", "input_cache_hit"): "0.025",
+               ("deepseek-v4-pro", "input"): "3", ("deepseek-v4-pro", "output"): "6"}
+#: file -> (quote count, {(model, component, tier, currency, effective_from): (price, list price)}),
+#: values read off each page by hand.
+REAL_EXPECTED: dict[str, tuple[int, dict[tuple, tuple[str, str | None]]]] = {
+    "2024-12-28-dabaspark-pricing-en.md": (6, {
+        ("deepseek-chat", "input_cache_hit", "standard", "USD", None): ("0.014", "0.07"),
+        ("deepseek-chat", "output", "standard", "USD", None): ("0.28", "1.10"),
+        ("deepseek-chat", "input", "standard", "CNY", None): ("1", "2")}),
+    "628d6fd-petehsu-LLM-Docs-pricing-en-V3.2.md": (6, {
+        ("deepseek-chat", "input_cache_hit", "standard", "USD", None): ("0.028", None),
+        ("deepseek-chat", "output", "standard", "USD", None): ("0.42", None),
+        ("deepseek-reasoner", "input", "standard", "USD", None): ("0.28", None),
+        ("deepseek-reasoner", "output", "standard", "USD", None): ("0.42", None)}),
+    "2026-05-08-d1507e1-quill-router-pricing-en.html": (6, {
+        ("deepseek-v4-flash", "input_cache_hit", "standard", "USD", None): ("0.0028", None),
+        ("deepseek-v4-flash", "input", "standard", "USD", None): ("0.14", None),
+        ("deepseek-v4-flash", "output", "standard", "USD", None): ("0.28", None),
+        ("deepseek-v4-pro", "input_cache_hit", "standard", "USD", None): ("0.003625", "0.0145"),
+        ("deepseek-v4-pro", "input", "standard", "USD", None): ("0.435", "1.74"),
+        ("deepseek-v4-pro", "output", "standard", "USD", None): ("0.87", "3.48")}),
+    **{f"2026-08-{day}-thevibeworks-pricing-en.md": (6, {
+        (m, c, "standard", "USD", None): (p, None) for (m, c), p in V4_FLAT.items()})
+       for day in ("02-e6be0b6", "08-bf1e1d3", "13-801cf88")},
+    **{f"2026-08-{day}-thevibeworks-pricing-zh-cn.md": (6, {
+        (m, c, "standard", "CNY", None): (p, None) for (m, c), p in V4_FLAT_CNY.items()})
+       for day in ("02-e6be0b6", "08-bf1e1d3", "13-801cf88")},
+    "2026-08-14-63cc211-thevibeworks-pricing-en.md": (18, {
+        ("deepseek-v4-pro", "input", "standard", "USD", None): ("0.435", None),
+        ("deepseek-v4-flash", "input_cache_hit", "standard", "USD", None): ("0.0028", None),
+        ("deepseek-v4-flash", "input_cache_hit", "off_peak", "USD", V4_SWITCH): ("0.007", None),
+        ("deepseek-v4-flash", "output", "peak", "USD", V4_SWITCH): ("1.32", None),
+        ("deepseek-v4-pro", "output", "peak", "USD", V4_SWITCH): ("3.96", None),
+        ("deepseek-v4-pro", "input", "off_peak", "USD", V4_SWITCH): ("0.66", None)}),
+    "2026-08-14-63cc211-thevibeworks-pricing-zh-cn.md": (18, {
+        ("deepseek-v4-flash", "output", "standard", "CNY", None): ("2", None),
+        ("deepseek-v4-pro", "output", "peak", "CNY", V4_SWITCH): ("27.0", None),
+        ("deepseek-v4-flash", "input_cache_hit", "off_peak", "CNY", V4_SWITCH): ("0.05", None)}),
+    "2026-08-17-695b915-thevibeworks-pricing-en.md": (12, {
+        ("deepseek-v4-pro", "output", "peak", "USD", None): ("3.96", None),
+        ("deepseek-v4-pro", "output", "off_peak", "USD", None): ("1.98", None),
+        ("deepseek-v4-flash", "input_cache_hit", "off_peak", "USD", None): ("0.007", None),
+        ("deepseek-v4-flash", "input", "peak", "USD", None): ("0.44", None)}),
+    "2026-08-17-695b915-thevibeworks-pricing-zh-cn.md": (12, {
+        ("deepseek-v4-flash", "output", "peak", "CNY", None): ("9.0", None),
+        ("deepseek-v4-flash", "input_cache_hit", "off_peak", "CNY", None): ("0.05", None),
+        ("deepseek-v4-pro", "input", "peak", "CNY", None): ("9.0", None),
+        ("deepseek-v4-pro", "output", "off_peak", "CNY", None): ("13.5", None)}),
 }
+REAL_FILES = sorted(p for p in REAL_PAGES.iterdir() if p.is_file()) if REAL_PAGES.is_dir() else []
 
 
-@pytest.mark.skipif(not REAL_PAGES.is_dir(), reason="shared/real-pages is not beside this checkout")
-@pytest.mark.parametrize("path", sorted(REAL_PAGES.glob("*.md")) if REAL_PAGES.is_dir() else [],
-                         ids=lambda p: p.name)
-def test_every_real_markdown_capture_parses(path: Path) -> None:
-    if "textcopy" in path.name:
-        pytest.skip("select-all text copy, not Markdown")
+def test_every_real_capture_is_covered() -> None:
+    if not REAL_FILES:
+        pytest.skip("shared/real-pages is not beside this checkout")
+    assert {p.name for p in REAL_FILES if "textcopy" not in p.name} == set(REAL_EXPECTED)
+
+
+@pytest.mark.skipif(not REAL_FILES, reason="shared/real-pages is not beside this checkout")
+@pytest.mark.parametrize("path", [p for p in REAL_FILES if "textcopy" not in p.name], ids=lambda p: p.name)
+def test_every_real_capture_parses_with_its_spot_values(path: Path) -> None:
+    reading = deepseek.read(path.read_text(encoding="utf-8"), "")
+    quotes = reading.quotes
+    count, spot = REAL_EXPECTED[path.name]
+    got: dict[tuple, tuple[str, str | None]] = {}
+    for q in quotes:
+        key = (q.model, q.component, q.tier, q.currency, q.effective_from)
+        assert key not in got, f"duplicate quote {key}"
+        got[key] = (str(q.price), None if q.list_price is None else str(q.list_price))
+    assert len(quotes) == count
+    for key, value in spot.items():
+        assert got[key] == value, key
+    assert reading.skipped == []
+    # windows belong to time tiers only; peak and off-peak always come as a complementary pair
+    for q in quotes:
+        assert (q.tier in ("peak", "off_peak")) == bool(q.window), q
+    if any(q.tier == "peak" for q in quotes):
+        assert {q.window for q in quotes if q.tier == "peak"} == {PEAK}
+        assert {q.window for q in quotes if q.tier == "off_peak"} == {OFF_PEAK}
+
+
+def test_2026_05_08_raw_html_promo_end_and_cache_hit_cut_in_force() -> None:
+    path = REAL_PAGES / "2026-05-08-d1507e1-quill-router-pricing-en.html"
+    if not path.is_file():
+        pytest.skip("shared/real-pages is not beside this checkout")
     quotes = deepseek.parse(path.read_text(encoding="utf-8"), "")
-    assert len({q.model for q in quotes}) >= 1
-    if path.name in REAL_EXPECTED:
-        count, spot = REAL_EXPECTED[path.name]
-        assert len(quotes) == count
-        got = table([q for q in quotes if q.effective_from is None or q.tier != "standard"])
-        for key, value in spot.items():
-            assert got[key] == value
+    assert {(q.model, q.promo_until) for q in quotes} == {
+        ("deepseek-v4-flash", None), ("deepseek-v4-pro", PRO_PROMO_END)}
+    assert {q.effective_from for q in quotes} == {None}
+    hit = next(q for q in quotes if (q.model, q.component) == ("deepseek-v4-pro", "input_cache_hit"))
+    assert hit.price_text == "$0.003625" and hit.list_price_text == "$0.0145"
+    assert "takes effect from 2026/4/26 12:15 UTC" in hit.note
 
 
 def test_prices_are_exact_decimals() -> None:
