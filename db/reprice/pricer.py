@@ -353,11 +353,13 @@ class Pricer:
                         f"{', '.join(sorted(self.published[provider]))}); ratecard does not guess exchange rates")
                 return Unpriced(row, "provider", f"unknown provider {provider!r}: no price in the history")
             return Unpriced(row, "model", f"unknown model {provider}/{model}: no {self.currency} price in the history")
-        start, whole_day = placed(row, at)
-        end = start + DAY if whole_day else start
+        start, whole_day = (row.start, row.whole_day) if at is None else placed(row, at)
         late = self._price_in(self._late, row, provider, model, start, whole_day, target is not None, notes)
+        if (provider, model) not in self._windows or isinstance(late, Unpriced):
+            return late  # the common case: no change of unknown instant on this model
+        end = start + DAY if whole_day else start
         window = self.uncertain(provider, model, start.timestamp(), end.timestamp())
-        if window is None or isinstance(late, Unpriced):
+        if window is None:
             return late
         early = self._price_in(self._early, row, provider, model, start, whole_day, target is not None, notes)
         a, b = (datetime.fromtimestamp(t, timezone.utc) for t in window)
