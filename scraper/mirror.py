@@ -10,11 +10,16 @@ from __future__ import annotations
 import http.server
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+
+#: What the mirror answers for a URL: a body (200), a status, or a function writing the response.
+Answer = bytes | int | Callable[[http.server.BaseHTTPRequestHandler], None]
 
 
 class Mirror:
-    """A threaded HTTP server; ``pages`` maps a real URL to a body, or to an HTTP status to answer.
+    """A threaded HTTP server; ``pages`` maps a real URL to a body, to an HTTP status to answer, or
+    to a function that answers the request itself (given the handler: for tests of odd servers).
 
     ``delay`` slows every answer and a cleared ``gate`` holds them (to make runs overlap);
     ``requests`` counts the pages asked.  A ``HOST/robots.txt`` (404 unless ``pages`` has one) is
@@ -23,9 +28,9 @@ class Mirror:
     manager: it serves while inside.
     """
 
-    def __init__(self, pages: dict[str, bytes | int] | None = None, host: str = "127.0.0.1",
+    def __init__(self, pages: dict[str, Answer] | None = None, host: str = "127.0.0.1",
                  port: int = 0) -> None:
-        self.pages: dict[str, bytes | int] = dict(pages or {})
+        self.pages: dict[str, Answer] = dict(pages or {})
         self.delay = 0.0
         self.gate = threading.Event()
         self.gate.set()
@@ -42,6 +47,9 @@ class Mirror:
                     mirror.gate.wait(30)
                     time.sleep(mirror.delay)
                 answer = mirror.pages.get("https://" + self.path.lstrip("/"), 404)
+                if callable(answer):
+                    answer(self)
+                    return
                 status, body = (200, answer) if isinstance(answer, bytes) else (answer, b"")
                 self.send_response(status)
                 self.send_header("Content-Type", "text/html; charset=utf-8")

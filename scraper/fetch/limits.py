@@ -12,7 +12,7 @@ source and the whole run (enforced by the caller with ``asyncio.timeout``).
 from __future__ import annotations
 
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
 MIB = 1024 * 1024
@@ -55,25 +55,27 @@ class _Decoder:
         self.deflate = encoding == "deflate"
         self.inflater = zlib.decompressobj(16 + zlib.MAX_WBITS) if encoding in ("gzip", "x-gzip") else None
 
-    def feed(self, data: bytes) -> list[bytes]:
-        """Decoded pieces of ``data``, each at most ``STEP`` bytes; the caller counts them as they come."""
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        """Decoded pieces of ``data``, each at most ``STEP`` bytes, made one at a time as the caller
+        counts them (a list would hold a whole network chunk's inflation at once)."""
         if self.deflate and self.inflater is None:
             zlib_header = len(data) >= 2 and (data[0] & 0x0F) == 8 and (data[0] << 8 | data[1]) % 31 == 0
             self.inflater = zlib.decompressobj(zlib.MAX_WBITS if zlib_header else -zlib.MAX_WBITS)
         if self.inflater is None:
-            return [data[i:i + STEP] for i in range(0, len(data), STEP)]
-        return list(self._inflate(data))
-
-    def _inflate(self, data: bytes):
-        assert self.inflater is not None
+            for i in range(0, len(data), STEP):
+                yield data[i:i + STEP]
+            return
         while data:
             out = self.inflater.decompress(data, STEP)
             data = self.inflater.unconsumed_tail
             if out:
                 yield out
             if self.inflater.eof:
-                return
-            if not out and not data:
+                data = self.inflater.unused_data
+                if not data or self.deflate:
+                    return
+                self.inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)  # gzip: another member follows
+            elif not out and not data:
                 return
 
     def flush(self) -> bytes:
