@@ -202,6 +202,11 @@ def test_an_unpriced_row_of_a_retired_model_says_when_it_was_removed():
     for time in ("2025-03-01T12:00:00", "2025-03-01", "2025-02-20T00:00:00"):
         result = observed.price(row(time, model="deepseek-coder"))
         assert isinstance(result, Unpriced) and (result.field, result.reason) == ("time", removed)
+    last_seen = observed.price(row("2025-02-15T12:00:00", model="deepseek-coder"))
+    assert cost(observed, last_seen) == PROMO  # the same rates as the V3 promo: 0.14 / 0.014 / 0.28
+    assert last_seen.notes == ("deepseek/deepseek-coder was no longer listed at 2025-02-20T00:00:00Z (last seen"
+                               " 2025-02-10T00:00:00Z): priced at its last listed price",)
+    assert observed.price(row("2025-02-10T00:00:00", model="deepseek-coder")).notes == ()
     announced = Pricer([replace(v, to_basis="announced") for v in old], "USD", PUBLISHED)
     assert announced.price(row("2025-03-01T12:00:00", model="deepseek-coder")).reason == (
         "deepseek/deepseek-coder was removed from the price list at 2025-02-20T00:00:00Z: no USD price after that")

@@ -44,7 +44,8 @@ and ``lowest_units`` the lower (each side's own whole-day lowest included).  A s
 price the row (a component only one side prices) leaves the row at the other side's cost with
 a note.  Outside every window the two timelines agree and a row is exact.  Additions with no
 version before them (a new model) and removals with nothing after them are not windows: usage
-before a model's first price is unpriced, usage up to a removal is priced at the last price.
+before a model's first price is unpriced, usage up to a removal is priced at the last price (with
+a note when the removal was only observed and the row falls after the model was last seen).
 
 Unpriced, never zero.  A row no price covers is *unpriced*, with the field that explains it and
 the reason; a retired model's row says when its last price ended.  Model ids are matched as
@@ -354,6 +355,11 @@ class Pricer:
                 return Unpriced(row, "provider", f"unknown provider {provider!r}: no price in the history")
             return Unpriced(row, "model", f"unknown model {provider}/{model}: no {self.currency} price in the history")
         start, whole_day = (row.start, row.whole_day) if at is None else placed(row, at)
+        removed = self._removed.get((provider, model))
+        if (removed is not None and removed[1] is not None
+                and removed[1] < (start + DAY if whole_day else start) and start < removed[0]):
+            notes += (f"{provider}/{model} was no longer listed at {iso_utc(removed[0])} (last seen"
+                      f" {iso_utc(removed[1])}): priced at its last listed price",)
         late = self._price_in(self._late, row, provider, model, start, whole_day, target is not None, notes)
         if (provider, model) not in self._windows or isinstance(late, Unpriced):
             return late  # the common case: no change of unknown instant on this model
