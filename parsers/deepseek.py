@@ -80,7 +80,8 @@ _HOLIDAYS_RE = re.compile(r"public holidays?|法定节假日|节假日", re.I)
 _ANNOUNCE_RE = re.compile(
     r"take[sn]?\s+effect|taking\s+effect|will\s+(?:apply|be\s+(?:applied|charged|billed|updated|adjusted|changed|raised)"
     r"|take\s+effect|change|increase|rise|switch)|appl(?:y|ies)\s+from|\bstarting\b|\bonwards?\b|\beffective\b"
-    r"|new\s+(?:prices?|pricing|rates?)|prices?\s+(?:will|shall)|生效|开始执行|起执行|调整为|新价格|将于|起[，,：:]", re.I)
+    r"|new\s+(?:prices?|pricing|rates?)|prices?\s+(?:will|shall)|\bfrom\s+(?:\d|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d)"
+    r"|生效|开始执行|起执行|调整为|新价格|将于|(?:\d|日|号|[)）])\s*起", re.I)
 
 _PAGE_DATE_KEYS = ("fetched", "date", "published_time", "captured_at", "created", "last_modified", "updated")
 _HTML_DATE_RE = re.compile(

@@ -305,3 +305,152 @@ def test_prices_are_exact_decimals() -> None:
 def test_a_json_body_is_a_parse_error_not_a_crash() -> None:
     with pytest.raises(ParseError, match=r"^deepseek: JSON is data, not a page"):
         deepseek.parse('{"error": "rate limited"}', "")
+
+
+# --- 2026 structures through other converters (fixtures written for these tests) ----------------
+
+V4_PROMO = {
+    ("deepseek-v4-flash", "input_cache_hit", "standard", "USD"): ("0.0028", None),
+    ("deepseek-v4-flash", "input", "standard", "USD"): ("0.14", None),
+    ("deepseek-v4-flash", "output", "standard", "USD"): ("0.28", None),
+    ("deepseek-v4-pro", "input_cache_hit", "standard", "USD"): ("0.003625", "0.0145"),
+    ("deepseek-v4-pro", "input", "standard", "USD"): ("0.435", "1.74"),
+    ("deepseek-v4-pro", "output", "standard", "USD"): ("0.87", "3.48"),
+}
+
+
+@pytest.mark.parametrize("name", ["2026-05-08-v4-promo.en.html", "2026-05-08-clip-embedded-table.en.md"])
+def test_v4_promo_page_raw_html_and_a_clip_embedding_its_table(name: str) -> None:
+    reading = deepseek.read((FIXTURES / name).read_text(encoding="utf-8"), "")
+    assert table(reading.quotes) == V4_PROMO
+    assert {(q.model, q.promo_until) for q in reading.quotes} == {
+        ("deepseek-v4-flash", None), ("deepseek-v4-pro", PRO_PROMO_END)}
+    assert {q.effective_from for q in reading.quotes} == {None}
+    assert reading.skipped == []
+
+
+@pytest.mark.parametrize(("fetched", "scheduled"), [
+    ("2026-05-08", None),                                                      # the cut is already in force
+    ("2026-04-20", datetime(2026, 4, 26, 12, 15, tzinfo=timezone.utc)),        # the page predates it
+])
+def test_a_footnoted_price_change_is_judged_against_the_pages_own_date(fetched: str, scheduled) -> None:
+    text = (FIXTURES / "2026-05-08-clip-embedded-table.en.md").read_text(encoding="utf-8")
+    quotes = deepseek.parse(text.replace("created: 2026-05-08", f"fetched: {fetched}"), "")
+    hits = {q.effective_from for q in quotes if q.component == "input_cache_hit"}
+    others = {q.effective_from for q in quotes if q.component != "input_cache_hit"}
+    assert hits == {scheduled} and others == {None}
+
+
+def test_jina_flattened_table_with_glued_cells_and_struck_list_prices() -> None:
+    reading = deepseek.read((FIXTURES / "2026-06-02-jina-flat.en.md").read_text(encoding="utf-8"), "")
+    assert table(reading.quotes) == V4_PROMO
+    assert {q.promo_until for q in reading.quotes if q.model == "deepseek-v4-pro"} == {
+        datetime(2026, 6, 30, 15, 59, tzinfo=timezone.utc)}
+    assert reading.skipped == []
+
+
+WEEKDAY_PEAK = "Mon-Fri 01:00-04:00,06:00-10:00 UTC"
+WEEKDAY_OFF_PEAK = "Mon-Fri 00:00-01:00,04:00-06:00,10:00-24:00 UTC; Sat,Sun 00:00-24:00 UTC"
+
+
+@pytest.mark.parametrize(("name", "currency", "prices"), [
+    ("2026-09-24-jina-flat-peak.en.md", "USD", {
+        "deepseek-flash": {"off_peak": ("0.003", "0.15", "0.6"), "peak": ("0.006", "0.3", "1.2")},
+        "deepseek-v4-pro": {"off_peak": ("0.022", "0.66", "1.98"), "peak": ("0.044", "1.32", "3.96")}}),
+    ("2026-09-24-jina-flat-peak.zh-cn.md", "CNY", {
+        "deepseek-flash": {"off_peak": ("0.02", "1", "4"), "peak": ("0.04", "2", "8")},
+        "deepseek-v4-pro": {"off_peak": ("0.15", "4.5", "13.5"), "peak": ("0.30", "9", "27")}}),
+])
+def test_jina_flattened_peak_rows_on_weekdays(name: str, currency: str, prices: dict) -> None:
+    reading = deepseek.read((FIXTURES / name).read_text(encoding="utf-8"), "")
+    components = ("input_cache_hit", "input", "output")
+    assert {(q.model, q.component, q.tier): str(q.price) for q in reading.quotes} == {
+        (model, comp, tier): price for model, tiers in prices.items() for tier, row in tiers.items()
+        for comp, price in zip(components, row)}
+    assert {q.currency for q in reading.quotes} == {currency}
+    assert {q.window for q in reading.quotes if q.tier == "peak"} == {WEEKDAY_PEAK}
+    assert {q.window for q in reading.quotes if q.tier == "off_peak"} == {WEEKDAY_OFF_PEAK}
+    assert [s.where for s in reading.skipped] == ["footnote (2)"]
+    assert "holidays" in reading.skipped[0].reason
+
+
+@pytest.mark.parametrize("name", ["2025-12-01-blank-header.en.md", "2025-12-01-bold-gfm.en.md"])
+def test_blank_header_row_and_bold_wrapped_tables_keep_every_model(name: str) -> None:
+    assert table(parse(name)) == {
+        (model, component, "standard", "USD"): (price, None)
+        for model in ("deepseek-chat", "deepseek-reasoner")
+        for component, price in (("input_cache_hit", "0.028"), ("input", "0.28"), ("output", "0.42"))}
+
+
+# --- announcements by meaning (issue #12 item 4) ---------------------------------------------------
+
+ANNOUNCED = "2026-08-14-announced.en.md"
+
+
+def _reworded(old: str, new: str, name: str = ANNOUNCED) -> str:
+    text = (FIXTURES / name).read_text(encoding="utf-8")
+    assert old in text
+    return text.replace(old, new)
+
+
+@pytest.mark.parametrize("wording", [
+    "The new prices take effect at 16:00 UTC on August 16, 2026, as follows:",
+    "The new prices will apply from 16:00 UTC on August 16, 2026, as follows:",
+    "Starting 16:00 UTC on August 16, 2026, prices are as follows:",
+    "From 16:00 UTC on August 16, 2026 onwards, prices are as follows:",
+    "New prices, effective 2026/08/16 16:00 UTC:",
+    "Prices from 2026/8/17 00:00 (Beijing time):",
+])
+def test_future_prices_stay_scheduled_whatever_the_wording(wording: str) -> None:
+    text = _reworded("The new prices take effect at 16:00 UTC on August 16, 2026, as follows:", wording)
+    quotes = deepseek.parse(text, "")
+    assert {q.effective_from for q in quotes if q.tier != "standard"} == {V4_SWITCH}
+    assert {(q.model, q.component): str(q.price) for q in quotes if q.effective_from is None} == V4_FLAT
+
+
+def test_will_apply_from_does_not_reprice_usage_at_the_future_peak_rate() -> None:
+    # issue #12: re-worded "take effect at" -> "will apply from" once made the future peak prices
+    # current: 1M input + 1M output on deepseek-v4-flash at 02:00 UTC cost 1.76 instead of 0.42.
+    from db.reprice.pricer import Pricer, PriceVersion
+    from db.reprice.usage import TOKEN_COMPONENTS, UsageRow
+
+    text = _reworded("take effect at", "will apply from")
+    fetched = datetime(2026, 8, 14, tzinfo=timezone.utc)
+    in_force = [q for q in deepseek.parse(text, "") if q.effective_from is None or q.effective_from <= fetched]
+    pricer = Pricer([PriceVersion(q.provider, q.model, q.component, q.tier, q.window, q.currency, q.price, fetched)
+                     for q in in_force], "USD")
+    tokens = {"input": 10**6, "output": 10**6}
+    row = UsageRow("usage.csv", 2, datetime(2026, 8, 15, 2, 0, tzinfo=timezone.utc), False, "deepseek",
+                   "deepseek-v4-flash", tuple(tokens.get(c, 0) for c in TOKEN_COMPONENTS))
+    assert pricer.money(pricer.price(row).units) == Decimal("0.42")
+
+
+@pytest.mark.parametrize("wording", [
+    "新价格将于北京时间 2026 年 8 月 17 日 00:00 开始生效，具体如下：",
+    "自北京时间 2026年8月17日 00:00 起执行以下价格：",
+    "2026年8月17日 00:00（北京时间）起，价格调整为：",
+])
+def test_chinese_announcements_stay_scheduled(wording: str) -> None:
+    text = _reworded("新价格将于北京时间 2026 年 8 月 17 日 00:00 开始生效，具体如下：", wording,
+                     "2026-08-14-announced.zh-cn.md")
+    quotes = deepseek.parse(text, "")
+    assert {q.effective_from for q in quotes if q.tier != "standard"} == {V4_SWITCH}
+    assert {q.effective_from for q in quotes if q.tier == "standard"} == {None}
+
+
+@pytest.mark.parametrize("wording", [
+    "The new prices will apply from next month, as follows:",
+    "The new prices take effect soon, as follows:",
+])
+def test_announced_table_without_a_readable_date_fails_the_page(wording: str) -> None:
+    text = _reworded("The new prices take effect at 16:00 UTC on August 16, 2026, as follows:", wording)
+    with pytest.raises(ParseError, match="announced prices without a readable start date"):
+        deepseek.parse(text, "")
+
+
+def test_a_row_no_model_can_be_told_for_is_skipped_not_guessed() -> None:
+    text = _reworded("| 1M OUTPUT TOKENS | $0.28 | $0.87 |", "| 1M OUTPUT TOKENS | $0.28 | $0.87 | $0.99 |")
+    reading = deepseek.read(text, "")
+    assert not [q for q in reading.quotes if q.component == "output" and q.effective_from is None]
+    assert [s.reason for s in reading.skipped] == ["cannot tell which model each price belongs to"]
+    assert "$0.99" in reading.skipped[0].text
