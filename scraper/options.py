@@ -54,4 +54,4 @@ def moment(text: str) -> When:
 #: Help text shared by every option that takes a :func:`moment`.
 MOMENT_HELP = ("a date (2025-09-01: the whole UTC day; usage rows keep their own time of day, rows with"
                " a date only are priced at the day's highest rate with the lowest beside it) or an"
-               " instant (2025-09-01T18:00:00Z)")
+               " instant (2025-09-01T18:00:00Z: every row at that instant)")

@@ -17,7 +17,7 @@ import sqlite_utils
 
 from db.reprice.pricer import DAY, When
 from parsers.quote import iso_utc, parse_utc
-from scraper.options import MOMENT_HELP, add_db_argument, moment, open_existing
+from scraper.options import add_db_argument, moment, open_existing
 from scraper.output import print_rows
 from scraper.run import now_utc
 
@@ -33,7 +33,10 @@ TABLE_COLUMNS = ("provider", "model", "component", "tier", "window", "currency",
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("prices", help="prices in force at a time (default now)")
     add_db_argument(p)
-    p.add_argument("--at", type=moment, metavar="ISO8601", help="when (default: now): " + MOMENT_HELP)
+    p.add_argument("--at", type=moment, metavar="ISO8601",
+                   help="when (default: now): a date (2025-09-01: every version in force at some moment of"
+                        " that UTC day) or an instant (2025-09-01T18:00:00Z); inside the window of a change"
+                        " whose instant is unknown both versions are listed (in_force maybe)")
     p.add_argument("--provider", metavar="ID")
     p.add_argument("--model", metavar="M")
     p.add_argument("--json", action="store_true", help="print a JSON array")
