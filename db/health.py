@@ -2,6 +2,8 @@
 
 Nothing here is stored: it is read from ``observations`` (and, for suspects, the same
 ``db.guard.screen`` that ``rebuild`` applies), so it can never disagree with the history.
+Only fetched observations count here: a page loaded from an archive (backfill) says how a site
+looked then, not that scraping it works now.
 """
 
 from __future__ import annotations
@@ -18,20 +20,38 @@ from db.history import _load_observations, stored_providers
 from db.observe import read_body
 from db.schema import open_db
 from parsers.quote import iso_utc
+from parsers.safetext import one_line
 
 
 @dataclass(frozen=True)
 class SourceHealth:
     source_id: str
     provider: str
-    last_run_at: str | None       # newest observation, ISO 8601 UTC
-    last_outcome: str | None      # ok | error
+    last_run_at: str | None       # newest fetched observation, ISO 8601 UTC
+    last_outcome: str | None      # ok | blocked | layout_changed | fetch_failed | too_large | too_slow | error
     last_error: str | None
-    last_success_at: str | None   # newest ok observation
-    failures_in_a_row: int        # error observations since the last ok one
+    last_success_at: str | None   # newest ok fetched observation
+    failures_in_a_row: int        # failed fetched observations since the last ok one
+    failing_since: str | None = None  # the first failure of the current streak (None when ok)
+    last_way: str | None = None   # how the newest observation got its page (http, markdown, browser)
+
+    @property
+    def failing(self) -> bool:
+        return self.last_outcome not in (None, "ok")
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+    def describe(self) -> str:
+        """One line for people (a commit message, a log): what is wrong, since when, last success.
+
+        Page-derived text is made visible, never acted on (``one_line``)."""
+        if not self.failing:
+            return f"{self.source_id}: ok via {self.last_way or 'http'} at {self.last_run_at}"
+        runs = "1 run" if self.failures_in_a_row == 1 else f"{self.failures_in_a_row} runs"
+        success = f"last success {self.last_success_at}" if self.last_success_at else "never succeeded"
+        return one_line(f"{self.source_id}: {self.last_outcome} since {self.failing_since} ({runs}; {success}):"
+                        f" {self.last_error or self.last_outcome}")
 
 
 @dataclass(frozen=True)
@@ -46,18 +66,35 @@ class HeldSuspect:
 
 
 def source_health(db: sqlite_utils.Database) -> list[SourceHealth]:
-    """One row per stored source, in source id order."""
+    """One row per stored source, in source id order, from its fetched observations only."""
     out = []
     for s in db.query("SELECT id, provider FROM sources ORDER BY id"):
         runs = list(db.query(
-            "SELECT observed_at, outcome, error FROM observations WHERE source_id = ?"
+            "SELECT observed_at, outcome, error, way FROM observations WHERE source_id = ? AND archive = 0"
             " ORDER BY observed_at DESC, id DESC", [s["id"]]))
         streak = next((i for i, r in enumerate(runs) if r["outcome"] == "ok"), len(runs))
         last = runs[0] if runs else {}
         out.append(SourceHealth(
             s["id"], s["provider"], last.get("observed_at"), last.get("outcome"), last.get("error"),
-            runs[streak]["observed_at"] if streak < len(runs) else None, streak))
+            runs[streak]["observed_at"] if streak < len(runs) else None, streak,
+            runs[streak - 1]["observed_at"] if streak else None, last.get("way")))
     return out
+
+
+def all_failing(health: list[SourceHealth]) -> bool:
+    """Every source that has been fetched is failing now (and at least one has been fetched)."""
+    fetched = [h for h in health if h.last_outcome is not None]
+    return bool(fetched) and all(h.failing for h in fetched)
+
+
+def failures_of_run(db_path: str | Path, observed_at: datetime) -> list[SourceHealth]:
+    """The sources a run at ``observed_at`` left failing, each with since when and its last
+    success (for the nightly commit message: ``[h.describe() for h in ...]``)."""
+    db = open_db(db_path)
+    try:
+        return [h for h in source_health(db) if h.failing and h.last_run_at == iso_utc(observed_at)]
+    finally:
+        db.close()
 
 
 def reference_bodies(db: sqlite_utils.Database, source_id: str) -> tuple[bytes | None, bytes | None]:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
+from db.observe import record_observation
+from db.schema import open_db
 from mirror import Mirror, page, ratecard, run_in_process, scrape_night
+from parsers import registry
+from parsers.quote import parse_utc
 
 N1, N2, N3 = "2025-02-21T03:17:00Z", "2025-02-22T03:17:00Z", "2025-02-23T03:17:00Z"
 
@@ -21,16 +25,45 @@ def test_a_failing_page_shows_its_streak_and_last_success(tmp_path):
     status = json.loads(run_in_process("status", "--db", str(db), "--json"))
     assert status == {"sources": [
         {"source_id": "deepseek-en", "provider": "deepseek", "last_run_at": N3, "last_outcome": "ok",
-         "last_error": None, "last_success_at": N3, "failures_in_a_row": 0},
-        {"source_id": "deepseek-zh-cn", "provider": "deepseek", "last_run_at": N3, "last_outcome": "error",
-         "last_error": "HTTP 404", "last_success_at": N1, "failures_in_a_row": 2},
-    ], "suspects_waiting": []}
+         "last_error": None, "last_success_at": N3, "failures_in_a_row": 0, "failing_since": None,
+         "last_way": "http"},
+        {"source_id": "deepseek-zh-cn", "provider": "deepseek", "last_run_at": N3, "last_outcome": "fetch_failed",
+         "last_error": "HTTP 404", "last_success_at": N1, "failures_in_a_row": 2, "failing_since": N2,
+         "last_way": "http"},
+    ], "all_failing": False, "suspects_waiting": []}
     assert run_in_process("status", "--db", str(db)).splitlines() == [
-        "source_id       last_run_at           last_outcome  last_success_at       failures_in_a_row  last_error",
-        "deepseek-en     2025-02-23T03:17:00Z  ok            2025-02-23T03:17:00Z  0",
-        "deepseek-zh-cn  2025-02-23T03:17:00Z  error         2025-02-21T03:17:00Z  2                  HTTP 404",
+        "source_id       last_run_at           last_outcome  last_way  failing_since         last_success_at       failures_in_a_row  last_error",
+        "deepseek-en     2025-02-23T03:17:00Z  ok            http                            2025-02-23T03:17:00Z  0",
+        "deepseek-zh-cn  2025-02-23T03:17:00Z  fetch_failed  http      2025-02-22T03:17:00Z  2025-02-21T03:17:00Z  2                  HTTP 404",
+        "failing: 1 of 2 sources",
+        "failing  deepseek-zh-cn: fetch_failed since 2025-02-22T03:17:00Z (2 runs; last success 2025-02-21T03:17:00Z): HTTP 404",
         "suspects waiting: 0",
     ]
+
+
+def test_status_exits_1_when_every_source_fails_and_archive_pages_are_no_success(tmp_path):
+    db = tmp_path / "prices.db"
+    full = page("deepseek/2025-02-20-full-price.en.md")
+    with Mirror() as mirror:
+        mirror.deepseek(full)
+        scrape_night(db, mirror, N1)
+        mirror.deepseek(500, 404)
+        scrape_night(db, mirror, N2, expect=1)
+    # a page loaded from an archive, newer than every fetch: it is not a fetch, so not a success
+    conn = open_db(db, create=False)
+    with conn.atomic():
+        record_observation(conn, registry.sources("deepseek")[0], parse_utc(N3), 200, full,
+                           registry.parse("deepseek", full.decode()), None, "1", archive=True, way="archive")
+    conn.close()
+    done = ratecard("status", "--db", str(db))
+    assert done.returncode == 1
+    assert done.stderr == "ratecard status: every source is failing (see last_outcome and last_error)\n"
+    lines = done.stdout.splitlines()
+    assert lines[3:6] == [
+        "failing: 2 of 2 sources",
+        f"failing  deepseek-en: fetch_failed since {N2} (1 run; last success {N1}): HTTP 500",
+        f"failing  deepseek-zh-cn: fetch_failed since {N2} (1 run; last success {N1}): HTTP 404"]
+    assert json.loads(ratecard("status", "--db", str(db), "--json").stdout)["all_failing"] is True
 
 
 def test_status_of_a_missing_database_is_an_error_not_an_empty_one(tmp_path):
