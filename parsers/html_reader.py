@@ -21,6 +21,8 @@ _SCRIPT_OPEN_RE = re.compile(r"<script\b[^>]*>", re.I)
 _SCRIPT_CLOSE_RE = re.compile(r"</script\s*>", re.I)
 # Page chrome never holds prices: styles, icons, and the site's navigation, sidebar and footer.
 _NOISE_RE = re.compile(r"<(style|svg|noscript|template|nav|aside|footer)\b.*?</\1\s*>", re.I | re.S)
+_HEAD_RE = re.compile(r"<head\b.*?</head\s*>", re.I | re.S)
+_CLASS_ATTR_RE = re.compile(r"""\sclass=(?:"[^"<>]*"|'[^'<>]*')""")
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _TEXT_BLOCKS = {"p", "li", "dt", "dd", "blockquote", "figcaption", "caption", "pre", "summary"}
 _CONTAINERS = frozenset({"p", "li", "ul", "ol", "div", "section", "article", "table", "dl", "blockquote",
@@ -31,8 +33,11 @@ _STRIKE_TAGS = {"del", "s", "strike"}
 def read_html(text: str) -> Document:
     without_scripts, scripts = split_scripts(text)
     body = _NOISE_RE.sub("", without_scripts)
-    # Class lists are never read: keeping ``class`` a plain string spares bs4 splitting the long
-    # utility-class attributes of every element (a third of the tree build on a Mintlify page).
+    # Only <body> is walked, and class attributes are never read: cutting both before bs4 builds
+    # its tree (and keeping other attributes' values plain strings) halves the build on a
+    # Mintlify page, whose elements carry long utility-class lists.  (A code sample's literal
+    # ` class="..."` text is cut too: no page writes a price that way.)
+    body = _CLASS_ATTR_RE.sub("", _HEAD_RE.sub("", body, count=1))
     soup = BeautifulSoup(body, "lxml", multi_valued_attributes=None)
     root = soup.body or soup
     walker = _Walker()
@@ -76,19 +81,23 @@ class _Walker:
         self.tab: str | None = None
 
     def walk(self, node: Tag) -> None:
-        labels = _tab_labels(node)
+        labels: list[str] | None = None  # the tab labels, looked up at the first tab panel
         panel_index = 0
         for child in node.children:
             if isinstance(child, NavigableString):
-                text = clean_space(_fix(str(child)))
-                if text and child.__class__ is NavigableString:
-                    self._paragraph(text)
+                if child.__class__ is NavigableString:  # not a comment, CDATA or doctype
+                    text = clean_space(_fix(str(child)))
+                    if text:
+                        self._paragraph(text)
                 continue
             if not isinstance(child, Tag) or child.get("hidden") == "until-found":
                 continue
-            if child.get("role") == "tablist":
+            role = child.get("role")
+            if role == "tablist":
                 continue
-            if child.get("role") == "tabpanel" and labels:
+            if role == "tabpanel" and labels is None:
+                labels = _tab_labels(node)
+            if role == "tabpanel" and labels:
                 outer = self.tab
                 self.tab = labels[panel_index] if panel_index < len(labels) else None
                 panel_index += 1

@@ -167,3 +167,20 @@ def test_scripts_are_kept_and_cut_from_the_text() -> None:
     doc = read_document("<html><body><p>Price</p><script>window.x = {\"p\": 1};</script><p>$2</p></body></html>")
     assert doc.scripts == ['window.x = {"p": 1};']
     assert doc.blocks == [Paragraph("Price"), Paragraph("$2")]
+
+
+def test_head_and_class_attributes_are_cut_before_the_tree_is_built() -> None:
+    # Only <body> is read and class attributes never are: the document is the same without them.
+    page = ("<html><head><title>Pricing $9</title><meta name='d' content='$8 / MTok'></head>"
+            "<body class=\"p-4 flex\"><h2 class='x'>Prices</h2><div role=\"tablist\" class=\"t\">"
+            "<button role=\"tab\" class=\"a\">USD</button></div><div role=\"tabpanel\" class=\"b\">"
+            "<table class=\"w-full\"><tr><th class=\"c\">Model</th><th>Input</th></tr>"
+            "<tr><td>m-1</td><td class=\"num\"><span class=\"s\" style=\"text-decoration: line-through\">$2</span></td></tr>"
+            "</table>"
+            "</div></body></html>")
+    doc = read_document(page)
+    assert doc.blocks[0] == Heading(2, "Prices")
+    table = doc.tables[0]
+    assert (table.tab, table.texts()) == ("USD", [["Model", "Input"], ["m-1", "$2"]])
+    assert table.rows[1][1].struck == ("$2",)  # style survives; only class is cut
+    assert "$9" not in doc.text() and "$8" not in doc.text()
