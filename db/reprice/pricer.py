@@ -12,16 +12,13 @@ What a time means (the same for ``reprice --at``, ``explain --before/--after``, 
 and the Datasette cost query).  A row or an option value is either an *instant* (it has a time
 of day; a naive one is UTC) or a *date* (``2025-09-01``: the whole UTC day [00:00, next 00:00)).
 
-* A row is priced at its own time, unless an ``at`` is given (:class:`When`):
+* Where a row is priced (:func:`placed`):
 
-  ====================  ======================  ==========================================
-  row                   ``at`` is a date D      ``at`` is an instant T
-  ====================  ======================  ==========================================
-  instant r             D at r's time of day    T
-  date (whole day)      the whole day D         T
-  ====================  ======================  ==========================================
+  - no ``at``: an instant row at its instant, a date row over its whole day;
+  - ``at`` a date D: an instant row at D plus the row's own UTC time of day (so moving usage to
+    another date keeps each request's off-peak share); a date row over the whole day D;
+  - ``at`` an instant T: every row at T (a date row too).
 
-  so moving usage to another date keeps each request's time of day (its off-peak share stays).
 * An instant is priced at the rates in force at that instant: a version is in force on
   ``[valid_from, valid_to)``, a promo price on ``[valid_from, promo_until)`` and its list price
   from ``promo_until``, a windowed tier when the instant's minute of the UTC week is inside its
@@ -30,22 +27,33 @@ of day; a naive one is UTC) or a *date* (``2025-09-01``: the whole UTC day [00:0
   day, and when some moment of the day had a lower rate, the *lowest* possible cost (each
   component at its lowest rate of the day) is kept beside it (``lowest_units``) with a note.
   A day some part of which no price covers is unpriced.
+* Tiers: a row naming a service tier (batch, flex, priority) is priced on that tier's versions
+  only; a standard instant row whose prompt (all input, cached or not) exceeds a ``context>Nk``
+  threshold takes that tier's rates where it has them (largest threshold first); a whole-day row
+  cannot say, so it takes the standard rates, with a note.  A component with tokens and no rate
+  makes the row unpriced (never zero); ``--as`` bills missing cache rates at the next rate.
 
 Uncertain change times.  A change the history only bounds, ``from_basis = 'observed'`` with
 ``valid_from_after`` A and ``valid_from`` B (the old price was seen at A, the new one at B; a
 curated entry known only to the day is such a window), happened at an unknown instant of
 (A, B).  The stored history places it at B (the *late* timeline).  The pricer also compiles an
-*early* timeline where every such change (the new version's start, and the end of the version(s)
-it replaced, ``valid_to = B`` with ``to_basis`` not ``announced``) is placed at A.  A row whose
-span meets an open window (A, B) (an instant s with A < s < B; a day [d, d+1) with d < B and
-A < d+1) is priced on both: ``uncertain`` carries the window and both costs (``units_before``:
-the change not yet made, ``units_after``: already made); ``units`` is the higher of the two
-and ``lowest_units`` the lower (each side's own whole-day lowest included).  A side that cannot
-price the row (a component only one side prices) leaves the row at the other side's cost with
-a note.  Outside every window the two timelines agree and a row is exact.  Additions with no
+*early* timeline where every such change of the model (the new version's start, and the end of
+the version(s) it replaced, ``valid_to = B`` with ``to_basis`` not ``announced``) is placed at A;
+all windows of a model move together.  A row whose span meets an open window (A, B) (an instant
+s with A < s < B; a day [d, d+1) with d < B and A < d+1) is priced on both timelines, each by
+the rules above.  If both give the same cost and lowest cost, the row is exact.  Otherwise
+``uncertain`` carries the window (the first one meeting the row) and both costs
+(``units_before``: the late timeline, the change not yet made; ``units_after``: the early one);
+``units`` and the components are those of the side with the higher cost (the late side on a
+tie), and ``lowest_units`` is the lowest of both sides' costs and whole-day lowest costs.  If
+the late side cannot price the row, it is unpriced; if only the early side cannot (a component
+only one side prices), the row keeps the late cost with a note.  Rows at A or B, and outside every window, are exact.  Additions with no
 version before them (a new model) and removals with nothing after them are not windows: usage
 before a model's first price is unpriced, usage up to a removal is priced at the last price (with
 a note when the removal was only observed and the row falls after the model was last seen).
+Totals sum ``units`` and ``lowest_units`` (``units`` where None) over rows, and the bill under
+each placement (``if_later_units``: ``units_before`` for uncertain rows, else ``units``;
+``if_earlier_units`` likewise); the batch path gives these to the last unit.
 
 Unpriced, never zero.  A row no price covers is *unpriced*, with the field that explains it and
 the reason; a retired model's row says when its last price ended.  Model ids are matched as
