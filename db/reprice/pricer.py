@@ -333,8 +333,6 @@ class Pricer:
             return base, (f"{model} priced as {base}: the history has no price for the snapshot id itself",)
         return model, ()
 
-    _resolve = resolve  # the name batch and older callers used
-
     def has_context_tiers(self, provider: str, model: str) -> bool:
         """Whether a row's rates on this model also depend on its prompt length."""
         return (provider, model) in self._context
