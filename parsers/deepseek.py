@@ -44,7 +44,8 @@ in the main table is the price in force (the statement is kept in the quote's no
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from email.utils import parsedate_to_datetime
 
 from parsers import window as windows
@@ -55,7 +56,7 @@ from parsers.markdown_reader import _inline_cell
 from parsers.money import Money, first_money
 from parsers.quote import ParseError, Quote, Reading, Skipped
 from parsers.registry import Source
-from parsers.when import find_dated
+from parsers.when import Dated, find_dated
 
 PROVIDER = "deepseek"
 PARSER_VERSION = "2"
@@ -350,7 +351,6 @@ def _read_date(value: str) -> datetime | None:
         except (TypeError, ValueError, IndexError):
             return None
     if instant.tzinfo is None:  # a bare date or time: DeepSeek's zone
-        from datetime import timedelta
         instant = instant.replace(tzinfo=timezone.utc) - timedelta(hours=ZONE_HOURS)
     return instant.astimezone(timezone.utc)
 
@@ -516,6 +516,24 @@ def _announcement_for(doc: Document, table: Table, source_url: str) -> tuple[dat
     return starts[0], text
 
 
+@lru_cache(maxsize=256)
+def _dated(text: str) -> tuple[Dated, ...]:
+    """Dates in a footnote, read once per page rather than once per price cell."""
+    return tuple(find_dated(text, ZONE_HOURS))
+
+
+@lru_cache(maxsize=256)
+def _peak_window(context: str) -> tuple[windows.Window, bool] | None:
+    """The peak window a page's footnotes state (and whether it was found), read once."""
+    peak = _PEAK_HOURS_RE.search(context)
+    if not peak:
+        return None
+    beijing = bool(peak.group("zone")) or "北京" in peak.group(0) or "Beijing" in peak.group(0)
+    sentence = _sentence_around(context, peak.start(), peak.end())
+    days = "Mon-Fri" if _WEEKDAYS_RE.search(sentence) else ""
+    return windows.from_local(peak.group("ranges"), ZONE_HOURS if beijing else 0, days), True
+
+
 def _quote(cq: _CellQuote, notes: dict[str, str], own_notes: dict[str, str], context: str,
            effective_from: datetime | None, page_date: datetime | None, source_url: str) -> Quote | None:
     money = _money(cq.cell)
@@ -524,7 +542,7 @@ def _quote(cq: _CellQuote, notes: dict[str, str], own_notes: dict[str, str], con
     marker_notes = [notes[m] for m in cq.cell.markers if m in notes]
     promo_until = None
     if struck is not None:
-        ends = [d.instant for note in (marker_notes or [context]) for d in find_dated(note, ZONE_HOURS)
+        ends = [d.instant for note in (marker_notes or [context]) for d in _dated(note)
                 if d.kind == "end"]
         promo_until = ends[0] if ends else None
     label_notes = [notes[m] for cell in cq.labels for m in cell.markers if m in notes]
@@ -532,7 +550,7 @@ def _quote(cq: _CellQuote, notes: dict[str, str], own_notes: dict[str, str], con
         # a footnote on this price saying it takes effect after the page's date: scheduled
         own = [own_notes[m] for cell in [cq.cell, *cq.labels] for m in cell.markers if m in own_notes]
         later = [d.instant for note in own if _ANNOUNCE_RE.search(note)
-                 for d in find_dated(note, ZONE_HOURS) if d.kind == "start" and d.instant > page_date]
+                 for d in _dated(note) if d.kind == "start" and d.instant > page_date]
         effective_from = later[0] if later else None
     return Quote(
         provider=PROVIDER,
@@ -559,12 +577,9 @@ def _window(cq: _CellQuote, context: str, source_url: str) -> str:
     for cell in cq.labels:
         if _tier(cell.text) and (m := _RANGES_RE.search(cell.text)):
             return _to_utc(m.group(0), cell.text).format()
-    peak = _PEAK_HOURS_RE.search(context)
-    if peak:
-        beijing = bool(peak.group("zone")) or "北京" in peak.group(0) or "Beijing" in peak.group(0)
-        sentence = _sentence_around(context, peak.start(), peak.end())
-        days = "Mon-Fri" if _WEEKDAYS_RE.search(sentence) else ""
-        peak_window = windows.from_local(peak.group("ranges"), ZONE_HOURS if beijing else 0, days)
+    found = _peak_window(context)
+    if found:
+        peak_window = found[0]
         return (peak_window if cq.tier == "peak" else peak_window.complement()).format()
     off_peak = _OFF_PEAK_HOURS_RE.search(context)
     if off_peak:

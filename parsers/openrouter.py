@@ -131,11 +131,11 @@ def read_models(text: str, source_url: str = "") -> ModelList:
     models = _model_entries(text, url)
     reader = _Reader(url)
     for entry in models:
-        before = set(reader.quotes)
+        reader.added = []
         try:
             reader.model(entry)
         except _ModelProblem as problem:
-            for slot in set(reader.quotes) - before:  # no half-read model
+            for slot in reader.added:  # no half-read model
                 del reader.quotes[slot]
             reader.skipped.append(Skipped(problem.model, problem.text, problem.reason))
     quotes = reader.finish()
@@ -164,6 +164,7 @@ class _Reader:
         self.skipped: list[Skipped] = []
         self.other_keys: dict[str, list[str]] = {}
         self.cache: dict[str, tuple[Decimal, str]] = {}
+        self.added: list[tuple[str, str, str]] = []  # series the model being read has added
 
     def model(self, entry: Any) -> None:
         model, pricing = _model_and_pricing(entry)
@@ -273,6 +274,7 @@ class _Reader:
         seen = self.quotes.get(slot)
         if seen is None:
             self.quotes[slot] = quote
+            self.added.append(slot)
         elif (seen.price, seen.window) != (quote.price, quote.window):
             self.conflicts.add(model)
             self.skip(model, f"pricing.{component}", f"{seen.price_text} vs {text}",
