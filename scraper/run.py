@@ -180,15 +180,15 @@ def _record(db: Any, src: Source, got: SourceFetch, observed_at: datetime) -> So
         if cut:
             error, outcome = f"incomplete body: {cut}", "fetch_failed"
     parsed: Parsed | None = chosen.reading
+    way = chosen.way if chosen.url else None  # no request made (robots.txt, browser missing): no way
     quotes = parsed.quotes if parsed is not None and error is None else None
     skipped = parsed.skipped if parsed is not None and error is None else []
     obs_id = record_observation(
         db, src, observed_at, chosen.status, chosen.body, quotes, error,
         parsed.parser_version if parsed else None, url=chosen.url, etag=chosen.etag,
-        last_modified=chosen.last_modified, warnings=skipped or None, outcome=outcome,
-        way=chosen.way if chosen.url else None)
+        last_modified=chosen.last_modified, warnings=skipped or None, outcome=outcome, way=way)
     return SourceResult(src.id, chosen.url or src.url, chosen.status, error, len(quotes or ()), obs_id,
-                        skipped, outcome, chosen.way, [a.story() for a in got.fallbacks])
+                        skipped, outcome, way, [a.story() for a in got.fallbacks])
 
 
 def _changes_of(db: Any, provider_ids: Sequence[str]) -> list[dict[str, Any]]:
