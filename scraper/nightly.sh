@@ -36,7 +36,7 @@ fi
 # Text only: every database file (prices.db, its journals, lock, and copies set aside) stays out.
 git rm --cached --quiet --ignore-unmatch -- "$data/prices.db"
 git add --all -- "$data" ":(exclude)$data/*.db" ":(exclude)$data/*.db[-.]*"
-if git diff --cached --name-only -- "$data" | grep -E '\.db([-.]|$)' >&2; then
+if git diff --cached --name-only --diff-filter=ACMR -- "$data" | grep -E '\.db([-.]|$)' >&2; then
     echo "nightly: a database file is staged (above); refusing to commit it" >&2
     exit 1
 fi

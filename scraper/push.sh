@@ -21,11 +21,11 @@ if [ -n "${GITHUB_TOKEN:-}" ]; then
         GIT_CONFIG_VALUE_0="AUTHORIZATION: basic $basic"
 fi
 
-git bundle verify --quiet "$bundle" >/dev/null
+git bundle verify --quiet "$bundle" >/dev/null 2>&1 || { echo "push: $bundle is not a bundle of this repository" >&2; exit 1; }
 git fetch --quiet "$bundle" "HEAD:refs/nightly/commit"
 base="$(git merge-base HEAD refs/nightly/commit)"
 outside="$(git diff --name-only "$base" refs/nightly/commit -- . ":(exclude)$data/**")"
-databases="$(git diff --name-only --diff-filter=AM "$base" refs/nightly/commit | grep -E '\.db([-.]|$)' || true)"
+databases="$(git diff --name-only --diff-filter=ACMR "$base" refs/nightly/commit | grep -E '\.db([-.]|$)' || true)"
 if [ -n "$outside" ] || [ -n "$databases" ]; then
     echo "push: the nightly commit touches more than the text under $data/; not pushed:" >&2
     printf '%s\n' $outside $databases >&2
