@@ -36,10 +36,13 @@ class Mirror:
         self.gate.set()
         self.requests = 0
         self.robots_requests = 0
+        #: every path asked, in order, robots.txt included
+        self.paths: list[str] = []
         mirror = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                mirror.paths.append(self.path)
                 if self.path.endswith("/robots.txt"):
                     mirror.robots_requests += 1
                 else:

@@ -35,6 +35,8 @@ SKIPPED_RESOURCES = frozenset({"image", "media", "font"})
 #: How often the rendered page is re-read while it settles, and how long it must stay unchanged.
 POLL_SECONDS = 0.25
 SETTLED_SECONDS = 1.0
+#: How long a challenge page is given to pass itself (reload into the real page) before giving up.
+CHALLENGE_SECONDS = 6.0
 #: The longest a page may take to settle after its load event.
 SETTLE_LIMIT_SECONDS = 15.0
 
@@ -152,8 +154,8 @@ class Browser:
             now = time.monotonic()
             if html != last:
                 last, since = html, now
-            elif html and not challenge(html) and now - since >= SETTLED_SECONDS:
-                return html
+            elif html and now - since >= (CHALLENGE_SECONDS if challenge(html) else SETTLED_SECONDS):
+                return html  # settled; a challenge that has not moved on by then will not
             if now >= deadline:
                 return last
             await asyncio.sleep(POLL_SECONDS)

@@ -9,6 +9,8 @@ Why kinds: each asks something different of the person running the nightly job. 
 
 from __future__ import annotations
 
+import re
+
 from parsers.challenge import is_challenge_page
 
 OK = "ok"
@@ -25,6 +27,9 @@ SKIPPED = "skipped"
 #: that came and could not be read says more than a refusal, a refusal more than a timeout.
 RANK = {ERROR: 6, LAYOUT_CHANGED: 5, BLOCKED: 4, TOO_LARGE: 3, TOO_SLOW: 2, FETCH_FAILED: 1, SKIPPED: 0}
 
+#: A ParseError message for a challenge page: "blocked: ..." (ParseError's str may prefix the provider).
+_BLOCKED = re.compile(r"^(?:[\w-]+: )?blocked:")
+
 #: Statuses a challenge or anti-bot refusal comes with.
 REFUSAL_STATUSES = frozenset({401, 403, 429, 503})
 
@@ -37,6 +42,6 @@ def challenge(text: str) -> str | None:
 def parse_error_outcome(message: str, body_text: str) -> str:
     """The outcome of a page that came but gave no prices: ``blocked`` for a challenge page (the
     parsers say so with a "blocked:" message), else ``layout_changed``."""
-    if message.startswith("blocked:") or challenge(body_text):
+    if _BLOCKED.match(message) or challenge(body_text):
         return BLOCKED
     return LAYOUT_CHANGED

@@ -183,7 +183,7 @@ class Fetcher:
             refusal = await self.robots.refusal(real_url)
             if refusal:
                 unreachable = "could not be read" in refusal
-                return Attempt(way, FETCH_FAILED if unreachable else BLOCKED, refusal, url)
+                return Attempt(way, FETCH_FAILED if unreachable else BLOCKED, refusal)  # nothing asked
         before = self.stored(source, way)
         if way == BROWSER:
             got = await self.browser.fetch(url)
