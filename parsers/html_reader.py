@@ -21,6 +21,11 @@ _SCRIPT_OPEN_RE = re.compile(r"<script\b[^>]*>", re.I)
 _SCRIPT_CLOSE_RE = re.compile(r"</script\s*>", re.I)
 # Page chrome never holds prices: styles, icons, and the site's navigation, sidebar and footer.
 _NOISE_RE = re.compile(r"<(style|svg|noscript|template|nav|aside|footer)\b.*?</\1\s*>", re.I | re.S)
+#: Chrome that docs sites (Mintlify) build from <div>s rather than <nav>/<aside>: site navigation,
+#: the sidebar and the "On this page" list.  A third of the elements of the Anthropic page.
+CHROME_IDS = ("navbar", "sidebar", "table-of-contents")
+_CHROME_OPEN_RE = re.compile(
+    r"""<(?P<tag>div|section|ul)\b[^>]*?\sid=["'](?:%s)["'][^>]*>""" % "|".join(CHROME_IDS), re.I)
 _HEAD_RE = re.compile(r"<head\b.*?</head\s*>", re.I | re.S)
 _CLASS_ATTR_RE = re.compile(r"""\sclass=(?:"[^"<>]*"|'[^'<>]*')""")
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
@@ -37,7 +42,7 @@ def read_html(text: str) -> Document:
     # its tree (and keeping other attributes' values plain strings) halves the build on a
     # Mintlify page, whose elements carry long utility-class lists.  (A code sample's literal
     # ` class="..."` text is cut too: no page writes a price that way.)
-    body = _CLASS_ATTR_RE.sub("", _HEAD_RE.sub("", body, count=1))
+    body = _cut_chrome(_CLASS_ATTR_RE.sub("", _HEAD_RE.sub("", body, count=1)))
     soup = BeautifulSoup(body, "lxml", multi_valued_attributes=None)
     root = soup.body or soup
     walker = _Walker()
@@ -70,6 +75,33 @@ def split_scripts(text: str) -> tuple[str, list[str]]:
         return text, scripts
     parts.append(text[pos:])
     return "".join(parts), scripts
+
+
+def _cut_chrome(body: str) -> str:
+    """``body`` without the elements whose id is in :data:`CHROME_IDS` (balanced by tag name).
+
+    One forward scan of the tags of the element's own name per element; an element whose end is
+    not found is kept, so a malformed page loses nothing.
+    """
+    parts: list[str] = []
+    pos = 0
+    while (opening := _CHROME_OPEN_RE.search(body, pos)) is not None:
+        tag = opening.group("tag").lower()
+        depth = 1
+        end = None
+        for m in re.finditer(rf"<(/?){tag}\b[^>]*>", body[opening.end():], re.I):
+            depth += -1 if m.group(1) else 1
+            if depth == 0:
+                end = opening.end() + m.end()
+                break
+        if end is None:
+            break
+        parts.append(body[pos:opening.start()])
+        pos = end
+    if not parts:
+        return body
+    parts.append(body[pos:])
+    return "".join(parts)
 
 
 class _Walker:

@@ -184,3 +184,13 @@ def test_head_and_class_attributes_are_cut_before_the_tree_is_built() -> None:
     assert (table.tab, table.texts()) == ("USD", [["Model", "Input"], ["m-1", "$2"]])
     assert table.rows[1][1].struck == ("$2",)  # style survives; only class is cut
     assert "$9" not in doc.text() and "$8" not in doc.text()
+
+
+def test_docs_site_chrome_divs_are_cut_whole_and_a_malformed_one_is_kept() -> None:
+    page = ("<html><body><div id=\"navbar\"><div><a href=\"/\">Home $1</a></div></div>"
+            "<div id='sidebar'><div><ul><li>Pricing</li></ul></div><div>Models</div></div>"
+            "<div id=\"content\"><h2>Prices</h2><div><p>Input $3</p></div></div>"
+            "<div id=\"table-of-contents\"><ul><li>Model pricing</li></ul></div></body></html>")
+    assert read_document(page).blocks == [Heading(2, "Prices"), Paragraph("Input $3")]
+    unclosed = "<html><body><div id=\"sidebar\"><p>Menu</p><h2>Prices</h2><p>Input $3</p></body></html>"
+    assert read_document(unclosed).blocks == [Paragraph("Menu"), Heading(2, "Prices"), Paragraph("Input $3")]
