@@ -1,6 +1,8 @@
 """An Atom feed (RFC 4287) of price change events, so people can subscribe to price cuts.
 
-One entry per change event.  Entry ids are ``urn:uuid`` names derived from what identifies the
+One entry per change event, and one each time a source starts failing (with the kind: blocked,
+layout_changed, fetch_failed, ...) or recovers, so whoever follows the prices also hears when the
+prices stop being watched.  Entry ids are ``urn:uuid`` names derived from what identifies the
 event (series, effective instant, new price), so a rebuild, a re-export or a scheduled change
 becoming confirmed keeps the id, and feed readers never show an event twice.  Every instant in
 the feed comes from the history, never from the clock, so an unchanged history gives identical
@@ -15,11 +17,15 @@ from xml.etree import ElementTree as ET
 
 import sqlite_utils
 
+from parsers.safetext import xml_text
+
 ATOM = "http://www.w3.org/2005/Atom"
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/ratecard/ratecard#price-change")
 FEED_ID = f"urn:uuid:{uuid.uuid5(NAMESPACE, 'feed')}"
 #: Entries kept in the feed (newest first); the full log is in the exports.
 MAX_ENTRIES = 200
+#: Source failing / recovered entries kept (newest first); ``ratecard status`` has the rest.
+MAX_SOURCE_ENTRIES = 50
 
 
 def change_line(c: dict[str, Any]) -> str:
@@ -67,8 +73,9 @@ def build_feed(db: sqlite_utils.Database, title: str = "ratecard: LLM API price 
         "SELECT * FROM changes ORDER BY effective_at DESC, provider, model, component, tier, currency"
         f" LIMIT {MAX_ENTRIES}"))
     entries = [(entry_updated(db, c), c) for c in changes]
+    events = source_events(db)[-MAX_SOURCE_ENTRIES:][::-1]
     first_run = db.execute("SELECT MIN(observed_at) FROM observations").fetchone()[0]
-    updated = max([u for u, _ in entries] or [first_run or "1970-01-01T00:00:00Z"])
+    updated = max([u for u, _ in entries] + [e["at"] for e in events] or [first_run or "1970-01-01T00:00:00Z"])
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     _text(feed, "id", FEED_ID)
@@ -86,6 +93,8 @@ def build_feed(db: sqlite_utils.Database, title: str = "ratecard: LLM API price 
         _text(entry, "updated", when)
         ET.SubElement(entry, f"{{{ATOM}}}category", term=c["kind"])
         _text(entry, "content", _details(c)).set("type", "text")
+    for event in events:
+        _source_entry(feed, event)
     ET.indent(feed)
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
 
@@ -105,7 +114,51 @@ def _details(c: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def source_events(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Each time a source started failing or recovered, oldest first, from its fetched observations
+    (an archive page says nothing about scraping today).  A source whose first run fails starts
+    failing then."""
+    events: list[dict[str, Any]] = []
+    for (source_id,) in db.execute("SELECT id FROM sources ORDER BY id").fetchall():
+        failing: dict[str, Any] | None = None
+        last_ok: str | None = None
+        for obs in db.query("SELECT observed_at, outcome, error, way FROM observations"
+                            " WHERE source_id = ? AND archive = 0 ORDER BY observed_at, id", [source_id]):
+            if obs["outcome"] == "ok":
+                if failing is not None:
+                    events.append({"kind": "recovered", "source_id": source_id, "at": obs["observed_at"],
+                                   "way": obs["way"], "since": failing["at"], "runs": failing["runs"]})
+                failing, last_ok = None, obs["observed_at"]
+            elif failing is None:
+                failing = {"kind": "failing", "source_id": source_id, "at": obs["observed_at"],
+                           "outcome": obs["outcome"], "error": obs["error"], "last_success": last_ok, "runs": 1}
+                events.append(failing)
+            else:
+                failing["runs"] += 1
+    return sorted(events, key=lambda e: (e["at"], e["source_id"]))
+
+
+def _source_entry(feed: ET.Element, event: dict[str, Any]) -> None:
+    entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
+    name = "|".join(("source", event["source_id"], event["kind"], event["at"]))
+    _text(entry, "id", f"urn:uuid:{uuid.uuid5(NAMESPACE, name)}")
+    if event["kind"] == "failing":
+        _text(entry, "title", f"{event['source_id']} is failing: {event['outcome']}")
+        details = [f"{event['source_id']}: {event['outcome']} from {event['at']}; its prices are no longer"
+                   " being updated (the last ones seen stay in force)",
+                   f"last success: {event['last_success'] or 'never'}", f"why: {event['error'] or '-'}"]
+    else:
+        runs = "1 failed run" if event["runs"] == 1 else f"{event['runs']} failed runs"
+        _text(entry, "title", f"{event['source_id']} recovered")
+        details = [f"{event['source_id']}: read again at {event['at']} via {event['way'] or 'http'},"
+                   f" after failing from {event['since']} ({runs})"]
+    _text(entry, "updated", event["at"])
+    ET.SubElement(entry, f"{{{ATOM}}}category", term=f"source_{event['kind']}")
+    _text(entry, "content", "\n".join(details)).set("type", "text")
+
+
 def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
+    """A text element; page-derived text has its control characters made visible (valid XML)."""
     el = ET.SubElement(parent, f"{{{ATOM}}}{tag}")
-    el.text = text
+    el.text = "\n".join(xml_text(line) for line in text.split("\n"))
     return el

@@ -1,4 +1,5 @@
-"""``ratecard feed``: valid Atom (RFC 4287), one entry per change, ids stable across runs."""
+"""``ratecard feed``: valid Atom (RFC 4287), one entry per change and per source failing or
+recovering, ids stable across runs, page text never breaking the XML."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import re
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from db.schema import open_db
 from mirror import Mirror, page, run_in_process, scrape_night
 
 A = "{http://www.w3.org/2005/Atom}"
@@ -89,3 +91,50 @@ def test_an_empty_history_is_still_a_valid_feed(tmp_path):
     assert [(e.get("rel"), e.get("href")) for e in root.findall(f"{A}link")] == [
         ("alternate", "https://example.org/prices")]
     assert root.findtext(f"{A}updated") == "2025-02-21T03:00:00Z"
+
+
+def test_a_source_that_starts_failing_and_recovers_gets_an_entry_for_each(tmp_path):
+    db, path = tmp_path / "prices.db", tmp_path / "changes.atom"
+    full = page("deepseek/2025-02-20-full-price.en.md")
+    with Mirror() as mirror:
+        mirror.deepseek(full)
+        scrape_night(db, mirror, "2025-02-21T03:00:00Z")
+        mirror.deepseek(full, 503)
+        scrape_night(db, mirror, "2025-02-22T03:00:00Z", expect=1)
+        scrape_night(db, mirror, "2025-02-23T03:00:00Z", expect=1)
+        mirror.deepseek(full)
+        scrape_night(db, mirror, "2025-02-24T03:00:00Z")
+    root = feed(db, path)
+    assert_valid_atom(root)
+    assert sorted(entries(root).values()) == [
+        ("deepseek-zh-cn is failing: fetch_failed", "2025-02-22T03:00:00Z", "source_failing"),
+        ("deepseek-zh-cn recovered", "2025-02-24T03:00:00Z", "source_recovered")]
+    contents = [e.findtext(f"{A}content") for e in root.findall(f"{A}entry")]
+    assert contents == [
+        "deepseek-zh-cn: read again at 2025-02-24T03:00:00Z via http, after failing from 2025-02-22T03:00:00Z"
+        " (2 failed runs)",
+        "deepseek-zh-cn: fetch_failed from 2025-02-22T03:00:00Z; its prices are no longer being updated (the"
+        " last ones seen stay in force)\nlast success: 2025-02-21T03:00:00Z\nwhy: HTTP 503"]
+    assert root.findtext(f"{A}updated") == "2025-02-24T03:00:00Z"
+    document = path.read_bytes()
+    run_in_process("rebuild", "--db", str(db))
+    feed(db, path)
+    assert path.read_bytes() == document  # same ids, same bytes
+
+
+def test_page_text_in_a_failure_cannot_break_the_feed(tmp_path):
+    """A parser error quoting page text with an escape and a form feed is shown, not obeyed."""
+    db, path = tmp_path / "prices.db", tmp_path / "changes.atom"
+    full = page("deepseek/2025-02-20-full-price.en.md")
+    with Mirror() as mirror:
+        mirror.deepseek(full)
+        scrape_night(db, mirror, "2025-02-21T03:00:00Z")
+    conn = open_db(db, create=False)
+    with conn.atomic():
+        conn.execute("UPDATE observations SET outcome = 'layout_changed', error = ?, quote_set_id = NULL"
+                     " WHERE source_id = 'deepseek-zh-cn'", ["no table near 'x\x1b[31m\x0cy'"])
+    conn.close()
+    root = feed(db, path)
+    assert_valid_atom(root)
+    (content,) = [e.findtext(f"{A}content") for e in root.findall(f"{A}entry")]
+    assert content.endswith("why: no table near 'x\\x1b[31m\\x0cy'")
