@@ -221,10 +221,16 @@ def derive_history(sources: Iterable[SourceInfo], observations: Iterable[Observa
     history = History()
     for source in sorted(by_id.values(), key=lambda s: s.id):
         timeline = _Timeline(source.id)
+        last_quotes: Sequence[Quote] | None = None
         for obs in ordered:
-            owned = [q for q in obs.quotes if authority.owns(source, q)] if obs.source_id == source.id else []
+            if obs.source_id != source.id:
+                continue
+            if obs.quotes is last_quotes and timeline.repeat(obs.observed_at):
+                continue  # the same stored page as the source's previous observation
+            owned = [q for q in obs.quotes if authority.owns(source, q)]
             if owned:  # a page with none of its own currencies left is broken, not emptied
                 timeline.observe(obs.observed_at, owned)
+                last_quotes = obs.quotes
         timeline.finish()
         history.versions += [v for v in timeline.all_versions() if v.valid_to != v.valid_from]
         history.changes += timeline.changes
@@ -269,6 +275,7 @@ class _Timeline:
         self.announcements: list[Announcement] = []
         self.changes: list[Change] = []
         self.last_t: datetime | None = None
+        self.last_current: list[Key] = []  # the series in force on the last page observed
 
     def all_versions(self) -> list[Version]:
         return [v for versions in self.versions.values() for v in versions]
@@ -279,6 +286,23 @@ class _Timeline:
 
     def open_keys(self) -> set[Key]:
         return {k for k in self.versions if self.open(k) is not None}
+
+    def repeat(self, t: datetime) -> bool:
+        """Record at ``t`` the same page as the previous observation, cheaply, when nothing can
+        come of it but "still seen" (no announced instant has come due); False: observe it fully.
+
+        This is what ``observe`` does with an identical page, without re-reading every quote:
+        the open versions it showed and the announcements it still makes were seen again."""
+        if self.last_t is None or any(effective_at <= t for _key, effective_at in self.pending):
+            return False
+        for key in self.last_current:
+            version = self.open(key)
+            if version is not None:
+                version.last_observed_at = t
+        for ann in self.pending.values():
+            ann.last_announced_at = t
+        self.last_t = t
+        return True
 
     def observe(self, t: datetime, quotes: Sequence[Quote]) -> None:
         current: dict[Key, tuple[Terms, datetime | None]] = {}
@@ -299,6 +323,7 @@ class _Timeline:
                 self._step(key, t, current.get(key), confirmed.get(key), group_starts.get(_group(key)))
         self._announce(t, current, announced)
         self.last_t = t
+        self.last_current = list(current)
 
     def _resolve_due(self, t: datetime, current: dict[Key, tuple[Terms, datetime | None]]
                      ) -> dict[Key, Announcement]:

@@ -196,3 +196,29 @@ def test_prices_are_compared_as_values_and_float_noise_is_not_a_change():
                                "observed", "2026-03-03T00:00:00Z", "2026-03-04T00:00:00Z", "confirmed")]
     assert versions(h, model="f") == [("0.08333333333333334", "2026-03-01T00:00:00Z", None, "first_observed",
                                        None, "confirmed")]
+
+
+def test_a_page_repeated_night_after_night_derives_as_if_each_night_were_read_in_full():
+    """derive_history skips re-reading a source's page when it is the same stored quote set as the
+    previous night; the history must be exactly the one a full read of every night gives,
+    across a promo end and an announced switch that come due between repeats."""
+    promo = [q("m", "0.14", list_price="0.27", promo_until="2025-01-03T16:00:00Z"), q("n", "1")]
+    announced = [q("m", "0.27"), q("n", "1"), q("n", "0.5", effective_from="2025-01-08T00:00:00Z"),
+                 q("n", "2", tier="peak", effective_from="2025-01-08T00:00:00Z", window="01:00-09:00 UTC")]
+    pages = [promo] * 4 + [announced] * 3 + [[q("m", "0.27"), q("n", "0.5"), q("n", "2", tier="peak",
+                                                                               window="01:00-09:00 UTC")]] * 5
+    shared = [obs(i, f"2025-01-{i + 1:02d}T03:00:00Z", *page) for i, page in enumerate(pages)]
+    for o in shared[1:]:  # the same quote-set object, as db.history loads a repeated page
+        before = next((p for p in reversed(shared[:o.id]) if p.quotes == o.quotes), None)
+        if before is not None:
+            object.__setattr__(o, "quotes", before.quotes)
+    copies = [Observation(o.id, o.source_id, o.observed_at, list(o.quotes)) for o in shared]
+    fast, full = derive_history([EN], shared), derive_history([EN], copies)
+    assert shared[3].quotes is shared[0].quotes and copies[3].quotes is not copies[0].quotes
+    assert (fast.versions, fast.changes, fast.announcements) == (full.versions, full.changes, full.announcements)
+    assert [(v.key[1], v.key[3], str(v.terms.price), iso_utc(v.last_observed_at)) for v in fast.versions
+            if v.valid_to is None] == [("m", "standard", "0.27", "2025-01-12T03:00:00Z"),
+                                       ("n", "peak", "2", "2025-01-12T03:00:00Z"),
+                                       ("n", "standard", "0.5", "2025-01-12T03:00:00Z")]
+    assert [(a.status, iso_utc(a.last_announced_at)) for a in fast.announcements] == [
+        ("confirmed", "2025-01-07T03:00:00Z"), ("confirmed", "2025-01-07T03:00:00Z")]
