@@ -1,9 +1,12 @@
-"""``ratecard status``: last run and last success per source, failure streaks, suspects waiting."""
+"""``ratecard status`` (and Datasette's source_status question): per source the last outcome, since
+when it fails, the last success, the failure streak; suspects waiting; exit 1 when all fail."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
+from db.datasette.app import make_datasette
 from db.observe import record_observation
 from db.schema import open_db
 from mirror import Mirror, page, ratecard, run_in_process, scrape_night
@@ -72,3 +75,25 @@ def test_status_of_a_missing_database_is_an_error_not_an_empty_one(tmp_path):
     assert done.stderr == (f"ratecard status: {tmp_path / 'nope.db'}: no such database (run `ratecard scrape` or"
                            " `ratecard backfill --curated` first)\n")
     assert not (tmp_path / "nope.db").exists()
+
+
+def test_datasette_source_status_agrees_with_ratecard_status(tmp_path):
+    db = tmp_path / "prices.db"
+    full = page("deepseek/2025-02-20-full-price.en.md")
+    with Mirror() as mirror:
+        mirror.deepseek(full)
+        scrape_night(db, mirror, N1)
+        mirror.deepseek(full, 404)
+        scrape_night(db, mirror, N2, expect=1)
+        scrape_night(db, mirror, N3, expect=1)
+    response = asyncio.run(make_datasette(db).client.get("/ratecard/source_status.json?_shape=array"))
+    assert response.status_code == 200, response.text
+    served = response.json()
+    status = json.loads(run_in_process("status", "--db", str(db), "--json"))["sources"]
+    fields = ("source_id", "provider", "last_run_at", "last_outcome", "last_way", "failing_since",
+              "last_success_at", "failures_in_a_row", "last_error")
+    by_cli = {s["source_id"]: {f: s[f] for f in fields} for s in status}
+    assert served == [by_cli["deepseek-zh-cn"], by_cli["deepseek-en"]]  # failing first
+    assert served[0] == {"source_id": "deepseek-zh-cn", "provider": "deepseek", "last_run_at": N3,
+                         "last_outcome": "fetch_failed", "last_way": "http", "failing_since": N2,
+                         "last_success_at": N1, "failures_in_a_row": 2, "last_error": "HTTP 404"}
