@@ -28,6 +28,9 @@ _AUTOLINK_RE = re.compile(r"<(https?://[^>\s]+)>")
 _TAG_RE = re.compile(r"</?[a-zA-Z][^>]*>")
 _ESCAPE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~<>$])")
 _STRUCK_TAIL_RE = re.compile(r"(~~|</(?:del|s|strike)>)\s*(?:[(（]\d{1,2}[)）])?\s*$", re.I)
+#: A line that opens with a price (what follows a struck list price in the same cell), not a label:
+#: a row that merely *ends* with a struck price (``$0.87 (75% off)~~$3.48~~``) is followed by a new row.
+_PRICE_LEAD_RE = re.compile(r"\s*(?:~~|<(?:del|s|strike)\b[^>]*>)?\s*(?:US\$|\$|€|¥|￥|£|\d+(?:\.\d+)?\s?(?:元|€|\$|¥))")
 _JINA_META_RE = re.compile(r"^(Title|URL Source|Published Time|Markdown Content):\s*(.*)$")
 
 
@@ -149,7 +152,8 @@ def _continues(previous: list[str], line: str) -> bool:
     one line with the struck list price, and a cell ``DeepSeek-V3.2<br>(Thinking Mode)`` goes on
     with a parenthesis.  A line that starts a new row starts with its own label instead.
     """
-    return bool(_STRUCK_TAIL_RE.search(previous[-1])) or line.startswith(("(", "（"))
+    after_struck = bool(_STRUCK_TAIL_RE.search(previous[-1])) and bool(_PRICE_LEAD_RE.match(line))
+    return after_struck or line.startswith(("(", "（"))
 
 
 def _split_row(line: str, bare: bool) -> list[str]:
