@@ -168,11 +168,22 @@ def _clean_markdown(text: str) -> str:
         return text
     text = _BOLD_AROUND_PIPES_RE.sub(lambda m: m.group(1) or m.group(2) or "", text)
     lines = text.split("\n")
-    for i in range(len(lines) - 1):
-        if _HTML2TEXT_SEPARATOR_RE.match(lines[i + 1]) and lines[i].lstrip().startswith("|"):
-            header = lines[i].lstrip()[1:]
+    for i in range(1, len(lines)):
+        if not _HTML2TEXT_SEPARATOR_RE.match(lines[i]) or lines[i].lstrip().startswith("|"):
+            continue
+        # a header cell with <br> comes out over several lines: join them back (up to 6)
+        first = i - 1
+        while first > 0 and i - first < 6 and lines[first - 1].strip():
+            first -= 1
+        while first < i - 1 and "|" not in lines[first]:
+            first += 1
+        if first < i - 1:
+            lines[first:i] = ["<br>".join(line.strip() for line in lines[first:i])]
+            return _clean_markdown("\n".join(lines))
+        if lines[i - 1].lstrip().startswith("|"):
+            header = lines[i - 1].lstrip()[1:]
             # a zero-width space (blank once read) keeps a blank header from starting with a pipe
-            lines[i] = header if header.strip(" |") else "\u200b" + header
+            lines[i - 1] = header if header.strip(" |") else "\u200b" + header
     return "\n".join(lines)
 
 
@@ -408,7 +419,7 @@ def _read_table(table: Table, skipped: list[Skipped]) -> list[_CellQuote]:
     """Find every price cell and what it is: row-per-model tables or column-per-model tables."""
     header = _component_header(table)
     if header is not None:
-        return _read_rows_per_model(table, header)
+        return _read_rows_per_model(table, header, skipped)
     return _read_columns_per_model(table, skipped)
 
 
@@ -423,14 +434,16 @@ def _component_header(table: Table) -> tuple[int, dict[int, str]] | None:
     return None
 
 
-def _read_rows_per_model(table: Table, header: tuple[int, dict[int, str]]) -> list[_CellQuote]:
+def _read_rows_per_model(table: Table, header: tuple[int, dict[int, str]],
+                         skipped: list[Skipped]) -> list[_CellQuote]:
     start, components = header
     found: list[_CellQuote] = []
-    model: str | None = None
     for row in table.rows[start + 1:]:
-        # a row without its own model id continues the one above (a rowspan a copy lost)
-        model = next((c.text for c in row if _MODEL_RE.match(c.text)), model)
+        model = next((c.text for c in row if _MODEL_RE.match(c.text)), None)
         if model is None:
+            if any(_money(c) for c in row):  # rowspans are already expanded: a copy broke this row
+                skipped.append(Skipped(f"{table.section or 'pricing table'}: row without a model id",
+                                       " | ".join(c.text for c in row), "prices in a row that names no model"))
             continue
         labels = [c for c in row if not _money(c)]
         tier = next((t for c in labels if (t := _tier(c.text))), "standard")

@@ -46,7 +46,8 @@ PROMO_2024_12 = {
 }
 
 
-@pytest.mark.parametrize("name", ["2024-12-28-promo.en.html", "2024-12-28-promo.en.md"])
+@pytest.mark.parametrize("name", ["2024-12-28-promo.en.html", "2024-12-28-promo.en.md",
+                                  "2024-12-28-html2text-header.en.md"])  # header cells broken over lines
 def test_2024_promo_page_gives_promo_and_struck_list_prices(name: str) -> None:
     quotes = parse(name)
     assert table(quotes) == PROMO_2024_12
