@@ -53,7 +53,7 @@ from parsers.document import (
     Cell, Document, Heading, Paragraph, Table, detect_format, read_provider_page, split_markers,
 )
 from parsers.markdown_reader import _inline_cell
-from parsers.money import Money, first_money
+from parsers.money import Money, find_money, first_money
 from parsers.quote import ParseError, Quote, Reading, Skipped
 from parsers.registry import Source
 from parsers.when import Dated, find_dated
@@ -113,6 +113,11 @@ def read(text: str, source_url: str = "") -> Reading:
     for table, (effective_from, announcement) in zip(tables, announced):
         context = "\n".join(filter(None, [announcement, *notes.values()]))
         for cell_quote in _read_table(table, skipped):
+            if _ambiguous(cell_quote.cell):
+                skipped.append(Skipped(f"{cell_quote.model} {cell_quote.component} {cell_quote.tier}",
+                                       cell_quote.cell.text, "two prices in one cell and neither struck through: "
+                                       "which one is charged is not certain"))
+                continue
             quote = _quote(cell_quote, notes, own_notes, context, effective_from, page_date, source_url)
             if quote is not None:
                 quotes.append(quote)
@@ -500,6 +505,13 @@ def _assign_models(priced: list[tuple[int, Cell]], models: dict[int, str], disti
     if len(priced) == len(distinct):
         return [(model, cell) for model, (_, cell) in zip(distinct, priced)]
     return None
+
+
+def _ambiguous(cell: Cell) -> bool:
+    """A cell showing two different amounts in force (a copy lost the strike-through of a list
+    price, e.g. an inline ``text-decoration: line-through``): the charged price is not certain."""
+    amounts = {(m.currency, m.amount) for m in find_money(cell.kept)}
+    return len(amounts) > 1
 
 
 def _is_label(cell: Cell) -> bool:
