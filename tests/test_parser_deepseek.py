@@ -376,7 +376,8 @@ def test_jina_flattened_peak_rows_on_weekdays(name: str, currency: str, prices: 
     assert "holidays" in reading.skipped[0].reason
 
 
-@pytest.mark.parametrize("name", ["2025-12-01-blank-header.en.md", "2025-12-01-bold-gfm.en.md"])
+@pytest.mark.parametrize("name", ["2025-12-01-blank-header.en.md", "2025-12-01-bold-gfm.en.md",
+                                  "2025-12-01-crawler-gfm.en.md"])
 def test_blank_header_row_and_bold_wrapped_tables_keep_every_model(name: str) -> None:
     assert table(parse(name)) == {
         (model, component, "standard", "USD"): (price, None)
