@@ -132,3 +132,15 @@ def test_a_challenge_the_browser_cannot_pass_is_blocked(tmp_path: Path):
     assert (seen["outcome"], seen["way"], seen["status"]) == ("blocked", "http", 403)
     assert seen["error"].endswith("; browser: blocked: HTTP 403 with a bot-challenge page"
                                   " (Cloudflare challenge (_cf_chl_opt))")
+
+
+def test_a_page_that_grows_past_the_size_limit_in_the_browser_is_too_large(tmp_path: Path):
+    db = tmp_path / "prices.db"
+    grows = (b"<html><body><div id=app></div><script>document.getElementById('app').textContent ="
+             b" 'x'.repeat(3000000);</script></body></html>")
+    with Mirror({GEMINI: grows}) as mirror:
+        code, _ = scrape(db, mirror, "google", "--way", "browser", "--max-bytes", "1000000")
+    assert code == 1
+    seen = observation(db)
+    assert (seen["outcome"], seen["way"], seen["status"], seen["error"]) == (
+        "too_large", "browser", 200, "rendered page over the 1000000-byte limit")

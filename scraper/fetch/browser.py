@@ -89,35 +89,42 @@ class Browser:
         return browser
 
     async def fetch(self, url: str) -> Fetched:
-        """The rendered HTML of ``url`` (the caller bounds the time); never raises but for cancellation."""
-        from playwright.async_api import Error as PlaywrightError
+        """The rendered HTML of ``url`` (the caller bounds the time); never raises but for cancellation:
+        a browser that will not start or a page that breaks it is this way's failure, not the run's."""
         if self._started is None:
             self._started = asyncio.ensure_future(self._start())
         try:
             browser = await asyncio.shield(self._started)
-        except PlaywrightError as exc:
+        except Exception as exc:
             return Fetched(url, error=f"the browser did not start: {_first_line(exc)}", outcome=FETCH_FAILED)
-        async with self._pages:
-            context = await browser.new_context(user_agent=self._user_agent, accept_downloads=False,
-                                                service_workers="block")
-            try:
-                page = await context.new_page()
-                statuses: list[int] = []  # of every main-frame navigation: a challenge reloads the page
+        try:
+            async with self._pages:
+                return await self._render(browser, url)
+        except Exception as exc:
+            return Fetched(url, error=f"browser: {_first_line(exc)}", outcome=FETCH_FAILED)
 
-                def seen(response: Any) -> None:
-                    if response.request.is_navigation_request() and response.frame == page.main_frame:
-                        statuses.append(response.status)
+    async def _render(self, browser: Any, url: str) -> Fetched:
+        context = await browser.new_context(user_agent=self._user_agent, accept_downloads=False,
+                                            service_workers="block")
+        try:
+            page = await context.new_page()
+            statuses: list[int] = []  # of every main-frame navigation: a challenge reloads the page
 
-                page.on("response", seen)
-                await page.route("**/*", self._route)
-                try:
-                    await page.goto(url, wait_until="load", timeout=self.policy.timeout * 1000)
-                except PlaywrightError as exc:
-                    return Fetched(url, error=f"browser: {_first_line(exc)}", outcome=FETCH_FAILED)
-                html = await self._settled(page)
-            finally:
-                await context.close()
-        return self._result(url, statuses[-1] if statuses else None, html)
+            def seen(response: Any) -> None:
+                if response.request.is_navigation_request() and response.frame == page.main_frame:
+                    statuses.append(response.status)
+
+            page.on("response", seen)
+            await page.route("**/*", self._route)
+            await page.goto(url, wait_until="load", timeout=self.policy.timeout * 1000)
+            html = await self._settled(page)
+        finally:
+            await _quietly(context.close())  # bounded: a hung browser must not hold the deadline
+        status = statuses[-1] if statuses else None
+        if html is None:
+            return Fetched(url, status, error=f"rendered page over the {self.policy.limits.max_bytes}-byte limit",
+                           outcome=TOO_LARGE)
+        return self._result(url, status, html)
 
     async def _route(self, route: Any) -> None:
         """Images, media and fonts are never fetched (prices are text); with a mirror, nothing else is."""
@@ -141,13 +148,17 @@ class Browser:
             return Fetched(url, status, error=f"HTTP {status}", outcome=FETCH_FAILED)
         return Fetched(url, 200 if status in (None, 304) else status, body)
 
-    async def _settled(self, page: Any) -> str:
-        """The page's HTML once it is no challenge page and has not changed for ``SETTLED_SECONDS``."""
+    async def _settled(self, page: Any) -> str | None:
+        """The page's HTML once it is no challenge page and has not changed for ``SETTLED_SECONDS``
+        (None when it grows past the size limit: its length is asked before the text is copied)."""
         from playwright.async_api import Error as PlaywrightError
         deadline = time.monotonic() + SETTLE_LIMIT_SECONDS
         last, since = "", time.monotonic()
         while True:
             try:
+                size = await page.evaluate("document.documentElement ? document.documentElement.outerHTML.length : 0")
+                if size > self.policy.limits.max_bytes:
+                    return None
                 html = await page.content()
             except PlaywrightError:  # navigating (a challenge reloading the page): read again
                 html = ""
@@ -175,6 +186,14 @@ class Browser:
                 await asyncio.wait_for(self._playwright.stop(), 10)
             except Exception:
                 pass
+
+
+async def _quietly(closing: Any, seconds: float = 5.0) -> None:
+    """Await a close for at most ``seconds``, whatever it raises."""
+    try:
+        await asyncio.wait_for(closing, seconds)
+    except Exception:
+        pass
 
 
 def _first_line(exc: BaseException) -> str:
