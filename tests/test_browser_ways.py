@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -144,3 +145,16 @@ def test_a_page_that_grows_past_the_size_limit_in_the_browser_is_too_large(tmp_p
     seen = observation(db)
     assert (seen["outcome"], seen["way"], seen["status"], seen["error"]) == (
         "too_large", "browser", 200, "rendered page over the 1000000-byte limit")
+
+
+def test_a_page_that_never_settles_is_stopped_at_the_source_time_limit(tmp_path: Path):
+    db = tmp_path / "prices.db"
+    restless = (b"<html><body><div id=app></div><script>setInterval(function () {"
+                b" document.getElementById('app').textContent = Date.now(); }, 100);</script></body></html>")
+    with Mirror({GEMINI: restless}) as mirror:
+        started = time.monotonic()
+        code, _ = scrape(db, mirror, "google", "--way", "browser", "--source-timeout", "4")
+        elapsed = time.monotonic() - started
+    assert code == 1 and elapsed < 12, elapsed
+    seen = observation(db)
+    assert (seen["outcome"], seen["error"]) == ("too_slow", "stopped at the source's time limit (4s)")
