@@ -243,6 +243,41 @@ def _decode(blob: bytes | str, codec: str, base: bytes | None) -> bytes:
     return zstandard.ZstdDecompressor(dict_data=dictionary).decompress(blob)
 
 
+def repack(db: sqlite_utils.Database) -> dict[str, int]:
+    """Rewrite the rows an older ratecard stored (zlib bodies, JSON quote sets) as zstd deltas, in
+    place: same ids, same bytes when read, so no observation and no derived row changes.  Returns
+    how many rows of each table were rewritten.
+
+    Each source's old rows become one chain in the order they were observed, cut by a keyframe
+    every ``KEYFRAME_EVERY``; an old row that a newer row is already based on becomes a keyframe,
+    so the newer chains keep their length.  Old rows are based only on old rows before them, so
+    no chain can loop.
+    """
+    done = {}
+    for table, column in (("bodies", "body_id"), ("quote_sets", "quote_set_id")):
+        reader = VersionReader(db, table)
+        legacy = {r[0] for r in db.execute(f"SELECT id FROM {table} WHERE codec IN ('zlib', 'json')")}
+        based_on = {r[0] for r in db.execute(f"SELECT DISTINCT base_id FROM {table} WHERE base_id IS NOT NULL")}
+        order = [r for r in db.execute(
+            f"SELECT {column}, MIN(source_id) FROM observations WHERE {column} IS NOT NULL"
+            f" GROUP BY {column} ORDER BY MIN(source_id), MIN(observed_at), {column}") if r[0] in legacy]
+        order += [(i, None) for i in sorted(legacy - {r[0] for r in order})]  # stored but unobserved
+        previous: dict[str | None, tuple[int, int]] = {}  # source -> (row id, depth) of its last old row
+        data_column = "body" if table == "bodies" else "quotes"
+        for row_id, source_id in order:
+            data = reader.read(row_id)
+            base = previous.get(source_id) if source_id is not None and row_id not in based_on else None
+            if base is not None and base[1] + 1 < KEYFRAME_EVERY:
+                blob, base_id, depth = _compress(data, reader.read(base[0])), base[0], base[1] + 1
+            else:
+                blob, base_id, depth = _compress(data, None), None, 0
+            db.execute(f"UPDATE {table} SET {data_column} = ?, codec = 'zstd', base_id = ?, depth = ? WHERE id = ?",
+                       [blob, base_id, depth, row_id])
+            previous[source_id] = (row_id, depth)
+        done[table] = len(order)
+    return done
+
+
 def drop_unused_quote_sets(db: sqlite_utils.Database) -> int:
     """Delete quote sets no observation points at and no kept set is based on; how many went.
 

@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from mirror import Mirror, page
+from mirror import Mirror, page, ratecard
 from test_workflow_nightly import PUSH_STEP, checkout, clone, committed_files, git, night, pushed, run_step
 
 FULL = "deepseek/2025-02-20-full-price.en.md"
@@ -184,3 +184,24 @@ def test_a_database_with_a_leftover_journal_is_not_taken_for_damage(tmp_path):
         done = night(work, mirror, "2025-10-01T03:17:00Z")
     assert "rebuilt" not in done.stderr and "set aside" not in done.stderr
     assert observations(db)[:4] == before
+
+
+def test_rebuild_from_git_makes_the_database_from_the_repository_alone(tmp_path):
+    with Mirror() as mirror:
+        work = two_committed_nights(tmp_path, mirror)
+    fresh = clone(tmp_path, "fresh")
+    db = tmp_path / "from-git.db"
+    done = ratecard("rebuild", "--db", str(db), "--from-git", str(fresh))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == "from git: 4 of 4 committed pages recorded"
+    assert observations(db) == observations(work / "data" / "prices.db")
+    conn, original = sqlite3.connect(db), sqlite3.connect(work / "data" / "prices.db")
+    query = "SELECT * FROM changes ORDER BY effective_at, model, component, tier, currency"
+    assert conn.execute(query).fetchall() == original.execute(query).fetchall()
+    assert len(conn.execute(query).fetchall()) == 6
+    again = ratecard("rebuild", "--db", str(db), "--from-git", str(fresh))
+    assert again.stdout.splitlines()[0] == "from git: 0 of 4 committed pages recorded"
+    nowhere = ratecard("rebuild", "--db", str(tmp_path / "x.db"), "--from-git", str(tmp_path))
+    assert (nowhere.returncode, nowhere.stdout) == (1, "")
+    assert nowhere.stderr.startswith(f"ratecard rebuild: {tmp_path}: git ")
+    assert not (tmp_path / "x.db").exists()

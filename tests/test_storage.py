@@ -4,7 +4,8 @@ sets, the first outcome check) upgraded in place and derived exactly as a new da
 
 from __future__ import annotations
 
-import json
+import contextlib
+import io
 import sqlite3
 import zlib
 from datetime import datetime, timedelta, timezone
@@ -18,6 +19,7 @@ from db.observe import (KEYFRAME_EVERY, drop_unused_quote_sets, load_quote_sets,
                         read_quote_set, record_observation, store_quote_set)
 from db.schema import DERIVED_TABLES, open_db
 from parsers import registry
+from scraper.cli import main
 from parsers.quote import Quote, iso_utc, quotes_to_json
 from scraper.run import parse_body
 
@@ -115,8 +117,8 @@ def test_unused_quote_sets_go_only_when_nothing_is_based_on_them(tmp_path):
     assert [q.price for q in read_quote_set(db, fresh)] == [Decimal("9")]
 
 
-def test_a_first_format_database_is_upgraded_in_place_and_derives_what_a_new_one_does(tmp_path):
-    old_path = tmp_path / "old.db"
+def first_format_database(old_path: Path) -> dict[int, bytes]:
+    """A database as the first ratecard wrote it, holding ``nights()``; the body of each observation."""
     conn = sqlite3.connect(old_path)
     conn.executescript(FIRST_SCHEMA)
     expected_bodies = {}
@@ -137,7 +139,13 @@ def test_a_first_format_database_is_upgraded_in_place_and_derives_what_a_new_one
         expected_bodies[n] = body
     conn.commit()
     conn.close()
+    return expected_bodies
 
+
+
+def test_a_first_format_database_is_upgraded_in_place_and_derives_what_a_new_one_does(tmp_path):
+    old_path = tmp_path / "old.db"
+    expected_bodies = first_format_database(old_path)
     old = open_db(old_path)  # migrates
     assert old["observations"].count == 16
     assert {r[0]: r[1] for r in old.execute("SELECT codec, COUNT(*) FROM bodies GROUP BY codec")} == {"zlib": 5}
@@ -194,3 +202,29 @@ def test_real_openrouter_snapshots_read_back_exactly_in_a_fraction_of_the_space(
     assert len(files) == 17 and raw > 8_000_000
     assert stored * 5 < zlib_size  # measured: 151 kB against 1,057 kB
     assert stored_sets * 100 < json_size  # measured: 25 kB against 4,759 kB
+
+
+def test_rebuild_compact_rewrites_an_old_database_in_place_and_nothing_read_changes(tmp_path):
+    path = tmp_path / "old.db"
+    expected_bodies = first_format_database(path)
+    db = open_db(path)
+    rebuild(db)
+    before = derived(db)
+    sets = {i: quotes_to_json(q) for i, q in load_quote_sets(db, [r[0] for r in db.execute("SELECT id FROM quote_sets")]).items()}
+    db.close()
+    size = path.stat().st_size
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["rebuild", "--db", str(path), "--compact"]) == 0
+    assert out.getvalue().splitlines()[0] == "compacted: 5 bodies, 8 quote sets"
+    db = open_db(path)
+    assert db.execute("SELECT DISTINCT codec FROM bodies UNION SELECT DISTINCT codec FROM quote_sets").fetchall() == [("zstd",)]
+    # Each source's bodies form one chain in observation order (the zh-cn page has its own).
+    assert db.execute("SELECT id, base_id, depth FROM bodies ORDER BY id").fetchall() == [
+        (1, None, 0), (2, 1, 1), (3, 2, 2), (4, None, 0), (5, 3, 3)]
+    for obs_id, body in expected_bodies.items():
+        assert read_body(db, db.execute("SELECT body_id FROM observations WHERE id = ?", [obs_id]).fetchone()[0]) == body
+    assert {i: quotes_to_json(q) for i, q in load_quote_sets(db, list(sets)).items()} == sets
+    assert derived(db) == before
+    db.close()
+    assert path.stat().st_size < size
