@@ -84,6 +84,8 @@ _ANNOUNCE_RE = re.compile(
     r"|new\s+(?:prices?|pricing|rates?)|prices?\s+(?:will|shall)|\bfrom\s+(?:\d|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d)"
     r"|生效|开始执行|起执行|调整为|新价格|将于|(?:\d|日|号|[)）])\s*起", re.I)
 
+#: A paragraph after a table that speaks of that table.
+_AFTER_TABLE_RE = re.compile(r"\W*(?:the\s+)?(?:above|these|those)\b|\W*(?:以上|上述|上表)", re.I)
 _PAGE_DATE_KEYS = ("fetched", "date", "published_time", "captured_at", "created", "last_modified", "updated")
 _HTML_DATE_RE = re.compile(
     r"""<meta[^>]+(?:article:modified_time|og:updated_time|article:published_time)["'][^>]*content=["']([^"']+)"""
@@ -523,13 +525,25 @@ def _is_label(cell: Cell) -> bool:
 
 
 def _announcement_for(doc: Document, table: Table, source_url: str) -> tuple[datetime | None, str]:
-    """The start instant of a table the prose before it announces as prices to come."""
+    """The start instant of a table the prose around it announces as prices to come.
+
+    Read: the paragraphs between the table and the previous table or heading (footnotes
+    included), that heading itself ("New prices from September 1, 2026"), and a paragraph right
+    after the table that speaks of it ("The above prices take effect ...", 以上价格).
+    """
     index = next(i for i, block in enumerate(doc.blocks) if block is table)
     prose: list[str] = []
     for block in reversed(doc.blocks[max(0, index - 4):index]):
+        if isinstance(block, Heading):
+            if _ANNOUNCE_RE.search(block.text):
+                prose.insert(0, block.text)
+            break
         if not isinstance(block, Paragraph):
             break
         prose.insert(0, block.text)
+    after = doc.blocks[index + 1] if index + 1 < len(doc.blocks) else None
+    if isinstance(after, Paragraph) and _AFTER_TABLE_RE.match(after.text) and _ANNOUNCE_RE.search(after.text):
+        prose.append(after.text)
     text = " ".join(prose)
     if not text or not _ANNOUNCE_RE.search(text):
         return None, ""

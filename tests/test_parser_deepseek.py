@@ -457,3 +457,29 @@ def test_a_row_no_model_can_be_told_for_is_skipped_not_guessed() -> None:
     assert not [q for q in reading.quotes if q.component == "output" and q.effective_from is None]
     assert [s.reason for s in reading.skipped] == ["cannot tell which model each price belongs to"]
     assert "$0.99" in reading.skipped[0].text
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    ("### New prices from 16:00 UTC on August 16, 2026\n\n", ""),
+    ("", "The above prices take effect at 16:00 UTC on August 16, 2026.\n\n"),
+    ("", "以上价格将于北京时间 2026 年 8 月 17 日 00:00 起生效。\n\n"),
+])
+def test_a_table_announced_by_its_heading_or_by_a_note_below_it(before: str, after: str) -> None:
+    current = ("## Model Details\n\n|  |  |  |  |\n| --- | --- | --- | --- |\n"
+               "| MODEL | | deepseek-v4-flash | deepseek-v4-pro |\n"
+               "| PRICING(1) | 1M INPUT TOKENS (CACHE HIT) | $0.0028 | $0.003625 |\n"
+               "| 1M INPUT TOKENS (CACHE MISS) | $0.14 | $0.435 |\n| 1M OUTPUT TOKENS | $0.28 | $0.87 |\n\n"
+               "(1) Peak hours are 01:00 - 04:00 and 06:00 - 10:00 UTC (all other hours are off-peak).\n\n")
+    future = ("|  |  |  |  |  |\n| --- | --- | --- | --- | --- |\n"
+              "| MODEL | | 1M INPUT TOKENS (CACHE HIT) | 1M INPUT TOKENS (CACHE MISS) | 1M OUTPUT TOKENS |\n"
+              "| deepseek-v4-flash | OFF-PEAK | $0.007 | $0.22 | $0.66 |\n| PEAK | $0.014 | $0.44 | $1.32 |\n\n")
+    quotes = deepseek.parse("# Models & Pricing\n\n" + current + before + future + after, "")
+    assert {(q.model, q.component): (str(q.price), q.effective_from) for q in quotes if q.tier == "standard"} == {
+        key: (price, None) for key, price in V4_FLAT.items()}
+    assert {(q.component, q.tier): (str(q.price), q.effective_from) for q in quotes if q.tier != "standard"} == {
+        ("input_cache_hit", "off_peak"): ("0.007", V4_SWITCH), ("input", "off_peak"): ("0.22", V4_SWITCH),
+        ("output", "off_peak"): ("0.66", V4_SWITCH), ("input_cache_hit", "peak"): ("0.014", V4_SWITCH),
+        ("input", "peak"): ("0.44", V4_SWITCH), ("output", "peak"): ("1.32", V4_SWITCH)}
+    # the same table with no announcement at all holds prices in force
+    plain = deepseek.parse("# Models & Pricing\n\n" + current + future, "")
+    assert {q.effective_from for q in plain} == {None}
