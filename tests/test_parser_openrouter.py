@@ -149,6 +149,32 @@ def test_real_snapshot_spot_values():
     assert early[("google/gemini-3.1-flash-image-preview", "output")] == Decimal("1.5")
 
 
+#: Spot values per real snapshot, read off the files (and SOURCES.md's notes on each day).
+REAL_SPOTS = {
+    "2026-02-27": {("google/gemini-3.1-flash-image-preview", "input"): "0.25", ("qwen/qwen-max", "input"): "1.6"},
+    "2026-03-04": {("qwen/qwen-max", "input"): "1.04", ("google/gemini-3.1-flash-image-preview", "input"): "0.5"},
+    "2026-03-07": {("z-ai/glm-4.7", "input"): "0.38", ("z-ai/glm-4.7", "output"): "1.98",
+                   ("qwen/qwen3-235b-a22b-thinking-2507", "input"): "0.11"},
+    "2026-03-21": {("mistralai/mistral-small-3.1-24b-instruct", "input"): "0.03"},
+    "2026-03-27": {("reka/reka-edge", "input"): "0.1"},
+    "2026-04-12": {("mistralai/mistral-small-3.1-24b-instruct", "input"): "0.35"},
+    "2026-04-18": {("moonshotai/kimi-k2.5", "input"): "0"},
+    "2026-04-26": {("deepseek/deepseek-v4-pro", "input"): "0.435", ("deepseek/deepseek-v4-pro", "output"): "0.87",
+                   ("qwen/qwen3-coder", "output"): "1.8"},
+    "2026-04-30": {("x-ai/grok-4.20", "input"): "2", ("x-ai/grok-4.20", "output"): "6"},
+    "2026-05-01": {("x-ai/grok-4.20", "input"): "1.25", ("x-ai/grok-4.20", "output"): "2.5"},
+}
+
+
+@pytest.mark.skipif(not REAL_FILES, reason="real captures ../shared/real-pages/openrouter absent")
+@pytest.mark.parametrize("day", sorted(REAL_SPOTS))
+def test_real_snapshot_spot_values_per_day(day):
+    path = next(p for p in REAL_FILES if p.name.startswith(day))
+    got = {(q.model, q.component): format(q.price, "f") for q in openrouter.parse(path.read_text())
+           if q.tier == "standard"}
+    assert {key: got.get(key) for key in REAL_SPOTS[day]} == REAL_SPOTS[day]
+
+
 # --- 2026 API: overrides, 1h cache writes, :batch ids, float noise --------------------------------
 
 OVERRIDES = FIXTURES / "models-2026-overrides.json"
