@@ -84,6 +84,9 @@ _ANNOUNCE_RE = re.compile(
     r"|new\s+(?:prices?|pricing|rates?)|prices?\s+(?:will|shall)|\bfrom\s+(?:\d|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d)"
     r"|生效|开始执行|起执行|调整为|新价格|将于|(?:\d|日|号|[)）])\s*起", re.I)
 
+#: Words that put a change in force now rather than later.
+_NOW_RE = re.compile(r"\b(?:immediately|effective\s+(?:now|today)|from\s+(?:now|today)|as\s+of\s+(?:now|today))\b"
+                     r"|立即|即日起|即刻|现已", re.I)
 #: A paragraph after a table that speaks of that table.
 _AFTER_TABLE_RE = re.compile(r"\W*(?:the\s+)?(?:above|these|those)\b|\W*(?:以上|上述|上表)", re.I)
 _PAGE_DATE_KEYS = ("fetched", "date", "published_time", "captured_at", "created", "last_modified", "updated")
@@ -549,6 +552,8 @@ def _announcement_for(doc: Document, table: Table, source_url: str) -> tuple[dat
         return None, ""
     dated = find_dated(text, ZONE_HOURS)
     starts = [d.instant for d in dated if d.kind == "start"] or [d.instant for d in dated if d.kind == ""]
+    if not starts and _NOW_RE.search(text):
+        return None, ""  # "effective immediately": in force, not announced
     if not starts:
         raise ParseError(PROVIDER, f"a table of announced prices without a readable start date: {text[:200]!r}",
                          source_url or None)

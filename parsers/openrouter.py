@@ -233,7 +233,7 @@ class _Reader:
         for o in overrides:
             try:
                 window = windows.from_local(f"{_hhmm(o.get('utc_start'))}-{_hhmm(o.get('utc_end'))}", 0)
-            except (ValueError, windows.WindowError) as exc:
+            except (TypeError, ValueError, windows.WindowError) as exc:
                 self.skip(model, "pricing.overrides", o, f"unreadable UTC time of day ({exc}): model skipped")
                 return
             if _overlaps(covered, window):

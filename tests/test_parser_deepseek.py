@@ -483,3 +483,11 @@ def test_a_table_announced_by_its_heading_or_by_a_note_below_it(before: str, aft
     # the same table with no announcement at all holds prices in force
     plain = deepseek.parse("# Models & Pricing\n\n" + current + future, "")
     assert {q.effective_from for q in plain} == {None}
+
+
+def test_a_change_effective_immediately_is_in_force_not_announced() -> None:
+    text = _reworded("The new prices take effect at 16:00 UTC on August 16, 2026, as follows:",
+                     "The new prices are effective immediately, as follows:")
+    quotes = deepseek.parse(text, "")
+    assert {q.effective_from for q in quotes} == {None}
+    assert {q.tier for q in quotes} == {"standard", "off_peak", "peak"}

@@ -486,3 +486,13 @@ def test_real_snapshots_scraped_in_date_order_give_exactly_the_real_changes(tmp_
     assert ("deepseek/deepseek-v4-pro", "input", "peak", "added", None, "1.32", *late) in events
     assert ("deepseek/deepseek-v4-pro", "input", "off_peak", "added", None, "0.66", *late) in events
     assert ("anthropic/claude-sonnet-4.5", "output", "context>200k", "added", None, "22.5", *late) in events
+
+
+def test_a_time_override_missing_its_end_skips_the_model_only():
+    text = ('[{"id":"a/b","pricing":{"prompt":"0.000001","completion":"0.000002",'
+            '"overrides":[{"utc_start":100,"prompt":"0.000002","completion":"0.000004"}]}},'
+            '{"id":"a/c","pricing":{"prompt":"0.000001","completion":"0.000002"}}]')
+    reading = openrouter.read(text, URL)
+    assert {q.model for q in reading.quotes} == {"a/c"}
+    assert [s.where for s in reading.skipped] == ["a/b pricing.overrides"]
+    assert "unreadable UTC time of day" in reading.skipped[0].reason
