@@ -202,6 +202,7 @@ def test_a_slow_drip_is_stopped_at_the_source_time_limit(tmp_path: Path):
     assert (seen["deepseek-en"]["outcome"], seen["deepseek-en"]["error"], seen["deepseek-en"]["body_id"]) == (
         "too_slow", "stopped at the source's time limit (2s)", None)
     assert "deepseek-en  TOO_SLOW  via http  HTTP -  stopped at the source's time limit (2s)" in out
+    assert observations(db)["deepseek-en"]["way"] == "http"
 
 
 def test_the_run_time_limit_stops_every_hung_source(tmp_path: Path):

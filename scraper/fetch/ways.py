@@ -149,7 +149,7 @@ class Fetcher:
 
         async def one(source: Source) -> SourceFetch:
             attempts: list[Attempt] = []
-            current = [HTTP]
+            current: list[Any] = [HTTP, None]  # the way being tried and the URL it asks
             source_deadline = loop.time() + limits.source_seconds
             deadline = min(source_deadline, run_deadline)
             try:
@@ -158,15 +158,15 @@ class Fetcher:
             except TimeoutError:
                 which = (f"the run's time limit ({limits.run_seconds:g}s)" if deadline == run_deadline
                          else f"the source's time limit ({limits.source_seconds:g}s)")
-                attempts.append(Attempt(current[0], TOO_SLOW, f"stopped at {which}"))
+                attempts.append(Attempt(current[0], TOO_SLOW, f"stopped at {which}", current[1]))
             return SourceFetch(attempts)
 
         return list(await asyncio.gather(*(one(s) for s in sources)))
 
-    async def _try_ways(self, source: Source, attempts: list[Attempt], current: list[str]) -> None:
+    async def _try_ways(self, source: Source, attempts: list[Attempt], current: list[Any]) -> None:
         for way in self.ways(source):
-            current[0] = way
-            attempt = await self._try(source, way)
+            current[:] = [way, None]
+            attempt = await self._try(source, way, current)
             attempts.append(attempt)
             if attempt.outcome == OK:
                 return
@@ -174,7 +174,7 @@ class Fetcher:
             attempts.append(Attempt(HTTP, SKIPPED, f"none of the source's ways ({', '.join(source.ways)})"
                                                    " is allowed in this run"))
 
-    async def _try(self, source: Source, way: str) -> Attempt:
+    async def _try(self, source: Source, way: str, current: list[Any]) -> Attempt:
         real_url = way_url(source, way)
         url = mirror_url(real_url, self.mirror)
         if way == BROWSER and self.browser_missing:
@@ -185,6 +185,7 @@ class Fetcher:
                 unreachable = "could not be read" in refusal
                 return Attempt(way, FETCH_FAILED if unreachable else BLOCKED, refusal)  # nothing asked
         before = self.stored(source, way)
+        current[1] = url  # a request is being made: a deadline now names its way and URL
         if way == BROWSER:
             got = await self.browser.fetch(url)
         else:
