@@ -116,6 +116,7 @@ _CARD_COMPONENTS = {"input": "input", "output": "output", "cached input": "input
                     "cached": "input_cache_hit"}
 _ID_IN_CELL_RE = re.compile(r"^(grok-[a-z0-9][a-z0-9.\-]*[a-z0-9])(?:[*†‡¹²³⁴]+|\s*\[\d+\])?(?=\s|$)")
 _ID_ANYWHERE_RE = re.compile(r"\bgrok-[a-z0-9]")
+_BADGE_RE = re.compile(r"\s*(?:\b|(?<=\d))(?:New|Beta|Preview|Updated|Latest)\s*$")
 _BARE_PRICE_RE = re.compile(r"^\$\s?\d[\d,]*(?:\.\d+)?\s*/\s*1M tokens$", re.I)
 _PERCENT_OFF_RE = re.compile(r"\d+\s*%(?:\s*[-–]\s*\d+\s*%)?\s*off\b", re.I)
 #: Model links in the raw page (``](https://docs.x.ai/developers/models/grok-4.3)``): ids the page prints.
@@ -525,8 +526,12 @@ def _cards(doc: Document, url: str, skips: list[Skipped], known: set[str]) -> li
 
 
 def _derive_id(heading: str) -> str | None:
-    """The display-name rule for cards: ``Grok 4.3`` -> ``grok-4.3``; None if that is no grok id."""
-    candidate = re.sub(r"\s+", "-", heading.strip().lower())
+    """The display-name rule for cards: ``Grok 4.3`` -> ``grok-4.3``; None if that is no grok id.
+
+    A status badge a converter glued to the name (``Grok 4.3 New``, ``Grok 4.3Beta``) is no part
+    of it."""
+    name = _BADGE_RE.sub("", heading.strip())
+    candidate = re.sub(r"\s+", "-", name.strip().lower())
     return candidate if _MODEL_ID_RE.match(candidate) else None
 
 

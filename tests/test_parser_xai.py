@@ -542,3 +542,12 @@ def test_real_table_pages_attribute_each_price_to_its_own_row(name, column):
             assert "$" + cell == q.price_text, (q.model, q.component)
         else:
             assert cell == q.price_text, (q.model, q.component)
+
+
+def test_card_heading_with_a_glued_badge_derives_the_id_without_it():
+    text = ("### Grok 4.3New\n\nInput$1.25 / 1M tokens\n\nOutput$2.50 / 1M tokens\n\n"
+            "[View model](https://docs.x.ai/developers/models/grok-4.3)\n")
+    result = xai.read(text, URL)
+    assert prices(result.quotes) == {("grok-4.3", "input", "standard"): D("1.25"),
+                                     ("grok-4.3", "output", "standard"): D("2.50")}
+    assert result.skipped == []
