@@ -485,6 +485,12 @@ def _cards(doc: Document, url: str, skips: list[Skipped], known: set[str]) -> li
         if not pending:
             return
         model = card_id or _derive_id(heading)
+        components = [component for component, _, _ in pending]
+        if len(set(components)) != len(components):
+            skips.append(Skipped(f"card {heading!r}", "; ".join(t for _, _, t in pending),
+                                 "the same price twice under one heading (cards whose headings were "
+                                 "lost?); not attributed"))
+            return
         if model is None:
             skips.append(Skipped(f"card {heading!r}", "; ".join(t for _, _, t in pending),
                                  "token prices without a model id; not attributed"))

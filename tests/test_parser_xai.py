@@ -551,3 +551,11 @@ def test_card_heading_with_a_glued_badge_derives_the_id_without_it():
     assert prices(result.quotes) == {("grok-4.3", "input", "standard"): D("1.25"),
                                      ("grok-4.3", "output", "standard"): D("2.50")}
     assert result.skipped == []
+
+
+def test_two_cards_under_one_heading_are_not_merged():
+    """A converter dropped the second card's heading: its prices must not go to the first model."""
+    text = ("### Grok 4.3\n\nInput$1.25 / 1M tokens\n\nOutput$2.50 / 1M tokens\n\nGrok Nano\n\n"
+            "Input$0.05 / 1M tokens\n\nOutput$0.10 / 1M tokens\n")
+    with pytest.raises(ParseError, match=r"card 'Grok 4.3': the same price twice under one heading"):
+        xai.parse(text, URL)
