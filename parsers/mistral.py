@@ -456,6 +456,11 @@ def _read_text_cards(doc: Document, out: _Quotes) -> None:
             return
         where = f"card {name!r}"
         found = list(dict.fromkeys(ids))
+        series = [(_component(lab), find_money(price)[0].currency) for lab, price in pairs]
+        if len(set(series)) != len(series):
+            out.skip(where, "; ".join(f"{lab} {price}" for lab, price in pairs),
+                     "the same price twice in one card (cards whose headings were lost?); not attributed")
+            return
         if len(found) != 1:
             out.skip(where, "; ".join(f"{lab} {price}" for lab, price in pairs),
                      "token prices in a card that prints " + ("no API id" if not found else

@@ -480,3 +480,10 @@ def test_docs_table_with_both_currencies_in_one_cell_and_a_cached_column() -> No
     }
     assert [(s.where, s.reason) for s in result.skipped] == [
         ("docs table '' row 'mistral-small-2409' / input", "cell does not hold one price per currency")]
+
+
+def test_rendered_cards_whose_headings_were_lost_are_not_merged() -> None:
+    page = ("## API\n\nMistral Large 3\n\nInput (/M tokens)\n\n$0.5\n\nOutput (/M tokens)\n\n$1.5\n\n"
+            "Mistral Medium 3.5\n\nInput (/M tokens)\n\n$1.5\n\nOutput (/M tokens)\n\n$7.5\n\nmistral-medium-latest\n")
+    with pytest.raises(ParseError, match=r"card 'API': the same price twice in one card"):
+        mistral.parse(page)
