@@ -104,6 +104,7 @@ _GLUED_COLUMN_RE = re.compile(r"(Input|Output)(?: \((USD|EUR)\))?")
 _GLUED_PRICE_RE = re.compile(r"\s*(\d+(?:\.\d+)?\s?[$€]\s*/\s*1M tokens)")
 _RSC_ROW_RE = re.compile(rb"([0-9a-fA-F]{1,8}):")
 _TAG_RE = re.compile(r"<[^>]*>")
+_BARE_NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
 _SCRIPT_RE = re.compile(r"<script\b[^>]*>(.*?)</script\s*>", re.I | re.S)
 
 
@@ -226,7 +227,7 @@ def _data_entries(scripts: list[str], out: _Quotes) -> Iterator[_Entry]:
                 chunks.append(chunk)
         elif body.startswith("{") and '"price' in body:
             try:
-                data = json.loads(body)
+                data = json.loads(body, parse_float=Decimal)
             except json.JSONDecodeError:
                 out.skip("page data", body[:80], "a JSON script that mentions prices is not valid JSON")
                 continue
@@ -275,7 +276,7 @@ def _rsc_rows(payload: str, out: _Quotes) -> Iterator[Any]:
         pos = end + 1
         if body[:1] in (b"[", b"{") and b'"price' in body:
             try:
-                yield json.loads(body)
+                yield json.loads(body, parse_float=Decimal)
             except json.JSONDecodeError:
                 out.skip(f"page data row {m.group(1).decode()}", body[:80].decode("utf-8", "replace"),
                          "an RSC row that mentions prices is not valid JSON")
@@ -329,7 +330,8 @@ def _entry_quotes(entry: _Entry, out: _Quotes) -> None:
             continue
         shown = " | ".join(_fragment_text(raw) for _, _, raw in cells)
         component = _component(label)
-        if not find_money(shown) and "free" not in shown.lower():
+        numbers = any(_BARE_NUMBER_RE.fullmatch(_fragment_text(raw)) for _, _, raw in cells)
+        if not find_money(shown) and not numbers and "free" not in shown.lower():
             continue  # not a price at all ("Available on /v1/chat/completions")
         if not TOKEN_UNIT_RE.search(label):
             out.skip(f"{where} / {label}", shown, "not a price per million tokens")
@@ -346,6 +348,10 @@ def _entry_quotes(entry: _Entry, out: _Quotes) -> None:
         return
     for label, key, currency, raw in priced:
         cell = _fragment_text(raw)
+        if _BARE_NUMBER_RE.fullmatch(cell):  # a number under a currency key: {"price_usd": 0.5}
+            out.add(entry.model or "", _component(label) or "", currency, Decimal(cell), f"{key}: {cell}",
+                    repr(entry.name))
+            continue
         money = find_money(cell)
         rest = cell
         for m in money:
@@ -389,13 +395,15 @@ def _read_cards(doc: Document, out: _Quotes) -> None:
 
 
 def _json_prices(raw: str, card: str, out: _Quotes) -> dict[str, Any]:
-    """The ``data-prices`` object, numbers kept as the page's own digits (never floats)."""
+    """The ``data-prices`` object, numbers kept as the page's own digits (never floats); an
+    unreadable one is reported and read as no price."""
     try:
         value = json.loads(raw, parse_float=str, parse_int=str)
     except json.JSONDecodeError:
-        raise out.error(f"card {card!r}: data-prices is not JSON: {raw[:80]!r}") from None
+        value = None
     if not isinstance(value, dict):
-        raise out.error(f"card {card!r}: data-prices is not an object: {raw[:80]!r}")
+        out.skip(f"card {card!r}", raw, "data-prices is not a JSON object")
+        return {}
     return value
 
 
@@ -424,12 +432,15 @@ def _card_quotes(card: _Card, out: _Quotes) -> None:
             try:
                 amount = Decimal(raw)
             except (InvalidOperation, TypeError):
-                raise out.error(f"card {card.name!r}: {key} is not a number: {raw!r}") from None
+                amount = Decimal("NaN")
             found = True
+            if not amount.is_finite() or amount < 0:
+                out.skip(f"card {card.name!r} / {label}", f"{key}: {raw}", "not a number")
+                continue
             for model in ids:
                 out.add(model, component, currency, amount, f"{key}: {raw}", f"card {card.name!r}")
         if not found:
-            raise out.error(f"card {card.name!r}: {label!r} has neither priceEur nor priceUsd")
+            out.skip(f"card {card.name!r} / {label}", str(prices), "has neither priceEur nor priceUsd")
 
 
 # --- mistral.ai/pricing as rendered text (reader and crawler copies of the API tab) ---------------
@@ -545,7 +556,17 @@ def _header_currency(header: str) -> str | None:
 # --- a plain-text copy of the docs page: glued cells ----------------------------------------------
 
 def _read_glued(text: str, out: _Quotes) -> None:
-    """``ModelEndpointInput (USD)...Mistral 7Bopen-mistral-7b0.25$ / 1M tokens...`` rows."""
+    """``ModelEndpointInput (USD)...Mistral 7Bopen-mistral-7b0.25$ / 1M tokens...`` rows.
+
+    The rows are read in order; where one cannot be read, the rest of the table is reported
+    (past a broken row the columns can no longer be trusted) and the rows before it are kept."""
+    try:
+        _read_glued_rows(text, out)
+    except ParseError as exc:
+        out.skip("glued docs table", text[:200], str(exc).removeprefix(f"{PROVIDER}: ") + "; rest not read")
+
+
+def _read_glued_rows(text: str, out: _Quotes) -> None:
     m = _GLUED_HEADER_RE.match(text)
     if not m:
         return

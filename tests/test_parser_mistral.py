@@ -487,3 +487,39 @@ def test_rendered_cards_whose_headings_were_lost_are_not_merged() -> None:
             "Mistral Medium 3.5\n\nInput (/M tokens)\n\n$1.5\n\nOutput (/M tokens)\n\n$7.5\n\nmistral-medium-latest\n")
     with pytest.raises(ParseError, match=r"card 'API': the same price twice in one card"):
         mistral.parse(page)
+
+
+def test_page_data_numbers_under_currency_keys_keep_their_digits() -> None:
+    rows = ('7:{"apis":[{"name":"M","api_endpoint":"m-1","price":[{"value":"Input (/M tokens)",'
+            '"price_dollar":0.1275,"price_euro":"0.11"},{"value":"Output (/M tokens)","price_dollar":2,'
+            '"price_euro":null}]}]}\n')
+    page = f"<html><body><script>self.__next_f.push([1,{json.dumps(rows)}])</script></body></html>"
+    quotes = mistral.parse(page)
+    assert prices(quotes) == {("m-1", "input", "USD"): Decimal("0.1275"), ("m-1", "input", "EUR"): Decimal("0.11"),
+                              ("m-1", "output", "USD"): Decimal("2")}
+    assert quotes[0].price_text == "price_dollar: 0.1275"
+
+
+def test_broken_glued_row_keeps_the_rows_before_it_and_reports_the_rest() -> None:
+    text = ("ModelEndpointInput (USD)Output (USD)"
+            "Mistral 7Bopen-mistral-7b0.25$ / 1M tokens0.25$ / 1M tokens"
+            "Mistral Smallmistral-small-latest2$ / 1M tokens")
+    result = mistral.read(text)
+    assert prices(result.quotes) == {("open-mistral-7b", "input", "USD"): Decimal("0.25"),
+                                     ("open-mistral-7b", "output", "USD"): Decimal("0.25"),
+                                     ("mistral-small-latest", "input", "USD"): Decimal("2")}
+    assert [(s.where, s.reason) for s in result.skipped] == [
+        ("glued docs table", "glued docs table: mistral-small-latest has fewer than 2 prices; rest not read")]
+
+
+def test_card_with_unreadable_data_prices_is_reported() -> None:
+    page = ("<main><mistral-block-card-model><h2>A</h2><p>Input (/M tokens)</p>"
+            "<mistral-atom-text-price data-prices='{priceUsd:2'></mistral-atom-text-price>"
+            "<p>Output (/M tokens)</p><mistral-atom-text-price data-prices='{\"priceUsd\":6}'></mistral-atom-text-price>"
+            "<mistral-atom-button-copy-clipboard data-text=\"a-1\"></mistral-atom-button-copy-clipboard>"
+            "</mistral-block-card-model></main>")
+    result = mistral.read(page)
+    assert [(q.model, q.component, q.price) for q in result.quotes] == [("a-1", "output", Decimal("6"))]
+    assert [(s.where, s.text, s.reason) for s in result.skipped] == [
+        ("card 'A'", "{priceUsd:2", "data-prices is not a JSON object"),
+        ("card 'A' / Input (/M tokens)", "{}", "has neither priceEur nor priceUsd")]
