@@ -42,7 +42,9 @@ Which tab a table is (the part a wrong answer would silently misprice):
 
 A table that follows prose after another table, with no heading in between, belongs to a model
 whose heading a reader dropped (the 2025 Jina copy): it is reported as skipped, never given to the
-model above.  A bot-challenge page raises a ``blocked:`` ParseError (:mod:`parsers.challenge`); a
+model above.  A line of ids after tables starts a new model even without a heading (a converter
+that turns headings into plain text keeps the ids line).  Tables without outer pipes, whose header
+row lost its blank first cell, are aligned on the right.  A bot-challenge page raises a ``blocked:`` ParseError (:mod:`parsers.challenge`); a
 page with no per-token model price at all raises ParseError.
 """
 
@@ -371,7 +373,7 @@ def _cell_prices(cell: str, mode: str, label_modality: str) -> tuple[list[tuple[
             problems.append((seg_text, "an unrecognised qualifier: not certainly a per-token price"))
             continue
         long_context = f"context>{context.group(2)}k" if context and context.group(1) in LONGER else ""
-        words = [("image" if w == "images" else w) for w in re.findall(r"[a-z]+", modality.group(1).lower())] \
+        words = [("image" if w == "images" else w) for w in _WORD_RE.findall(modality.group(1).lower())] \
             if modality else []
         other = "/".join(words) if len(per_token) > 1 and words and "text" not in words else ""
         other = other or label_modality
@@ -383,14 +385,30 @@ def _cell_prices(cell: str, mode: str, label_modality: str) -> tuple[list[tuple[
     return out, problems
 
 
+_TRAILING_WORDS = ("equivalent to", "and")
+_WORD_RE = re.compile(r"[a-z]+")
+_ID_LINE_CHARS_RE = re.compile(r"^[a-z0-9.\-_*`, ]+$")
+_ID_SPLIT_RE = re.compile(r",\s*(?:and\s+)?|\s+and\s+")
+
+
 def _clean_price_text(text: str) -> str:
     """A price's own text without the words that lead into the next one (``, equivalent to``)."""
-    return re.sub(r"(?:[\s,;.]|\b(?:equivalent to|and)\b)+$", "", text.strip(), flags=re.I)
+    text = text.strip().rstrip(" ,;.")
+    changed = True
+    while changed:
+        changed = False
+        for word in _TRAILING_WORDS:
+            if text.lower().endswith(word) and (len(text) == len(word) or not text[-len(word) - 1].isalnum()):
+                text = text[:-len(word)].rstrip(" ,;.")
+                changed = True
+    return text
 
 
 def _id_line(text: str) -> list[str]:
     """The API ids of a paragraph that holds nothing else (``_a-1, b-2_``, ``a and b``), else []."""
-    items = [t.strip(" _*`") for t in re.split(r",\s*(?:and\s+)?|\s+and\s+", text.strip(" _*"))]
+    if not _ID_LINE_CHARS_RE.match(text):
+        return []
+    items = [t.strip(" _*`") for t in _ID_SPLIT_RE.split(text.strip(" _*"))]
     items = [t for t in items if t]
     if items and all(MODEL_ID_RE.fullmatch(t) and "-" in t for t in items):
         return items
