@@ -145,10 +145,14 @@ def _finish(found: list[Quote], skips: list[Skipped], url: str) -> Reading:
     quotes = _settle(found, skips)
     if quotes:
         return Reading(quotes, skips)
-    detail = f" (skipped: {'; '.join(map(str, skips[:4]))})" if skips else ""
     raise ParseError(PROVIDER, f"no xAI price list found (looked for the embedded {EMBED_MARKER} "
                                "data, a models table with Pricing or Input/Output columns, model cards "
-                               f"and a model page's pricing){detail}", url or None)
+                               f"and a model page's pricing){_skip_detail(skips)}", url or None)
+
+
+def _skip_detail(skips: list[Skipped]) -> str:
+    """The first few skipped items, for the message of a page that gave no price at all."""
+    return f" (skipped: {'; '.join(map(str, skips[:4]))})" if skips else ""
 
 
 # --- data forms: the embedded page JSON and API responses ---------------------------------------
@@ -176,13 +180,25 @@ def _embedded(doc: Document, url: str, skips: list[Skipped]) -> list[Quote] | No
             raise ParseError(PROVIDER, "a cluster of the embedded data is not an object with a "
                                        "languageModels list", url)
         for entry in models:
-            quotes.extend(_model_quotes(entry, url, ""))
+            quotes.extend(_entry_quotes(entry, url, "", "embedded languageModels", skips))
         for kind in ("imageGenerationModels", "videoGenerationModels"):
             for entry in cluster.get(kind) or []:
                 _skip_unit_priced(entry, f"embedded {kind}", skips)
     if not quotes:
-        raise ParseError(PROVIDER, f"embedded {EMBED_MARKER} lists no language model prices", url)
+        raise ParseError(PROVIDER, f"embedded {EMBED_MARKER} lists no language model prices"
+                                   f"{_skip_detail(skips)}", url)
     return quotes
+
+
+def _entry_quotes(entry: Any, url: str, note: str, where: str, skips: list[Skipped]) -> list[Quote]:
+    """One model record's quotes; a record that cannot be read is reported, and the others kept."""
+    try:
+        return _model_quotes(entry, url, note)
+    except ParseError as exc:
+        name = _field(entry, NAME_FIELDS) if isinstance(entry, dict) else None
+        skips.append(Skipped(f"{where} {name or '?'}", str(entry)[:200],
+                             str(exc).removeprefix(f"{PROVIDER}: ").removesuffix(f" in {url}")))
+        return []
 
 
 def _skip_unit_priced(entry: Any, where: str, skips: list[Skipped]) -> None:
@@ -241,11 +257,11 @@ def _api_response(data: Any, url: str, note: str, skips: list[Skipped]) -> list[
     quotes: list[Quote] = []
     for entry in models:
         if _has_token_prices(entry):
-            quotes += _model_quotes(entry, url, note)
+            quotes += _entry_quotes(entry, url, note, "API model", skips)
         else:
             _skip_unit_priced(entry, "API model", skips)
     if not quotes:
-        raise ParseError(PROVIDER, "API response lists no token-priced models", url)
+        raise ParseError(PROVIDER, f"API response lists no token-priced models{_skip_detail(skips)}", url)
     return quotes
 
 

@@ -559,3 +559,12 @@ def test_two_cards_under_one_heading_are_not_merged():
             "Input$0.05 / 1M tokens\n\nOutput$0.10 / 1M tokens\n")
     with pytest.raises(ParseError, match=r"card 'Grok 4.3': the same price twice under one heading"):
         xai.parse(text, URL)
+
+
+def test_one_unreadable_model_record_does_not_fail_the_others():
+    page_text = embedded('[{"languageModels":[{' + LM + '},{"name":"grok-8","promptTextTokenPrice":"20000"}]}]')
+    result = xai.read(page_text, URL)
+    assert prices(result.quotes) == {("grok-9", "input", "standard"): D("2"),
+                                     ("grok-9", "input_cache_hit", "standard"): D("0.3"),
+                                     ("grok-9", "output", "standard"): D("6")}
+    assert [(s.where, s.reason) for s in result.skipped] == [("embedded languageModels grok-8", "grok-8: no output price")]
