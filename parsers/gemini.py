@@ -44,8 +44,9 @@ A table that follows prose after another table, with no heading in between, belo
 whose heading a reader dropped (the 2025 Jina copy): it is reported as skipped, never given to the
 model above.  A line of ids after tables starts a new model even without a heading (a converter
 that turns headings into plain text keeps the ids line).  Tables without outer pipes, whose header
-row lost its blank first cell, are aligned on the right.  A bot-challenge page raises a ``blocked:`` ParseError (:mod:`parsers.challenge`); a
-page with no per-token model price at all raises ParseError.
+row lost its blank first cell, are aligned on the right.  A bot-challenge page raises a
+``blocked:`` ParseError (:mod:`parsers.challenge`); a page with no per-token model price at all
+raises ParseError.
 """
 
 from __future__ import annotations
@@ -96,23 +97,9 @@ PER_1M_RESTATED_RE = re.compile(r"/\s*1,000,000\s+tokens\b", re.I)
 LEFTOVER_WORDS_RE = re.compile(r"\bequivalent to\b|\band\b|[,;.:]", re.I)
 
 
-@dataclass(frozen=True)
-class PriceList:
-    """Kept for callers of the first version: the quotes and the skipped pieces as text."""
-
-    quotes: list[Quote]
-    skipped: list[str] = field(default_factory=list)
-
-
 def parse(text: str, source_url: str = "") -> list[Quote]:
     """Paid-tier quotes of every model the page names (see :func:`read`)."""
     return read(text, source_url).quotes
-
-
-def read_page(text: str, source_url: str = "") -> PriceList:
-    """:func:`read` with the skipped pieces as one line each."""
-    reading = read(text, source_url)
-    return PriceList(reading.quotes, [str(s) for s in reading.skipped])
 
 
 def read(text: str, source_url: str = "") -> Reading:

@@ -193,8 +193,10 @@ class _Reader:
         tables, section.tables = section.tables, []
         by_position: dict[int, str] = {}
         strip = section.tab_bar
-        if strip and len(strip) == len(tables) and all(label in (None, tab) for (_, label, _), tab in zip(tables, strip)):
-            by_position = {id(t): tab for (t, _, _), tab in zip(tables, strip)}  # one tab per table, agreeing
+        agrees = strip and len(strip) == len(tables) and all(
+            label in (None, tab) for (_, label, _), tab in zip(tables, strip))
+        if agrees:
+            by_position = {id(t): tab for (t, _, _), tab in zip(tables, strip)}  # one tab per table
         elif len(tables) == 1 and not strip and tables[0][1] is None:
             by_position = {id(tables[0][0]): "standard"}
         for table, label, ambiguous in tables:

@@ -87,7 +87,7 @@ def test_html_page_gives_every_paid_token_price_with_its_tier() -> None:
 
 
 def test_jina_markdown_names_only_models_whose_heading_survived() -> None:
-    result = gemini.read_page(read("pricing-jina.md"))
+    result = gemini.read(read("pricing-jina.md"))
     assert prices(result.quotes) == {
         **FLASH,
         ("gemini-2.5-computer-use-preview-10-2025", "input", "standard"): D("1.30"),
@@ -205,7 +205,7 @@ def test_real_jina_capture() -> None:
     text = (REAL_PAGES / "2025-10-08-token-tally-ai-google-dev-pricing-jina.md").read_text(encoding="utf-8")
     read_document("# warm-up\n")  # the reader's one-time import is not parsing
     start = time.perf_counter()
-    result = gemini.read_page(text)
+    result = gemini.read(text)
     assert time.perf_counter() - start < 0.5
     # Jina dropped all model headings but two (Veo 3, per second; Computer Use): only one model is named.
     assert prices(result.quotes) == {

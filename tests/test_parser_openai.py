@@ -163,7 +163,8 @@ def test_labels_that_are_neither_a_label_nor_a_strip_are_not_guessed() -> None:
 
 
 def test_a_section_that_does_not_say_per_1m_tokens_is_skipped() -> None:
-    page = fixture(MD).replace("### Legacy models\n\nPrices per 1M tokens.", "### Legacy models\n\nPrices per 1K tokens.")
+    page = fixture(MD).replace("### Legacy models\n\nPrices per 1M tokens.",
+                               "### Legacy models\n\nPrices per 1K tokens.")
     reading = openai.read(page, URL)
     assert not any(m.startswith("gpt-4-turbo") for m, _, _ in prices(reading.quotes))
     assert reasons(reading).count("'Legacy models' table: the section does not say its prices are per 1M tokens") == 2
