@@ -424,6 +424,8 @@ KNOWN_IDS = frozenset({
 #: One priced line of a card: ``Input: $1.250 / 1M tokens`` (label and price may be separate lines).
 _CARD_PRICE_RE = re.compile(r"(cached input|input|output)\s*:?\s*(\$\s?\d[\d,]*(?:\.\d+)?)\s*/\s*1M\s+tokens", re.I)
 _CARD_LABEL_RE = re.compile(r"^(cached input|input|output)\s*:?$", re.I)
+_CARD_MONEY_RE = re.compile(r"^\$\s?\d[\d,]*(?:\.\d+)?$")
+_CARD_UNIT_RE = re.compile(r"^(?:/|per)\s*1M\s+tokens$", re.I)
 _CARD_BARE_PRICE_RE = re.compile(r"^(\$\s?\d[\d,]*(?:\.\d+)?)\s*/\s*1M\s+tokens$", re.I)
 #: A display name on a card: ``GPT-5 mini``, ``o4-mini``, ``GPT Realtime``.
 _DISPLAY_NAME_RE = re.compile(r"^(?:gpt|o\d|chatgpt|codex|computer)[\w.\-]*(?: [\w.\-]+){0,3}$", re.I)
@@ -444,6 +446,7 @@ class _Cards:
         self.name: str | None = None
         self.card: dict[str, str] = {}
         self.pending: str | None = None
+        self.pending_price: str | None = None
         self.section = ""
         self.tabbed = False
         self.cards: list[tuple[str, str, dict[str, str], bool]] = []
@@ -478,10 +481,15 @@ class _Cards:
                 self._price(m.group(1).lower(), m.group(2))
             return
         if (m := _CARD_LABEL_RE.match(text)):
-            self.pending = m.group(1).lower()
+            self.pending, self.pending_price = m.group(1).lower(), None
         elif self.pending and (m := _CARD_BARE_PRICE_RE.match(text)):
             self._price(self.pending, m.group(1))
             self.pending = None
+        elif self.pending and _CARD_MONEY_RE.match(text):
+            self.pending_price = text  # "$5.00" with its unit in the next element
+        elif self.pending and self.pending_price and _CARD_UNIT_RE.match(text):
+            self._price(self.pending, self.pending_price)
+            self.pending, self.pending_price = None, None
         elif _DISPLAY_NAME_RE.match(text) and not _CARD_BARE_PRICE_RE.match(text):
             self._flush()
             self.name = text
@@ -495,7 +503,7 @@ class _Cards:
         if self.card:
             self.cards.append((self.section, self.name or "", self.card, self.tabbed))
             self.name = None
-        self.card, self.pending = {}, None
+        self.card, self.pending, self.pending_price = {}, None, None
 
     def _end_section(self) -> None:
         cards, self.cards = self.cards, []

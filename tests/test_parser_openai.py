@@ -437,3 +437,10 @@ def test_2026_tables_without_outer_pipes_keep_their_column_groups() -> None:
     got = prices(openai.parse(with_threshold, URL))
     assert got[("gpt-5.5", "output", "context>272k")] == Decimal("45.00")
     assert got[("gpt-5.5", "output", "flex context>272k")] == Decimal("22.52")
+
+
+def test_price_cards_in_raw_html_with_the_unit_in_its_own_element() -> None:
+    assert prices(openai.parse(fixture("api-pricing-cards.html"), "https://openai.com/api/pricing/")) == {
+        **row("gpt-5.5", "standard", "5.00", "0.50", "30.00"),
+        **row("gpt-5.4-nano", "standard", "0.20", None, "1.25"),
+    }
