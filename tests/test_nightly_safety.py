@@ -21,19 +21,21 @@ from mirror import ROOT, Mirror, env, page, ratecard, ratecard_argv
 FULL = "deepseek/2025-02-20-full-price.en.md"
 OFF_PEAK = "deepseek/2025-02-26-off-peak.en.html"
 
-#: Runs ``ratecard scrape`` with the history rebuild (inside the run's one transaction) followed by
-#: a signal to the test and a long sleep, so the test can kill the process mid-transaction.
+#: Runs ``ratecard scrape`` with the history's derivation (inside the run's one transaction:
+#: ``update`` of the series touched, or ``rebuild`` where a run re-derives all) followed by a
+#: signal to the test and a long sleep, so the test can kill the process mid-transaction.
 KILLABLE = """
 import sys, time
 from pathlib import Path
 import scraper.run
 from scraper.cli import main
-real_rebuild = scraper.run.rebuild
-def rebuild_then_hang(db, providers):
-    real_rebuild(db, providers)
+name = "update" if hasattr(scraper.run, "update") else "rebuild"
+real_derive = getattr(scraper.run, name)
+def derive_then_hang(*args, **kwargs):
+    real_derive(*args, **kwargs)
     Path(sys.argv[1]).write_text("inside the transaction")
     time.sleep(120)
-scraper.run.rebuild = rebuild_then_hang
+setattr(scraper.run, name, derive_then_hang)
 sys.exit(main(sys.argv[2:]))
 """
 
