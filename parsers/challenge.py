@@ -80,5 +80,22 @@ def is_challenge_page(text: str) -> str | None:
 def blocked_message(marker: str) -> str:
     """The ParseError message for a challenge page: it starts with ``blocked:`` so the scraper can
     record the observation as ``blocked`` rather than ``layout_changed``."""
-    return (f"blocked: the body is a bot-challenge/interstitial page ({marker}), not the pricing page: "
+    return (f"{BLOCKED_PREFIX} the body is a bot-challenge/interstitial page ({marker}), not the pricing page: "
             "it holds no prices")
+
+
+#: What :func:`blocked_message` starts with.
+BLOCKED_PREFIX = "blocked:"
+
+
+def is_blocked_error(exc: Exception) -> bool:
+    """Whether a parser's ParseError says the body was a challenge page (outcome ``blocked``).
+
+    ``ParseError`` prefixes its message with the provider id (``openai: blocked: ...``); this is
+    the one place that knows that shape, so the scraper need not.
+    """
+    provider = getattr(exc, "provider", None)
+    text = str(exc)
+    if provider and text.startswith(f"{provider}: "):
+        text = text[len(provider) + 2:]
+    return text.startswith(BLOCKED_PREFIX)

@@ -60,3 +60,15 @@ def test_only_the_real_challenge_capture_is_a_challenge_page() -> None:
              for p in sorted(REAL_PAGES.rglob("*")) if p.is_file() and p.name != "SOURCES.md"}
     assert {name: marker for name, marker in found.items() if marker} == {
         REAL_CHALLENGE.name: "Cloudflare challenge (_cf_chl_opt)"}
+
+
+def test_is_blocked_error_tells_a_challenge_from_a_layout_change() -> None:
+    with pytest.raises(ParseError) as blocked:
+        openai.read((FIXTURES / "cloudflare-managed.html").read_text(encoding="utf-8"))
+    with pytest.raises(ParseError) as layout:
+        openai.read("<html><body><h1>Pricing</h1><p>Moved.</p></body></html>")
+    assert challenge.is_blocked_error(blocked.value)
+    assert not challenge.is_blocked_error(layout.value)
+    # without a provider prefix (a fetch helper's own error), the message itself is checked
+    assert challenge.is_blocked_error(ValueError(challenge.blocked_message("Vercel Security Checkpoint")))
+    assert not challenge.is_blocked_error(ValueError("openai: blocked: a provider prefix without a provider"))
