@@ -37,7 +37,7 @@ guard (``db.guard``) use it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -212,8 +212,14 @@ class History:
     disagreements: list[Disagreement] = field(default_factory=list)
 
 
-def derive_history(sources: Iterable[SourceInfo], observations: Iterable[Observation]) -> History:
-    """Every version, change, announcement and disagreement implied by ``observations``."""
+def derive_history(sources: Iterable[SourceInfo], observations: Iterable[Observation],
+                   only: Set[Key] | None = None) -> History:
+    """Every version, change, announcement and disagreement implied by ``observations``.
+
+    ``only`` restricts the result to those series (closed under ``Group``: an announcement
+    restructures a group together), which is exactly what the full derivation gives for them:
+    series are derived independently but for their group and the instants the source was seen.
+    """
     by_id = {s.id: s for s in sources}
     ordered = sorted((o for o in observations if o.source_id in by_id),
                      key=lambda o: (o.observed_at, o.id))
@@ -229,7 +235,7 @@ def derive_history(sources: Iterable[SourceInfo], observations: Iterable[Observa
                 continue  # the same stored page as the source's previous observation
             owned = [q for q in obs.quotes if authority.owns(source, q)]
             if owned:  # a page with none of its own currencies left is broken, not emptied
-                timeline.observe(obs.observed_at, owned)
+                timeline.observe(obs.observed_at, owned if only is None else [q for q in owned if q.key in only])
                 last_quotes = obs.quotes
         timeline.finish()
         history.versions += [v for v in timeline.all_versions() if v.valid_to != v.valid_from]
@@ -238,8 +244,15 @@ def derive_history(sources: Iterable[SourceInfo], observations: Iterable[Observa
     history.versions.sort(key=lambda v: (v.key, v.valid_from))
     history.changes.sort(key=lambda c: (c.key, c.effective_at, c.observed_at or c.effective_at))
     history.announcements.sort(key=lambda a: (a.key, a.effective_at, a.announced_at))
-    history.disagreements = _disagreements(by_id, authority, ordered, history.versions)
+    history.disagreements = _disagreements(by_id, authority, ordered, history.versions, only)
     return history
+
+
+def ownership(sources: Iterable[SourceInfo]) -> Callable[[str, Quote], bool]:
+    """``owns(source_id, quote)``: whether that source drives the quote's series (``_Authority``)."""
+    by_id = {s.id: s for s in sources}
+    authority = _Authority(by_id.values())
+    return lambda source_id, quote: authority.owns(by_id[source_id], quote)
 
 
 class _Authority:
@@ -450,8 +463,8 @@ def _in_force(versions: Sequence[Version], key: Key, at: datetime) -> Version | 
 
 
 def _disagreements(sources: dict[str, SourceInfo], authority: _Authority,
-                   observations: Sequence[Observation], versions: Sequence[Version]
-                   ) -> list[Disagreement]:
+                   observations: Sequence[Observation], versions: Sequence[Version],
+                   only: Set[Key] | None = None) -> list[Disagreement]:
     """Prices a page shows for a currency another page is authoritative for, when they differ
     from that page's history at the same instant; consecutive repeats are one row."""
     by_key: dict[Key, list[Version]] = {}
@@ -466,6 +479,8 @@ def _disagreements(sources: dict[str, SourceInfo], authority: _Authority,
         source = sources[obs.source_id]
         t = obs.observed_at
         for q in obs.quotes:
+            if only is not None and q.key not in only:
+                continue
             owner = authority.owner(q.provider, q.currency)
             if (owner is None or owner == source.id or q.effective_from is not None and q.effective_from > t
                     or owner not in first_seen or first_seen[owner] > t):

@@ -1,8 +1,9 @@
 """The derived history tables: rebuilding them from the observation log, and reading them.
 
-``rebuild`` is the only writer of ``prices``, ``changes``, ``announcements`` and
-``disagreements``: it loads a provider's healthy observations, runs ``db.derive.derive_history``
-and replaces that provider's rows.  Readers (``prices_at``, ``changes``) return table rows as
+``rebuild`` and ``update`` are the only writers of ``prices``, ``changes``, ``announcements`` and
+``disagreements``: ``rebuild`` loads a provider's healthy observations, runs
+``db.derive.derive_history`` and replaces that provider's rows; ``update`` (what a scrape runs)
+re-derives only the series the new observations touched, to the same rows.  Readers (``prices_at``, ``changes``) return table rows as
 dicts: money as exact decimal text, instants as ISO 8601 UTC text with a Z.
 """
 
@@ -15,9 +16,9 @@ from typing import Any
 
 import sqlite_utils
 
-from db.derive import (Announcement, Change, Disagreement, Observation, SourceInfo,
-                       Terms, Version, derive_history)
-from db.guard import screen
+from db.derive import (Announcement, Change, Disagreement, Key, Observation, SourceInfo,
+                       Terms, Version, _group, derive_history, ownership)
+from db.guard import Suspect, screen
 from db.observe import load_quote_sets
 from db.schema import DERIVED_TABLES
 from parsers.quote import decimal_text, iso_utc, parse_utc
@@ -39,6 +40,122 @@ def rebuild(db: sqlite_utils.Database, providers: Iterable[str] | None = None) -
             _insert(db, "changes", [_change_row(c) for c in history.changes])
             _insert(db, "announcements", [_announcement_row(a) for a in history.announcements])
             _insert(db, "disagreements", [_disagreement_row(d) for d in history.disagreements])
+
+
+def update(db: sqlite_utils.Database, providers: Iterable[str], new_ids: Iterable[int]) -> None:
+    """Bring the history of ``providers`` up to date after the observations ``new_ids`` were
+    appended, re-deriving only the price series they touched; the rows are exactly those a full
+    ``rebuild`` gives (tests/test_incremental.py).
+
+    A nightly scrape appends one observation per source, newer than any before.  The guard may
+    settle series held on earlier nights, so the observations from the oldest one still held
+    before this scrape onwards are compared with the last accepted page before it: a series
+    whose terms differ on any of them (or that is announced, on a promo, or shown in another
+    page's currency tab) is *touched* and re-derived whole (its group with it); every other
+    series only was seen again, so its open version's ``last_observed_at`` moves to the new
+    observation.  An observation that is not its source's newest (a backfill) re-derives the
+    provider in full.  Runs in one transaction, like ``rebuild``.
+    """
+    fresh = set(new_ids)
+    with db.atomic():
+        for provider in sorted(set(providers)):
+            log = _load_observations(db, provider)
+            new = [o for o in log if o.id in fresh]
+            if not new:
+                continue  # every fetch failed: a failure changes no derived row
+            newest = {}
+            for o in log:
+                newest[o.source_id] = o
+            if any(newest[o.source_id].id != o.id for o in new):
+                rebuild(db, [provider])
+                continue
+            _update_provider(db, provider, log, new)
+
+
+def _update_provider(db: sqlite_utils.Database, provider: str, log: list[Observation],
+                     new: list[Observation]) -> None:
+    sources = _load_sources(db, provider)
+    new_ids = {o.id for o in new}
+    screened = screen(log)
+    since = min([o.observed_at for o in new] + _held_before(log, new, screened.suspects))
+    accepted = screened.accepted
+    touched = _touched(sources, accepted, since)
+    history = derive_history(sources, accepted, only=touched)
+    keys = [(provider, model, component, tier, currency)
+            for (_p, model, component, tier, currency) in sorted(touched)]
+    for table in DERIVED_TABLES:
+        db.conn.executemany(f"DELETE FROM {table} WHERE provider = ? AND model = ? AND component = ?"
+                       " AND tier = ? AND currency = ?", keys)
+    _insert(db, "prices", [_version_row(v) for v in history.versions])
+    _insert(db, "changes", [_change_row(c) for c in history.changes])
+    _insert(db, "announcements", [_announcement_row(a) for a in history.announcements])
+    _insert(db, "disagreements", [_disagreement_row(d) for d in history.disagreements])
+    owns = ownership(sources)
+    seen_again = []
+    for obs in accepted:
+        if obs.id not in new_ids:
+            continue
+        for q in obs.quotes:
+            if (q.key not in touched and owns(obs.source_id, q)
+                    and (q.effective_from is None or q.effective_from <= obs.observed_at)):
+                seen_again.append([iso_utc(obs.observed_at), *q.key, obs.source_id])
+    db.conn.executemany("UPDATE prices SET last_observed_at = ? WHERE provider = ? AND model = ? AND component = ?"
+                   " AND tier = ? AND currency = ? AND source_id = ? AND valid_to IS NULL", seen_again)
+
+
+def _held_before(log: list[Observation], new: list[Observation], suspects: list[Suspect]) -> list[datetime]:
+    """When the observations still held before ``new`` came were made: per source, those back to
+    (and including) the last one not held whole, which the new observation now decides."""
+    held = {s.observation.id: s for s in suspects}
+    out = []
+    for obs in new:
+        earlier = [o for o in log if o.source_id == obs.source_id and o.id != obs.id]
+        for before in reversed(earlier):
+            suspect = held.get(before.id)
+            if suspect is not None:
+                out.append(before.observed_at)
+            if suspect is None or not all(h.whole_page for h in suspect.series):
+                break
+    return out
+
+
+def _touched(sources: list[SourceInfo], accepted: list[Observation], since: datetime) -> set[Key]:
+    """The series whose rows can differ from those derived before ``since`` was reached again:
+    see ``update``.  Closed under ``Group``."""
+    touched: set[Key] = set()
+    seen: set[Key] = set()
+    owns = ownership(sources)
+    by_source: dict[str, list[Observation]] = {}
+    for obs in accepted:
+        by_source.setdefault(obs.source_id, []).append(obs)
+    for source_id, observations in by_source.items():
+        before = [o for o in observations if o.observed_at < since]
+        after = [o for o in observations if o.observed_at >= since]
+        if not after:
+            continue
+        pages = ([before[-1]] if before else []) + after
+        reference = _terms(pages[0])
+        if not before:
+            touched |= reference.keys()
+        for obs in pages:
+            now = _terms(obs)
+            touched |= {k for k in reference.keys() | now.keys() if reference.get(k) != now.get(k)}
+            for q in obs.quotes:
+                seen.add(q.key)
+                if (q.effective_from is not None or q.promo_until is not None or q.list_price is not None
+                        or not owns(source_id, q)):
+                    touched.add(q.key)
+    groups = {_group(k) for k in touched}
+    return touched | {k for k in seen if _group(k) in groups}
+
+
+def _terms(obs: Observation) -> dict[Key, Terms]:
+    """The terms in force per series on ``obs`` (the first quote of a series, as derive reads it)."""
+    out: dict[Key, Terms] = {}
+    for q in obs.quotes:
+        if q.effective_from is None or q.effective_from <= obs.observed_at:
+            out.setdefault(q.key, Terms.of(q))
+    return out
 
 
 def stored_providers(db: sqlite_utils.Database) -> list[str]:
@@ -180,4 +297,4 @@ def _disagreement_row(d: Disagreement) -> dict[str, Any]:
     }
 
 
-__all__ = ["changes", "disagreements", "prices_at", "rebuild", "stored_providers"]
+__all__ = ["changes", "disagreements", "prices_at", "rebuild", "stored_providers", "update"]

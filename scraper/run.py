@@ -23,7 +23,7 @@ import httpx
 from db.history import changes as read_changes
 from db.history import disagreements as read_disagreements
 from db.health import reference_bodies
-from db.history import rebuild
+from db.history import update
 from db.observe import read_body, record_observation
 from db.schema import open_db
 from parsers import registry
@@ -136,7 +136,7 @@ def run_scrape(db_path: str | Path, providers: Sequence[str] | None = None,
         with db.atomic():
             before = {_row_key(row) for row in _changes_of(db, provider_ids)}
             results = [_record(db, src, got, observed_at) for src, got in zip(sources, fetched)]
-            rebuild(db, provider_ids)
+            update(db, provider_ids, [r.observation_id for r in results])  # the series touched
             after = _changes_of(db, provider_ids)
         new = [row for row in after if _row_key(row) not in before]
         seen = [d for pid in provider_ids for d in read_disagreements(db, pid)
