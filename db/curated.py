@@ -23,6 +23,12 @@ unchanged and a curated fact and a scraped page of the same instant agree by con
   It is recorded as an observation of the previous entry's prices at that instant, so the change
   is known to lie in (``changed_after``, ``at``): ``prices.valid_from_after`` .. ``valid_from``,
   the window the pricer prices on both sides.  Without it the window runs from the previous entry.
+* A file may say ``"each_entry": "changes"``: then an entry lists only the prices that are new
+  or changed from ``at`` (a row replaces the previous entry's row of the same model, tier and
+  currency), plus ``removed``: models the provider stopped pricing.  Every other price of the
+  previous entry carries over, so each entry still stands for the provider's whole price list (a
+  snapshot, as above) while a file of forty models and thirty changes stays readable.  The
+  default, ``"snapshot"``, lists every price in each entry.
 * Curated observations are ``archive`` observations with no body, ``parser_version`` ``curated``
   and ``url`` the entry's public source.  ``reparse`` leaves them alone (no body to re-read).
 
@@ -34,6 +40,7 @@ old facts.  Money is JSON strings (exact); a bad file is rejected whole, naming 
 from __future__ import annotations
 
 import json
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -51,9 +58,11 @@ from parsers.registry import Source
 
 CURATED_DIR = Path(__file__).with_name("curated")
 PARSER_VERSION = "curated"
-_ENTRY_KEYS = {"at", "exact", "source_url", "note", "prices", "changed_after"}
+_ENTRY_KEYS = {"at", "exact", "source_url", "note", "prices", "changed_after", "removed"}
 _ROW_KEYS = {"model", "currency", "tier", "window", "list", "promo_until", *COMPONENTS}
-_FILE_KEYS = {"provider", "description", "entries"}
+_FILE_KEYS = {"provider", "description", "entries", "each_entry"}
+#: How an entry relates to the previous one (see the module docstring).
+_EACH_ENTRY = ("snapshot", "changes")
 
 
 class CuratedError(ValueError):
@@ -122,12 +131,17 @@ class _History:
         self.object(data, "(top level)", _FILE_KEYS, {"provider", "entries"})
         provider = self.text(data["provider"], "provider")
         sources = self.sources(provider)
+        mode = data.get("each_entry", "snapshot")
+        if mode not in _EACH_ENTRY:
+            raise self.fail("each_entry", f"{mode!r} is not one of {', '.join(_EACH_ENTRY)}")
         entries: list[Entry] = []
         raw_entries = data["entries"]
         if not isinstance(raw_entries, list) or not raw_entries:
             raise self.fail("entries", "must be a non-empty list")
         for i, raw in enumerate(raw_entries):
-            entry = self.entry(provider, sources, raw, f"entries[{i}]")
+            entry = self.entry(provider, sources, raw, f"entries[{i}]", mode == "changes")
+            if mode == "changes":
+                entry = self.carried(entry, entries[-1] if entries else None, raw, f"entries[{i}]")
             if entries and entry.at <= entries[-1].at:
                 raise self.fail(f"entries[{i}].at", f"{iso_utc(entry.at)} is not after the previous entry"
                                 f" ({iso_utc(entries[-1].at)}); entries must be in time order")
@@ -143,7 +157,25 @@ class _History:
             raise self.fail("provider", f"unknown provider {provider!r} (known: {', '.join(registry.providers())})")
         return tuple(registry.sources(provider))
 
-    def entry(self, provider: str, sources: tuple[Source, ...], raw: Any, where: str) -> Entry:
+    def carried(self, entry: Entry, previous: Entry | None, raw: dict, where: str) -> Entry:
+        """A ``changes`` entry made whole: the previous entry's prices it neither restates nor
+        removes carry over (stamped with this entry's instant when it is exact)."""
+        removed = raw.get("removed", [])
+        if not isinstance(removed, list) or not all(isinstance(m, str) and m for m in removed):
+            raise self.fail(f"{where}.removed", "must be a list of model ids")
+        before = previous.quotes if previous is not None else ()
+        unknown = sorted(set(removed) - {q.model for q in before})
+        if unknown:
+            raise self.fail(f"{where}.removed", f"{unknown[0]!r} has no price before this entry")
+        restated = {(q.model, q.tier, q.currency) for q in entry.quotes}
+        kept = tuple(dataclasses.replace(q, effective_from=entry.at if entry.exact else None)
+                     for q in before if q.model not in removed and (q.model, q.tier, q.currency) not in restated)
+        if not kept and not entry.quotes:
+            raise self.fail(where, "an entry must leave at least one price")
+        return dataclasses.replace(entry, quotes=kept + entry.quotes)
+
+    def entry(self, provider: str, sources: tuple[Source, ...], raw: Any, where: str,
+              changes: bool = False) -> Entry:
         self.object(raw, where, _ENTRY_KEYS, {"at", "exact", "source_url", "prices"})
         at = self.instant(raw["at"], f"{where}.at")
         exact = raw["exact"]
@@ -152,7 +184,9 @@ class _History:
         source_url = self.url(raw["source_url"], f"{where}.source_url")
         note = self.text(raw.get("note", ""), f"{where}.note", allow_empty=True)
         rows = raw["prices"]
-        if not isinstance(rows, list) or not rows:
+        if "removed" in raw and not changes:
+            raise self.fail(f"{where}.removed", "goes with \"each_entry\": \"changes\" (a snapshot lists what is left)")
+        if not isinstance(rows, list) or not (rows or changes and raw.get("removed")):
             raise self.fail(f"{where}.prices", "must be a non-empty list")
         quotes: list[Quote] = []
         for j, row in enumerate(rows):
