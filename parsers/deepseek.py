@@ -208,22 +208,26 @@ def _markdown_with_flat_tables(text: str, source_url: str) -> Document:
     starts = [i for i, line in enumerate(lines) if _FLAT_START_RE.match(line) and line.count("|") < 2]
     if not starts:
         return read_provider_page(PROVIDER, text, source_url)
-    doc: Document | None = None
-    pos = 0
+    found: list[tuple[int, int, Table]] = []  # flattened tables that held prices; other lines stay prose
     for start in starts:
-        if start < pos:
+        if found and start < found[-1][1]:
             continue
         end = _flat_end(lines, start)
-        before = read_provider_page(PROVIDER, "\n".join(lines[pos:start]), source_url)
         table = _flat_table(lines[start:end])
+        if table is not None:
+            found.append((start, end, table))
+    if not found:
+        return read_provider_page(PROVIDER, text, source_url)
+    doc: Document | None = None
+    pos = 0
+    for start, end, table in found:
+        before = read_provider_page(PROVIDER, "\n".join(lines[pos:start]), source_url)
         if doc is None:
             doc = before
         else:
             doc.blocks.extend(before.blocks)
-        if table is not None:
-            section = next((b.text for b in reversed(doc.blocks) if isinstance(b, Heading)), "")
-            table.section = section
-            doc.blocks.append(table)
+        table.section = next((b.text for b in reversed(doc.blocks) if isinstance(b, Heading)), "")
+        doc.blocks.append(table)
         pos = end
     rest = read_provider_page(PROVIDER, "\n".join(lines[pos:]), source_url)
     assert doc is not None
