@@ -491,3 +491,17 @@ def test_a_change_effective_immediately_is_in_force_not_announced() -> None:
     quotes = deepseek.parse(text, "")
     assert {q.effective_from for q in quotes} == {None}
     assert {q.tier for q in quotes} == {"standard", "off_peak", "peak"}
+
+
+@pytest.mark.parametrize(("wording", "end"), [
+    ("extended until 2026/05/31 15:59 UTC.", datetime(2026, 5, 31, 15, 59, tzinfo=timezone.utc)),
+    # no zone: DeepSeek's days are Beijing days, and "until" a day includes all of it
+    ("extended until 2026/05/31.", datetime(2026, 5, 31, 16, 0, tzinfo=timezone.utc)),
+    ("extended until 2026/05/31 23:59.", datetime(2026, 5, 31, 15, 59, tzinfo=timezone.utc)),
+    ("优惠截至北京时间 2026年6月1日 0点。", datetime(2026, 5, 31, 16, 0, tzinfo=timezone.utc)),
+])
+def test_promo_end_in_every_date_form_and_the_beijing_rule(wording: str, end: datetime) -> None:
+    text = (FIXTURES / "2026-05-08-clip-embedded-table.en.md").read_text(encoding="utf-8")
+    text = text.replace("extended until 2026/05/31 15:59 UTC.", wording)
+    quotes = deepseek.parse(text, "")
+    assert {q.promo_until for q in quotes if q.model == "deepseek-v4-pro"} == {end}
