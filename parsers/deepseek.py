@@ -50,7 +50,7 @@ from email.utils import parsedate_to_datetime
 
 from parsers import window as windows
 from parsers.document import (
-    Cell, Document, Heading, Paragraph, Table, detect_format, read_provider_page, split_markers,
+    Cell, Document, Heading, Paragraph, Table, detect_format, read_provider_page,
 )
 from parsers.markdown_reader import _inline_cell
 from parsers.money import Money, find_money, first_money
@@ -101,6 +101,7 @@ def parse(text: str, source_url: str = "") -> list[Quote]:
 
 
 def read(text: str, source_url: str = "") -> Reading:
+    """Every certain price on the page, and what was skipped and why (see the module docstring)."""
     doc = _document(text, source_url)
     tables = [t for t in doc.tables if _is_price_table(t)]
     if not tables:
@@ -113,8 +114,8 @@ def read(text: str, source_url: str = "") -> Reading:
     announced = [_announcement_for(doc, table, source_url) for table in tables]
     # a footnote that introduces a table of announced prices speaks of that table, not of the
     # cells that point to it: it never schedules them
-    own_notes = {number: text for number, text in notes.items()
-                 if not any(text and text in announcement for _, announcement in announced)}
+    own_notes = {number: note for number, note in notes.items()
+                 if not any(note and note in announcement for _, announcement in announced)}
     for table, (effective_from, announcement) in zip(tables, announced):
         context = "\n".join(filter(None, [announcement, *notes.values()]))
         for cell_quote in _read_table(table, skipped):
@@ -127,7 +128,12 @@ def read(text: str, source_url: str = "") -> Reading:
             if quote is not None:
                 quotes.append(quote)
     skipped += _window_caveats(quotes, notes)
-    return Reading(_dedupe(quotes, skipped), skipped)
+    quotes = _dedupe(quotes, skipped)
+    if not quotes:
+        first = f": {skipped[0]}" if skipped else ""
+        raise ParseError(PROVIDER, f"a pricing table, but no price could be attributed with certainty{first}",
+                         source_url or None)
+    return Reading(quotes, skipped)
 
 
 # --- the page as a document, whatever converter produced it ------------------------------------
@@ -678,4 +684,4 @@ def _dedupe(quotes: list[Quote], skipped: list[Skipped]) -> list[Quote]:
     return [q for slot, q in seen.items() if slot not in clash]
 
 
-__all__ = ["PROVIDER", "PARSER_VERSION", "SOURCES", "ZONE_HOURS", "parse", "read", "split_markers"]
+__all__ = ["PROVIDER", "PARSER_VERSION", "SOURCES", "ZONE_HOURS", "parse", "read"]
