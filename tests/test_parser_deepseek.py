@@ -156,6 +156,7 @@ def test_announced_future_prices_are_not_current_prices(
 
 @pytest.mark.parametrize(("name", "currency", "flash_peak_output", "pro_off_peak_hit"), [
     ("2026-08-17-peak.en.html", "USD", "1.32", "0.022"),
+    ("2026-08-17-docs-source.en.md", "USD", "1.32", "0.022"),  # MDX source: JSX <table> in Markdown
     ("2026-08-17-peak.zh-cn.md", "CNY", "9.0", "0.15"),
 ])
 def test_peak_and_off_peak_tiers_in_force(name: str, currency: str, flash_peak_output: str,
