@@ -475,12 +475,15 @@ def _disagreements(sources: dict[str, SourceInfo], authority: _Authority,
         first_seen.setdefault(obs.source_id, obs.observed_at)
     found: list[Disagreement] = []
     running: dict[tuple[str, Key], Disagreement] = {}
+    others: dict[tuple[str, int], tuple[Sequence[Quote], list[Quote]]] = {}
     for obs in observations:
         source = sources[obs.source_id]
         t = obs.observed_at
-        for q in obs.quotes:
-            if only is not None and q.key not in only:
-                continue
+        page = (source.id, id(obs.quotes))
+        if page not in others or others[page][0] is not obs.quotes:  # once per stored page
+            others[page] = (obs.quotes, [q for q in obs.quotes if authority.owner(q.provider, q.currency)
+                                         not in (None, source.id) and (only is None or q.key in only)])
+        for q in others[page][1]:
             owner = authority.owner(q.provider, q.currency)
             if (owner is None or owner == source.id or q.effective_from is not None and q.effective_from > t
                     or owner not in first_seen or first_seen[owner] > t):

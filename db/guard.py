@@ -126,11 +126,12 @@ def _judge(ordered: Sequence[Observation]) -> list[_Seen]:
     previous_keys: set[Key] | None = None
     out: list[_Seen] = []
     for obs in ordered:
+        if (previous_keys is not None and obs.quotes is out[-1].observation.quotes and not pending
+                and _timeless(obs.quotes)):
+            out.append(_Seen(obs, out[-1].now))  # the same stored quote set as the night before:
+            continue                              # the same prices in force, nothing to judge
         seen = _Seen(obs, in_force(obs))
         now = seen.now
-        if previous_keys is not None and obs.quotes is out[-1].observation.quotes and not pending:
-            out.append(seen)  # the same stored quote set as the previous night: nothing to judge
-            continue
         seen.page_reasons, seen.gone = _page_findings(base, previous_keys, now)
         if not seen.page_reasons:
             for earlier in pending:
@@ -150,6 +151,20 @@ def _judge(ordered: Sequence[Observation]) -> list[_Seen]:
         previous_keys = set(now)
         out.append(seen)
     return out
+
+
+_TIMELESS: dict[int, tuple[Sequence[Quote], bool]] = {}
+
+
+def _timeless(quotes: Sequence[Quote]) -> bool:
+    """Whether no quote of the set is announced for a later instant (so the prices in force do
+    not depend on when the set was seen); remembered per stored set."""
+    found = _TIMELESS.get(id(quotes))
+    if found is None or found[0] is not quotes:
+        if len(_TIMELESS) > 4096:
+            _TIMELESS.clear()
+        found = _TIMELESS[id(quotes)] = (quotes, all(q.effective_from is None for q in quotes))
+    return found[1]
 
 
 def _decide(seen: _Seen, now: dict[Key, Quote], base: dict[Key, Quote]) -> None:
@@ -228,11 +243,14 @@ def _as_accepted(seen: Sequence[_Seen]) -> list[Observation]:
     last accepted for it (none: left out); a page held whole with nothing confirmed is left out."""
     shown: dict[Key, Quote] = {}
     out: list[Observation] = []
+    last_now: dict[Key, Quote] | None = None
     for s in seen:
         rejected = {h.key for h in s.held if h.status != CONFIRMED}
-        for key, quote in s.now.items():
-            if key not in rejected:
-                shown[key] = quote
+        if not (s.now is last_now and not rejected):  # the same prices as the night before: shown as is
+            for key, quote in s.now.items():
+                if key not in rejected:
+                    shown[key] = quote
+        last_now = s.now if not rejected else None
         for h in s.held:
             if h.status == CONFIRMED and h.new is None:
                 shown.pop(h.key, None)
