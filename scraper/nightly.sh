@@ -46,7 +46,7 @@ else
     GIT_AUTHOR_DATE="$(cat "$work/instant")" git commit --quiet --file "$work/message"
     echo "nightly: committed $(git rev-parse --short HEAD)"
     if [ -n "${RATECARD_BUNDLE:-}" ]; then
-        git bundle create --quiet "$RATECARD_BUNDLE" "@{upstream}..HEAD"
+        git bundle create --quiet "$RATECARD_BUNDLE" "HEAD^..HEAD"  # the one commit of the night
         if [ -n "${GITHUB_OUTPUT:-}" ]; then echo "committed=true" >> "$GITHUB_OUTPUT"; fi
     elif [ "${RATECARD_PUSH:-0}" = 1 ]; then
         # Someone pushed meanwhile: replay the data commit on top of theirs, once.
