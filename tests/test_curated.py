@@ -30,7 +30,7 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 def test_shipped_files_are_valid_and_cover_the_known_changes():
     histories = {h.provider: h for h in curated.read_all()}
-    assert sorted(histories) == ["anthropic", "deepseek", "mistral", "openai"]
+    assert sorted(histories) == ["anthropic", "deepseek", "google", "mistral", "openai", "xai"]
     deepseek = histories["deepseek"]
     assert [(e.at.isoformat(), e.exact) for e in deepseek.entries] == [
         ("2024-12-26T00:00:00+00:00", False),   # V3 launch with its promo
@@ -144,7 +144,9 @@ def test_cli_refuses_bad_file_and_writes_nothing(tmp_path: Path, monkeypatch, ca
 # --- loading: a sync, not an append ----------------------------------------------------------
 
 def test_loading_twice_adds_nothing_and_a_corrected_file_replaces_the_old_fact(tmp_path, monkeypatch, capsys):
-    data = json.loads((SHIPPED / "mistral.json").read_text(encoding="utf-8"))
+    data = {"provider": "mistral", "entries": [{
+        "at": "2024-11-18T00:00:00Z", "exact": False, "source_url": "https://mistral.ai/pricing#api-pricing",
+        "prices": [{"model": "mistral-large-2411", "currency": "USD", "input": "2", "output": "6"}]}]}
     (tmp_path / "mistral.json").write_text(json.dumps(data), encoding="utf-8")
     monkeypatch.setattr(curated, "CURATED_DIR", tmp_path)
     db_path = str(tmp_path / "h.db")
