@@ -227,7 +227,7 @@ def test_a_crash_half_way_leaves_the_database_as_before(tmp_path: Path, monkeypa
     def crash(*args, **kwargs):
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr(run_module, "rebuild", crash)
+    monkeypatch.setattr(run_module, "update", crash)
     with pytest.raises(RuntimeError):
         scrape(db, "2025-02-26T12:00:00Z", page("2025-02-26-off-peak.en.html"), page("2025-02-26-off-peak.zh-cn.md"))
     assert (rows(db, "SELECT * FROM observations"), history(db)) == before
