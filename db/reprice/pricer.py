@@ -58,7 +58,9 @@ each placement (``if_later_units``: ``units_before`` for uncertain rows, else ``
 Unpriced, never zero.  A row no price covers is *unpriced*, with the field that explains it and
 the reason; a retired model's row says when its last price ended.  Model ids are matched as
 given, then case-insensitively (``DeepSeek-Chat`` is ``deepseek-chat``), then as a dated snapshot
-of a priced model (``-20250929``), which is noted.
+of a priced model (``-20250929``), which is noted.  An alias the history does not price itself at
+the row's time (``mistral-large-latest``) is priced on the snapshot it named then
+(:mod:`db.reprice.aliases`).
 """
 
 from __future__ import annotations
@@ -351,6 +353,10 @@ class Pricer:
         provider, model = target or (row.provider, row.model)
         notes: tuple[str, ...] = ()
         if target is None:
+            from db.reprice.aliases import price_by_alias  # ids naming other snapshots over time
+            aliased = price_by_alias(self, row, at)
+            if aliased is not None:
+                return aliased
             model, notes = self.resolve(provider, model)
         if (provider, model) not in self._timelines:
             if provider not in self.providers:
