@@ -1,0 +1,207 @@
+"""The columnar engine (DuckDB) against the row pricer, the reference: every row's cost, lowest
+cost, uncertain-window costs, components and unpriced field must be equal, on one history with
+promo ends, off-peak windows, an uncertain change, long-context and service tiers, snapshot and
+mixed-case ids, whole-day rows at every edge, with and without ``--at`` and ``--as``."""
+
+from __future__ import annotations
+
+import gzip
+import random
+from dataclasses import replace
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+duckdb = pytest.importorskip("duckdb")
+
+from db.reprice.engine import Engine  # noqa: E402
+from db.reprice.pricer import Priced, Pricer, When  # noqa: E402
+from db.reprice.usage import TOKEN_COMPONENTS, UsageError, read_usage  # noqa: E402
+from parsers.quote import decimal_text  # noqa: E402
+from test_reprice import DEEPSEEK, MISTRAL, utc, versions  # noqa: E402
+from test_reprice_when import A, B, cut  # noqa: E402
+
+LONG = (versions("anthropic", "claude-sonnet-4", "USD", "2025-08-12", input=("3", None),
+                 input_cache_hit=("0.3", None), output=("15", None))
+        + versions("anthropic", "claude-sonnet-4", "USD", "2025-08-12", tier="context>200k",
+                   input=("6", None), output=("22.5", None))
+        + versions("anthropic", "claude-sonnet-4", "USD", "2025-09-15", tier="context>500k",
+                   input=("9", None), output=("30", None)))
+BATCH = (versions("openai", "gpt-4.1", "USD", "2025-04-14", input=("2", None), output=("8", None))
+         + versions("openai", "gpt-4.1", "USD", "2025-04-14", tier="batch", input=("1", None), output=("4", None)))
+UNCERTAIN = [replace(v, model="deepseek-reasoner") for v in cut()]
+HISTORY = DEEPSEEK + MISTRAL + LONG + BATCH + UNCERTAIN
+PUBLISHED = {"deepseek": {"CNY", "USD"}, "mistral": {"USD"}, "anthropic": {"USD"}, "openai": {"USD"}}
+HEADER = "time,provider,model,service_tier," + ",".join(f"{c}_tokens" for c in TOKEN_COMPONENTS) + "\n"
+
+EDGES = ["2025-02-08T16:00:00", "2025-02-20T00:00:00", "2025-02-26T00:00:00", "2025-03-03T00:30:00",
+         "2025-03-03T16:30:00", "2025-08-12T00:00:00", "2025-09-15T00:00:00", A, B, "2025-09-29T12:00:00"]
+MODELS = [("deepseek", "deepseek-chat"), ("deepseek", "DeepSeek-Chat"), ("deepseek", "deepseek-reasoner"),
+          ("mistral", "mistral-large-2411"), ("mistral", "mistral-large-2411-0709"),
+          ("anthropic", "claude-sonnet-4"), ("anthropic", "claude-sonnet-4-20250514"),
+          ("openai", "gpt-4.1"), ("openai", "gpt-5"), ("xai", "grok-4")]
+
+
+def usage_lines(n: int, seed: int) -> list[str]:
+    """Rows at, just before and just after every edge, whole days around them, all models."""
+    rng = random.Random(seed)
+    lines = []
+    for _ in range(n):
+        edge = utc(rng.choice(EDGES))
+        shift = rng.choice([0, -1, 1, -1800, 1800, -86400, 86400 * 3, rng.randrange(-10**6, 10**6)])
+        t = edge + timedelta(seconds=shift)
+        provider, model = rng.choice(MODELS)
+        roll = rng.random()
+        text = (t.date().isoformat() if roll < 0.25 else
+                t.strftime("%Y-%m-%dT%H:%M:%S.000Z") if roll < 0.5 else
+                t.strftime("%Y-%m-%dT%H:%M:%SZ") if roll < 0.75 else t.strftime("%Y-%m-%d %H:%M:%S"))
+        tier = rng.choice(["", "", "", "default", "batch", "flex"]) if provider == "openai" else ""
+        prompt = rng.choice([0, 1000, 200_000, 200_001, 499_999, 600_000])
+        hit = rng.randrange(prompt + 1) if rng.random() < 0.5 else 0
+        writes = rng.choice([0, 0, 0, 5000])
+        tokens = (prompt - hit, hit, writes, 0, rng.randrange(5000))
+        lines.append(f"{text},{provider},{model},{tier}," + ",".join(map(str, tokens)) + "\n")
+    return lines
+
+
+def expected(pricer: Pricer, path: Path, at=None, target=None) -> list[tuple]:
+    out = []
+    for row in read_usage(path):
+        p = pricer.price(row, at, target)
+        if not isinstance(p, Priced):
+            out.append((row.line, p.field))
+            continue
+        u = p.uncertain
+        out.append((row.line, None, p.provider, p.model, p.units, p.lowest_units, p.whole_day,
+                    None if u is None else (u.units_before, u.units_after),
+                    tuple((c, t, r.units, decimal_text(r.price), r.tier, r.promo, units)
+                          for c, t, r, units in p.components)))
+    return out
+
+
+def engine_rows(engine: Engine) -> list[tuple]:
+    comps = ", ".join(f"{c}_tokens, {c}_rate_units, {c}_rate_price, {c}_rate_tier, {c}_rate_promo, {c}_cost_units"
+                      for c in TOKEN_COMPONENTS)
+    out = []
+    for r in engine.con.execute(f"SELECT line, unpriced_field, priced_provider_id, priced_model_id, cost_units,"
+                                f" lowest_units, priced_whole_day, uncertain, units_before_change,"
+                                f" units_after_change, {comps} FROM priced ORDER BY line").fetchall():
+        if r[1] is not None:
+            out.append((r[0], r[1]))
+            continue
+        parts = []
+        for k, c in enumerate(TOKEN_COMPONENTS):
+            tokens, units, price, tier, promo, cost = r[10 + 6 * k: 16 + 6 * k]
+            if tokens:
+                parts.append((c, tokens, units, price, tier, promo, cost))
+        out.append((r[0], None, r[2], r[3], r[4], r[5], r[6], (r[8], r[9]) if r[7] else None, tuple(parts)))
+    return out
+
+
+@pytest.fixture(scope="module")
+def pricer() -> Pricer:
+    return Pricer(HISTORY, "USD", PUBLISHED)
+
+
+@pytest.fixture(scope="module")
+def engine(pricer):
+    with Engine(pricer, threads=2) as engine:
+        yield engine
+
+
+@pytest.fixture(scope="module")
+def usage(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("engine") / "usage.csv"
+    path.write_text(HEADER + "".join(usage_lines(1500, 17)), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("at", [None, When(utc("2025-09-29"), True), When(utc("2025-03-03T16:30:00")),
+                                When(utc("2025-02-08"), True)])
+def test_every_row_equals_the_row_pricer(pricer, engine, usage, at):
+    engine.load(usage)
+    engine.price(at)
+    got, want = engine_rows(engine), expected(pricer, usage, at)
+    assert len(got) == 1500
+    assert [g for g, w in zip(got, want) if g != w] == []
+    kinds = {w[1] for w in want}  # the sample reaches every kind of row
+    assert {None, "model", "provider", "tier", "input_cache_hit"} <= kinds, kinds
+    if at is None:
+        assert "time" in kinds and any(w[1] is None and w[7] is not None for w in want)
+    assert any(w[1] is None and w[5] is not None for w in want) or at == When(utc("2025-03-03T16:30:00"))
+
+
+def test_as_another_model_bills_missing_cache_rates_at_the_next_rate(pricer, engine, usage):
+    engine.load(usage)
+    engine.price(None, ("mistral", "mistral-large-2411"))
+    assert engine_rows(engine) == expected(pricer, usage, None, ("mistral", "mistral-large-2411"))
+    billed = engine.con.execute("SELECT count(*) FROM priced WHERE input_cache_hit_billed_as = 'input'").fetchone()[0]
+    assert billed > 0
+
+
+def test_gzip_json_and_parquet_input_price_the_same(pricer, engine, usage, tmp_path):
+    engine.load(usage)
+    engine.price()
+    reference = [r[1:] for r in engine_rows(engine)]
+    zipped = tmp_path / "usage.csv.gz"
+    zipped.write_bytes(gzip.compress(usage.read_bytes()))
+    parquet = tmp_path / "usage.parquet"
+    con = duckdb.connect()
+    con.execute(f"COPY (SELECT * FROM read_csv('{usage}', all_varchar = true)) TO '{parquet}' (FORMAT PARQUET)")
+    jsonl = tmp_path / "usage.jsonl"
+    con.execute(f"COPY (SELECT * FROM read_csv('{usage}', all_varchar = true)) TO '{jsonl}' (FORMAT JSON)")
+    for path in (zipped, parquet, jsonl):
+        engine.load(path)
+        engine.price()
+        assert [r[1:] for r in engine_rows(engine)] == reference, path
+
+
+@pytest.mark.parametrize("cell, message", [
+    ("12,5", "'12,5' is not a whole number of tokens"),
+    ("-3", "-3 is negative"),
+    ("abc", "'abc' is not an integer"),
+])
+def test_a_bad_row_is_the_row_readers_message_and_nothing_is_priced(engine, usage, tmp_path, cell, message):
+    lines = usage.read_text().splitlines(keepends=True)
+    bad = lines[:1000] + [lines[1000].rsplit(",", 1)[0] + f',"{cell}"\n'] + lines[1001:]
+    path = tmp_path / "bad.csv"
+    path.write_text("".join(bad))
+    with pytest.raises(UsageError) as caught:
+        list(read_usage(path))
+    engine.con.execute("DROP TABLE IF EXISTS usage_rows")
+    with pytest.raises(UsageError) as got:
+        engine.load(path)
+    assert str(got.value) == str(caught.value)
+    assert str(got.value).startswith(f"{path}:1001: output_tokens: ") and message in str(got.value)
+    assert engine.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'usage_rows'").fetchone()[0] == 0
+
+
+def test_a_bad_time_names_its_line(engine, tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text(HEADER + "2025-03-01T10:00:00Z,deepseek,deepseek-chat,,1,0,0,0,1\n"
+                    + "yesterday,deepseek,deepseek-chat,,1,0,0,0,1\n")
+    with pytest.raises(UsageError, match=r"t\.csv:3: time: 'yesterday' is not an ISO 8601 time or date"):
+        engine.load(path)
+
+
+def test_blank_lines_keep_the_files_line_numbers(pricer, engine, tmp_path):
+    path = tmp_path / "blank.csv"
+    path.write_text(HEADER + "\n" + "2025-03-01T10:00:00Z,deepseek,deepseek-chat,,1000,0,0,0,1\n\n"
+                    + "2025-03-01T17:00:00Z,deepseek,nope,,1,0,0,0,1\n")
+    engine.load(path)
+    engine.price()
+    assert engine.con.execute("SELECT line, unpriced_field FROM priced ORDER BY line").fetchall() == [
+        (3, None), (5, "model")]
+    assert engine.con.execute("SELECT cost_units FROM priced WHERE line = 3").fetchone()[0] == \
+        pricer.price(next(read_usage(path))).units
+
+
+def test_money_is_exact_decimal(pricer, engine, usage):
+    engine.load(usage)
+    engine.price()
+    total = engine.con.execute("SELECT sum(cost_units) FROM priced").fetchone()[0]
+    rows = [pricer.price(r) for r in read_usage(usage)]
+    assert pricer.money(total) == pricer.money(sum(p.units for p in rows if isinstance(p, Priced)))
+    assert isinstance(pricer.money(total), Decimal)
