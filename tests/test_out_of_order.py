@@ -102,3 +102,20 @@ def test_any_arrival_order_gives_the_same_history(tmp_path, arrivals, seed):
     assert shuffled != _in_order(arrivals)
     assert build(tmp_path / "b.db", arrivals, shuffled, with_curated=False, rebuild_each=False) == expected
     assert (len(expected["prices"]), len(expected["changes"])) == (75, 96)
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_scrape_updates_in_any_arrival_order_give_the_full_rebuild(tmp_path, arrivals, seed):
+    """What a scrape runs (db.history.update: the touched series only, or the provider in full for
+    an arrival older than its source's newest) ends with the rows of a full rebuild in time order."""
+    from db.history import update
+
+    expected = build(tmp_path / "a.db", arrivals, _in_order(arrivals), with_curated=False, rebuild_each=False)
+    order = _in_order(arrivals)
+    random.Random(seed).shuffle(order)
+    db = open_db(tmp_path / "b.db")
+    for i in order:
+        source, at, body, quotes, error = arrivals[i]
+        new = record_observation(db, source, at, 200 if body else None, body, quotes, error, "1", archive=True)
+        update(db, ["deepseek"], [new])
+    assert snapshot(db) == expected
