@@ -32,7 +32,7 @@ def reparse(db: sqlite_utils.Database, providers: Iterable[str] | None = None) -
         "SELECT o.id, o.body_id, o.outcome, o.error, o.quote_set_id, o.parser_version,"
         " s.id AS source_id, s.provider, s.url, s.currencies"
         " FROM observations o JOIN sources s ON s.id = o.source_id"
-        " WHERE o.body_id IS NOT NULL ORDER BY o.id")
+        " WHERE o.body_id IS NOT NULL AND o.outcome != 'fetch_failed' ORDER BY o.id")  # a cut-short body stays failed
         if wanted is None or r["provider"] in wanted]
     changed = errors = 0
     touched: set[str] = set()

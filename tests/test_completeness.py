@@ -10,6 +10,7 @@ from db.schema import open_db
 from parsers.quote import parse_utc
 from scraper.completeness import body_format, incomplete
 from scraper.mirror import Mirror
+from scraper.reparse import reparse
 from scraper.run import run_scrape
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -84,6 +85,10 @@ def test_a_cut_short_markdown_page_is_a_failed_observation_and_removes_nothing(t
     assert [(r["outcome"], r["error"] is not None) for r in db.query(
         "SELECT outcome, error FROM observations WHERE source_id = 'deepseek-en' ORDER BY observed_at")] == [
         ("ok", False), ("fetch_failed", True), ("ok", False)]
+    assert changes(db) == []
+    reparse(db)  # a parser fix re-reads stored pages, but a cut-short body stays a failure
+    assert [r["outcome"] for r in db.query("SELECT outcome FROM observations WHERE source_id = 'deepseek-en'"
+                                           " ORDER BY observed_at")] == ["ok", "fetch_failed", "ok"]
     assert changes(db) == []
 
 
