@@ -24,6 +24,7 @@ from parsers.registry import Source
 from scraper.backfill import Tally, backfill_git, backfill_wayback
 from scraper.cli import CommandError
 from scraper.fetch.git import GitError, file_versions
+from scraper.known_mirrors import MirrorListError, read_mirrors
 from scraper.options import add_db_argument, db_path, instant
 from scraper.fetch.wayback import ArchiveClient
 from scraper.runlock import RunRefused, run_lock
@@ -42,6 +43,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--source", metavar="SOURCE_ID", help="only this source of the provider"
                    " (required with --git when the provider has several pages)")
     p.add_argument("--path", metavar="FILE", help="with --git: the page's file, relative to REPO")
+    p.add_argument("--mirror", metavar="NAME", help="with --git: REPO is a clone of this known public mirror"
+                   " (docs/mirrors.md), which says the file, provider and source")
     p.add_argument("--url", type=_http_url, metavar="URL",
                    help="with --wayback: captures of this address instead (where the page lived before)")
     p.add_argument("--from", dest="since", type=instant, metavar="ISO8601", help="with --wayback: earliest capture")
@@ -65,6 +68,7 @@ def _locked_db(args: argparse.Namespace) -> Iterator[sqlite_utils.Database]:
 
 
 def run(args: argparse.Namespace) -> int:
+    _apply_mirror(args)
     _check_usage(args)
     if args.curated:
         return _curated(args)
@@ -87,6 +91,26 @@ def run(args: argparse.Namespace) -> int:
     for failure in tally.failed:
         print(f"ratecard backfill: {failure}", file=sys.stderr)
     return 1 if tally.failed else 0
+
+
+def _apply_mirror(args: argparse.Namespace) -> None:
+    """``--mirror NAME``: the file, provider and source of a known mirror; an option given too must agree."""
+    if args.mirror is None:
+        return
+    if not args.git:
+        args._parser.error("--mirror goes with --git")
+    try:
+        mirrors = read_mirrors()
+    except MirrorListError as exc:
+        raise CommandError(str(exc)) from None
+    mirror = mirrors.get(args.mirror)
+    if mirror is None:
+        raise CommandError(f"unknown mirror {args.mirror!r} (known: {', '.join(sorted(mirrors))})")
+    for option, value in (("provider", mirror.provider), ("source", mirror.source), ("path", mirror.path)):
+        given = getattr(args, option)
+        if given is not None and given != value:
+            raise CommandError(f"--{option} {given} contradicts the mirror {mirror.name} ({option} {value})")
+        setattr(args, option, value)
 
 
 def _check_usage(args: argparse.Namespace) -> None:
