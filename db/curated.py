@@ -340,5 +340,57 @@ def _stored(db: sqlite_utils.Database, history: CuratedHistory) -> dict[_Ident, 
         [PARSER_VERSION, *ids])}
 
 
-__all__ = ["CURATED_DIR", "CuratedError", "CuratedHistory", "Entry", "LoadResult", "curated_files",
-           "load", "read_all", "read_file"]
+def state_at(history: CuratedHistory, instant: datetime) -> dict[tuple[str, str, str, str, str], Quote]:
+    """Every price the history says was listed at ``instant`` (its latest entry at or before it),
+    by (provider, model, component, tier, currency); empty before the first entry."""
+    current: tuple[Quote, ...] = ()
+    for entry in history.entries:
+        if entry.at > instant:
+            break
+        current = entry.quotes
+    return {q.key: q for q in current}
+
+
+def coherence(db: sqlite_utils.Database, providers: Iterable[str] | None = None) -> list[str]:
+    """What is wrong with a derived history (empty: coherent), one line per problem.
+
+    Run on a database holding only the curated history (``ratecard backfill --curated --check``
+    builds one), it checks what the file format alone cannot: the versions of each price series
+    (one model, component, tier, time window and currency) never overlap and never end before they
+    start, at most one of them is open-ended, every instant is stored as UTC ISO 8601, and every
+    curated observation carries its https:// source.  The files' own rules (sources, UTC instants,
+    entries in time order) are checked on reading.
+    """
+    marks = ",".join("?" for _ in providers) if providers is not None else ""
+    where = f" WHERE provider IN ({marks})" if providers is not None else ""
+    rows = list(db.query(
+        'SELECT provider, model, component, tier, "window", currency, price, valid_from, valid_to'
+        f" FROM prices{where} ORDER BY provider, model, component, tier, \"window\", currency,"
+        " valid_from", list(providers or ())))
+    problems: list[str] = []
+    previous: dict | None = None
+    for row in rows:
+        name = "/".join(str(row[k]) for k in ("provider", "model", "component", "tier", "currency")) + (
+            f" [{row['window']}]" if row["window"] else "")
+        for column in ("valid_from", "valid_to"):
+            value = row[column]
+            if value is not None and (parse_utc(value) is None or iso_utc(parse_utc(value)) != value):
+                problems.append(f"{name}: {column} {value!r} is not a UTC instant like 2025-02-08T16:00:00Z")
+        if row["valid_to"] is not None and row["valid_to"] <= row["valid_from"]:
+            problems.append(f"{name}: the version of {row['price']} ends ({row['valid_to']}) before it starts"
+                            f" ({row['valid_from']})")
+        same = previous is not None and all(previous[k] == row[k] for k in (
+            "provider", "model", "component", "tier", "window", "currency"))
+        if same and (previous["valid_to"] is None or previous["valid_to"] > row["valid_from"]):
+            problems.append(f"{name}: {previous['price']} (from {previous['valid_from']} to"
+                            f" {previous['valid_to'] or 'open'}) overlaps {row['price']} (from {row['valid_from']})")
+        previous = row
+    for obs in db.query("SELECT source_id, observed_at, url FROM observations WHERE parser_version = ?"
+                        " AND (url IS NULL OR url NOT LIKE 'https://%')", [PARSER_VERSION]):
+        problems.append(f"{obs['source_id']}: the curated observation at {obs['observed_at']} has no https://"
+                        f" source ({obs['url']!r})")
+    return problems
+
+
+__all__ = ["CURATED_DIR", "CuratedError", "CuratedHistory", "Entry", "LoadResult", "coherence", "curated_files",
+           "load", "read_all", "read_file", "state_at"]

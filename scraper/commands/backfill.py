@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +22,7 @@ from db.history import rebuild
 from db.schema import open_db
 from parsers import registry
 from parsers.registry import Source
+from parsers.safetext import one_line
 from scraper.backfill import Tally, backfill_git, backfill_wayback
 from scraper.cli import CommandError
 from scraper.fetch.git import GitError, file_versions
@@ -43,6 +45,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--source", metavar="SOURCE_ID", help="only this source of the provider"
                    " (required with --git when the provider has several pages)")
     p.add_argument("--path", metavar="FILE", help="with --git: the page's file, relative to REPO")
+    p.add_argument("--check", action="store_true", help="with --curated: derive the curated history in a"
+                   " scratch database and report what is incoherent (overlapping versions, unsourced"
+                   " facts); --db is not touched")
     p.add_argument("--mirror", metavar="NAME", help="with --git: REPO is a clone of this known public mirror"
                    " (docs/mirrors.md), which says the file, provider and source")
     p.add_argument("--url", type=_http_url, metavar="URL",
@@ -126,6 +131,8 @@ def _check_usage(args: argparse.Namespace) -> None:
         p.error("--from, --to and --url go with --wayback")
     if args.curated and args.source:
         p.error("--source does not go with --curated")
+    if args.check and not args.curated:
+        p.error("--check goes with --curated")
 
 
 def _sources(args: argparse.Namespace) -> list[Source]:
@@ -156,6 +163,8 @@ def _curated(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     if not histories:
         raise CommandError(f"no curated history for {args.provider}")
+    if args.check:
+        return _check(histories)
     with _locked_db(args) as db, db.atomic():
         result = curated.load(db, histories)
         rebuild(db, [h.provider for h in histories])
@@ -163,6 +172,25 @@ def _curated(args: argparse.Namespace) -> int:
     print(f"curated history ({providers}): {result.inserted} observations added,"
           f" {result.deleted} removed, {result.kept} unchanged")
     return 0
+
+
+def _check(histories: list[curated.CuratedHistory]) -> int:
+    """Derive the curated history alone in a scratch database and list what is incoherent."""
+    with tempfile.TemporaryDirectory() as scratch:
+        db = open_db(Path(scratch) / "check.db")
+        try:
+            curated.load(db, histories)
+            rebuild(db, [h.provider for h in histories])
+            problems = curated.coherence(db)
+            versions = db.execute("SELECT count(*) FROM prices").fetchone()[0]
+        finally:
+            db.close()
+    for problem in problems:
+        print(f"ratecard backfill: {one_line(problem)}", file=sys.stderr)
+    entries = sum(len(h.entries) for h in histories)
+    print(f"curated history ({', '.join(h.provider for h in histories)}): {entries} entries, {versions} price"
+          f" versions, {len(problems)} problems")
+    return 1 if problems else 0
 
 
 def _progress(line: str) -> None:
