@@ -135,3 +135,21 @@ def test_openrouter_float_noise_neither_changes_a_price_nor_discards_a_confirmed
     assert statuses(db, "openrouter") == [("02", CONFIRMED)]
     assert Decimal(prices_at(open_db(db), parse_utc(night(4)), "openrouter", "d/seven")[0]["price"]) == first
     assert waiting_suspects(open_db(db)) == [] and WAITING not in [s for _, s in statuses(db, "openrouter")]
+
+
+def test_the_issues_three_spellings_after_a_held_move_are_never_a_discard(tmp_path):
+    """0.0833 / 0.08333333333333333 / 0.08333333333333334 (per 1M) after an 11x move: the move is
+    held, then confirmed because the price did not go back (the old guard wanted an identical
+    price, and discarded it).  0.0833 is a shorter value, not a spelling: the 0.04 % step to
+    1/12 is kept as the page wrote it; the float noise after it is no change."""
+    db = tmp_path / "prices.db"
+    spellings = ("0.0000000833", "0.00000008333333333333333", "0.00000008333333333333334")
+    with Mirror() as mirror:
+        scrape(db, mirror, "openrouter", 1, models=models({**CATALOGUE, "d/seven": ("0.0000000075", "0.00000002")}))
+        for day, spelling in zip((2, 3, 4), spellings):
+            scrape(db, mirror, "openrouter", day, models=models({**CATALOGUE, "d/seven": (spelling, "0.00000002")}))
+    twelfth = next(q.price for q in registry.parse("openrouter", models({"d/seven": (spellings[1], "0")}).decode())
+                   if q.component == "input")
+    assert statuses(db, "openrouter") == [("02", CONFIRMED)]
+    assert change_log(db) == [("d/seven", "input", "USD", "increase", "0.0075", "0.0833", "02", "01"),
+                              ("d/seven", "input", "USD", "increase", "0.0833", decimal_text(twelfth), "03", "02")]
