@@ -213,7 +213,11 @@ def price_by_alias(pricer: "Pricer", row: "UsageRow", at: "When | datetime | Non
     end = start + DAY if whole_day else start
     late, later = alias.candidates(start, end)
     if late is None:
-        return None
+        if later:
+            return None  # a whole day reaching the first target: the ordinary rules say why
+        first = alias.targets[0]
+        return Unpriced(row, "time", f"{iso_utc(start)} is before {row.provider}/{row.model} named any model"
+                        f" (from {iso_utc(first.start)} it named {first.model or 'an unknown model'})")
     if late.model is None:
         return Unpriced(row, "model", f"{row.provider}/{row.model}: which model it named from"
                         f" {iso_utc(late.start)} is not known ({late.note or late.source_url})")
@@ -244,6 +248,9 @@ def _on_target(pricer: "Pricer", row: "UsageRow", at: "When | datetime | None", 
     assert target.model is not None
     result = pricer.price(row._replace(model=target.model), at)
     if isinstance(result, Unpriced):
+        if pricer.canonical(row.provider, target.model) is None:  # not the reason of a look-alike id
+            return Unpriced(row, "model", f"{row.model} named {target.model} then, which has no"
+                            f" {pricer.currency} price in the history")
         return Unpriced(row, result.field, f"{row.model} named {target.model} then: {result.reason}")
     how = "" if target.exact else " (the day is known, not the time)"
     note = f"{row.model} named {target.model} from {iso_utc(target.start)}{how}: {target.source_url}"
