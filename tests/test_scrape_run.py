@@ -254,15 +254,17 @@ def test_reparse_rereads_stored_pages_after_a_parser_fix(tmp_path: Path, monkeyp
 
     db = tmp_path / "prices.db"
     full = page("2025-02-20-full-price.en.md")
-    real_parse = deepseek.parse
+    real_parse, real_read = deepseek.parse, deepseek.read
 
     def broken(text: str, source_url: str = ""):
         raise ParseError("deepseek", "regression")
 
     monkeypatch.setattr(deepseek, "parse", broken)
+    monkeypatch.setattr(deepseek, "read", broken)  # the registry calls read() when a module has one
     assert scrape(db, "2025-02-20T12:00:00Z", full, full) == 1
     assert history(db) == ([], [])
     monkeypatch.setattr(deepseek, "parse", real_parse)
+    monkeypatch.setattr(deepseek, "read", real_read)
     assert main(["reparse", "--db", str(db)]) == 0
     assert in_force(db, "2025-02-21T00:00:00Z", "deepseek-chat") == [
         ("standard", "0.27", None, "2025-02-20T12:00:00Z", "first_observed", "confirmed")]
