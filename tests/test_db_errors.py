@@ -4,12 +4,14 @@ and nothing already stored is replaced (a 0-byte file is refused, not taken for 
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from db.errors import describe_sqlite_error
 from db.schema import open_db
 from scraper.cli import main
 
@@ -90,3 +92,26 @@ def test_a_real_process_prints_no_traceback(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert done.stderr == f"ratecard prices: {tmp_path / 'd'}: is a directory, not a SQLite database file\n"
+
+
+@pytest.mark.parametrize("message, words", [
+    ("attempt to write a readonly database", "the database is read-only and this command needs to write to it"),
+    ("database or disk is full", "the disk is full; nothing was written"),
+    ("database disk image is malformed", "the database file is corrupt (database disk image is malformed)"),
+    ("file is not a database", "not a SQLite database (or encrypted, or its header is damaged)"),
+])
+def test_sqlite_errors_are_told_in_words(message, words):
+    assert describe_sqlite_error(sqlite3.OperationalError(message)).startswith(words)
+
+
+def test_a_sqlite_error_after_opening_is_one_line(tmp_path, capsys, monkeypatch):
+    """A full disk met in the middle of a command (after the database opened fine)."""
+    db = tmp_path / "prices.db"
+    open_db(db).close()
+
+    def full(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr("scraper.commands.rebuild.rebuild", full)
+    assert main(["rebuild", "--db", str(db)]) == 1
+    assert capsys.readouterr().err == f"ratecard rebuild: {db}: the disk is full; nothing was written\n"
