@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "scraper.commands.schedule",
     "scraper.commands.reprice",
     "scraper.commands.explain",
+    "scraper.commands.sql",
     "scraper.commands.backfill",
     "scraper.commands.serve",
 )

@@ -1,0 +1,42 @@
+"""``ratecard sql``: the pricing query, for usage that lives in a warehouse or a Spark cluster.
+
+Prints one query over two tables: ``usage`` (the canonical usage columns: ``time`` as ISO 8601
+text, a date alone being the whole UTC day; ``provider``, ``model``, ``service_tier`` and the
+five ``*_tokens`` columns; any other column is passed through) and ``rates`` (what ``ratecard
+export --rates`` writes from the same history).  It returns one row per usage row with its exact
+``cost`` (DECIMAL built from integer units, never a float) and the engine's flags: which field
+left it unpriced, ``priced_whole_day`` with ``lowest_cost``, and ``uncertain`` with both costs.
+It is the query ``ratecard reprice`` itself runs (``db.reprice.pricing_sql``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from scraper.options import MOMENT_HELP, add_db_argument, moment
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sql", help="print the pricing query over tables `usage` and `rates` (DuckDB or Spark SQL)")
+    add_db_argument(p)
+    p.add_argument("--dialect", choices=("duckdb", "spark"), default="duckdb", help="SQL dialect (default duckdb)")
+    p.add_argument("--currency", default="USD", help="the currency of the exported rate table")
+    p.add_argument("--at", metavar="ISO8601", type=moment, help="price every row as if it ran then: " + MOMENT_HELP)
+    p.add_argument("--usage-table", default="usage", metavar="NAME", help="the usage table (default usage)")
+    p.add_argument("--rates-table", default="rates", metavar="NAME", help="the rate table (default rates)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from db.reprice.pricing_sql import canonical_usage, placement, pricing_sql
+    from scraper.commands.reprice import open_pricer
+
+    pricer = open_pricer(args)
+    usage = f"({canonical_usage(args.dialect, args.usage_table)}) typed_usage"
+    query = pricing_sql(args.dialect, usage=usage, rates=args.rates_table, at=placement(args.at),
+                        scale=pricer.scale)
+    sys.stdout.write(f"-- ratecard reprice in {args.dialect} SQL; rates: `ratecard export --rates` "
+                     f"({pricer.currency}, scale {pricer.scale}: costs in units of 1e-{6 + pricer.scale})\n")
+    sys.stdout.write(query + ";\n")
+    return 0

@@ -1,0 +1,83 @@
+"""Past one machine: ``ratecard export --rates`` + ``ratecard sql --dialect spark`` run by PySpark
+(local mode) price the same usage as ``ratecard reprice``, to the last unit, with the same flags.
+
+Needs the ``[spark]`` extra and a Java runtime; skipped with the reason elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+pyspark = pytest.importorskip("pyspark", reason="pyspark not installed (pip install '.[spark]')")
+if shutil.which("java") is None:
+    pytest.skip("no Java runtime: PySpark cannot start", allow_module_level=True)
+
+from scraper.cli import main  # noqa: E402
+from test_engine import HEADER, usage_lines  # noqa: E402
+from test_reprice_cli import history, mirror  # noqa: E402,F401  (fixtures)
+
+
+@pytest.fixture(scope="module")
+def spark():
+    from pyspark.sql import SparkSession
+
+    session = (SparkSession.builder.master("local[1]").appName("ratecard-test")
+               .config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false")
+               .config("spark.sql.shuffle.partitions", "2").getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def run(capsys, *args: str) -> str:
+    capsys.readouterr()
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    assert code in (0, 1), err
+    return out
+
+
+@pytest.mark.parametrize("rates_name", ["rates.parquet", "rates.csv"])
+def test_spark_prices_like_reprice_to_the_last_unit(history, spark, capsys, tmp_path, rates_name):
+    lines = usage_lines(400, 5)
+    usage = tmp_path / "usage.csv"
+    usage.write_text(HEADER + "".join(lines), encoding="utf-8")
+    reference = json.loads(run(capsys, "reprice", str(usage), "--db", str(history), "--json"))
+    rates = tmp_path / rates_name
+    assert "wrote" in run(capsys, "export", "--db", str(history), "--rates", str(rates))
+    query = run(capsys, "sql", "--db", str(history), "--dialect", "spark")
+
+    names = HEADER.strip().split(",")
+    records = [dict(zip(names, text.rstrip("\n").split(",")), line=n) for n, text in enumerate(lines, start=2)]
+    frame = spark.createDataFrame(records, schema=", ".join(f"{n} STRING" for n in names) + ", line INT")
+    frame.createOrReplaceTempView("usage")
+    reader = spark.read.parquet(str(rates)) if rates_name.endswith(".parquet") else \
+        spark.read.csv(str(rates), header=True, inferSchema=False)
+    if rates_name.endswith(".csv"):  # CSV carries text: type the columns as the export documents them
+        from db.reprice.rates import COLUMN_TYPES
+        reader = reader.selectExpr(*(f"CAST({c} AS {t.replace('VARCHAR', 'STRING')}) AS {c}"
+                                     for c, t in COLUMN_TYPES.items()))
+    reader.createOrReplaceTempView("rates")
+    got = {r["line"]: r for r in spark.sql(query.rstrip().rstrip(";")).collect()}
+
+    assert len(got) == len(lines)
+    priced = {r["line"]: r for r in reference["rows"]}
+    unpriced = {u["line"]: u["field"] for u in reference["unpriced"]}
+    assert len(priced) + len(unpriced) == len(lines) and priced and unpriced
+    for line, row in got.items():
+        if line in unpriced:
+            assert row["unpriced_field"] == unpriced[line] and row["cost"] is None, line
+            continue
+        want = priced[line]
+        assert row["unpriced_field"] is None and row["cost"] == Decimal(want["cost"]), (line, row, want)
+        lowest = want["lowest_cost"]
+        assert row["lowest_cost"] == (None if lowest is None else Decimal(lowest)), line
+        assert row["uncertain"] == (want["uncertain_change"] is not None), line
+    total = sum((r["cost"] for r in got.values() if r["cost"] is not None), Decimal(0))
+    assert total == Decimal(reference["total"]["USD"])
+    assert any(r["uncertain"] for r in got.values()) and any(r["lowest_cost"] is not None for r in got.values())
