@@ -201,8 +201,12 @@ def test_one_row_per_listed_model_per_quarter_in_usd(fresh_install, tmp_path, ca
         else:
             pytest.fail(f"{when} {model}: unexpected reason {reason!r}")
     assert kinds == {"before": 176, "unknown": 10, "removed": 4}
-    assert unpriced[("2024-02-15", "gpt-4o")] == ("2024-02-15T12:00:00Z is before the history of openai/gpt-4o"
-                                                  " starts (2024-05-13T00:00:00Z)")
+    assert unpriced[("2024-02-15", "o3")] == ("2024-02-15T12:00:00Z is before the history of openai/o3"
+                                              " starts (2025-04-16T00:00:00Z)")
+    assert unpriced[("2024-02-15", "gpt-4o")] == ("2024-02-15T12:00:00Z is before openai/gpt-4o named any model"
+                                                  " (from 2024-05-13T00:00:00Z it named gpt-4o-2024-05-13)")
+    assert unpriced[("2026-08-15", "deepseek-chat")].startswith("deepseek/deepseek-chat was removed from the price"
+                                                                " list between 2025-09-30T00:00:00Z (last seen)")
 
 
 def test_mistral_in_eur_where_mistral_published_eur(fresh_install, tmp_path, capsys):
