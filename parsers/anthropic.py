@@ -62,7 +62,7 @@ from parsers.document import Cell, Heading, Paragraph, Table, read_provider_page
 from parsers.money import Money, find_money
 from parsers.quote import ParseError, Quote, Reading, Skipped
 from parsers.registry import Source
-from parsers.when import find_days
+from parsers.when import find_days, find_instants
 
 PROVIDER = "anthropic"
 PARSER_VERSION = 2
@@ -99,7 +99,7 @@ _FAMILY = r"[A-Z][a-z]+"
 _VERSION = r"\d+(?:\.\d+)?"
 _NAME_RE = re.compile(
     rf"^Claude\s+(?:(?P<fam>{_FAMILY}(?:\s+{_FAMILY})*)\s+(?P<ver>{_VERSION})"
-    rf"|(?P<ver2>{_VERSION})\s+(?P<fam2>{_FAMILY})|(?P<ver3>{_VERSION})|(?P<fam3>{_FAMILY}))$")
+    rf"|(?P<ver2>{_VERSION})\s+(?P<fam2>{_FAMILY})|(?P<ver3>{_VERSION})|(?P<fam3>{_FAMILY}(?:\s+{_FAMILY})*))$")
 _SHORT_NAME_RE = re.compile(rf"^(?P<fam>{_FAMILY})\s+(?P<ver>{_VERSION})$")
 _BARE_VERSION_RE = re.compile(rf"^{_VERSION}$")
 _PRINTED_ID_RE = re.compile(r"\bclaude-[a-z0-9][a-z0-9.-]*[a-z0-9]\b")
@@ -107,7 +107,8 @@ _SNAPSHOT_RE = re.compile(r"-(?:\d{8}|v\d+:\d+)$")
 _DATE_WORDS = r"through|thru|until|till|to|starting|starts|from|beginning|effective|as of|on and after|after|before"
 _DATED_RE = re.compile(
     rf"(?i)(?<![a-z])(?P<word>{_DATE_WORDS})\s+(?:on\s+)?(?P<day>[A-Z][a-z]+\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
-    rf"|\d{{1,2}}\s+[A-Z][a-z]+\.?,?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})")
+    rf"|\d{{1,2}}\s+[A-Z][a-z]+\.?,?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})"
+    rf"(?P<clock>,?\s*(?:at\s+)?\d{{1,2}}:\d{{2}}(?:\s*[AaPp]\.?[Mm]\.?)?\s*\(?[A-Z]{{2,5}}(?:\s*[+-]\s*\d{{1,2}})?\)?)?")
 _UNTIL_WORDS = {"through", "thru", "until", "till", "to", "before"}
 _PAREN_RE = re.compile(r"[(\[]([^()\[\]]*)[)\]]")
 _MARKS_RE = re.compile(r"[*†‡§¹²³⁴⁵⁶⁷⁸⁹⁰]+|\[\^?\d+\]")
@@ -148,8 +149,9 @@ class _RowName:
 
     models: list[_Model]
     note: str = ""
-    starting: date | None = None
+    starting: datetime | None = None
     until: date | None = None
+    clock_unread: str = ""  # a time of day and zone given with the start that could not be read
     threshold: str | None = None  # a "(> 200K tokens)" note: the row is that context tier
 
 
@@ -364,16 +366,23 @@ def _parse_row_name(page: _Page, text: str) -> _RowName | str:
     raw = " ".join(text.replace("*", " ").split())
     printed = _PRINTED_ID_RE.search(raw)
     notes: list[str] = []
-    starting = until = None
+    starting: datetime | None = None
+    until: date | None = None
+    clock_unread = ""
     for m in _DATED_RE.finditer(raw):
         days = find_days(m.group("day"))
         if not days:
             continue
+        phrase = " ".join(m.group(0).split())
         if m.group("word").lower() in _UNTIL_WORDS:
             until = days[0]
         else:
-            starting = days[0]
-        notes.append(f"{m.group('word').lower()} {m.group('day')}")
+            # A stated time and zone wins; a bare day starts at 00:00 UTC (the documented rule).
+            instants = find_instants(phrase) if m.group("clock") else []
+            starting = instants[0] if instants else datetime.combine(days[0], time(0), tzinfo=timezone.utc)
+            if m.group("clock") and not instants:
+                clock_unread = phrase
+        notes.append(phrase[0].lower() + phrase[1:])
     raw = _DATED_RE.sub(" ", raw)
     threshold = None
     for m in _PAREN_RE.finditer(raw):
@@ -396,7 +405,7 @@ def _parse_row_name(page: _Page, text: str) -> _RowName | str:
     if not parts and printed:  # the cell is the API id itself (`claude-...`)
         model_id = _SNAPSHOT_RE.sub("", printed.group(0))
         return _RowName(models=[_Model(model_id, model_id, printed=True)], note="; ".join(notes),
-                        starting=starting, until=until, threshold=threshold)
+                        starting=starting, until=until, threshold=threshold, clock_unread=clock_unread)
     if not parts:
         return "no model name in the cell"
     for part in parts:
@@ -419,7 +428,8 @@ def _parse_row_name(page: _Page, text: str) -> _RowName | str:
     if printed and len(models) == 1:
         models = [_Model(models[0].name, _SNAPSHOT_RE.sub("", printed.group(0)), models[0].family,
                          models[0].version, printed=True)]
-    return _RowName(models=models, note="; ".join(notes), starting=starting, until=until, threshold=threshold)
+    return _RowName(models=models, note="; ".join(notes), starting=starting, until=until, threshold=threshold,
+                    clock_unread=clock_unread)
 
 
 def _note_models(page: _Page, table: Table) -> None:
@@ -511,8 +521,7 @@ def _first_line(cell: Cell) -> str:
 
 
 def _add(page: _Page, model: _Model, component: str, tier: str, money: Money, text: str, note: str,
-         starting: date | None, where: str) -> None:
-    effective = datetime.combine(starting, time(0), tzinfo=timezone.utc) if starting else None
+         effective: datetime | None, where: str) -> None:
     quote = Quote(provider=PROVIDER, model=model.model_id, component=component, currency=money.currency,
                   price=money.amount, price_text=text, tier=tier, source_url=page.url, note=note,
                   effective_from=effective)
@@ -548,6 +557,10 @@ def _read_model_table(page: _Page, section: _Section, table: Table, tier: str) -
             continue
         for model in name.models:
             _warn_derived(page, model, _where(section, kind, row=row[0].text))
+        if name.clock_unread and name.clock_unread not in page.warned:
+            page.warned.add(name.clock_unread)
+            page.skip(_where(section, kind, row=row[0].text), name.clock_unread,
+                      "time of day or zone not read: effective_from taken as 00:00 UTC of that day")
         for col, component in columns:
             text = _first_line(row[col])
             where = _where(section, kind, row=row[0].text, column=table.header[col].text)

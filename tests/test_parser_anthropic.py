@@ -536,3 +536,33 @@ def test_split_threshold_columns_reordered_columns_and_an_unknown_price_column()
     got = reasons(reading)
     assert any("column 'Notes'" in r and "price column the parser does not know" in r for r in got)
     assert any("a price in prose" in r and "$8 / MTok input" in r for r in got)
+
+
+def test_a_start_with_a_stated_time_and_zone_uses_it_and_an_unread_zone_says_so() -> None:
+    page = ("| Model | Base Input Tokens | Output Tokens |\n|---|---|---|\n"
+            "| Claude Sonnet 5 | $2 / MTok | $10 / MTok |\n"
+            "| Claude Sonnet 5 starting September 1, 2026 at 16:00 UTC | $3 / MTok | $15 / MTok |\n"
+            "| Claude Opus 5 | $5 / MTok | $25 / MTok |\n"
+            "| Claude Opus 5 starting October 1, 2026 at 09:00 PT | $6 / MTok | $30 / MTok |\n")
+    reading = anthropic.read(page)
+    assert scheduled(reading.quotes) == {
+        ("claude-sonnet-5", "input", "standard", datetime(2026, 9, 1, 16, tzinfo=timezone.utc)): Decimal("3"),
+        ("claude-sonnet-5", "output", "standard", datetime(2026, 9, 1, 16, tzinfo=timezone.utc)): Decimal("15"),
+        ("claude-opus-5", "input", "standard", datetime(2026, 10, 1, tzinfo=timezone.utc)): Decimal("6"),
+        ("claude-opus-5", "output", "standard", datetime(2026, 10, 1, tzinfo=timezone.utc)): Decimal("30"),
+    }
+    assert [s.text for s in reading.skipped if "zone not read" in s.reason] == ["starting October 1, 2026 at 09:00 PT"]
+
+
+def test_a_model_without_a_version_and_rows_split_by_context_in_the_model_table() -> None:
+    page = ("| Model | Base Input Tokens | Output Tokens |\n|---|---|---|\n"
+            "| Claude Mythos Preview (limited availability) | $25 / MTok | $125 / MTok |\n"
+            "| Claude Sonnet 4.5 (≤ 200K input tokens) | $3 / MTok | $15 / MTok |\n"
+            "| Claude Sonnet 4.5 (> 200K input tokens) | $6 / MTok | $22.50 / MTok |\n")
+    reading = anthropic.read(page)
+    assert prices(reading.quotes) == {
+        **pair("claude-mythos-preview", "standard", "25", "125"),
+        **pair("claude-sonnet-4-5", "standard", "3", "15"),
+        **pair("claude-sonnet-4-5", "context>200k", "6", "22.50"),
+    }
+    assert [s.text for s in reading.skipped if "derived by rule" in s.reason] == ["Claude Mythos Preview"]
