@@ -604,10 +604,16 @@ def _read_long_context(page: _Page, section: _Section, table: Table) -> None:
     _, excluded_anywhere = _named_models(page, _section_prose(section), "context")
     excluded |= excluded_anywhere
     headers = [_header(c) for c in table.header]
-    threshold_cols = [(col, _THRESHOLD_RE.search(h)) for col, h in enumerate(headers)]
+    # A "≤ 200K" column repeats the standard prices, even when a converter ran the prose above
+    # ("... requests that exceed 200K input tokens ...: ≤ 200K input tokens") into its header.
+    threshold_cols = [(col, None if _AT_MOST_RE.search(h) else _THRESHOLD_RE.search(h))
+                      for col, h in enumerate(headers)]
     over_cols = [(col, _tier_of(m), _column_component(_THRESHOLD_PHRASE_RE.sub(" ", headers[col])))
                  for col, m in threshold_cols if m]
     has_model_column = bool(headers) and not _THRESHOLD_RE.search(headers[0]) and not _AT_MOST_RE.search(headers[0])
+    if not has_model_column and headers:
+        more, _ = _named_models(page, table.header[0].text, "context")
+        included += [m for m in more if m.model_id not in {x.model_id for x in included}]
     if not over_cols:  # thresholds are row labels: "> 200K input tokens | $6 | $22.50"
         _read_threshold_rows(page, section, table, kind, included, excluded)
         return

@@ -566,3 +566,17 @@ def test_a_model_without_a_version_and_rows_split_by_context_in_the_model_table(
         **pair("claude-sonnet-4-5", "context>200k", "6", "22.50"),
     }
     assert [s.text for s in reading.skipped if "derived by rule" in s.reason] == ["Claude Mythos Preview"]
+
+
+def test_html2text_prose_run_into_the_long_context_header_still_names_the_models() -> None:
+    # html2text glues the paragraph above a table to its header row ("...rates: ≤ 200K ...| > 200K").
+    page = fixture("pricing.md")
+    header = "≤ 200K input tokens| > 200K input tokens"
+    assert header in page
+    start = page.index("When using Claude Sonnet 4 or Sonnet 4.5")
+    prose_end = page.index("\n", start)
+    glued = page[:prose_end] + " " + page[page.index(header):]
+    glued = glued.replace("The 1M token context window is only available for Claude Sonnet 4 and Sonnet 4.5.", "")
+    got = prices(anthropic.parse(glued, URL))
+    assert {k: v for k, v in got.items() if k[2] == "context>200k"} == {
+        **pair("claude-sonnet-4", "context>200k", "5", "18.75"), **pair("claude-sonnet-4-5", "context>200k", "5", "18.75")}
