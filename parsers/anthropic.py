@@ -747,6 +747,10 @@ def _report_prose(page: _Page, section: _Section, kinds: set[str | None]) -> Non
                       "a price multiplier (data residency), not a price: not recorded")
         elif pricing_prose and find_money(sentence) and _PER_MTOK_RE.search(sentence):
             page.skip(section.title or "page", sentence, "a price in prose, not in a price table: not recorded")
+        elif find_money(sentence) and find_days(sentence) and re.search(r"MTok|per million", sentence, re.I):
+            page.skip(section.title or "page", sentence,
+                      "prices with a date in prose (an announcement or its cancellation): not recorded; "
+                      "only price table rows become quotes")
     if "long context" in title and TABLE_LONG not in kinds:
         prose = _section_prose(section)
         if not re.search(r"standard pric|standard rate|same per-token rate", prose, re.I):

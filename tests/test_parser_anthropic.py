@@ -272,8 +272,10 @@ def test_2026_standard_pricing_prose_status_notes_fast_mode_and_no_scheduled_pri
         standard("claude-sonnet-5", "1.60", "2", "3.20", "0.16", "8")
     assert got[("claude-haiku-4-5", "output", "standard")] == Decimal("4")  # printed id, date dropped
     assert got[("claude-opus-4-1", "output", "batch")] == Decimal("30")
-    # "... increase to $2.40/$12 ... on September 1, 2026 will not occur": no scheduled price.
+    # "... increase to $2.40/$12 ... on September 1, 2026 will not occur": no scheduled price,
+    # and the note is reported as prose that was not recorded.
     assert scheduled(quotes) == {}
+    assert any("prices with a date in prose" in r and "will not occur" in r for r in reasons(reading))
     # Full 1M context at standard pricing: no long-context tier at all.
     assert not [q for q in quotes if q.tier.startswith("context>")]
     # Fast mode: the row names two models; Opus 4.7 is excluded by the prose.
