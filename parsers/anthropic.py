@@ -2,7 +2,8 @@
 
 Source: ``SOURCES`` fetches the HTML of https://docs.claude.com/en/docs/about-claude/pricing (a
 1.7 MB Mintlify/Next.js page; its prices are plain ``<table>``\\ s, the page data only repeats them
-as compiled JSX, so the rendered tables are read).  The same code reads the page's other forms:
+as compiled JSX, so the rendered tables are read), or its other ways (the ``URL.md`` twin, a
+browser).  The same code reads every form of the page:
 the docs site's own ``.md`` export (fetch front matter, very wide padded pipe tables, rows with or
 without leading pipes), crawler Markdown with the site navigation, and Jina reader copies of the
 models overview page, which repeats the model pricing table and prints the API ids.
