@@ -105,12 +105,12 @@ _SHORT_NAME_RE = re.compile(rf"^(?P<fam>{_FAMILY})\s+(?P<ver>{_VERSION})$")
 _BARE_VERSION_RE = re.compile(rf"^{_VERSION}$")
 _PRINTED_ID_RE = re.compile(r"\bclaude-[a-z0-9][a-z0-9.-]*[a-z0-9]\b")
 _SNAPSHOT_RE = re.compile(r"-(?:\d{8}|v\d+:\d+)$")
-_DATE_WORDS = r"through|thru|until|till|to|starting|starts|from|beginning|effective|as of|on and after|after|before"
+_DATE_WORDS = r"through|thru|until|till|starting|starts|from|beginning|effective|as of|on and after"
 _DATED_RE = re.compile(
     rf"(?i)(?<![a-z])(?P<word>{_DATE_WORDS})\s+(?:on\s+)?(?P<day>[A-Z][a-z]+\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
     rf"|\d{{1,2}}\s+[A-Z][a-z]+\.?,?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})"
     rf"(?P<clock>,?\s*(?:at\s+)?\d{{1,2}}:\d{{2}}(?:\s*[AaPp]\.?[Mm]\.?)?\s*\(?[A-Z]{{2,5}}(?:\s*[+-]\s*\d{{1,2}})?\)?)?")
-_UNTIL_WORDS = {"through", "thru", "until", "till", "to", "before"}
+_UNTIL_WORDS = {"through", "thru", "until", "till"}
 _PAREN_RE = re.compile(r"[(\[]([^()\[\]]*)[)\]]")
 _MARKS_RE = re.compile(r"[*†‡§¹²³⁴⁵⁶⁷⁸⁹⁰]+|\[\^?\d+\]")
 _THRESHOLD_RE = re.compile(r"(?P<op>>=?|≥|over|above|more than|exceed\w*)\s*(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>[KkMm])\b")
@@ -370,6 +370,28 @@ def _parse_row_name(page: _Page, text: str) -> _RowName | str:
     starting: datetime | None = None
     until: date | None = None
     clock_unread = ""
+    threshold = None
+    # Parenthesised notes first: a status note keeps its own dates ("(retired from October 28,
+    # 2025)" is no price schedule); only a note that is nothing but a dated phrase dates the row.
+    outside: list[str] = []
+    pos = 0
+    for m in _PAREN_RE.finditer(raw):
+        outside.append(raw[pos:m.start()])
+        pos = m.end()
+        inner = " ".join(m.group(1).split())
+        if not inner or _PRINTED_ID_RE.fullmatch(inner.strip("` ")):
+            continue
+        t = _THRESHOLD_RE.search(inner)
+        if _DATED_RE.fullmatch(inner):
+            outside.append(" " + inner + " ")
+        elif t and not _AT_MOST_RE.search(inner):
+            threshold = _tier_of(t)
+        elif _AT_MOST_RE.search(inner):
+            threshold = "standard"
+        else:
+            notes.append(inner)
+    outside.append(raw[pos:])
+    raw = " ".join(outside)
     for m in _DATED_RE.finditer(raw):
         days = find_days(m.group("day"))
         if not days:
@@ -383,20 +405,8 @@ def _parse_row_name(page: _Page, text: str) -> _RowName | str:
             starting = instants[0] if instants else datetime.combine(days[0], time(0), tzinfo=timezone.utc)
             if m.group("clock") and not instants:
                 clock_unread = phrase
-        notes.append(phrase[0].lower() + phrase[1:])
+        notes.insert(0, phrase[0].lower() + phrase[1:])
     raw = _DATED_RE.sub(" ", raw)
-    threshold = None
-    for m in _PAREN_RE.finditer(raw):
-        inner = " ".join(m.group(1).split())
-        if not inner or _PRINTED_ID_RE.fullmatch(inner.strip("` ")):
-            continue
-        t = _THRESHOLD_RE.search(inner)
-        if t:
-            threshold = _tier_of(t)
-        elif _AT_MOST_RE.search(inner):
-            threshold = "standard"
-        else:
-            notes.append(inner)
     raw = _PAREN_RE.sub(" ", raw)
     raw = _PRINTED_ID_RE.sub(" ", raw)
     raw = _MARKS_RE.sub("", raw)
@@ -461,9 +471,10 @@ def _mentions(page: _Page, sentence: str) -> list[_Model]:
         versions = [m.group("ver"), *re.findall(_VERSION, m.group("more") or "")]
         for ver in versions:
             found.append(_model(page, f"Claude {family} {ver}"))
-        if m.group("later"):
+        if m.group("later"):  # "Opus 4.6 and later": later Opus models ("Claude 4.6 and later": all)
             floor = tuple(int(p) for p in m.group("ver").split("."))
-            found.extend(x for x in page.page_models.values() if x.version and x.version >= floor)
+            found.extend(x for x in page.page_models.values()
+                         if x.family == family.lower() and x.version and x.version >= floor)
     for m in _GENERATION_RE.finditer(sentence):
         floor = tuple(int(p) for p in m.group("ver").split("."))
         found.extend(x for x in page.page_models.values() if x.version and x.version >= floor)
@@ -532,16 +543,18 @@ def _add(page: _Page, model: _Model, component: str, tier: str, money: Money, te
 def _read_model_table(page: _Page, section: _Section, table: Table, tier: str) -> None:
     """One model per row, one component per price column (standard or batch)."""
     kind = "model pricing" if tier == "standard" else "batch"
-    columns: list[tuple[int, str]] = []
+    columns: list[tuple[int, str, str | None]] = []  # (column, component, its context tier or None)
     for col, cell in enumerate(table.header[1:], start=1):
         header = _header(cell)
-        component = _column_component(header)
-        if component is None:
+        component = _column_component(_THRESHOLD_PHRASE_RE.sub(" ", header))
+        over = None if _AT_MOST_RE.search(header) else _THRESHOLD_RE.search(header)
+        if component is None or (over and tier != "standard"):
             if any(find_money(row[col].text) for row in table.body if col < len(row)):
                 page.skip(_where(section, kind, column=cell.text), cell.text,
-                          "price column the parser does not know: not recorded")
+                          "price column the parser does not know: not recorded" if component is None else
+                          "a batch price above a context threshold: no tier combines both")
             continue
-        columns.append((col, component))
+        columns.append((col, component, _tier_of(over) if over else None))
     for row in table.body:
         if not row or not row[0].text.strip():
             continue
@@ -562,7 +575,7 @@ def _read_model_table(page: _Page, section: _Section, table: Table, tier: str) -
             page.warned.add(name.clock_unread)
             page.skip(_where(section, kind, row=row[0].text), name.clock_unread,
                       "time of day or zone not read: effective_from taken as 00:00 UTC of that day")
-        for col, component in columns:
+        for col, component, column_tier in columns:
             text = _first_line(row[col])
             where = _where(section, kind, row=row[0].text, column=table.header[col].text)
             price = _one_price(text)
@@ -571,7 +584,7 @@ def _read_model_table(page: _Page, section: _Section, table: Table, tier: str) -
                     page.skip(where, text, price)
                 continue
             for model in name.models:
-                _add(page, model, component, row_tier, price, text, name.note, name.starting, where)
+                _add(page, model, component, column_tier or row_tier, price, text, name.note, name.starting, where)
 
 
 def _cell_prices(cell: Cell, default: str | None) -> tuple[list[tuple[str, Money, str]], list[tuple[str, str]]]:

@@ -582,3 +582,38 @@ def test_html2text_prose_run_into_the_long_context_header_still_names_the_models
     got = prices(anthropic.parse(glued, URL))
     assert {k: v for k, v in got.items() if k[2] == "context>200k"} == {
         **pair("claude-sonnet-4", "context>200k", "5", "18.75"), **pair("claude-sonnet-4-5", "context>200k", "5", "18.75")}
+
+
+def test_dates_inside_a_status_note_never_schedule_a_price() -> None:
+    page = ("| Model | Base Input Tokens | Output Tokens |\n|---|---|---|\n"
+            "| Claude Opus 4 ([retired from October 28, 2025, except on Google Cloud](https://x.test)) "
+            "| $15 / MTok | $75 / MTok |\n"
+            "| Claude Sonnet 5 (starting September 1, 2026) | $3 / MTok | $15 / MTok |\n")
+    quotes = anthropic.parse(page)
+    assert prices(quotes) == pair("claude-opus-4", "standard", "15", "75")
+    assert {q.note for q in quotes if q.model == "claude-opus-4"} == {
+        "retired from October 28, 2025, except on Google Cloud"}
+    assert scheduled(quotes) == {("claude-sonnet-5", "input", "standard", SEPT_1_2026): Decimal("3"),
+                                 ("claude-sonnet-5", "output", "standard", SEPT_1_2026): Decimal("15")}
+
+
+def test_a_context_threshold_column_in_the_model_table_is_its_own_tier() -> None:
+    page = ("| Model | Base Input Tokens | Input (> 200K tokens) | Output Tokens | Output (> 200K tokens) |\n"
+            "|---|---|---|---|---|\n| Claude Sonnet 4.5 | $3 / MTok | $6 / MTok | $15 / MTok | $22.50 / MTok |\n"
+            "\n| Model | Batch input | Batch input (> 200K) |\n|---|---|---|\n| Claude Sonnet 4.5 | $1.50 / MTok | $3 / MTok |\n")
+    reading = anthropic.read(page)
+    assert prices(reading.quotes) == {
+        **pair("claude-sonnet-4-5", "standard", "3", "15"), **pair("claude-sonnet-4-5", "context>200k", "6", "22.50"),
+        ("claude-sonnet-4-5", "input", "batch"): Decimal("1.50")}
+    assert any("batch price above a context threshold" in r for r in reasons(reading))
+
+
+def test_opus_and_later_names_later_opus_models_only() -> None:
+    page = fixture("2026-08-standard-pricing-prose.md").replace(
+        "| Model                           | Input      | Output     |\n"
+        "| ------------------------------- | ---------- | ---------- |\n"
+        "| Claude Opus 5 / Claude Opus 4.8 | $8 / MTok  | $40 / MTok |",
+        "| Input      | Output     |\n| ---------- | ---------- |\n| $8 / MTok  | $40 / MTok |").replace(
+        "for Claude Opus 5 and Claude Opus 4.8 at", "for Claude Opus 4.8 and later models at")
+    fast = {q.model for q in anthropic.parse(page) if q.tier == "fast"}
+    assert fast == {"claude-opus-5", "claude-opus-4-8"}  # not Sonnet 5 nor Fable 5, though newer
