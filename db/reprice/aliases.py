@@ -10,6 +10,8 @@ rows are unpriced with that reason, never priced on a guessed snapshot.
 
 When the table is consulted (the rule, in one place: :func:`price_by_alias`):
 
+* only when the history prices at least one of the alias's snapshots in the asked currency (a
+  history built from pages alone, which never name them, is priced exactly as without the table);
 * only when the history has **no price of its own** for the row's id at the row's time.  A page
   that prices the alias itself (OpenAI lists ``gpt-4o``; Mistral's 2026 page lists
   ``mistral-medium-latest``) is the provider's own statement and wins; the table fills in where
@@ -204,8 +206,9 @@ def price_by_alias(pricer: "Pricer", row: "UsageRow", at: "When | datetime | Non
     from db.reprice.pricer import Priced, Uncertain, Unpriced, placed
 
     alias = (table or shipped()).get(row.provider, row.model)
-    if alias is None:
-        return None
+    if alias is None or not any(pricer.knows(row.provider, pricer.resolve(row.provider, t.model)[0])
+                                for t in alias.targets if t.model is not None):
+        return None  # a history that prices none of its snapshots: the ordinary rules answer
     start, whole_day = placed(row, at)
     own = pricer.canonical(row.provider, row.model)
     if own is not None and pricer.rates_at(row.provider, own, start) is not None:
