@@ -43,12 +43,14 @@ Scheduled changes: a model listed twice, ``Claude Sonnet 5 through August 31, 20
 ``Claude Sonnet 5 starting September 1, 2026``: the first row is the price in force (its note
 says until when), the second gets ``effective_from``.  Anthropic's pages give days without a
 time zone; the rule applied here: a day starts at 00:00 UTC, so "starting September 1, 2026"
-is 2026-09-01T00:00:00Z.  Prose never creates a price ("the scheduled $3/$15 increase will not
-occur" is a note, not a schedule).  A model listed twice with different prices and no dates is
+is 2026-09-01T00:00:00Z (a time and zone the page does state, "at 16:00 UTC", is used; one that
+cannot be read is reported).  Dates inside a status note ("(retired from October 28, 2025)")
+schedule nothing.  Prose never creates a price ("the scheduled $3/$15 increase will not occur"
+is reported as not recorded, never a schedule).  A model listed twice with different prices and no dates is
 skipped (both rows), with a warning: the parser never picks one.
 
-Skipped (reported, never recorded): multipliers (data residency 1.1x, cache multipliers),
-price-looking prose in the long-context and fast-mode sections, cells without one price per MTok,
+Skipped (reported, never recorded): data-residency multipliers (1.1x), price-looking prose in
+the long-context and fast-mode sections, dated prices in prose, cells without one price per MTok,
 unknown price columns, rows that are not model names.  A page without the model pricing table
 raises :class:`ParseError`: that is a page that lost its pricing structure (or is not the page).
 """
