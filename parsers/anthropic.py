@@ -189,7 +189,10 @@ def read(text: str, source_url: str = "") -> Reading:
     """Quotes and what was skipped; :class:`ParseError` when the model pricing table is missing."""
     doc = read_provider_page(PROVIDER, text, source_url)
     page = _Page(url=source_url)
-    sections = _sections(doc.blocks)
+    blocks = doc.blocks
+    if doc.format == "markdown" and not any(isinstance(b, Table) for b in blocks) and _TAB_HEADER_RE.search(text):
+        blocks = _text_copy_blocks(text)  # a browser select-all copy: tables as tab-separated lines
+    sections = _sections(blocks)
     kinds = [[(_table_kind(item, section), item) for item in section.items if isinstance(item, Table)]
              for section in sections]
     for section_kinds in kinds:  # ids the page prints, and the models of the price tables, first
@@ -303,6 +306,45 @@ def _where(section: _Section, kind: str, row: str = "", column: str = "") -> str
     if column:
         parts.append(f"column {column!r}")
     return " / ".join(parts)
+
+
+_TAB_HEADER_RE = re.compile(r"^[^\n]*\t\s*Base Input Tokens\s*\t", re.I | re.M)
+
+
+def _text_copy_blocks(text: str) -> list[object]:
+    """Blocks of a select-all text copy: runs of tab-separated lines are tables.
+
+    Such a copy keeps no markup: a short line without final punctuation (``Batch processing``)
+    is taken as a heading, so sections and their prose still tell fast mode and long context
+    apart; everything else is a paragraph.
+    """
+    blocks: list[object] = []
+    run: list[list[str]] = []
+
+    def end_run() -> None:
+        if len(run) >= 2:
+            width = max(len(r) for r in run)
+            rows = [[Cell.plain(" ".join(c.split())) for c in r + [""] * (width - len(r))] for r in run]
+            blocks.append(Table(rows=rows, header_rows=1))
+        elif run:
+            blocks.append(Paragraph(" ".join(" ".join(run[0]).split())))
+        run.clear()
+
+    for line in text.replace("\r\n", "\n").split("\n"):
+        if "\t" in line and line.strip():
+            run.append(line.split("\t"))
+            continue
+        end_run()
+        line = " ".join(line.split())
+        if not line:
+            continue
+        if len(line.split()) <= 6 and line[0].isupper() and not line.endswith((".", ":", "!", "?", ")")) \
+                and "$" not in line:
+            blocks.append(Heading(3, line))
+        else:
+            blocks.append(Paragraph(line))
+    end_run()
+    return blocks
 
 
 # --- model names and ids -------------------------------------------------------------------

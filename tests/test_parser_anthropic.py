@@ -617,3 +617,17 @@ def test_opus_and_later_names_later_opus_models_only() -> None:
         "for Claude Opus 5 and Claude Opus 4.8 at", "for Claude Opus 4.8 and later models at")
     fast = {q.model for q in anthropic.parse(page) if q.tier == "fast"}
     assert fast == {"claude-opus-5", "claude-opus-4-8"}  # not Sonnet 5 nor Fable 5, though newer
+
+
+def test_select_all_text_copy_tab_separated_tables() -> None:
+    reading = anthropic.read(fixture("2026-02-select-all-textcopy.txt"))
+    assert prices(reading.quotes) == {
+        **standard("claude-opus-4-6", "4", "5", "8", "0.40", "20"),
+        **standard("claude-sonnet-4-5", "2.40", "3", "4.80", "0.24", "12"),
+        **standard("claude-3-5-haiku", "0.64", "0.80", "1.28", "0.064", "3.20"),
+        **batch("claude-opus-4-6", "2", "10"), **batch("claude-sonnet-4-5", "1.20", "6"),
+        **batch("claude-3-5-haiku", "0.32", "1.60"),
+        **pair("claude-opus-4-6", "fast", "24", "120"),
+        **pair("claude-opus-4-6", "context>200k", "8", "30"), **pair("claude-sonnet-4-5", "context>200k", "4.80", "18"),
+    }
+    assert {q.note for q in reading.quotes if q.model == "claude-3-5-haiku"} == {"deprecated"}
