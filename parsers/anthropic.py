@@ -190,8 +190,9 @@ def read(text: str, source_url: str = "") -> Reading:
     doc = read_provider_page(PROVIDER, text, source_url)
     page = _Page(url=source_url)
     blocks = doc.blocks
-    if doc.format == "markdown" and not any(isinstance(b, Table) for b in blocks) and _TAB_HEADER_RE.search(text):
-        blocks = _text_copy_blocks(text)  # a browser select-all copy: tables as tab-separated lines
+    if doc.format == "markdown" and not any(isinstance(b, Table) for b in blocks) and (
+            _TAB_HEADER_RE.search(text) or _FLAT_HEADER_RE.search(text)):
+        blocks = _text_copy_blocks(text)  # a text copy: tables as tab-separated or glued lines
     sections = _sections(blocks)
     kinds = [[(_table_kind(item, section), item) for item in section.items if isinstance(item, Table)]
              for section in sections]
@@ -309,6 +310,14 @@ def _where(section: _Section, kind: str, row: str = "", column: str = "") -> str
 
 
 _TAB_HEADER_RE = re.compile(r"^[^\n]*\t\s*Base Input Tokens\s*\t", re.I | re.M)
+#: An html-to-text copy glues a table's cells: ``Model Base Input Tokens 5m Cache Writes ...`` and
+#: rows ``Claude Opus 4.8$5 / MTok$6.25 / MTok$10 / MTok$0.50 / MTok$25 / MTok``.
+_FLAT_COLUMN_RE = re.compile(
+    r"Base Input Tokens|5m Cache Writes|1h Cache Writes|Cache Writes|Cache Hits (?:&|and) Refreshes|Output Tokens"
+    r"|Batch input|Batch output", re.I)
+_FLAT_HEADER_RE = re.compile(r"^\s*Model\s+(?:Base Input Tokens|Batch input)\b", re.I | re.M)
+_FLAT_ROW_RE = re.compile(r"^(?P<name>Claude\b.*?)\s*(?P<prices>(?:\$\d[\d,]*(?:\.\d+)?\s*/\s*MTok\s*)+)$")
+_FLAT_PRICE_RE = re.compile(r"\$\d[\d,]*(?:\.\d+)?\s*/\s*MTok")
 
 
 def _text_copy_blocks(text: str) -> list[object]:
@@ -330,12 +339,23 @@ def _text_copy_blocks(text: str) -> list[object]:
             blocks.append(Paragraph(" ".join(" ".join(run[0]).split())))
         run.clear()
 
+    flat: list[str] = []  # the column names of a glued table being read
     for line in text.replace("\r\n", "\n").split("\n"):
         if "\t" in line and line.strip():
             run.append(line.split("\t"))
             continue
-        end_run()
         line = " ".join(line.split())
+        if _FLAT_HEADER_RE.match(line):
+            end_run()
+            flat = _FLAT_COLUMN_RE.findall(line)
+            run.append(["Model", *flat])
+            continue
+        row = _FLAT_ROW_RE.match(line) if flat else None
+        if row and len(_FLAT_PRICE_RE.findall(row.group("prices"))) == len(flat):
+            run.append([row.group("name"), *_FLAT_PRICE_RE.findall(row.group("prices"))])
+            continue
+        flat = []
+        end_run()
         if not line:
             continue
         if len(line.split()) <= 6 and line[0].isupper() and not line.endswith((".", ":", "!", "?", ")")) \

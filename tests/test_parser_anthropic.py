@@ -631,3 +631,16 @@ def test_select_all_text_copy_tab_separated_tables() -> None:
         **pair("claude-opus-4-6", "context>200k", "8", "30"), **pair("claude-sonnet-4-5", "context>200k", "4.80", "18"),
     }
     assert {q.note for q in reading.quotes if q.model == "claude-3-5-haiku"} == {"deprecated"}
+
+
+def test_html_to_text_copy_with_glued_cells() -> None:
+    quotes = anthropic.parse(fixture("html-to-text-glued.txt"))
+    assert prices(quotes) == {
+        **standard("claude-opus-4-8", "4", "5", "8", "0.40", "20"),
+        **standard("claude-opus-4-1", "12", "15", "24", "1.20", "60"),
+        **standard("claude-sonnet-5", "1.60", "2", "3.20", "0.16", "8"),
+        **standard("claude-haiku-4-5", "0.80", "1", "1.60", "0.08", "4"),
+        **batch("claude-opus-4-8", "2", "10"), **batch("claude-haiku-4-5", "0.40", "2"),
+    }
+    assert scheduled(quotes) == {(m, c, t, SEPT_1_2026): v for (m, c, t), v in
+                                 standard("claude-sonnet-5", "2.40", "3", "4.80", "0.24", "12").items()}
