@@ -7,6 +7,7 @@ import asyncio
 import json
 
 from db.datasette.app import make_datasette
+from db.health import SourceHealth, failures_of_run
 from db.observe import record_observation
 from db.schema import open_db
 from mirror import Mirror, page, ratecard, run_in_process, scrape_night
@@ -97,3 +98,29 @@ def test_datasette_source_status_agrees_with_ratecard_status(tmp_path):
     assert served[0] == {"source_id": "deepseek-zh-cn", "provider": "deepseek", "last_run_at": N3,
                          "last_outcome": "fetch_failed", "last_way": "http", "failing_since": N2,
                          "last_success_at": N1, "failures_in_a_row": 2, "last_error": "HTTP 404"}
+
+
+def test_failures_of_a_run_describe_kind_start_and_last_success_for_the_commit_message(tmp_path):
+    """What ``ratecard nightly`` lists under its failures: only the sources this run left failing."""
+    db = tmp_path / "prices.db"
+    full = page("deepseek/2025-02-20-full-price.en.md")
+    with Mirror() as mirror:
+        mirror.deepseek(full)
+        scrape_night(db, mirror, N1)
+        mirror.deepseek(full, 404)
+        scrape_night(db, mirror, N2, expect=1)
+        mirror.deepseek(b"<html><body><p>Pricing moved to the console</p></body></html>", 404)
+        scrape_night(db, mirror, N3, expect=1)
+    failing = failures_of_run(db, parse_utc(N3))
+    assert [h.describe() for h in failing] == [
+        f"deepseek-en: layout_changed since {N3} (1 run; last success {N2}): deepseek: no pricing table found"
+        " (no table with DeepSeek model ids and prices) in https://api-docs.deepseek.com/quick_start/pricing",
+        f"deepseek-zh-cn: fetch_failed since {N2} (2 runs; last success {N1}): HTTP 404"]
+    assert failures_of_run(db, parse_utc(N1)) == []
+
+
+def test_a_described_failure_shows_page_text_on_one_line():
+    health = SourceHealth("xai-models", "xai", N2, "layout_changed", "no table near 'grok\nSigned-off-by: x\x1b[2J'",
+                          N1, 1, N2, "http")
+    assert health.describe() == (f"xai-models: layout_changed since {N2} (1 run; last success {N1}):"
+                                 " no table near 'grok\\nSigned-off-by: x\\x1b[2J'")
