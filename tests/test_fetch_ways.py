@@ -14,6 +14,8 @@ import io
 import json
 from pathlib import Path
 
+import pytest
+
 from db.schema import open_db
 from mirror import DEEPSEEK_EN, DEEPSEEK_ZH, FIXTURES, Mirror, page, ratecard, run_in_process
 from scraper.cli import main
@@ -227,3 +229,21 @@ def test_the_user_agent_names_ratecard_and_its_project(tmp_path: Path):
     with Mirror({DEEPSEEK_EN: record, DEEPSEEK_ZH: page("deepseek/2026-08-17-peak.zh-cn.md")}) as mirror:
         assert scrape(tmp_path / "p.db", mirror, "2026-09-01T03:00:00Z", "--provider", "deepseek")[0] == 0
     assert seen == ["ratecard/0.1 (+https://github.com/ratecard/ratecard; LLM price history; one request per page per night)"]
+
+
+REAL_CHALLENGE = Path(__file__).resolve().parents[2] / "shared" / "real-pages" / "openai" / \
+    "2026-05-08-d1507e1-quill-router-pricing-botchallenge.html"
+
+
+@pytest.mark.skipif(not REAL_CHALLENGE.is_file(), reason="../shared/real-pages is not beside the checkout")
+def test_the_real_challenge_page_openai_served_a_plain_fetch_is_blocked(tmp_path: Path):
+    db = tmp_path / "prices.db"
+    with Mirror({OPENAI: REAL_CHALLENGE.read_bytes()}) as mirror:
+        code, out, _ = scrape(db, mirror, "2026-09-01T03:00:00Z", "--provider", "openai", "--no-browser")
+    assert code == 1
+    outcome, way, status, error = observed(db, "2026-09-01T03:00:00Z")["openai-pricing"]
+    assert (outcome, way, status) == ("blocked", "http", 200)
+    assert error.startswith("http: blocked: openai: blocked: the body is a bot-challenge/interstitial page"
+                            " (Cloudflare challenge (_cf_chl_opt))")
+    assert error.endswith("; markdown: fetch_failed: HTTP 404")
+    assert count(db, "SELECT count(*) FROM changes") == 0
