@@ -19,6 +19,7 @@ import pytest
 from db.schema import open_db
 from mirror import DEEPSEEK_EN, DEEPSEEK_ZH, FIXTURES, Mirror, page, ratecard, run_in_process
 from scraper.cli import main
+from scraper.fetch.ways import Attempt, SourceFetch, twin_url
 
 ANTHROPIC = "https://docs.claude.com/en/docs/about-claude/pricing"
 OPENAI = "https://platform.openai.com/docs/pricing"
@@ -247,3 +248,23 @@ def test_the_real_challenge_page_openai_served_a_plain_fetch_is_blocked(tmp_path
                             " (Cloudflare challenge (_cf_chl_opt))")
     assert error.endswith("; markdown: fetch_failed: HTTP 404")
     assert count(db, "SELECT count(*) FROM changes") == 0
+
+
+def test_when_every_way_fails_the_one_that_got_furthest_is_recorded():
+    http = Attempt("http", "fetch_failed", "HTTP 503", "u")
+    md = Attempt("markdown", "layout_changed", "no table", "u.md")
+    browser = Attempt("browser", "skipped", "no Chromium")
+    got = SourceFetch([http, md, browser])
+    assert (got.chosen, got.outcome) == (md, "layout_changed")
+    assert got.error == "http: fetch_failed: HTTP 503; markdown: layout_changed: no table; browser: skipped: no Chromium"
+    assert SourceFetch([Attempt("http", "too_slow", "late", "u"), Attempt("browser", "blocked", "403", "u")]).outcome == "blocked"
+    assert SourceFetch([Attempt("browser", "skipped", "no Chromium")]).outcome == "fetch_failed"
+    ok = Attempt("browser", "ok", None, "u")
+    served = SourceFetch([Attempt("http", "blocked", "challenge", "u"), ok])
+    assert (served.chosen, served.error, served.fallbacks) == (ok, None, [served.attempts[0]])
+
+
+def test_twin_urls():
+    assert twin_url("https://docs.x.ai/developers/models") == "https://docs.x.ai/developers/models.md"
+    assert twin_url("https://example.com/docs/pricing/") == "https://example.com/docs/pricing.md"
+    assert twin_url("https://example.com/p?lang=en") == "https://example.com/p.md?lang=en"
