@@ -160,3 +160,11 @@ def test_french_semicolon_spreadsheet(tmp_path):
                      + "2025-01-20;deepseek;deepseek-chat;297\u00a0429;1\u00a0000\n".encode("cp1252"))
     [row] = read_usage(path)
     assert row.tokens == (297_429, 0, 0, 0, 1000)
+
+
+def test_fast_mode_is_a_service_tier(tmp_path):
+    path = tmp_path / "u.csv"
+    path.write_text("time,provider,model,service_tier,input_tokens,output_tokens\n"
+                    "2026-08-21T10:00:00Z,anthropic,claude-opus-5,fast,10,20\n")
+    [row] = read_usage(path)
+    assert (row.tier, row.tokens) == ("fast", (10, 0, 0, 0, 20))

@@ -58,7 +58,7 @@ _ROLES: dict[str, tuple[str, ...]] = {
 _ROLE_OF = {name: role for role, names in _ROLES.items() for name in names}
 #: Service tier cell -> ratecard tier (OpenAI reports ``default`` for standard processing).
 SERVICE_TIERS = {"": "standard", "standard": "standard", "default": "standard", "auto": "standard",
-                 "batch": "batch", "flex": "flex", "priority": "priority"}
+                 "batch": "batch", "flex": "flex", "priority": "priority", "fast": "fast"}
 _THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+$")
 #: Thousands grouped by spaces, as French and other locales write them: a space, a no-break space
 #: (U+00A0, Excel's) or a narrow no-break space (U+202F).
