@@ -18,6 +18,7 @@ import httpx
 
 from scraper.fetch.http import ROBOTS_AGENT, FetchPolicy, fetch, mirror_url
 from scraper.fetch.limits import FetchLimits
+from scraper.fetch.outcome import BLOCKED, FETCH_FAILED
 
 #: RFC 9309 asks crawlers to read at least 500 KiB of a robots.txt.
 MAX_ROBOTS_BYTES = 512 * 1024
@@ -31,13 +32,14 @@ class RobotsRules:
         self.parser = parser
         self.unreachable = unreachable
 
-    def refusal(self, url: str) -> str | None:
-        """Why ``url`` may not be fetched, or None when it may."""
+    def refusal(self, url: str) -> tuple[str, str] | None:
+        """(outcome, why) when ``url`` may not be fetched, or None when it may: ``blocked`` for a
+        rule that disallows it, ``fetch_failed`` for a robots.txt that could not be read."""
         if self.unreachable:
-            return (f"{self.origin}/robots.txt could not be read ({self.unreachable}), so the site is"
-                    " treated as disallowing everything this run (RFC 9309); --ignore-robots overrides")
+            return FETCH_FAILED, (f"{self.origin}/robots.txt could not be read ({self.unreachable}), so the site"
+                                  " is treated as disallowing everything this run (RFC 9309); --ignore-robots overrides")
         if self.parser is not None and not self.parser.can_fetch(ROBOTS_AGENT, url):
-            return f"{self.origin}/robots.txt disallows {urlsplit(url).path or '/'}; --ignore-robots overrides"
+            return BLOCKED, f"{self.origin}/robots.txt disallows {urlsplit(url).path or '/'}; --ignore-robots overrides"
         return None
 
 
@@ -52,8 +54,8 @@ class Robots:
         self.mirror = mirror
         self.hosts: dict[str, asyncio.Task[RobotsRules]] = {}
 
-    async def refusal(self, url: str) -> str | None:
-        """Why robots.txt forbids ``url`` (a real page URL, not the mirror's), or None."""
+    async def refusal(self, url: str) -> tuple[str, str] | None:
+        """(outcome, why) when robots.txt forbids ``url`` (a real page URL, not the mirror's), or None."""
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         if origin not in self.hosts:

@@ -24,7 +24,7 @@ import httpx
 from parsers.registry import Source
 from scraper.fetch import browser as browser_way
 from scraper.fetch.http import Fetched, FetchPolicy, fetch, mirror_url
-from scraper.fetch.outcome import (BLOCKED, ERROR, FETCH_FAILED, OK, RANK, SKIPPED, TOO_SLOW,
+from scraper.fetch.outcome import (ERROR, FETCH_FAILED, OK, RANK, SKIPPED, TOO_SLOW,
                                    parse_error_outcome)
 from scraper.fetch.robots import Robots
 
@@ -182,8 +182,7 @@ class Fetcher:
         if self.robots is not None:
             refusal = await self.robots.refusal(real_url)
             if refusal:
-                unreachable = "could not be read" in refusal
-                return Attempt(way, FETCH_FAILED if unreachable else BLOCKED, refusal)  # nothing asked
+                return Attempt(way, *refusal)  # nothing asked
         before = self.stored(source, way)
         current[1] = url  # a request is being made: a deadline now names its way and URL
         if way == BROWSER:
