@@ -1,6 +1,7 @@
 """Storage: what the history database costs for OpenRouter's churning catalogue, against git.
 
     python bench/storage.py [--snapshots 234] [--keep DIR]
+    python bench/storage.py --year [--nights 365]
 
 Replays the 17 real OpenRouter snapshots in ../shared/real-pages/openrouter/ (one every 3-5 days,
 2026-02-27 to 2026-08-19), then synthetic ones made from the last real catalogue with the churn
@@ -18,6 +19,14 @@ Peers measured in the same run:
 
 Prints the sizes and the ratios; exit 1 if a stored body or quote set does not read back
 byte for byte, or a rebuild changes a derived row.
+
+``--year``: a year of nightly runs of every provider (the soak's pages, bench/soak.py, with
+OpenRouter churning nightly at a third of the real 3-day churn), each night recorded, written as
+the nightly writes it (pages under data/pages, exports, feed) into a throw-away git repository
+and committed when it changed.  Prints the database size and the repository's growth (``.git``
+after ``git gc``), against the raw bytes of the pages fetched.  OpenRouter's history is re-derived
+weekly instead of nightly (a full re-derivation per night costs seconds; the other providers are
+re-derived every night), so its exports move in weekly steps: the same rows, fewer commits.
 """
 
 from __future__ import annotations
@@ -146,9 +155,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--snapshots", type=int, default=234)
     parser.add_argument("--keep", type=Path, help="keep the database and the git peer here")
+    parser.add_argument("--year", action="store_true", help="a year of nightly runs of every provider")
+    parser.add_argument("--nights", type=int, default=365, help="with --year: how many nights")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ratecard-storage-"))
     try:
+        if args.year:
+            return year(args.nights, work)
         return run(args.snapshots, work, args.keep)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -212,6 +225,70 @@ def run(total: int, work: Path, keep: Path | None) -> int:
     for failure in failures[:10]:
         print(f"FAIL: {failure}")
     return 1 if failures else 0
+
+
+def year(nights: int, work: Path) -> int:
+    """A year of nightly runs of every provider: database size and repository growth."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from soak import URL, clean_pages, day  # the soak's page for every source on every night
+
+    from db.export import export, write_atomic
+    from db.feed import build_feed
+    from scraper.snapshots import PAGES, write_snapshots
+
+    repo = work / "repo"
+    data = repo / "data"
+    repo.mkdir()
+    git = ["git", "-C", str(repo), "-c", "user.name=bench", "-c", "user.email=bench@example.com"]
+    subprocess.run([*git, "init", "--quiet"], check=True)
+    path = work / "prices.db"
+    db = open_db(path)
+    sources = registry.sources()
+    churn = Churn(real_snapshots()[-1][1])
+    fetched = commits = 0
+    started = time.perf_counter()
+    for n in range(nights):
+        pages = clean_pages(n)
+        pages[URL["openrouter-models"]] = churn.step(1 / 3)
+        ids = []
+        with db.atomic():
+            for source in sources:
+                body = pages[source.url]
+                fetched += len(body)
+                parsed = parse_body(source, body)
+                ids.append(record_observation(db, source, day(n), 200, body, parsed.quotes, parsed.error,
+                                              parsed.parser_version))
+            weekly = n % 7 == 6 or n == nights - 1
+            rebuild(db, [p for p in registry.providers() if weekly or p != "openrouter"])
+        write_snapshots(db, ids, data / PAGES)
+        export(db, data)
+        write_atomic(data / "changes.atom", build_feed(db))
+        subprocess.run([*git, "add", "--all", "data"], check=True)
+        if subprocess.run([*git, "diff", "--cached", "--quiet"]).returncode:
+            stamp = day(n).isoformat()
+            subprocess.run([*git, "commit", "--quiet", "-m", f"night {n}"], check=True,
+                           env={"GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp, "PATH": "/usr/bin:/bin"})
+            commits += 1
+    elapsed = time.perf_counter() - started
+    counts = {t: db[t].count for t in ("observations", "bodies", "quote_sets", "prices", "changes")}
+    tables = {t: db.execute(f"SELECT COALESCE(SUM(pgsize), 0) FROM dbstat WHERE name = '{t}'").fetchone()[0]
+              for t in ("bodies", "quote_sets", "observations", "prices", "changes")}
+    db.conn.execute("VACUUM")
+    db.close()
+    subprocess.run([*git, "gc", "--quiet"], check=True)
+    packed = sum(f.stat().st_size for f in (repo / ".git" / "objects").rglob("*") if f.is_file())
+    tree = sum(f.stat().st_size for f in data.rglob("*") if f.is_file())
+    mb = 1024 * 1024
+    size = path.stat().st_size
+    print(f"{nights} nights x {len(sources)} sources ({day(0):%Y-%m-%d} .. {day(nights - 1):%Y-%m-%d}),"
+          f" {fetched / mb:.0f} MB of pages fetched; {elapsed:.0f} s")
+    print(f"rows: {counts}")
+    print("pages by table (MB): " + ", ".join(f"{t} {v / mb:.2f}" for t, v in tables.items()))
+    print(f"database (vacuumed): {size / mb:.2f} MB ({size / fetched * 100:.2f} % of the pages fetched)")
+    print(f"repository: {commits} commits, .git after git gc {packed / mb:.2f} MB"
+          f" ({packed / fetched * 100:.2f} % of the pages fetched); working tree data/ {tree / mb:.2f} MB;"
+          f" database / repository = {size / packed:.2f}")
+    return 0
 
 
 if __name__ == "__main__":
