@@ -205,3 +205,53 @@ def test_money_is_exact_decimal(pricer, engine, usage):
     rows = [pricer.price(r) for r in read_usage(usage)]
     assert pricer.money(total) == pricer.money(sum(p.units for p in rows if isinstance(p, Priced)))
     assert isinstance(pricer.money(total), Decimal)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "table", "summary"])
+def test_outputs_equal_the_row_writers(pricer, engine, usage, fmt):
+    import io
+    import json
+
+    from scraper.commands import reprice as rows
+
+    reference = io.StringIO()
+    if fmt == "summary":
+        totals, unpriced = rows.Totals(), []
+        for p in rows.priced_rows(pricer, str(usage)):
+            totals.add(p) if isinstance(p, Priced) else unpriced.append(p)
+        rows.write_totals(pricer, totals, unpriced, reference)
+    else:
+        writer = {"csv": rows.write_csv, "json": rows.write_json, "table": rows.write_text}[fmt]
+        writer(pricer, rows.priced_rows(pricer, str(usage)), reference)
+    engine.load(usage)
+    engine.price()
+    got = io.StringIO()
+    engine.write(fmt, got, str(usage))
+    if fmt == "json":
+        assert json.loads(got.getvalue()) == json.loads(reference.getvalue())
+    else:
+        assert got.getvalue() == reference.getvalue()
+
+
+def test_parquet_output_has_exact_decimal_costs(pricer, engine, usage, tmp_path):
+    engine.load(usage)
+    engine.price()
+    target = tmp_path / "out.parquet"
+    totals = engine.write("parquet", None, str(usage), rows_to=target)
+    con = duckdb.connect()
+    kind, total = con.execute(f"SELECT any_value(typeof(cost)), sum(cost) FROM read_parquet('{target}')").fetchone()
+    assert kind.startswith("DECIMAL(38,") and total == pricer.money(totals.units)
+    assert con.execute(f"SELECT count(*) FROM read_parquet('{target}')").fetchone()[0] == 1500
+
+
+def test_rate_table_csv_and_parquet_exports_hold_the_same_rows(pricer, tmp_path):
+    from db.reprice.rates import compile_rates, write_rates
+
+    table = compile_rates(pricer)
+    write_rates(table, tmp_path / "r.parquet")
+    write_rates(table, tmp_path / "r.csv")
+    con = duckdb.connect()
+    parquet = con.execute(f"SELECT * FROM read_parquet('{tmp_path / 'r.parquet'}') ORDER BY ordinal").fetchall()
+    assert len(parquet) == len(table.rows) and parquet == [tuple(r) for r in table.rows]
+    assert (tmp_path / "r.csv").read_text().count("\n") == len(table.rows) + 1
+    assert {r[2] for r in table.rows} == {"late", "early", "window"}

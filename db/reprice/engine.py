@@ -95,6 +95,42 @@ class Engine:
             self._check_currency()
         return self.con.execute("SELECT count(*) FROM priced").fetchone()[0]
 
+    def write(self, fmt: str, out, path: str, at: When | datetime | None = None,
+              target: tuple[str, str] | None = None, rows_to: str | Path | None = None):
+        """Write the ``priced`` table as ``fmt`` (table, csv, json, parquet, summary) to ``out``
+        (a text stream; Parquet goes to the file ``rows_to``).  Returns the totals."""
+        from db.reprice import writers
+
+        writers.define_macros(self.con, self.pricer.scale)
+        writers.attach_texts(self.con, self.pricer, at, target, path)
+        writers.create_output(self.con, path, target is not None)
+        totals = writers.summary(self.con, path)
+        part = self.tmpdir / f"rows.{fmt}"
+        if fmt == "summary":
+            writers.write_totals(self.pricer, totals, out)
+        elif fmt == "csv":
+            writers.write_csv(self.con, str(part))
+            writers.copy_file(part, out)
+        elif fmt == "json":
+            writers.write_json_rows(self.con, str(part))
+            writers.write_json(self.con, self.pricer, totals, str(part), out)
+        elif fmt == "parquet":
+            assert rows_to is not None
+            writers.write_parquet(self.con, str(part), self.pricer.scale)
+            Path(part).replace(rows_to)
+        elif fmt == "table":
+            out.write(f"{'line':>6}  {'time':<20}  {'provider/model':<32}  {'cost ' + self.pricer.currency:>16}"
+                      "  breakdown\n")
+            writers.write_table(self.con, self.pricer, str(part))
+            writers.copy_file(part, out)
+            out.write("\n")
+            writers.write_totals(self.pricer, totals, out)
+        else:
+            raise ValueError(f"unknown output {fmt!r}")
+        if part.exists():
+            part.unlink()
+        return totals
+
     def _check_currency(self) -> None:
         for (provider,) in self.con.execute(
                 "SELECT DISTINCT provider_id FROM priced WHERE unpriced_field = 'provider'").fetchall():

@@ -99,11 +99,11 @@ def compile_rates(pricer: Pricer) -> RateTable:
                 rows.append(_row(provider, model, name, tier, (0, None), piece, pricer.scale))
     for (provider, model), windows in sorted(pricer._windows.items()):
         for a, b in windows:
-            rows.append((provider, model, "window", "", 0, None, _us(a), _us(b), 0, WEEK_MINUTES)
+            rows.append((provider, model, "window", "any", 0, None, _us(a), _us(b), 0, WEEK_MINUTES)
                         + (None,) * (4 * len(TOKEN_COMPONENTS)) + (pricer.scale,))
     for (provider, model), (ended, seen) in sorted(pricer._removed.items()):
         if seen is not None:  # removed, only observed: rows after it was last seen get a note
-            rows.append((provider, model, "removed", "", 0, None, micros(seen), micros(ended), 0, WEEK_MINUTES)
+            rows.append((provider, model, "removed", "any", 0, None, micros(seen), micros(ended), 0, WEEK_MINUTES)
                         + (None,) * (4 * len(TOKEN_COMPONENTS)) + (pricer.scale,))
     return RateTable(pricer.currency, pricer.scale, [row + (i,) for i, row in enumerate(rows)])
 
