@@ -48,10 +48,13 @@ class SourceHealth:
         Page-derived text is made visible, never acted on (``one_line``)."""
         if not self.failing:
             return f"{self.source_id}: ok via {self.last_way or 'http'} at {self.last_run_at}"
+        return one_line(f"{self.source_id}: {self.streak()}: {self.last_error or self.last_outcome}")
+
+    def streak(self) -> str:
+        """``blocked since 2026-09-02T03:00:00Z (2 runs; last success 2026-09-01T03:00:00Z)``."""
         runs = "1 run" if self.failures_in_a_row == 1 else f"{self.failures_in_a_row} runs"
         success = f"last success {self.last_success_at}" if self.last_success_at else "never succeeded"
-        return one_line(f"{self.source_id}: {self.last_outcome} since {self.failing_since} ({runs}; {success}):"
-                        f" {self.last_error or self.last_outcome}")
+        return f"{self.last_outcome} since {self.failing_since} ({runs}; {success})"
 
 
 @dataclass(frozen=True)

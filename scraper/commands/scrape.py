@@ -12,7 +12,7 @@ import argparse
 import sys
 from dataclasses import replace
 
-from db.health import held_in_run
+from db.health import failures_of_run, held_in_run
 from parsers import registry
 from parsers.safetext import one_line
 from scraper.cli import CommandError
@@ -122,6 +122,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"note  {s.source_id}: served by the {s.way} way after {one_line(fallback)}")
         for skipped in s.skipped:
             print(f"warning  {s.source_id}: skipped {one_line(str(skipped))}")
+    for h in failures_of_run(db_path(args), result.observed_at):
+        print(f"failing  {h.source_id}: {h.streak()}")
     for c in result.new_changes[:MAX_LISTED]:
         print(f"change  {c['provider']}/{c['model']} {c['component']} {c['tier']} {c['currency']}:"
               f" {c['kind']} {c['old_price'] or '-'} -> {c['new_price'] or '-'}"
