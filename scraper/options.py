@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 from datetime import datetime
 from pathlib import Path
 
@@ -55,3 +56,48 @@ def moment(text: str) -> When:
 MOMENT_HELP = ("a date (2025-09-01: the whole UTC day; usage rows keep their own time of day, rows with"
                " a date only are priced at the day's highest rate with the lowest beside it) or an"
                " instant (2025-09-01T18:00:00Z: every row at that instant)")
+
+
+def check_known(db: sqlite_utils.Database, field: str, value: str | None, scope: str = "",
+                scope_name: str = "") -> str | None:
+    """``value`` as the history spells it, when the history knows it (case-insensitively); else a
+    :class:`CommandError` naming the closest ids it does know.
+
+    WHY: a typo in ``--provider``/``--model``/``--currency`` used to print an empty table, which
+    reads as "no prices" rather than "no such id".  ``field`` is a column of ``prices`` and
+    ``changes``; ``scope`` narrows the candidates (``provider = 'x'``) for a better suggestion.
+    """
+    if value is None:
+        return None
+    where = f" WHERE {scope}" if scope else ""
+    known = sorted({r[0] for table in ("prices", "changes")
+                    for r in db.execute(f"SELECT DISTINCT {field} FROM {table}{where}").fetchall() if r[0]})
+    by_fold = {k.casefold(): k for k in known}
+    if value.casefold() in by_fold:
+        return by_fold[value.casefold()]
+    option = f"--{field}"
+    if not known:
+        raise CommandError(f"{option} {value!r}: the history has no prices yet"
+                           " (run `ratecard scrape` or `ratecard backfill --curated` first)")
+    close = difflib.get_close_matches(value.casefold(), list(by_fold), n=3, cutoff=0.6)
+    hint = (f"did you mean {', '.join(by_fold[c] for c in close)}?" if close
+            else f"known: {', '.join(known[:12])}{', ...' if len(known) > 12 else ''}")
+    among = f" among {scope_name}'s" if scope_name else ""
+    raise CommandError(f"{option} {value!r}: not{among} in the history; {hint}")
+
+
+def check_filters(db: sqlite_utils.Database, args: argparse.Namespace) -> None:
+    """Validate (and normalise to the history's spelling) ``--provider``, ``--model``, ``--currency``."""
+    args.provider = check_known(db, "provider", args.provider)
+    scope = "provider = '" + args.provider.replace("'", "''") + "'" if args.provider else ""
+    args.model = check_known(db, "model", args.model, scope, args.provider or "")
+    currency = getattr(args, "currency", None)
+    args.currency = check_known(db, "currency", currency.upper() if currency else None)
+
+
+def empty_history_note(db: sqlite_utils.Database) -> str | None:
+    """A line for stderr when the history holds no price at all (the first run offline lists nothing)."""
+    if db.execute("SELECT 1 FROM prices LIMIT 1").fetchone():
+        return None
+    return ("note: the history has no prices yet (run `ratecard scrape`, or offline"
+            " `ratecard backfill --curated`)")

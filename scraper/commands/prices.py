@@ -17,7 +17,9 @@ import sqlite_utils
 
 from db.reprice.pricer import DAY, When
 from parsers.quote import iso_utc, parse_utc
-from scraper.options import add_db_argument, moment, open_existing
+import sys
+
+from scraper.options import add_db_argument, check_filters, empty_history_note, moment, open_existing
 from scraper.output import print_rows
 from scraper.run import now_utc
 
@@ -25,7 +27,8 @@ from scraper.run import now_utc
 FIELDS = ("provider", "model", "component", "tier", "window", "currency", "price", "list_price",
           "promo_until", "valid_from", "valid_to", "from_basis", "valid_from_after", "to_basis", "status",
           "source_id", "in_force")
-TABLE_COLUMNS = ("provider", "model", "component", "tier", "window", "currency", "price",
+#: The table shows money with its currency code (``USD 0.2800``), so no separate currency column.
+TABLE_COLUMNS = ("provider", "model", "component", "tier", "window", "price",
                  "list_price", "promo_until", "valid_from", "valid_to", "from_basis", "valid_from_after",
                  "status", "in_force")
 
@@ -37,14 +40,21 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="when (default: now): a date (2025-09-01: every version in force at some moment of"
                         " that UTC day) or an instant (2025-09-01T18:00:00Z); inside the window of a change"
                         " whose instant is unknown both versions are listed (in_force maybe)")
-    p.add_argument("--provider", metavar="ID")
-    p.add_argument("--model", metavar="M")
-    p.add_argument("--json", action="store_true", help="print a JSON array")
+    p.add_argument("--provider", metavar="ID", help="only this provider (an unknown one is an error)")
+    p.add_argument("--model", metavar="M", help="only this model (any case; an unknown one is an error)")
+    p.add_argument("--currency", metavar="CODE", help="only prices in this currency (USD, CNY, EUR)")
+    p.add_argument("--json", action="store_true", help="print a JSON array (exact decimal text)")
+    p.add_argument("--exact", action="store_true",
+                   help="show prices exact in the table (default: rounded to 4 places for USD/EUR/CNY,"
+                        " '~' marking a rounded figure)")
     p.set_defaults(func=run)
+
+#: Money columns of the table and how each is rounded (``scraper.output.money``).
+MONEY = {"price": "price", "list_price": "price"}
 
 
 def prices_during(db: sqlite_utils.Database, when: When, provider: str | None = None,
-                  model: str | None = None) -> list[dict[str, Any]]:
+                  model: str | None = None, currency: str | None = None) -> list[dict[str, Any]]:
     """Every version in force at some moment of ``when``, with ``in_force`` saying how.
 
     ``in_force``: ``yes`` (throughout), ``part`` (a date: from or until a known instant inside
@@ -64,6 +74,9 @@ def prices_during(db: sqlite_utils.Database, when: When, provider: str | None = 
     if model:
         where.append("model = :model COLLATE NOCASE")
         params["model"] = model
+    if currency:
+        where.append("currency = :currency COLLATE NOCASE")
+        params["currency"] = currency
     rows = list(db.query(
         f"SELECT * FROM prices WHERE {' AND '.join(where)}"
         " ORDER BY provider, model, component, tier, currency, valid_from", params))
@@ -106,9 +119,14 @@ def _in_force(r: dict[str, Any], start: datetime, end: datetime, whole_day: bool
 def run(args: argparse.Namespace) -> int:
     db = open_existing(args)
     try:
+        check_filters(db, args)
         when = args.at or When(now_utc())
-        rows = [{f: r[f] for f in FIELDS} for r in prices_during(db, when, args.provider, args.model)]
+        rows = [{f: r[f] for f in FIELDS}
+                for r in prices_during(db, when, args.provider, args.model, args.currency)]
+        note = empty_history_note(db)
     finally:
         db.close()
-    print_rows(rows, TABLE_COLUMNS, args.json)
+    if note:
+        print(note, file=sys.stderr)
+    print_rows(rows, TABLE_COLUMNS, args.json, MONEY, args.exact)
     return 0
