@@ -31,6 +31,13 @@ _STRUCK_TAIL_RE = re.compile(r"(~~|</(?:del|s|strike)>)\s*(?:[(（]\d{1,2}[)）]
 #: A line that opens with a price (what follows a struck list price in the same cell), not a label:
 #: a row that merely *ends* with a struck price (``$0.87 (75% off)~~$3.48~~``) is followed by a new row.
 _PRICE_LEAD_RE = re.compile(r"\s*(?:~~|<(?:del|s|strike)\b[^>]*>)?\s*(?:US\$|\$|€|¥|￥|£|\d+(?:\.\d+)?\s?(?:元|€|\$|¥))")
+#: Single-character emphasis (``*text*``, ``_text_``): only around whole words, so an id such as
+#: ``text_embedding_3`` or a footnote star (``$5.00*``) is left as it is.
+_EMPHASIS_RE = re.compile(r"(?<![\w*\\])([*_])(?=\S)(.+?)(?<=\S)\1(?![\w*])")
+#: A footnote number glued after a code span or a link (html2text writes ``<sup>1</sup>`` as a bare
+#: ``1``: ``[`gpt-5.4-nano`](/docs/models/gpt-5.4-nano)1``): the digits are a marker, not part of
+#: the id the span prints.
+_GLUED_MARKER_RE = re.compile(r"(`[^`\n]+`\]?(?:\([^)\s]*\))?|\[[^\]\n]*\]\([^)\s]*\))(\d{1,2})(?=\s|$)")
 _JINA_META_RE = re.compile(r"^(Title|URL Source|Published Time|Markdown Content):\s*(.*)$")
 
 
@@ -197,6 +204,11 @@ def _inline_cell(raw: str) -> Cell:
     """Markdown inline syntax into a cell: struck runs, footnote markers, links as their text."""
     markers = tuple(_SUP_RE.findall(raw))
     text = _SUP_RE.sub("", raw)
+    if "`" in text or "](" in text:
+        glued = _GLUED_MARKER_RE.findall(text)
+        if glued:
+            markers += tuple(number for _, number in glued)
+            text = _GLUED_MARKER_RE.sub(r"\1", text)
     text = _BR_RE.sub("\n", text)
     parts: list[tuple[str, bool]] = []
     pos = 0
@@ -213,5 +225,8 @@ def _plain(text: str) -> str:
     text = _LINK_RE.sub(r"\1", text)
     text = _AUTOLINK_RE.sub(r"\1", text)
     text = _TAG_RE.sub("", text)
-    text = text.replace("**", "").replace("__", "").replace("`", "")
+    text = text.replace("**", "").replace("__", "")
+    if "*" in text or "_" in text:
+        text = _EMPHASIS_RE.sub(r"\2", text)
+    text = text.replace("`", "")
     return _ESCAPE_RE.sub(r"\1", text)

@@ -194,3 +194,26 @@ def test_docs_site_chrome_divs_are_cut_whole_and_a_malformed_one_is_kept() -> No
     assert read_document(page).blocks == [Heading(2, "Prices"), Paragraph("Input $3")]
     unclosed = "<html><body><div id=\"sidebar\"><p>Menu</p><h2>Prices</h2><p>Input $3</p></body></html>"
     assert read_document(unclosed).blocks == [Paragraph("Menu"), Heading(2, "Prices"), Paragraph("Input $3")]
+
+
+def test_markdown_single_emphasis_is_markup_but_ids_and_footnote_stars_are_text() -> None:
+    """Converters wrap cells in ``_..._`` or ``*...*``; an id's own underscores and a ``$5.00*``
+    footnote star stay."""
+    (table,) = read_document(
+        "| Model | Input | Output |\n|---|---|---|\n"
+        "| _Claude Opus 4.6_ | *$5.00* | $25.00* |\n"
+        "| text_embedding_3 | _$0.02_ | - |\n").tables
+    assert table.texts()[1:] == [["Claude Opus 4.6", "$5.00", "$25.00*"], ["text_embedding_3", "$0.02", "-"]]
+
+
+def test_markdown_footnote_number_glued_after_a_code_span_or_link_is_a_marker() -> None:
+    """html2text writes ``<sup>1</sup>`` after a linked id as a bare ``1``: the id stays the id."""
+    (table,) = read_document(
+        "Model| Input\n---|---\n"
+        "[`gpt-5.4-nano`](/docs/models/gpt-5.4-nano)1| $0.20\n"
+        "`gpt-4.1`12| $2.00\n"
+        "[Opus 4](/docs/opus)2 (deprecated)| $15\n"
+        "`gpt-4o-2024-08-06`| $2.50\n").tables
+    cells = [row[0] for row in table.body]
+    assert [(c.text, c.markers) for c in cells] == [
+        ("gpt-5.4-nano", ("1",)), ("gpt-4.1", ("12",)), ("Opus 4 (deprecated)", ("2",)), ("gpt-4o-2024-08-06", ())]

@@ -264,7 +264,7 @@ def test_2026_jina_layout_tab_bars_give_the_tab_of_each_table() -> None:
         "'Gemini 2.5 Flash' standard table, row 'Live API': not a per-token price of input, output or cache: "
         "Input: $0.50 (text), $3.00 (audio / image [video]) Output: $2.00 (text), $12.00 (audio)",
         "'Gemini 2.5 Flash' batch table, 'Context caching price': a note before the prices: the cell does not "
-        "plainly state a per-token price: _Same as Standard, Batch pricing not yet implemented_ $0.03 "
+        "plainly state a per-token price: Same as Standard, Batch pricing not yet implemented $0.03 "
         "(text / image / video) $0.1 (audio)",
         "'Gemini 3 Pro Image Preview 🍌' batch table, 'Input price': the price carries a footnote marker: the "
         "footnote gives its unit: $0.0006 (image)*",
