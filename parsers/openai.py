@@ -64,7 +64,7 @@ from parsers.registry import Source
 from parsers.tabs import TIERS, label_of, read_labels, strip_of
 
 PROVIDER = "openai"
-PARSER_VERSION = 2
+PARSER_VERSION = 3
 PRICING_URL = "https://platform.openai.com/docs/pricing"
 # A plain fetch of the page can get a bot challenge: then the docs export (.md), then a browser.
 SOURCES = [Source(id="openai-pricing", provider=PROVIDER, url=PRICING_URL, currencies=("USD",),
@@ -355,13 +355,20 @@ def _groups(rows: list[list[Cell]], head: int, names: list[str]) -> list[str] | 
     price_cols = [j for j, n in enumerate(names) if n and n != "model" and n in COLUMNS]
     if all(above[j] for j in price_cols):
         return [above[j] if above[j] != names[j] else "" for j in range(width)]
-    labels = [a for a in above if a]
-    first = 0 if above[:1] == labels[:1] else 1  # 0: the row lost its blank first cell
-    if not labels or labels != above[first:first + len(labels)] or any(above[first + len(labels):]):
+    # A cell above that repeats the name under it (``Model`` over ``Model``: html2text writes the
+    # first header row short, and the reader fills it from the row below) is no group label.
+    at = [j for j in range(width) if above[j] and above[j] != names[j]]
+    labels = [above[j] for j in at]
+    if not labels or at != list(range(at[0], at[0] + len(at))) or at[0] > 1:
         return None
     if not price_cols or len(price_cols) % len(labels):
         return None
     size = len(price_cols) // len(labels)
+    # Spread evenly only when every group holds the same columns in the same order (Input, Cached
+    # input, Output under each): otherwise which price belongs to which group is a guess.
+    runs = {tuple(names[j] for j in price_cols[k:k + size]) for k in range(0, len(price_cols), size)}
+    if len(runs) != 1:
+        return None
     out = [""] * width
     for k, j in enumerate(price_cols):
         out[j] = labels[k // size]

@@ -444,3 +444,32 @@ def test_price_cards_in_raw_html_with_the_unit_in_its_own_element() -> None:
         **row("gpt-5.5", "standard", "5.00", "0.50", "30.00"),
         **row("gpt-5.4-nano", "standard", "0.20", None, "1.25"),
     }
+
+
+def test_html2text_grouped_header_short_first_row_and_glued_footnote() -> None:
+    """html2text drops colspans: the group row is short (``Model| Short context| Long context``),
+    the names row lacks the Model cell, and a ``<sup>1</sup>`` after a linked id becomes a bare ``1``.
+    The groups are spread over the repeated Input/Cached input/Output runs, never misread."""
+    reading = openai.read(fixture("2026-html2text-grouped.md"), URL)
+    long = "context>272k"
+    expected = {
+        **row("gpt-5.5", "standard", "5.00", "0.50", "30.00"),
+        **row("gpt-5.5", long, "10.00", "1.00", "45.00"),
+        **row("gpt-5.4-mini", "standard", "0.75", "0.075", "4.50"),
+        **row("gpt-5.5", "batch", "2.50", "0.25", "15.00"),
+        **row("gpt-5.5", f"batch {long}", "5.00", "0.50", "22.50"),
+        **row("gpt-5.5", "flex", "2.50", "0.25", "15.00"),
+        **row("gpt-5.5", "priority", "12.50", "1.25", "75.00"),
+    }
+    assert prices(reading.quotes) == expected
+
+
+def test_group_row_over_unequal_runs_is_not_spread() -> None:
+    """Two groups over columns that are not the same run twice: which price is long context is a
+    guess, so the table is skipped with the reason rather than read."""
+    page = ("## Models\n\nPrices per 1M tokens.\n\n"
+            "|  | Short context | Long context |  |  |\n| --- | --- | --- | --- | --- |\n"
+            "| Model | Input | Output | Output | Input |\n"
+            "| `gpt-5.5` | $5.00 | $30.00 | $45.00 | $10.00 |\n")
+    with pytest.raises(ParseError):
+        openai.read(page, URL)
