@@ -1,24 +1,23 @@
-"""How fast ratecard reprices a usage file, against genai-prices' ``calc_price`` in the same run.
+"""How fast ratecard reprices a usage file: its columnar engine against genai-prices' ``calc_price``
+and against a hand-written DuckDB range join over the same rate table, in one run.
 
 1. A history is built the real way: ``run_scrape`` over the DeepSeek and Mistral fixture pages
    served on 127.0.0.1 (DeepSeek full price on 2025-02-20, off-peak from 2025-02-27; Mistral
-   2024-11).  genai-prices holds the same rates for these models: deepseek-chat 0.27 / 0.07 / 1.1
-   USD from 00:30 to 16:30 UTC and half that off-peak; mistral-large-2411 2 / 6 USD.
-2. A CSV of N usage rows (default 1,000,000; 80 % deepseek-chat, 20 % mistral-large-2411, random
-   instants in March 2025, so both sides of the off-peak boundary) is written once.
-3. Each pricer runs in its own process over the same file, so timings and peak memory (RSS) are
-   its own: ratecard's batch totals (``reprice --summary``), ratecard row by row (what ``reprice``
-   does when it prints every row), and genai-prices reading the same CSV row by row and calling
-   ``calc_price(usage, model, provider_id=..., genai_request_timestamp=...)`` per row.
-4. ratecard's batch path runs again on a file a tenth of the size: its peak memory must not grow
-   with the file (it streams).
+   2024-11), plus, for the long-context file, claude-sonnet-4 at the rates genai-prices holds
+   (3 / 0.3 / 15 USD, above 200k prompt tokens 6 / 0.6 / 22.5).
+2. Usage files of N rows (``--sizes``, default 1,000,000; 80 % deepseek-chat, 20 % mistral-large,
+   random instants in March 2025, on both sides of the off-peak edges); the ``long`` variant
+   writes times as ``...00.000Z`` and makes a third of the rows claude-sonnet-4 with prompts on
+   both sides of 200k.
+3. Each path runs in its own process (its own timing and peak RSS, VmHWM): ratecard's engine
+   for each output (``summary``, ``table``, ``csv``, ``json``, ``parquet``; load, check, price,
+   write to a file), the hand-written DuckDB range join producing the same output from the same
+   rate table (``ratecard export --rates``), and genai-prices reading the CSV row by row and
+   calling ``calc_price`` per row (on the first ``--genai-rows`` rows: it is the slow side).
+4. Ratios only: rows/s against genai-prices and against the hand-written join; totals must be
+   equal to the last unit (engine, join, and genai-prices on its rows); peak memory per size.
 
-Each pricer runs ``--repeat`` times (default 3, interleaved) and its fastest run counts, the
-usual way to read timings on a shared machine.  Prints rows/s for each, the ratio to
-genai-prices, peak RSS (VmHWM) and the batch path's memory above the loaded history, and whether
-the totals agree to the last unit (they must: same rates, exact decimals on both sides).
-
-Run: ``python bench/reprice.py [--rows N] [--repeat R]``.
+Run: ``python bench/reprice.py [--sizes 1000000,10000000] [--repeat R] [--variants base,long]``.
 """
 
 from __future__ import annotations
@@ -65,50 +64,148 @@ def build_history(db: Path) -> None:
                 raise SystemExit(f"bench history: scrape at {at} failed")
 
 
-def write_usage(path: Path, rows: int, seed: int = 7) -> None:
+SONNET = (("standard", {"input": "3", "input_cache_hit": "0.3", "output": "15"}),
+          ("context>200k", {"input": "6", "input_cache_hit": "0.6", "output": "22.5"}))
+OUTPUTS = ("summary", "table", "csv", "json", "parquet")
+
+
+def write_usage(path: Path, rows: int, variant: str = "base", seed: int = 7) -> None:
+    """``rows`` usage rows; ``long``: ``.000Z`` times and a third of them on a long-context model."""
     rng = random.Random(seed)
     start = datetime(2025, 3, 1, tzinfo=timezone.utc)
     span = 31 * 86400
+    stamp = "%Y-%m-%dT%H:%M:%S.000Z" if variant == "long" else "%Y-%m-%dT%H:%M:%SZ"
     with open(path, "w", encoding="utf-8") as out:
         out.write("time,provider,model,input_tokens,input_cache_hit_tokens,output_tokens\n")
+        lines = []
         for _ in range(rows):
+            t = (start + timedelta(seconds=rng.randrange(span))).strftime(stamp)
+            if variant == "long" and rng.random() < 0.33:
+                prompt = rng.choice((rng.randrange(150_000), 150_000 + rng.randrange(200_000)))
+                hit = rng.randrange(prompt // 4 + 1)
+                lines.append(f"{t},anthropic,claude-sonnet-4,{prompt - hit},{hit},{rng.randrange(3_000)}\n")
+                continue
             provider, model, _ = MODELS[0] if rng.random() < MODELS[0][2] else MODELS[1]
-            t = (start + timedelta(seconds=rng.randrange(span))).strftime("%Y-%m-%dT%H:%M:%SZ")
             hit = rng.randrange(30_000) if provider == "deepseek" else 0
-            out.write(f"{t},{provider},{model},{rng.randrange(8_000)},{hit},{rng.randrange(3_000)}\n")
+            lines.append(f"{t},{provider},{model},{rng.randrange(8_000)},{hit},{rng.randrange(3_000)}\n")
+            if len(lines) >= 100_000:
+                out.write("".join(lines))
+                lines = []
+        out.write("".join(lines))
 
 
-def child_ratecard(usage: str, db: str, batch: bool) -> dict:
-    from db.reprice.batch import price_totals
-    from db.reprice.pricer import Pricer, Totals, load_versions, published_currencies
+def load_pricer(db: str):
+    """The scraped history plus claude-sonnet-4 at genai-prices' rates (long context above 200k)."""
+    from db.reprice.pricer import PriceVersion, Pricer, load_versions, published_currencies
     from db.schema import open_db
-    from db.reprice.usage import read_usage
+
+    history = open_db(db, create=False)
+    extra = [PriceVersion("anthropic", "claude-sonnet-4", component, tier, "", "USD", Decimal(price),
+                          datetime(2025, 1, 1, tzinfo=timezone.utc))
+             for tier, prices in SONNET for component, price in prices.items()]
+    published = published_currencies(history)
+    published["anthropic"] = {"USD"}
+    return Pricer(load_versions(history, "USD") + extra, "USD", published)
+
+
+def child_engine(usage: str, db: str, output: str, out_dir: str) -> dict:
+    from db.reprice.engine import Engine
 
     start = time.perf_counter()
-    history = open_db(db, create=False)
-    pricer = Pricer(load_versions(history, "USD"), "USD", published_currencies(history))
-    loaded_mb = current_rss_mb()
-    if batch:
-        result = price_totals(usage, pricer)
-        totals, rows, unpriced = result.totals, result.rows, len(result.unpriced)
-    else:
-        totals, rows, unpriced = Totals(), 0, 0
-        for row in read_usage(usage):
-            priced = pricer.price(row)
-            rows += 1
-            if hasattr(priced, "units"):
-                totals.add(priced)
-            else:
-                unpriced += 1
+    pricer = load_pricer(db)
+    with Engine(pricer) as engine:
+        loaded = engine.load(usage)
+        engine.price()
+        target = Path(out_dir) / f"engine.{output}"
+        if output == "parquet":
+            totals = engine.write(output, None, usage, rows_to=target)
+        else:
+            with open(target, "w", encoding="utf-8") as out:
+                totals = engine.write(output, out, usage)
     seconds = time.perf_counter() - start
-    return {"rows": rows, "seconds": seconds, "total": str(pricer.money(totals.units)), "unpriced": unpriced,
-            "loaded_rss_mb": loaded_mb}
+    return {"rows": loaded.rows, "seconds": seconds, "total": str(pricer.money(totals.units)),
+            "unpriced": len(totals.unpriced), "bytes": target.stat().st_size}
 
 
-def current_rss_mb() -> float:
-    """Resident memory now (Linux /proc), to tell the pricing's own memory from the imports'."""
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+JOIN_SQL = """
+CREATE TABLE priced AS
+SELECT u.*, r.input_price, r.input_cache_hit_price, r.output_price,
+       u.input_tokens * r.input_units + u.input_cache_hit_tokens * coalesce(r.input_cache_hit_units, 0)
+         + u.output_tokens * r.output_units AS cost_units
+FROM (SELECT row_number() OVER () + 1 AS line, time, epoch_us(time) AS us,
+             ((epoch_us(time) // 60000000 - 5760) % 10080 + 10080) % 10080 AS mow,
+             provider, model, input_tokens, input_cache_hit_tokens, output_tokens,
+             input_tokens + input_cache_hit_tokens AS prompt
+      FROM read_csv('{usage}', header = true, columns = {{'time': 'TIMESTAMPTZ', 'provider': 'VARCHAR',
+        'model': 'VARCHAR', 'input_tokens': 'BIGINT', 'input_cache_hit_tokens': 'BIGINT',
+        'output_tokens': 'BIGINT'}})) u
+JOIN read_parquet('{rates}') r ON r.book = 'late' AND r.tier = 'standard' AND r.provider = u.provider
+  AND r.model = u.model AND u.prompt >= r.min_prompt AND (r.max_prompt IS NULL OR u.prompt <= r.max_prompt)
+  AND r.valid_from_us <= u.us AND (r.valid_to_us IS NULL OR u.us < r.valid_to_us)
+  AND r.minute_from <= u.mow AND u.mow < r.minute_to
+"""
+
+
+def child_join(usage: str, rates: str, output: str, out_dir: str, scale: int) -> dict:
+    """What a data engineer writes by hand: the range join, then the output, in DuckDB."""
+    import duckdb
+
+    start = time.perf_counter()
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(JOIN_SQL.format(usage=usage, rates=rates))
+    k = 6 + scale
+    money = f"CAST(cost_units AS DECIMAL(38, {k})) / CAST(1e{k} AS DECIMAL(38, 0))"
+    target = Path(out_dir) / f"join.{output}"
+    if output == "summary":
+        con.execute(f"COPY (SELECT provider, model, strftime(time, '%Y-%m') AS month, sum(cost_units) AS units"
+                    f" FROM priced GROUP BY ALL ORDER BY ALL) TO '{target}' (FORMAT CSV)")
+    elif output == "table":
+        con.execute(f"COPY (SELECT format('{{:>6}}  {{:<20}}  {{:<32}}  {{:>16}}  cache miss {{:,}} x {{}}; output"
+                    f" {{:,}} x {{}}', line, strftime(time, '%Y-%m-%dT%H:%M:%SZ'), provider || '/' || model,"
+                    f" CAST({money} AS VARCHAR), input_tokens, input_price, output_tokens, output_price)"
+                    f" FROM priced ORDER BY line) TO '{target}' (FORMAT CSV, HEADER false, QUOTE '', DELIMITER '\x01')")
+    else:
+        fmt = {"csv": "CSV, HEADER true", "json": "JSON", "parquet": "PARQUET"}[output]
+        con.execute(f"COPY (SELECT line, strftime(time, '%Y-%m-%dT%H:%M:%SZ') AS time, provider, model,"
+                    f" {money} AS cost, input_tokens, input_price, input_cache_hit_tokens, input_cache_hit_price,"
+                    f" output_tokens, output_price FROM priced ORDER BY line) TO '{target}' (FORMAT {fmt})")
+    units, rows = con.execute("SELECT sum(cost_units), count(*) FROM priced").fetchone()
+    seconds = time.perf_counter() - start
+    total = Decimal(int(units)).scaleb(-k).normalize()
+    return {"rows": rows, "seconds": seconds, "total": str(total), "unpriced": 0}
+
+
+def child_genai(usage: str, limit: int) -> dict:
+    import csv
+
+    from genai_prices import Usage, calc_price
+
+    start = time.perf_counter()
+    total, rows = Decimal(0), 0
+    with open(usage, encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        for time_text, provider, model, miss, hit, out in reader:
+            if rows >= limit:
+                break
+            cache_read = int(hit)
+            usage_row = Usage(input_tokens=int(miss) + cache_read, cache_read_tokens=cache_read,
+                              output_tokens=int(out))
+            price = calc_price(usage_row, model, provider_id=provider,
+                               genai_request_timestamp=datetime.fromisoformat(time_text))
+            total += price.total_price
+            rows += 1
+    seconds = time.perf_counter() - start
+    return {"rows": rows, "seconds": seconds, "total": str(total.normalize()), "unpriced": 0}
+
+
+def head_file(source: Path, target: Path, rows: int) -> None:
+    with open(source, encoding="utf-8") as src, open(target, "w", encoding="utf-8") as out:
+        for n, line in enumerate(src):
+            if n > rows:
+                break
+            out.write(line)
 
 
 def peak_rss_mb() -> float:
@@ -121,78 +218,72 @@ def peak_rss_mb() -> float:
     raise RuntimeError("no VmHWM in /proc/self/status")
 
 
-def child_genai(usage: str) -> dict:
-    import csv
-
-    from genai_prices import Usage, calc_price
-
-    start = time.perf_counter()
-    total, rows = Decimal(0), 0
-    with open(usage, encoding="utf-8", newline="") as handle:
-        reader = csv.reader(handle)
-        next(reader)
-        for time_text, provider, model, miss, hit, out in reader:
-            cache_read = int(hit)
-            usage_row = Usage(input_tokens=int(miss) + cache_read, cache_read_tokens=cache_read,
-                              output_tokens=int(out))
-            price = calc_price(usage_row, model, provider_id=provider,
-                               genai_request_timestamp=datetime.fromisoformat(time_text))
-            total += price.total_price
-            rows += 1
-    seconds = time.perf_counter() - start
-    return {"rows": rows, "seconds": seconds, "total": str(total.normalize()), "unpriced": 0}
-
-
 def run_child(*args: str) -> dict:
     out = subprocess.run([sys.executable, __file__, "--child", *args], check=True,
                          capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
+def best(runs: list[dict]) -> dict:
+    return min(runs, key=lambda r: r["seconds"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each pricer; the fastest counts")
+    parser.add_argument("--sizes", default="1000000", help="comma-separated row counts (e.g. 1000000,10000000)")
+    parser.add_argument("--variants", default="base,long", help="base and/or long (.000Z times, long context)")
+    parser.add_argument("--outputs", default=",".join(OUTPUTS))
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each path; the fastest counts")
+    parser.add_argument("--genai-rows", type=int, default=100_000, help="rows genai-prices prices (the slow side)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         kind, *rest = args.child
-        if kind == "genai":  # (the history database argument is not used)
-            result = child_genai(rest[0])
+        if kind == "genai":
+            result = child_genai(rest[0], int(rest[1]))
+        elif kind == "engine":
+            result = child_engine(*rest)
         else:
-            result = child_ratecard(rest[0], rest[1], batch=kind == "ratecard-batch")
+            result = child_join(rest[0], rest[1], rest[2], rest[3], int(rest[4]))
         result["peak_rss_mb"] = peak_rss_mb()
         print(json.dumps(result))
         return
 
+    failed = False
     with tempfile.TemporaryDirectory() as tmp:
-        db, usage, small = Path(tmp) / "prices.db", Path(tmp) / "usage.csv", Path(tmp) / "small.csv"
+        db, rates = Path(tmp) / "prices.db", Path(tmp) / "rates.parquet"
         build_history(db)
-        write_usage(usage, args.rows)
-        write_usage(small, max(1, args.rows // 10))
-        print(f"{args.rows:,} usage rows ({usage.stat().st_size / 1e6:.1f} MB CSV), python {sys.version.split()[0]}")
-        runs: dict[str, list[dict]] = {"genai": [], "ratecard-batch": [], "ratecard-rows": []}
-        for _ in range(args.repeat):  # interleaved, so a busy moment on the machine hits all three
-            for kind in runs:
-                runs[kind].append(run_child(kind, str(usage), str(db)))
-        genai, batch, rows = (min(runs[k], key=lambda r: r["seconds"]) for k in runs)
-        batch_small = run_child("ratecard-batch", str(small), str(db))
-
-    print(f"best of {args.repeat} runs each")
-    print(f"{'pricer':<38} {'rows/s':>12} {'vs genai':>9} {'peak RSS':>10}  total USD")
-    for name, r in (("genai-prices calc_price (per row)", genai), ("ratecard reprice --summary (batch)", batch),
-                    ("ratecard row by row (reprice rows)", rows)):
-        rate = r["rows"] / r["seconds"]
-        ratio = rate / (genai["rows"] / genai["seconds"])
-        print(f"{name:<38} {rate:>12,.0f} {ratio:>8.1f}x {r['peak_rss_mb']:>7.1f} MB  {r['total']}")
-    def above(r: dict) -> str:
-        return f"{r['peak_rss_mb']:.1f} MB peak, {r['peak_rss_mb'] - r['loaded_rss_mb']:.1f} MB above the loaded history"
-    print(f"ratecard batch memory: {above(batch_small)} at {batch_small['rows']:,} rows; "
-          f"{above(batch)} at {batch['rows']:,} rows")
-    agree = Decimal(genai["total"]) == Decimal(batch["total"]) == Decimal(rows["total"])
-    print(f"totals agree to the last unit: {'yes' if agree else 'NO'}"
-          f" (unpriced rows: batch {batch['unpriced']}, row by row {rows['unpriced']})")
-    if not agree:
+        from db.reprice.rates import compile_rates, write_rates
+        pricer = load_pricer(str(db))
+        write_rates(compile_rates(pricer), rates)
+        print(f"python {sys.version.split()[0]}; rate table: {rates.stat().st_size:,} bytes;"
+              f" best of {args.repeat} run(s); each path in its own process")
+        for variant in args.variants.split(","):
+            for size in (int(s) for s in args.sizes.split(",")):
+                usage, sample = Path(tmp) / f"usage-{variant}.csv", Path(tmp) / f"sample-{variant}.csv"
+                write_usage(usage, size, variant)
+                head_file(usage, sample, min(size, args.genai_rows))
+                genai = best([run_child("genai", str(sample), str(args.genai_rows)) for _ in range(args.repeat)])
+                genai_rate = genai["rows"] / genai["seconds"]
+                check = run_child("engine", str(sample), str(db), "summary", tmp)
+                ok = Decimal(check["total"]) == Decimal(genai["total"])
+                failed |= not ok
+                print(f"\n[{variant}] {size:,} rows ({usage.stat().st_size / 1e6:.0f} MB CSV): genai-prices"
+                      f" calc_price on the first {genai['rows']:,} rows = 1x; its total"
+                      f" {'equals' if ok else 'DIFFERS FROM'} ratecard's on those rows ({genai['total']} USD)")
+                print(f"{'output':<9} {'engine vs genai':>16} {'engine vs join':>15} {'engine peak':>12}"
+                      f" {'join peak':>10}  totals (engine = join)")
+                for output in args.outputs.split(","):
+                    eng = best([run_child("engine", str(usage), str(db), output, tmp) for _ in range(args.repeat)])
+                    join = best([run_child("join", str(usage), str(rates), output, tmp, str(pricer.scale))
+                                 for _ in range(args.repeat)])
+                    rate, join_rate = eng["rows"] / eng["seconds"], join["rows"] / join["seconds"]
+                    same = Decimal(eng["total"]) == Decimal(join["total"])
+                    failed |= not same
+                    print(f"{output:<9} {rate / genai_rate:>15.1f}x {rate / join_rate:>14.2f}x"
+                          f" {eng['peak_rss_mb']:>9.0f} MB {join['peak_rss_mb']:>7.0f} MB"
+                          f"  {'equal' if same else 'DIFFER'} ({eng['total']} USD)")
+    if failed:
         sys.exit(1)
 
 

@@ -59,8 +59,13 @@ class _Dialect:
         self.name = name
         self.spark = name == "spark"
 
+    @property
+    def materialized(self) -> str:
+        """DuckDB computes a CTE used several times once when told so; Spark decides itself."""
+        return "" if self.spark else "MATERIALIZED "
+
     def div(self, a: str, b: str) -> str:
-        return f"({a} div {b})" if self.spark else f"({a} // {b})"
+        return f"(({a}) div {b})" if self.spark else f"(({a}) // {b})"
 
     def mod(self, a: str, b: str) -> str:
         return f"pmod({a}, {b})" if self.spark else f"((({a}) % {b} + {b}) % {b})"
@@ -111,15 +116,17 @@ def pricing_sql(dialect: str = "duckdb", *, usage: str | None = None, rates: str
     else:
         p_us, p_day = "start_us", "whole_day"
     mow = d.mod(f"{d.div('p_us', str(MINUTE_US))} - {EPOCH_MONDAY_MINUTES}", str(WEEK_MINUTES))
+    pday = d.div(f"p_us - {d.mod('p_us', str(DAY_US))}", str(DAY_US))  # floor, whatever the sign
     if target is not None:
         provider, model = (_literal(v) for v in target)
         resolved = f"""resolved AS (
-  SELECT DISTINCT provider_id, model_id, {provider} AS priced_provider, {model} AS priced_model,
-         CAST(NULL AS STRING) AS resolve_note FROM u)"""
+  SELECT provider_id, model_id, {provider} AS priced_provider, {model} AS priced_model,
+         CAST(NULL AS STRING) AS resolve_note FROM (SELECT DISTINCT provider_id, model_id FROM u) d)"""
     else:
         resolved = f"""known AS (SELECT DISTINCT provider, model FROM {rates} WHERE book = 'late' AND tier = 'standard'),
 folded AS (SELECT provider, lower(model) AS folded, max(model) AS model FROM known GROUP BY provider, lower(model)),
-pairs AS (SELECT DISTINCT provider_id, model_id, regexp_extract(model_id, '{SNAPSHOT}', 1) AS base FROM u),
+pairs AS (SELECT provider_id, model_id, regexp_extract(model_id, '{SNAPSHOT}', 1) AS base
+          FROM (SELECT DISTINCT provider_id, model_id FROM u) d),
 resolved AS (
   SELECT pr.provider_id, pr.model_id, pr.provider_id AS priced_provider,
          coalesce(e.model, f.model, se.model, sf.model) AS priced_model,
@@ -135,9 +142,16 @@ resolved AS (
              f"""placed AS (
   SELECT u.*, {p_us} AS p_us, {p_day} AS p_day, {prompt} AS prompt FROM u)""",
              resolved,
-             f"""urows AS (
-  SELECT p.*, rs.priced_provider, rs.priced_model, rs.resolve_note, {mow} AS mow
+             f"""urows AS {d.materialized}(
+  SELECT p.*, rs.priced_provider, rs.priced_model, rs.resolve_note, {mow} AS mow, {pday} AS pday
   FROM placed p JOIN resolved rs ON rs.provider_id = p.provider_id AND rs.model_id = p.model_id)""",
+             f"""usage_days AS (SELECT DISTINCT pday FROM urows WHERE NOT p_day)""",
+             f"""rate_days AS (
+  SELECT r.*, d.pday AS day FROM {rates} r JOIN usage_days d
+    ON r.book IN ('late', 'early') AND r.valid_from_us < (d.pday + 1) * {DAY_US}
+   AND (r.valid_to_us IS NULL OR r.valid_to_us > d.pday * {DAY_US})
+   AND r.minute_from < {d.mod(f"d.pday * 1440 - {EPOCH_MONDAY_MINUTES}", str(WEEK_MINUTES))} + 1440
+   AND r.minute_to > {d.mod(f"d.pday * 1440 - {EPOCH_MONDAY_MINUTES}", str(WEEK_MINUTES))})""",
              f"""uwin AS (
   SELECT r.row_id, min_by(w.valid_from_us, {d.key('w.valid_from_us', 'w.valid_to_us')}) AS changed_after_us,
          min_by(w.valid_to_us, {d.key('w.valid_from_us', 'w.valid_to_us')}) AS changed_by_us
@@ -209,7 +223,7 @@ def _book_sql(d: _Dialect, book: str, rows: str, rates: str, substitute: bool) -
     return f"""{book}_rates AS (
   SELECT x.row_id, {token_cols}, true AS found,
          {instant_cols}
-  FROM {rows} x JOIN {rates} r ON {key}
+  FROM {rows} x JOIN rate_days r ON {key} AND r.day = x.pday
    AND x.prompt >= r.min_prompt AND (r.max_prompt IS NULL OR x.prompt <= r.max_prompt)
    AND r.valid_from_us <= x.p_us AND (r.valid_to_us IS NULL OR x.p_us < r.valid_to_us)
    AND r.minute_from <= x.mow AND x.mow < r.minute_to
