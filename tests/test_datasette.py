@@ -7,6 +7,7 @@ they are sent.  The instance is the one ``ratecard serve`` runs (db.datasette.ap
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -220,7 +221,7 @@ def test_token_mix_cost_in_cny_reads_the_zh_cn_page(ds: Datasette):
     "SELECT 1; DELETE FROM prices",
 ])
 def test_write_sql_is_refused_and_changes_nothing(ds: Datasette, history: Path, sql: str):
-    response = asyncio.run(ds.client.get("/ratecard.json?" + urlencode({"sql": sql})))
+    response = asyncio.run(ds.client.get("/ratecard.json?" + urlencode({"sql": sql, "_timelimit": "200"})))
     assert response.status_code == 400
     assert response.json()["ok"] is False
     with sqlite3.connect(history) as conn:
@@ -341,3 +342,150 @@ def test_opening_a_current_database_writes_nothing_and_an_old_view_is_replaced(t
     open_db(path).close()
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA schema_version").fetchone() == version
+
+
+# --- prices_at: a date is the whole UTC day (the one meaning of a time) -----------------------
+
+DAY_PRICE = ("model", "component", "price", "list_price", "valid_from", "valid_to", "in_force")
+
+
+def test_prices_at_a_date_lists_every_version_in_force_at_some_moment_of_the_day(ds: Datasette):
+    """The promo ended 2025-02-08T16:00Z: that day holds both the promo and the list price."""
+    day = rows(ds, "prices_at", DAY_PRICE, at="2025-02-08", provider="deepseek", currency="USD")
+    chat = [r for r in day if r[0] == "deepseek-chat"]
+    assert chat == [
+        ("deepseek-chat", "input", "0.14", "0.27", "2025-01-01T00:00:00Z", "2025-02-08T16:00:00Z", "part"),
+        ("deepseek-chat", "input", "0.27", None, "2025-02-08T16:00:00Z", "2025-02-27T00:00:00Z", "part"),
+        ("deepseek-chat", "input_cache_hit", "0.014", "0.07", "2025-01-01T00:00:00Z", "2025-02-08T16:00:00Z", "part"),
+        ("deepseek-chat", "input_cache_hit", "0.07", None, "2025-02-08T16:00:00Z", "2025-02-27T00:00:00Z", "part"),
+        ("deepseek-chat", "output", "0.28", "1.1", "2025-01-01T00:00:00Z", "2025-02-08T16:00:00Z", "part"),
+        ("deepseek-chat", "output", "1.1", None, "2025-02-08T16:00:00Z", "2025-02-27T00:00:00Z", "part"),
+    ]
+    assert {r[-1] for r in day if r[0] == "deepseek-reasoner"} == {"yes"}
+    # The days either side hold one version each; the last instant of the day only the new one.
+    before = rows(ds, "prices_at", DAY_PRICE, at="2025-02-07", provider="deepseek", currency="USD")
+    assert [r[2] for r in before if r[0] == "deepseek-chat"] == ["0.14", "0.014", "0.28"]
+    assert {r[-1] for r in before} == {"yes"}
+    after = rows(ds, "prices_at", DAY_PRICE, at="2025-02-09", provider="deepseek", currency="USD")
+    assert [r[2] for r in after if r[0] == "deepseek-chat"] == ["0.27", "0.07", "1.1"]
+    late = rows(ds, "prices_at", DAY_PRICE, at="2025-02-08T23:59:59Z", provider="deepseek", currency="USD")
+    assert [r[2] for r in late if r[0] == "deepseek-chat"] == ["0.27", "0.07", "1.1"]
+
+
+def test_prices_at_the_day_a_version_starts_at_midnight_is_not_part_of_the_day_before(ds: Datasette):
+    """The reasoner was first seen 2025-01-24T00:00Z: 01-23 does not list it, 01-24 lists it whole."""
+    assert [r for r in rows(ds, "prices_at", DAY_PRICE, at="2025-01-23", provider="deepseek", currency="USD")
+            if r[0] == "deepseek-reasoner"] == []
+    on = [r for r in rows(ds, "prices_at", DAY_PRICE, at="2025-01-24", provider="deepseek", currency="USD")
+          if r[0] == "deepseek-reasoner"]
+    assert [(r[1], r[2], r[-1]) for r in on] == [("input", "0.55", "yes"), ("input_cache_hit", "0.14", "yes"),
+                                                  ("output", "2.19", "yes")]
+
+
+# --- ratecard_token_cost within Datasette's time limit ------------------------------------------
+
+def long_history(path: Path, versions: int) -> Path:
+    """One model whose three components change price every hour: ``versions`` rows in all."""
+    from datetime import datetime, timedelta, timezone
+
+    from db.schema import open_db
+
+    open_db(path).close()
+    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    rows_ = []
+    for i in range(versions):
+        component = ("input", "input_cache_hit", "output")[i % 3]
+        hour = i // 3
+        a, b = start + timedelta(hours=hour), start + timedelta(hours=hour + 1)
+        price = str(1 + hour % 7)
+        rows_.append(("p", "m", component, "standard", "USD", "", price, float(price), None, None, None,
+                      a.strftime("%Y-%m-%dT%H:%M:%SZ"), b.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                      "observed", "observed", None, None, None, "confirmed", "s"))
+    with sqlite3.connect(path) as conn:
+        conn.executemany(f"INSERT INTO prices VALUES ({', '.join('?' * 20)})", rows_)
+    return path
+
+
+def test_token_cost_over_a_5000_version_history_answers_within_the_time_limit(tmp_path: Path):
+    """Seven days of one 5,000-version model, each hour priced: 168 calls (each compiled a
+    Pricer of every version: 62 s before), inside Datasette's 3,000 ms; the money exact."""
+    import time
+
+    ds = make_datasette(long_history(tmp_path / "long.db", 5000))
+    sql = ("WITH RECURSIVE h(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM h WHERE n < 167)"
+           " SELECT n, json_extract(ratecard_token_cost((SELECT versions FROM price_versions_json"
+           " WHERE model = 'm'), strftime('%Y-%m-%dT%H:%M:%SZ', '2024-01-10', '+' || n || ' hours'),"
+           " 0, 1000000, 0), '$.total') AS total FROM h")
+    started = time.perf_counter()
+    data = get(ds, "/ratecard.json", sql=sql, _shape="array").json()
+    took = time.perf_counter() - started
+    assert took < 3.0, took
+    # 2024-01-10T00:00Z is hour 216 since the start: 1 + 216 % 7 = 7 USD per 1M input tokens.
+    assert [r["total"] for r in data[:8]] == ["7", "1", "2", "3", "4", "5", "6", "7"]
+    assert len(data) == 168
+
+
+def test_token_cost_stops_with_an_error_once_the_query_time_is_spent():
+    from db.datasette.token_cost import TIME_SPENT, query_deadline, token_cost
+
+    versions = json.dumps([{"provider": "p", "model": "m", "component": "input", "tier": "standard",
+                            "window": "", "currency": "USD", "price": "2", "valid_from": "2024-01-01T00:00:00Z",
+                            "valid_to": None, "list_price": None, "promo_until": None}])
+    assert json.loads(token_cost(versions, "2024-02-01", 0, 500000, 0))["total"] == "1"
+    with query_deadline(0):
+        assert json.loads(token_cost(versions, "2024-02-01", 0, 500000, 0))["error"] == TIME_SPENT
+    with query_deadline(60_000):
+        assert json.loads(token_cost(versions, "2024-02-01", 0, 500000, 0))["total"] == "1"
+
+
+def test_a_query_that_spends_the_time_limit_is_stopped_not_left_running(tmp_path: Path):
+    """Datasette's own limit (here 200 ms, asked with ``_timelimit``) stops a query of many token-cost calls: an error
+    page within about the limit, not minutes later."""
+    import time
+
+    ds = make_datasette(long_history(tmp_path / "long.db", 600))
+    sql = ("WITH RECURSIVE h(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM h WHERE n < 200000)"
+           " SELECT count(ratecard_token_cost((SELECT versions FROM price_versions_json WHERE model = 'm'),"
+           " strftime('%Y-%m-%dT%H:%M:%SZ', '2024-01-02', '+' || (n % 100) || ' hours'), 0, n, 0)) FROM h")
+    started = time.perf_counter()
+    response = asyncio.run(ds.client.get("/ratecard.json?" + urlencode({"sql": sql, "_timelimit": "200"})))
+    took = time.perf_counter() - started
+    assert response.status_code == 400 and "interrupted" in response.text.lower(), response.text[:300]
+    assert took < 2.0, took
+
+
+def priced(pricer: Any, row: Any) -> tuple:
+    """What a pricing says, in money (the unit scale depends on the versions compiled)."""
+    p = pricer.price(row)
+    if not hasattr(p, "units"):
+        return ("unpriced", p.reason)
+    u = p.uncertain
+    return (pricer.money(p.units), None if p.lowest_units is None else pricer.money(p.lowest_units),
+            [(c, t, r.price, r.tier, pricer.money(units)) for c, t, r, units in p.components], p.notes,
+            None if u is None else (u.after, u.by, pricer.money(u.units_before), pricer.money(u.units_after)))
+
+
+def test_near_keeps_what_prices_an_instant_exactly_as_the_whole_history(ds: Datasette, history: Path):
+    """The versions ``near`` keeps price every hour of the fixture history's DeepSeek years exactly
+    as all the versions do (uncertain windows, promo ends, off-peak windows, the first version)."""
+    from datetime import datetime, timedelta, timezone
+
+    from db.datasette.token_cost import _usage_row, _versions, near
+    from db.reprice.pricer import DAY, Pricer
+
+    with sqlite3.connect(history) as conn:
+        text = conn.execute("SELECT versions FROM price_versions_json WHERE model = 'deepseek-chat'"
+                            " AND currency = 'USD'").fetchone()[0]
+    versions = _versions(text)
+    full = Pricer(versions, "USD")
+    at = datetime(2024, 12, 30, tzinfo=timezone.utc)
+    compared = 0
+    while at < datetime(2026, 9, 1, tzinfo=timezone.utc):
+        for text_at in (at.strftime("%Y-%m-%dT%H:%M:%SZ"), at.date().isoformat()):
+            row = _usage_row(text_at, {"input": 2000000, "input_cache_hit": 1000000, "output": 3000000})
+            row = row._replace(provider="deepseek", model="deepseek-chat")
+            kept = near(versions, row.start, row.start + DAY if row.whole_day else row.start)
+            assert priced(Pricer(kept, "USD"), row) == priced(full, row), text_at
+            compared += 1
+        at += timedelta(hours=7, minutes=30)
+    assert compared > 3000

@@ -15,7 +15,7 @@ from typing import Any
 
 from datasette import hookimpl
 
-from db.datasette.token_cost import SQL_NAME, token_cost
+from db.datasette.token_cost import SQL_NAME, follow_datasette_time_limit, token_cost
 
 #: The name the history is served under (``db.datasette.app.DB_NAME``; not imported: app imports this).
 HISTORY_NAME = "ratecard"
@@ -28,6 +28,7 @@ def prepare_connection(conn: sqlite3.Connection, database: str) -> None:
     """Every Datasette connection gets ``ratecard_token_cost`` (see db.datasette.token_cost); the
     history's connections are made query-only, the write connection Datasette keeps for mutable
     databases included (Datasette's own in-memory ``_internal`` database must stay writable)."""
+    follow_datasette_time_limit()  # the function stops once the query's time limit is spent
     conn.create_function(SQL_NAME, 5, token_cost, deterministic=True)
     if database == HISTORY_NAME:
         conn.execute("PRAGMA query_only = 1")
