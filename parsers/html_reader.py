@@ -237,7 +237,32 @@ def _read_cell(td: Tag) -> Cell:
     markers: list[str] = []
     _collect(td, False, parts, markers)
     fixed = [(_fix(t), s) for t, s in parts]
+    if any(not s and "~~" in t for t, s in fixed):
+        fixed = _literal_struck(fixed)
     return make_cell(fixed, tuple(markers))
+
+
+_LITERAL_STRUCK_RE = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~", re.S)
+
+
+def _literal_struck(parts: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    """Markdown strikethrough left as text (``~~$0.07~~``) by a renderer without the extension.
+
+    A Markdown page turned into HTML by Python-Markdown (no ``~~`` syntax) keeps the list price's
+    tildes as text; read as plain text, the struck list price would be taken for the price.
+    """
+    out: list[tuple[str, bool]] = []
+    for text, struck in parts:
+        if struck or "~~" not in text:
+            out.append((text, struck))
+            continue
+        pos = 0
+        for m in _LITERAL_STRUCK_RE.finditer(text):
+            out.append((text[pos:m.start()], False))
+            out.append((m.group(1), True))
+            pos = m.end()
+        out.append((text[pos:], False))
+    return out
 
 
 def _collect(node: Tag, struck: bool, parts: list[tuple[str, bool]], markers: list[str]) -> None:

@@ -27,10 +27,10 @@ _LINK_RE = re.compile(r"\[([^\]]*)\]\((?:<[^>]*>|[^)\s]*)(?:\s+\"[^\"]*\")?\)")
 _AUTOLINK_RE = re.compile(r"<(https?://[^>\s]+)>")
 _TAG_RE = re.compile(r"</?[a-zA-Z][^>]*>")
 _ESCAPE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~<>$])")
-_STRUCK_TAIL_RE = re.compile(r"(~~|</(?:del|s|strike)>)\s*(?:[(（]\d{1,2}[)）])?\s*$", re.I)
+_STRUCK_TAIL_RE = re.compile(r"(~~|</(?:del|s|strike)>)\s*(?:[(（]\d{1,2}[)）])?\s*(?:\*\*|__|[*_])?\s*$", re.I)
 #: A line that opens with a price (what follows a struck list price in the same cell), not a label:
 #: a row that merely *ends* with a struck price (``$0.87 (75% off)~~$3.48~~``) is followed by a new row.
-_PRICE_LEAD_RE = re.compile(r"\s*(?:~~|<(?:del|s|strike)\b[^>]*>)?\s*(?:US\$|\$|€|¥|￥|£|\d+(?:\.\d+)?\s?(?:元|€|\$|¥))")
+_PRICE_LEAD_RE = re.compile(r"\s*(?:\*\*|__|[*_])?\s*(?:~~|<(?:del|s|strike)\b[^>]*>)?\s*(?:US\$|\$|€|¥|￥|£|\d+(?:\.\d+)?\s?(?:元|€|\$|¥))")
 #: Single-character emphasis (``*text*``, ``_text_``): only around whole words, so an id such as
 #: ``text_embedding_3`` or a footnote star (``$5.00*``) is left as it is.
 _EMPHASIS_RE = re.compile(r"(?<![\w*\\])([*_])(?=\S)(.+?)(?<=\S)\1(?![\w*])")
@@ -120,15 +120,43 @@ class _Reader:
 
     def _starts_table(self, i: int) -> bool:
         """Is line ``i`` a table header (a row with a separator line under it)?"""
-        return i + 1 < len(self.lines) and "|" in self.lines[i] and bool(_SEPARATOR_RE.match(self.lines[i + 1]))
+        if i + 1 >= len(self.lines) or "|" not in self.lines[i]:
+            return False
+        return bool(_SEPARATOR_RE.match(self.lines[i + 1])) or self._wrapped_header(i) is not None
+
+    def _wrapped_header(self, i: int) -> tuple[list[str], int] | None:
+        """(header cells, separator line) of an html2text header broken over several lines.
+
+        html2text writes a ``<br>`` inside a header cell as a line break, so a header such as
+        ``MODEL| ...| 1M TOKENS<br>INPUT PRICE<br>(CACHE HIT)| ...`` spans several lines above the
+        ``---|---`` line; each further line goes on with the last cell.  Only a bare header after a
+        blank line, whose re-joined cells are as many as the separator's columns, is taken.
+        """
+        line = self.lines[i].strip()
+        if line.startswith("|") or (i > 0 and self.lines[i - 1].strip()):
+            return None
+        cells = _split_row(line, True)
+        for k in range(i + 1, min(i + 12, len(self.lines))):
+            nxt = self.lines[k]
+            if not nxt.strip() or _HEADING_RE.match(nxt):
+                return None
+            if _SEPARATOR_RE.match(nxt):
+                columns = nxt.strip().strip("|").count("|") + 1
+                return (cells, k) if k > i + 1 and len(cells) == columns else None
+            first, *rest = _split_row(nxt.strip(), True)
+            cells[-1] += "\n" + first
+            cells.extend(rest)
+        return None
 
     def table(self, i: int) -> int:
         """Read the table whose header is line ``i``; return the index after it."""
         header_line = self.lines[i].strip()
         bare = not header_line.startswith("|") and not header_line.startswith("**|")
         header = _split_row(header_line.lstrip("*"), bare)
-        raw_rows: list[list[str]] = [header]
         j = i + 2
+        if not _SEPARATOR_RE.match(self.lines[i + 1]) and (wrapped := self._wrapped_header(i)) is not None:
+            header, j = wrapped[0], wrapped[1] + 1
+        raw_rows: list[list[str]] = [header]
         while j < len(self.lines):
             line = self.lines[j]
             stripped = line.strip()
@@ -140,7 +168,8 @@ class _Reader:
                 if not bare:
                     break
                 raw_rows[-1][-1] += "\n" + stripped
-            elif bare and len(raw_rows) > 1 and _continues(raw_rows[-1], stripped):
+            elif bare and len(raw_rows) > 1 and (_continues(raw_rows[-1], stripped)
+                                                 or _completes_first_row(raw_rows, stripped, bare)):
                 first, *rest = _split_row(stripped, bare)
                 raw_rows[-1][-1] += "\n" + first
                 raw_rows[-1].extend(rest)
@@ -161,6 +190,22 @@ def _continues(previous: list[str], line: str) -> bool:
     """
     after_struck = bool(_STRUCK_TAIL_RE.search(previous[-1])) and bool(_PRICE_LEAD_RE.match(line))
     return after_struck or line.startswith(("(", "（"))
+
+
+def _completes_first_row(raw_rows: list[list[str]], line: str, bare: bool) -> bool:
+    """Does an html2text line finish a first body row cut short by a ``<br>`` in one of its cells?
+
+    A cell ``$0.07<sup>5</sup><br>$0.014`` whose strike-through was a CSS style (which html2text
+    drops) ends its line with a plain price, so :func:`_continues` cannot see it.  The first body
+    row cannot have lost cells to a row span (nothing above it but the header), so when it is
+    shorter than the header and the next line opens with a price and fits in what is missing, the
+    line goes on with that row.  Taken as a new row instead, the short row would be re-aligned by
+    :func:`fill_ragged` and its prices shifted under other columns.
+    """
+    if len(raw_rows) != 2 or not _PRICE_LEAD_RE.match(line):
+        return False
+    width, have = len(raw_rows[0]), len(raw_rows[1])
+    return have < width and have - 1 + len(_split_row(line, bare)) <= width
 
 
 def _split_row(line: str, bare: bool) -> list[str]:

@@ -1,0 +1,81 @@
+"""Pages as converters and mirrors rewrite them (html2text, markdownify, Python-Markdown, Jina).
+
+Each fixture here is a small page written by hand in the exact form a converter produces from the
+provider's real page (found with the dev-time harness ``bench/converters.py``).  The converters
+themselves are not needed: the fixtures hold their output.  What matters most is the second half
+of each test: no price lands on another model, component or tier than the page gives it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+from parsers import registry
+from parsers.document import read_document
+from parsers.quote import Quote
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def page(provider: str, name: str) -> str:
+    return (FIXTURES / provider / name).read_text(encoding="utf-8")
+
+
+def table_of(quotes: list[Quote]) -> dict[tuple[str, str, str, str], tuple[Decimal, datetime | None]]:
+    out: dict[tuple[str, str, str, str], tuple[Decimal, datetime | None]] = {}
+    for q in quotes:
+        key = (q.model, q.component, q.tier, q.currency)
+        assert key not in out, f"duplicate quote {key}"
+        out[key] = (q.price, q.promo_until)
+    return out
+
+
+def test_deepseek_html2text_header_over_several_lines_and_a_promo_whose_strike_was_css() -> None:
+    """html2text: header cells with <br> span five lines; the USD promo cells' strike-through was a
+    CSS style, so ``$0.07(5)`` / ``$0.014`` are two plain prices: never the first one as the price,
+    never shifted to another column (the row used to be re-aligned: output read as $0.07)."""
+    reading = registry.read("deepseek", page("deepseek", "2025-01-23-html2text-wrapped-header.en.md"))
+    until = datetime(2025, 2, 8, 16, 0, tzinfo=timezone.utc)
+    assert table_of(reading.quotes) == {
+        ("deepseek-chat", "input", "standard", "USD"): (Decimal("0.14"), until),
+        ("deepseek-reasoner", "input_cache_hit", "standard", "USD"): (Decimal("0.14"), None),
+        ("deepseek-reasoner", "input", "standard", "USD"): (Decimal("0.55"), None),
+        ("deepseek-reasoner", "output", "standard", "USD"): (Decimal("2.19"), None),
+    }
+    skipped = sorted(s.text for s in reading.skipped)
+    assert "$0.07\n$0.014" in skipped and "$1.10\n$0.28" in skipped
+
+
+def test_html2text_header_broken_over_lines_is_one_header_row() -> None:
+    (table,) = read_document(
+        "\nMODEL| 1M TOKENS  \nINPUT PRICE| 1M TOKENS  \nOUTPUT PRICE  \n---|---|---  \n"
+        "model-a| $1| $2  \nmodel-b| $3| $4  \n").tables
+    assert table.texts() == [["MODEL", "1M TOKENS\nINPUT PRICE", "1M TOKENS\nOUTPUT PRICE"],
+                             ["model-a", "$1", "$2"], ["model-b", "$3", "$4"]]
+
+
+def test_a_wrapped_header_must_match_the_separator_or_it_is_not_a_table() -> None:
+    doc = read_document("\nsee a | b\nand more\n---|---|---\nx| y| z\n")
+    assert doc.tables == []
+
+
+def test_literal_markdown_strike_in_html_is_struck() -> None:
+    """Python-Markdown without the strikethrough extension leaves ``~~$0.27~~`` as cell text."""
+    (table,) = read_document(
+        "<table><tr><th>Model</th><th>Input</th></tr>"
+        "<tr><td>m</td><td>~~$0.27~~(4) $0.14</td></tr></table>").tables
+    cell = table.rows[1][1]
+    assert (cell.kept, cell.struck, cell.markers) == ("$0.14", ("$0.27",), ("4",))
+
+
+def test_html2text_bold_promo_cell_still_goes_on_after_its_struck_list_price() -> None:
+    """``<b><del>$0.07</del>(4)<br>$0.014</b>``: the line ends with ``~~(4)**`` and the next opens
+    with ``**$0.014``; the cell is one cell (list price struck), not two rows."""
+    (table,) = read_document(
+        "MODEL| CACHE HIT| OUTPUT  \n---|---|---  \n"
+        "deepseek-chat| **~~$0.07/ 1M tokens~~(4)  \n**$0.014 / 1M tokens**| $0.28  \n").tables
+    assert len(table.rows) == 2
+    cell = table.rows[1][1]
+    assert (cell.kept, cell.struck, cell.markers) == ("$0.014 / 1M tokens", ("$0.07/ 1M tokens",), ("4",))
