@@ -30,8 +30,10 @@ of day; a naive one is UTC) or a *date* (``2025-09-01``: the whole UTC day [00:0
 * Tiers: a row naming a service tier (batch, flex, priority) is priced on that tier's versions
   only; a standard instant row whose prompt (all input, cached or not) exceeds a ``context>Nk``
   threshold takes that tier's rates where it has them (largest threshold first); a whole-day row
-  cannot say, so it takes the standard rates, with a note.  A component with tokens and no rate
-  makes the row unpriced (never zero); ``--as`` bills missing cache rates at the next rate.
+  cannot say, so it takes the standard rates, with a note.  A row whose export names the context
+  tier it was billed at (``UsageRow.context``: Anthropic's usage report) takes that tier's rates
+  (``standard``: none), instant or whole day; a named tier the history lacks leaves it unpriced.
+  A component with tokens and no rate makes the row unpriced (never zero); ``--as`` bills missing cache rates at the next rate.
 
 Uncertain change times.  A change the history only bounds, ``from_basis = 'observed'`` with
 ``valid_from_after`` A and ``valid_from`` B (the old price was seen at A, the new one at B; a
@@ -408,17 +410,36 @@ class Pricer:
             if timeline is None:
                 return Unpriced(row, "tier", f"{provider}/{model} has no {row.tier} price in {self.currency}"
                                              " in the history")
+        billed = _billed_context(book, provider, model, row.context if row.tier == "standard" else "")
+        if row.tier != "standard" and _CONTEXT_TIER.match(row.context):
+            return Unpriced(row, "tier", f"{provider}/{model}: ratecard has no {row.tier} {row.context} rates"
+                                         " (the usage export says it was billed so)")
+        if isinstance(billed, str):
+            return Unpriced(row, "tier", f"{provider}/{model} has no {billed} price in {self.currency}"
+                                         " in the history (the usage export says it was billed so)")
         if not whole_day:
             rates = _rates_at(timeline, start)
             if rates is None:
                 return Unpriced(row, "time", self._no_price_reason(provider, model, start))
-            if row.tier == "standard":
+            if billed is not None:  # the export named the context tier it billed: no guessing
+                long = _rates_at(billed, start)
+                if long is None:
+                    return Unpriced(row, "time", f"{provider}/{model} has no {row.context} price at {iso_utc(start)}")
+                rates = tuple(lr if lr is not None else r for lr, r in zip(long, rates))
+            elif row.tier == "standard" and row.context != "standard":
                 rates = self._long_context(book, provider, model, start, row.tokens, rates)
             return self._cost(row, provider, model, rates, None, substitute, start, False, notes)
         choices = _rates_during(timeline, start, start + DAY)
         if choices is None:
             return Unpriced(row, "time", self._no_day_reason(provider, model, start))
-        if (provider, model) in book.context and row.tier == "standard":
+        if billed is not None:
+            long_choices = _rates_during(billed, start, start + DAY)
+            if long_choices is None:
+                return Unpriced(row, "time", f"{provider}/{model} {row.context}: no price covers all of"
+                                             f" {start.date().isoformat()}")
+            choices = tuple(tuple(lr if lr is not None else r for lr, r in zip(long, std))
+                            for long, std in zip(long_choices, choices))  # type: ignore[assignment]
+        elif (provider, model) in book.context and row.tier == "standard" and row.context != "standard":
             notes += ("long-context prices exist for this model, but a daily total cannot say which"
                       " requests had long prompts: priced at the standard rates",)
         return self._cost(row, provider, model, choices[0], choices[1], substitute, start, True, notes)
@@ -597,6 +618,19 @@ def _rates_at(timeline: _Timeline, instant: datetime) -> Rates | None:
         return None
     j = bisect_right(segment.piece_starts, _second_of_week(instant)) - 1
     return segment.pieces[j]
+
+
+def _billed_context(book: _Book, provider: str, model: str, context: str) -> "_Timeline | str | None":
+    """The timeline of the context tier a usage export says it billed (``UsageRow.context``):
+    None for none named ("" or "standard"), the tier's name when the history has no such tier."""
+    match = _CONTEXT_TIER.match(context)
+    if match is None:
+        return None
+    threshold = int(match.group(1)) * 1000
+    for known, timeline in book.context.get((provider, model), ()):
+        if known == threshold:
+            return timeline
+    return context
 
 
 def _rates_during(timeline: _Timeline, start: datetime, end: datetime) -> tuple[Rates, Rates] | None:
