@@ -174,16 +174,16 @@ def _rate_columns(prefix: str, alias: str) -> list[str]:
 def _book_sql(d: _Dialect, book: str, rows: str, rates: str, substitute: bool) -> str:
     """Two CTEs: ``{book}_rates`` (each row's rates on that placement: one rate row for an
     instant, the highest and lowest of the day for a whole day) and ``{book}`` (costed)."""
-    instant_cols = ",\n         ".join(f"r.{c}_{part} AS {c}_{part}" if part != "low" else f"r.{c}_units AS {c}_low"
-                                     for c in TOKEN_COMPONENTS for part in ("units", "price", "tier", "promo", "low"))
+    # A rate is carried as its row's ordinal: its price text, tier and promo flag are looked up
+    # once at the end, so the join moves integers only.
+    instant_cols = ",\n         ".join(f"r.{c}_units AS {c}_units, r.ordinal AS {c}_ord, r.{c}_units AS {c}_low"
+                                     for c in TOKEN_COMPONENTS)
     day_cols = []
     for c in TOKEN_COMPONENTS:
         complete = f"count(r.{c}_units) = count(*)"
         high_key = d.key(f"r.{c}_units", "-r.ordinal")
         day_cols += [f"CASE WHEN {complete} THEN max(r.{c}_units) END AS {c}_units",
-                     f"max_by(r.{c}_price, {high_key}) AS {c}_price",
-                     f"max_by(r.{c}_tier, {high_key}) AS {c}_tier",
-                     f"max_by(r.{c}_promo, {high_key}) AS {c}_promo",
+                     f"max_by(r.ordinal, {high_key}) AS {c}_ord",
                      f"CASE WHEN {complete} THEN min(r.{c}_units) END AS {c}_low"]
     day_list = ",\n         ".join(day_cols)
     key = f"r.book = '{book}' AND r.provider = x.priced_provider AND r.model = x.priced_model AND r.tier = x.tier"
@@ -204,13 +204,14 @@ def _book_sql(d: _Dialect, book: str, rows: str, rates: str, substitute: bool) -
             subst = " ".join(f"WHEN {c}_units IS NULL AND {f}_units IS NOT NULL THEN '{f}'" for f in chain)
             costed.append(f"CASE WHEN t_{c} > 0 THEN CASE {subst} END END AS {c}_billed_as")
             notes.append((c, f"{c}_billed_as"))
-        for part in ("price", "tier", "promo"):
-            value = f"{c}_{part}"
-            if substitute and c in FALLBACK:
-                value = f"CASE " + " ".join(
-                    f"WHEN {c}_units IS NULL AND {f}_units IS NOT NULL THEN {f}_{part}"
-                    for f in FALLBACK[c]) + f" ELSE {c}_{part} END"
-            costed.append(f"{value} AS e_{c}_{part}")
+        ordinal, source = f"{c}_ord", f"'{c}'"
+        if substitute and c in FALLBACK:
+            ordinal = "CASE " + " ".join(f"WHEN {c}_units IS NULL AND {f}_units IS NOT NULL THEN {f}_ord"
+                                         for f in FALLBACK[c]) + f" ELSE {c}_ord END"
+            source = "CASE " + " ".join(f"WHEN {c}_units IS NULL AND {f}_units IS NOT NULL THEN '{f}'"
+                                        for f in FALLBACK[c]) + f" ELSE '{c}' END"
+        costed.append(f"{ordinal} AS e_{c}_ord")
+        costed.append(f"{source} AS e_{c}_src")
         costed.append(f"{units} AS e_{c}_units")
         costed.append(f"{low} AS e_{c}_low")
     missing = "CASE " + " ".join(
@@ -220,6 +221,11 @@ def _book_sql(d: _Dialect, book: str, rows: str, rates: str, substitute: bool) -
     token_cols = ", ".join(f"x.t_{c}" for c in TOKEN_COMPONENTS)
     day_keys = "x.row_id, x.p_us, " + token_cols
     costed_list = ",\n         ".join(costed)
+    p = book[0] + "_"
+    names = ["row_id", "found", "missing", "units", "low_units"] + [
+        f"e_{c}_{part}" for c in TOKEN_COMPONENTS for part in ("units", "ord", "src", "low")]
+    names += [f"{c}_billed_as" for c in FALLBACK] if substitute else []
+    prefixed = ", ".join(f"e.{n} AS {p}{n}" for n in names)
     return f"""{book}_rates AS (
   SELECT x.row_id, {token_cols}, true AS found,
          {instant_cols}
@@ -241,89 +247,102 @@ def _book_sql(d: _Dialect, book: str, rows: str, rates: str, substitute: bool) -
          {costed_list}
   FROM {book}_rates),
 {book} AS (
-  SELECT e.*, {missing} AS missing, {total} AS units, {low_total} AS low_units FROM {book}_e e)"""
+  SELECT {prefixed} FROM (SELECT e.*, {missing} AS missing, {total} AS units, {low_total} AS low_units
+                          FROM {book}_e e) e)"""
 
 
 def _final(d: _Dialect, rates: str, scale: int | None, substitute: bool) -> str:
-    """Both placements put together by the pricer's rule for uncertain changes."""
-    side = {}
-    for book in ("late", "early"):
-        b = book[0]
-        side[book] = dict(
-            ok=f"({b}.found AND {b}.missing IS NULL)",
-            lowest=f"CASE WHEN r.p_day AND {b}.low_units <> {b}.units THEN {b}.low_units END")
-    late_ok, early_ok = side["late"]["ok"], side["early"]["ok"]
-    late_lowest, early_lowest = side["late"]["lowest"], side["early"]["lowest"]
-    uncertain = (f"(w.row_id IS NOT NULL AND {late_ok} AND {early_ok} AND (e.units <> l.units"
-                 f" OR coalesce({early_lowest}, -1) <> coalesce({late_lowest}, -1)))")
-    high_early = f"({uncertain} AND e.units > l.units)"
-    both_low = f"least(coalesce({late_lowest}, l.units), coalesce({early_lowest}, e.units))"
-    units = f"CASE WHEN {high_early} THEN e.units ELSE l.units END"
-    lowest = (f"CASE WHEN {uncertain} THEN CASE WHEN {both_low} <> {units} THEN {both_low} END"
-              f" ELSE {late_lowest} END")
-    unpriced = f"""CASE WHEN r.priced_model IS NULL AND NOT EXISTS_PROVIDER THEN 'provider'
-         WHEN r.priced_model IS NULL THEN 'model'
-         WHEN r.tier <> 'standard' AND st.tier IS NULL THEN 'tier'
-         WHEN l.row_id IS NULL OR NOT l.found THEN 'time'
-         ELSE l.missing END"""
-    unpriced = unpriced.replace("EXISTS_PROVIDER", "kp.provider IS NOT NULL")
-    pick = f"CASE WHEN {high_early} THEN e.{{col}} ELSE l.{{col}} END"
+    """Both placements put together by the pricer's rule for uncertain changes, in three layers so
+    that each flag is computed once per row."""
+    late_lowest = "CASE WHEN p_day AND l_low_units <> l_units THEN l_low_units END"
+    early_lowest = "CASE WHEN p_day AND e_low_units <> e_units THEN e_low_units END"
     comps = []
     for c in TOKEN_COMPONENTS:
-        comps.append(f"r.t_{c} AS {c}_tokens")
-        for part in ("units", "price", "tier", "promo"):
-            comps.append(f"CASE WHEN r.t_{c} > 0 THEN {pick.format(col=f'e_{c}_{part}')} END AS {c}_rate_{part}")
-        comps.append(f"CASE WHEN r.t_{c} > 0 THEN r.t_{c} * {pick.format(col=f'e_{c}_units')} END AS {c}_cost_units")
-    early_failed = f"(w.row_id IS NOT NULL AND {late_ok} AND NOT coalesce({early_ok}, false))"
+        comps.append(f"t_{c} AS {c}_tokens")
+        for part in ("units", "ord", "src"):
+            comps.append(f"CASE WHEN t_{c} > 0 THEN CASE WHEN high_early THEN e_e_{c}_{part} ELSE l_e_{c}_{part} END"
+                         f" END AS {c}_rate_{part}")
+        comps.append(f"CASE WHEN t_{c} > 0 THEN t_{c} * CASE WHEN high_early THEN e_e_{c}_units ELSE l_e_{c}_units END"
+                     f" END AS {c}_cost_units")
+    if substitute:
+        comps += [f"CASE WHEN high_early THEN e_{c}_billed_as ELSE l_{c}_billed_as END AS {c}_billed_as"
+                  for c in FALLBACK]
+    else:
+        comps += [f"CAST(NULL AS STRING) AS {c}_billed_as" for c in FALLBACK]
     money = []
     if scale is not None:
         money = [f"{_decimal(d, 'cost_units', scale)} AS cost", f"{_decimal(d, 'lowest_units', scale)} AS lowest_cost"]
     comp_list = ",\n       ".join(comps)
     context_models = f"(SELECT DISTINCT provider, model FROM {rates} WHERE book = 'late' AND min_prompt > 0)"
-    removed = f"(SELECT provider, model, valid_from_us AS seen_us, valid_to_us AS ended_us FROM {rates} WHERE book = 'removed')"
-    return f"""SELECT q.*{''.join(', ' + m for m in money)} FROM (
-SELECT r.*,
+    removed = (f"(SELECT provider, model, valid_from_us AS seen_us, valid_to_us AS ended_us FROM {rates}"
+               " WHERE book = 'removed')")
+    both_low = "least(coalesce(late_lowest, l_units), coalesce(early_lowest, e_units))"
+    looked = []
+    joins = []
+    for c in TOKEN_COMPONENTS:
+        sources = (c,) + FALLBACK.get(c, ()) if substitute else (c,)
+        for part in ("price", "tier", "promo"):
+            value = " ".join(f"WHEN '{f}' THEN rc_{c}.{f}_{part}" for f in sources)
+            looked.append(f"CASE q.{c}_rate_src {value} END AS {c}_rate_{part}")
+        joins.append(f"LEFT JOIN {rates} rc_{c} ON rc_{c}.ordinal = q.{c}_rate_ord")
+    return f"""SELECT q.*, {", ".join(looked)}{''.join(', ' + m for m in money)} FROM (
+SELECT f.*,
+       CASE WHEN unpriced_field IS NULL THEN CASE WHEN high_early THEN e_units ELSE l_units END END AS cost_units,
+       CASE WHEN unpriced_field IS NOT NULL THEN NULL
+            WHEN uncertain THEN CASE WHEN {both_low} <> CASE WHEN high_early THEN e_units ELSE l_units END
+                                     THEN {both_low} END
+            ELSE late_lowest END AS lowest_units,
+       CASE WHEN uncertain THEN window_after_us END AS changed_after_us,
+       CASE WHEN uncertain THEN window_by_us END AS changed_by_us,
+       CASE WHEN uncertain THEN l_units END AS units_before_change,
+       CASE WHEN uncertain THEN e_units END AS units_after_change,
+       CASE WHEN early_unpriced THEN window_after_us END AS failed_after_us,
+       CASE WHEN early_unpriced THEN window_by_us END AS failed_by_us,
+       unpriced_field IS NULL AND day_context AS whole_day_context,
+       unpriced_field IS NULL AND seen_before AS after_last_seen,
+       unpriced_field IS NULL AND (CASE WHEN high_early THEN early_lowest ELSE late_lowest END) IS NOT NULL
+         AS day_lowest,
+       {comp_list}
+FROM (
+SELECT g.*, uncertain AND e_units > l_units AS high_early
+FROM (
+SELECT h.*,
+       unpriced_field IS NULL AND has_window AND early_ok AND (e_units <> l_units
+         OR coalesce(early_lowest, -1) <> coalesce(late_lowest, -1)) AS uncertain,
+       unpriced_field IS NULL AND has_window AND NOT early_ok AS early_unpriced
+FROM (
+SELECT k.*,
+       CASE WHEN priced_model IS NULL AND NOT known_provider THEN 'provider'
+            WHEN priced_model IS NULL THEN 'model'
+            WHEN tier <> 'standard' AND NOT has_tier THEN 'tier'
+            WHEN l_row_id IS NULL OR NOT l_found THEN 'time'
+            ELSE l_missing END AS unpriced_field,
+       coalesce(e_found AND e_missing IS NULL, false) AS early_ok,
+       {late_lowest} AS late_lowest, {early_lowest} AS early_lowest
+FROM (
+SELECT r.*, l.*, e.*,
        CASE WHEN r.priced_model IS NOT NULL THEN r.priced_provider ELSE r.provider_id END AS priced_provider_id,
        coalesce(r.priced_model, r.model_id) AS priced_model_id,
-       {unpriced} AS unpriced_field,
-       CASE WHEN ({unpriced}) IS NULL THEN {units} END AS cost_units,
-       CASE WHEN ({unpriced}) IS NULL THEN {lowest} END AS lowest_units,
        r.p_day AS priced_whole_day, r.p_us AS priced_at_us,
-       ({unpriced}) IS NULL AND {uncertain} AS uncertain,
-       CASE WHEN ({unpriced}) IS NULL AND {uncertain} THEN w.changed_after_us END AS changed_after_us,
-       CASE WHEN ({unpriced}) IS NULL AND {uncertain} THEN w.changed_by_us END AS changed_by_us,
-       CASE WHEN ({unpriced}) IS NULL AND {uncertain} THEN l.units END AS units_before_change,
-       CASE WHEN ({unpriced}) IS NULL AND {uncertain} THEN e.units END AS units_after_change,
-       ({unpriced}) IS NULL AND {early_failed} AS early_unpriced,
-       CASE WHEN ({unpriced}) IS NULL AND {early_failed} THEN w.changed_after_us END AS failed_after_us,
-       CASE WHEN ({unpriced}) IS NULL AND {early_failed} THEN w.changed_by_us END AS failed_by_us,
-       ({unpriced}) IS NULL AND r.p_day AND r.tier = 'standard' AND cm.model IS NOT NULL AS whole_day_context,
-       ({unpriced}) IS NULL AND rm.seen_us IS NOT NULL
-         AND rm.seen_us < CASE WHEN r.p_day THEN r.p_us + {DAY_US} ELSE r.p_us END
-         AND r.p_us < rm.ended_us AS after_last_seen,
-       rm.seen_us AS last_seen_us, rm.ended_us AS removed_us,
-       ({unpriced}) IS NULL AND (CASE WHEN {high_early} THEN {early_lowest} ELSE {late_lowest} END) IS NOT NULL
-         AS day_lowest,
-       {comp_list}{_billed_as(substitute, high_early)}
+       w.row_id IS NOT NULL AS has_window, w.changed_after_us AS window_after_us,
+       w.changed_by_us AS window_by_us,
+       kp.provider IS NOT NULL AS known_provider, st.tier IS NOT NULL AS has_tier,
+       r.p_day AND r.tier = 'standard' AND cm.model IS NOT NULL AS day_context,
+       rm.seen_us IS NOT NULL AND rm.seen_us < CASE WHEN r.p_day THEN r.p_us + {DAY_US} ELSE r.p_us END
+         AND r.p_us < rm.ended_us AS seen_before,
+       rm.seen_us AS last_seen_us, rm.ended_us AS removed_us
 FROM urows r
-LEFT JOIN late l ON l.row_id = r.row_id
+LEFT JOIN late l ON l.l_row_id = r.row_id
 LEFT JOIN uwin w ON w.row_id = r.row_id
-LEFT JOIN early e ON e.row_id = r.row_id
+LEFT JOIN early e ON e.e_row_id = r.row_id
 LEFT JOIN (SELECT DISTINCT provider FROM {rates} WHERE book = 'late' AND tier = 'standard') kp
   ON kp.provider = r.provider_id
 LEFT JOIN (SELECT DISTINCT provider, model, tier FROM {rates} WHERE book = 'late') st
   ON st.provider = r.priced_provider AND st.model = r.priced_model AND st.tier = r.tier
 LEFT JOIN {context_models} cm ON cm.provider = r.priced_provider AND cm.model = r.priced_model
 LEFT JOIN {removed} rm ON rm.provider = r.priced_provider AND rm.model = r.priced_model
-) q"""
-
-
-def _billed_as(substitute: bool, high_early: str) -> str:
-    """Under ``--as``, the component whose rate a component without its own was billed at."""
-    if not substitute:
-        return "".join(f",\n       CAST(NULL AS STRING) AS {c}_billed_as" for c in FALLBACK)
-    return "".join(f",\n       CASE WHEN {high_early} THEN e.{c}_billed_as ELSE l.{c}_billed_as END AS {c}_billed_as"
-                   for c in FALLBACK)
+) k) h) g) f) q
+{chr(10).join(joins)}"""
 
 
 def _decimal(d: _Dialect, column: str, scale: int) -> str:
