@@ -257,14 +257,14 @@ def _select_sql(plan: Plan, cells: list[str], source: str, line: str) -> tuple[s
              + (f", c{plan.provider} AS provider_cell" if plan.provider is not None else ", 'x' AS provider_cell")
              + f", c{plan.model} AS model_cell FROM {source}")
     token_cols = ", ".join(f"{expr} AS t_{c}" for expr, c in zip(tokens, TOKEN_COMPONENTS))
-    select = (f"SELECT line, time_cell AS time, start_us, whole_day, provider_id, model_id, tier, {token_cols}"
-              f" FROM ({inner})")
-    bad = " OR ".join(f"NOT ({c})" for c in [
+    bad = " OR ".join(f"NOT coalesce({c}, false)" for c in [
         *(f"n{col} IS NOT NULL" for col, _ in plan.counted), *checks,
         "start_us IS NOT NULL", "provider_id IS NOT NULL AND provider_id <> ''",
         "model_id IS NOT NULL AND model_id <> ''", "tier IS NOT NULL"])
-    check = (f"SELECT min(line) FROM (SELECT *, {token_cols} FROM ({inner})) WHERE {bad}")
-    return select, check
+    select = (f"SELECT line, time, start_us, whole_day, provider_id, model_id, tier,"
+              f" {', '.join(f't_{c}' for c in TOKEN_COMPONENTS)}, {bad} AS bad"
+              f" FROM (SELECT *, time_cell AS time, {token_cols} FROM ({inner}))")
+    return select, "SELECT min(line) FROM usage_rows WHERE bad"
 
 
 def _load_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, compression: str) -> Loaded | None:
@@ -275,21 +275,23 @@ def _load_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, comp
     source = (f"read_csv('{_sq(name)}', header = true, delim = '{_sq(sep)}', quote = '\"', escape = '\"',"
               f" columns = {{{columns}}}, compression = '{compression}', strict_mode = true,"
               f" null_padding = false, auto_detect = false, parallel = true)")
+    select, check = _select_sql(header.plan, header.cells, "usage_cells", "line_no")
     try:
         con.execute(f"CREATE OR REPLACE TEMP VIEW usage_cells AS SELECT *, row_number() OVER () + 1 AS line_no"
                     f" FROM {source}")
-        rows = con.execute("SELECT count(*) FROM usage_cells").fetchone()[0]
+        con.execute(f"CREATE TABLE usage_rows AS {select}")  # one pass: read, check, keep
     except duckdb.Error:
         _raise_row_error(name, header, None)  # the row reader names the line; else it is ours
         raise
+    rows = con.execute("SELECT count(*) FROM usage_rows").fetchone()[0]
     newlines, ends = _count_lines(name, compression)
     if rows != newlines - (1 if ends else 0):
+        con.execute("DROP TABLE usage_rows")
         return None  # blank lines or quoted line breaks: the row reader keeps the line numbers
-    select, check = _select_sql(header.plan, header.cells, "usage_cells", "line_no")
     bad = con.execute(check).fetchone()[0]
     if bad is not None:
+        con.execute("DROP TABLE usage_rows")
         _raise_row_error(name, header, bad)
-    con.execute(f"CREATE TABLE usage_rows AS {select}")
     return Loaded(name, rows)
 
 
@@ -325,12 +327,13 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, name: str, provider: str) -> L
     con.execute(f"CREATE OR REPLACE TEMP VIEW usage_cells AS SELECT {casts}, file_row_number + 1 AS line_no"
                 f" FROM read_parquet('{_sq(name)}', file_row_number = true)")
     select, check = _select_sql(plan, names, "usage_cells", "line_no")
+    con.execute(f"CREATE TABLE usage_rows AS {select}")
     bad = con.execute(check).fetchone()[0]
     if bad is not None:
+        con.execute("DROP TABLE usage_rows")
         values = con.execute(f"SELECT * FROM read_parquet('{_sq(name)}') LIMIT 1 OFFSET {bad - 1}").fetchone()
         _row(plan, list(values), names, name, bad)
         raise UsageError(name, bad, None, "a row DuckDB could not read as the row reader does")
-    con.execute(f"CREATE TABLE usage_rows AS {select}")
     return Loaded(name, con.execute("SELECT count(*) FROM usage_rows").fetchone()[0])
 
 
