@@ -145,6 +145,27 @@ def detect_format(text: str) -> str:
     return "markdown"
 
 
+_READER_PREAMBLE_RE = re.compile(
+    r"\A\ufeff?\s*Title:[^\n]*\n(?:\s*\n|(?:URL Source|Published Time|Warning):[^\n]*\n){0,12}?"
+    r"\s*Markdown Content:[ \t]*\n")
+
+
+def unwrap_reader_json(text: str) -> str:
+    """A JSON body that a reader service (Jina ``r.jina.ai``) wrapped in its Markdown preamble.
+
+    ``Title: ...`` / ``URL Source: ...`` / ``Markdown Content:`` followed by the API's JSON is the
+    JSON: the preamble is cut so a JSON reader sees the document it fetched.  Anything else is
+    returned unchanged (a Markdown page keeps its preamble, which the Markdown reader reads).
+    """
+    if not text.lstrip("\ufeff \t\r\n").startswith("Title:"):
+        return text
+    head = text[:4096].replace("\r\n", "\n")
+    m = _READER_PREAMBLE_RE.match(head)
+    if m is None or detect_format(head[m.end():]) != "json":
+        return text
+    return text.replace("\r\n", "\n")[m.end():]
+
+
 def read_document(text: str) -> Document:
     """Read a page in whichever format it is in; JSON is not a document and is refused."""
     fmt = detect_format(text)

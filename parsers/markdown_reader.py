@@ -59,15 +59,21 @@ def _front_matter(lines: list[str]) -> tuple[dict[str, str], int]:
                     if sep and not line.startswith((" ", "\t")):
                         meta[key.strip()] = value.strip().strip('"')
                 return meta, i + 1
-    i = 0
-    while i < len(lines) and i < 10:
+    i = end = 0
+    while i < len(lines) and i < 16:  # Jina writes a blank line between its preamble lines
+        if not lines[i].strip() and end:
+            i += 1
+            continue
         m = _JINA_META_RE.match(lines[i])
         if not m:
             break
         if m.group(1) != "Markdown Content":
             meta[m.group(1).lower().replace(" ", "_")] = m.group(2).strip()
         i += 1
-    return meta, i
+        end = i
+        if m.group(1) == "Markdown Content":
+            break
+    return meta, end
 
 
 class _Reader:

@@ -20,6 +20,7 @@ import importlib
 from dataclasses import dataclass
 from types import ModuleType
 
+from parsers.document import unwrap_reader_json
 from parsers.quote import ParseError, Quote, Reading
 
 #: provider id -> module path.  Adding a provider is one line here plus its module.
@@ -80,6 +81,7 @@ def sources(provider: str | None = None) -> list[Source]:
 def read(provider: str, text: str, source_url: str = "") -> Reading:
     """Read a page with its provider's parser; never returns a reading without quotes."""
     module = parser_module(provider)
+    text = unwrap_reader_json(text)  # an API's JSON fetched through a reader service
     if hasattr(module, "read"):
         reading = module.read(text, source_url)
     else:

@@ -79,3 +79,23 @@ def test_html2text_bold_promo_cell_still_goes_on_after_its_struck_list_price() -
     assert len(table.rows) == 2
     cell = table.rows[1][1]
     assert (cell.kept, cell.struck, cell.markers) == ("$0.014 / 1M tokens", ("$0.07/ 1M tokens",), ("4",))
+
+
+def test_api_json_through_a_reader_service_is_read_as_json() -> None:
+    """``r.jina.ai`` on a JSON API wraps the JSON in its Markdown preamble."""
+    body = page("openrouter", "models.json")
+    wrapped = ("Title: \r\n\r\nURL Source: https://openrouter.ai/api/v1/models\r\n\r\n"
+               "Markdown Content:\r\n" + body)
+    assert registry.read("openrouter", wrapped).quotes == registry.read("openrouter", body).quotes
+    assert len(registry.read("openrouter", body).quotes) > 0
+    xai_body = page("xai", "language-models.json")
+    xai_wrapped = "Title: \n\nURL Source: https://api.x.ai/v1/language-models\n\nMarkdown Content:\n" + xai_body
+    assert registry.read("xai", xai_wrapped).quotes == registry.read("xai", xai_body).quotes
+
+
+def test_a_markdown_page_keeps_its_reader_preamble() -> None:
+    from parsers.document import unwrap_reader_json
+
+    text = "Title: Pricing\n\nURL Source: https://x.ai/api\n\nMarkdown Content:\n# Pricing\n\n[1] note\n"
+    assert unwrap_reader_json(text) == text
+    assert read_document(text).meta == {"title": "Pricing", "url_source": "https://x.ai/api"}
