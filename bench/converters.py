@@ -10,6 +10,7 @@ original's quotes:
 * ``ok``: the same quotes (model, component, tier, currency, window, start, promo end -> price),
 * ``fewer``: a strict subset (prices lost, none wrong),
 * ``failed``: ParseError (or any exception: a traceback is a failure too),
+* ``promo-lost``: a promo price read right but without the promo's end (``promo_until``),
 * ``MISATTR``: a quote the original does not have, or another price for the same key: a wrong
   price, the worst case; its details are printed.
 
@@ -286,6 +287,12 @@ def classify(original: dict[Key, set[str]], text: str, provider: str) -> tuple[s
         return "failed", f"{type(exc).__name__}: {exc}"[:160]
     got = quote_map(quotes)
     wrong = [(k, sorted(v), sorted(original.get(k, ()))) for k, v in got.items() if not v <= original.get(k, set())]
+    # The same price for the same series, with only the promo end lost: the price is right today,
+    # the end of the promo is not known (a lesser harm, counted apart).
+    promo = [w for w in wrong if not w[0][6] and w[1] and set(w[1]) <= {
+        p for k, v in original.items() if k[:6] == w[0][:6] and k[6] for p in v}]
+    if wrong and len(promo) == len(wrong):
+        return "promo-lost", "; ".join(f"{k[:4]} {v}" for k, v, _ in wrong[:4])
     if wrong:
         return "MISATTR", "; ".join(f"{k[:4]} {v} (orig {o})" for k, v, o in wrong[:4])
     if sum(len(v) for v in got.values()) < sum(len(v) for v in original.values()):
@@ -312,17 +319,17 @@ def main(argv: list[str]) -> int:
                 continue
             status, why = classify(original, variant, provider)
             table[provider][vname][status] += 1
-            if status == "MISATTR" or (details and status != "ok"):
+            if status in ("MISATTR", "promo-lost") or (details and status != "ok"):
                 notes.append(f"{status:7} {provider} {name} [{vname}] {why}")
-    statuses = ("ok", "fewer", "failed", "MISATTR")
+    statuses = ("ok", "fewer", "failed", "promo-lost", "MISATTR")
     total: Counter[str] = Counter()
     for provider in sorted(table):
         print(f"\n== {provider}")
-        print(f"  {'variant':24}" + "".join(f"{s:>9}" for s in statuses))
+        print(f"  {'variant':24}" + "".join(f"{s:>11}" for s in statuses))
         for vname in sorted(table[provider]):
             c = table[provider][vname]
             total.update(c)
-            print(f"  {vname:24}" + "".join(f"{c[s]:>9}" for s in statuses))
+            print(f"  {vname:24}" + "".join(f"{c[s]:>11}" for s in statuses))
     print("\nTOTAL " + "  ".join(f"{s}={total[s]}" for s in statuses))
     for line in notes:
         print(line)
