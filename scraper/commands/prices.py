@@ -10,7 +10,7 @@ window both the old and the new version are listed, each marked ``maybe``.
 from __future__ import annotations
 
 import argparse
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 import sqlite_utils
@@ -21,7 +21,6 @@ import sys
 
 from scraper.options import add_db_argument, check_filters, empty_history_note, moment, open_existing
 from scraper.output import print_rows
-from scraper.run import now_utc
 
 #: Fields shown (and, with --json, emitted): exact text only, no float copies.
 FIELDS = ("provider", "model", "component", "tier", "window", "currency", "price", "list_price",
@@ -120,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
     db = open_existing(args)
     try:
         check_filters(db, args)
-        when = args.at or When(now_utc())
+        when = args.at or When(datetime.now(timezone.utc).replace(microsecond=0))
         rows = [{f: r[f] for f in FIELDS}
                 for r in prices_during(db, when, args.provider, args.model, args.currency)]
         note = empty_history_note(db)
