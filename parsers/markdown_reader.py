@@ -30,7 +30,7 @@ _ESCAPE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~<>$])")
 _STRUCK_TAIL_RE = re.compile(r"(~~|</(?:del|s|strike)>)\s*(?:[(（]\d{1,2}[)）])?\s*(?:\*\*|__|[*_])?\s*$", re.I)
 #: A line that opens with a price (what follows a struck list price in the same cell), not a label:
 #: a row that merely *ends* with a struck price (``$0.87 (75% off)~~$3.48~~``) is followed by a new row.
-_PRICE_LEAD_RE = re.compile(r"\s*(?:\*\*|__|[*_])?\s*(?:~~|<(?:del|s|strike)\b[^>]*>)?\s*(?:US\$|\$|€|¥|￥|£|\d+(?:\.\d+)?\s?(?:元|€|\$|¥))")
+_PRICE_LEAD_RE = re.compile(r"\s*(?:\*\*|__|[*_])?\s*(?:~~|<(?:del|s|strike)\b[^>]*>)?\s*(?:US\$|\$|€|¥|￥|£|\d+(?:\.\d+)?\s?(?:元|€|\$|¥|(?:USD|EUR|CNY|RMB)\b))")
 #: Single-character emphasis (``*text*``, ``_text_``): only around whole words, so an id such as
 #: ``text_embedding_3`` or a footnote star (``$5.00*``) is left as it is.
 _EMPHASIS_RE = re.compile(r"(?<![\w*\\])([*_])(?=\S)(.+?)(?<=\S)\1(?![\w*])")

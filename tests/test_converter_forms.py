@@ -99,3 +99,11 @@ def test_a_markdown_page_keeps_its_reader_preamble() -> None:
     text = "Title: Pricing\n\nURL Source: https://x.ai/api\n\nMarkdown Content:\n# Pricing\n\n[1] note\n"
     assert unwrap_reader_json(text) == text
     assert read_document(text).meta == {"title": "Pricing", "url_source": "https://x.ai/api"}
+
+
+def test_a_first_row_goes_on_with_a_price_written_with_its_code_after() -> None:
+    """``0.014 USD`` opens a continuation line as ``$0.014`` does (localized mirrors)."""
+    (table,) = read_document(
+        "\nMODEL| CONTEXT| HIT  \nPRICE| OUT  \nPRICE  \n---|---|---|---  \n"
+        "deepseek-chat| 64K| 0.07 USD(5)  \n0.014 USD| 1.10 USD  \n").tables
+    assert table.texts()[1] == ["deepseek-chat", "64K", "0.07 USD\n0.014 USD", "1.10 USD"]
