@@ -1,10 +1,15 @@
 """An Atom feed (RFC 4287) of price change events, so people can subscribe to price cuts.
 
-One entry per change event, and one each time a source starts failing (with the kind: blocked,
-layout_changed, fetch_failed, ...) or recovers, so whoever follows the prices also hears when the
-prices stop being watched.  Entry ids are ``urn:uuid`` names derived from what identifies the
-event (series, effective instant, new price), so a rebuild, a re-export or a scheduled change
-becoming confirmed keeps the id, and feed readers never show an event twice.  Every instant in
+One entry per provider change set, and one each time a source starts failing (with the kind:
+blocked, layout_changed, fetch_failed, ...) or recovers, so whoever follows the prices also hears
+when the prices stop being watched.  A change set is what one announcement or one observation
+changed at one provider: the changes of that provider with the same effective instant and the
+same basis (announced / observed).  WHY: a provider's price update touches every model x
+component x tier x currency (DeepSeek's 2026-08 peak pricing is 36 change events); a reader
+wants one item saying "DeepSeek changed 36 prices", with every line inside it, not 36 items.
+Entry ids are ``urn:uuid`` names derived from what identifies the set (provider, effective
+instant, basis), so a rebuild, a re-export or a scheduled set becoming confirmed keeps the id,
+and feed readers never show an announcement twice.  Every instant in
 the feed comes from the history, never from the clock, so an unchanged history gives identical
 bytes (and no nightly diff).
 """
@@ -28,8 +33,9 @@ MAX_ENTRIES = 200
 MAX_SOURCE_ENTRIES = 50
 
 
-def change_line(c: dict[str, Any]) -> str:
-    """One change for people: ``deepseek-v4-pro output 3.96 → 1.98 USD``."""
+def change_line(c: dict[str, Any], when: bool = True) -> str:
+    """One change for people: ``deepseek-v4-pro output 3.96 → 1.98 USD`` (and, with ``when``,
+    a scheduled or announced instant)."""
     series = " ".join(p for p in (c["model"], c["component"],
                                   None if c["tier"] == "standard" else c["tier"]) if p)
     if c["kind"] == "added":
@@ -38,17 +44,13 @@ def change_line(c: dict[str, Any]) -> str:
         text = f"{series} removed (was {c['old_price']} {c['currency']})"
     else:
         text = f"{series} {c['old_price']} → {c['new_price']} {c['currency']}"
+    if not when:
+        return text
     if c["status"] == "scheduled":
         text += f", scheduled for {c['effective_at']}"
     elif c["basis"] == "announced":
         text += f", effective {c['effective_at']}"
     return text
-
-
-def entry_id(c: dict[str, Any]) -> str:
-    name = "|".join(str(c[f] or "") for f in ("provider", "model", "component", "tier", "currency",
-                                              "effective_at", "new_price"))
-    return f"urn:uuid:{uuid.uuid5(NAMESPACE, name)}"
 
 
 def entry_updated(db: sqlite_utils.Database, c: dict[str, Any]) -> str:
@@ -66,13 +68,44 @@ def entry_updated(db: sqlite_utils.Database, c: dict[str, Any]) -> str:
     return c["effective_at"]
 
 
+def change_sets(db: sqlite_utils.Database, limit: int = MAX_ENTRIES) -> list[list[dict[str, Any]]]:
+    """The newest ``limit`` change sets, newest first: each the changes of one provider with one
+    effective instant and basis, in series order."""
+    sets: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for c in db.query("SELECT * FROM changes ORDER BY effective_at DESC, provider, basis,"
+                      " model, component, tier, currency"):
+        key = (c["provider"], c["effective_at"], c["basis"])
+        if key not in sets and len(sets) == limit:
+            break
+        sets.setdefault(key, []).append(c)
+    return list(sets.values())
+
+
+def set_id(changes: list[dict[str, Any]]) -> str:
+    first = changes[0]
+    name = "|".join(("set", first["provider"], first["effective_at"], first["basis"]))
+    return f"urn:uuid:{uuid.uuid5(NAMESPACE, name)}"
+
+
+def set_title(changes: list[dict[str, Any]]) -> str:
+    """One change: its line; several: how many and of what kinds, and when."""
+    first = changes[0]
+    if len(changes) == 1:
+        kind = "" if first["kind"] in ("added", "removed") else f" ({first['kind']})"
+        return f"{first['provider']}: {change_line(first)}{kind}"
+    kinds: dict[str, int] = {}
+    for c in changes:
+        kinds[c["kind"]] = kinds.get(c["kind"], 0) + 1
+    counted = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))
+    scheduled = all(c["status"] == "scheduled" for c in changes)
+    when = f"scheduled for {first['effective_at']}" if scheduled else f"effective {first['effective_at']}"
+    return f"{first['provider']}: {len(changes)} price changes {when} ({counted})"
+
+
 def build_feed(db: sqlite_utils.Database, title: str = "ratecard: LLM API price changes",
                link: str | None = None) -> bytes:
-    """The Atom document of the newest ``MAX_ENTRIES`` change events, newest first."""
-    changes = list(db.query(
-        "SELECT * FROM changes ORDER BY effective_at DESC, provider, model, component, tier, currency"
-        f" LIMIT {MAX_ENTRIES}"))
-    entries = [(entry_updated(db, c), c) for c in changes]
+    """The Atom document of the newest ``MAX_ENTRIES`` change sets, newest first."""
+    entries = [(max(entry_updated(db, c) for c in changes), changes) for changes in change_sets(db)]
     events = source_events(db)[-MAX_SOURCE_ENTRIES:][::-1]
     first_run = db.execute("SELECT MIN(observed_at) FROM observations").fetchone()[0]
     updated = max([u for u, _ in entries] + [e["at"] for e in events] or [first_run or "1970-01-01T00:00:00Z"])
@@ -85,18 +118,36 @@ def build_feed(db: sqlite_utils.Database, title: str = "ratecard: LLM API price 
     _text(author, "name", "ratecard")
     if link:
         ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", href=link)
-    for when, c in entries:
+    for when, changes in entries:
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
-        _text(entry, "id", entry_id(c))
-        kind = "" if c["kind"] in ("added", "removed") else f" ({c['kind']})"
-        _text(entry, "title", f"{c['provider']}: {change_line(c)}{kind}")
+        _text(entry, "id", set_id(changes))
+        _text(entry, "title", set_title(changes))
         _text(entry, "updated", when)
-        ET.SubElement(entry, f"{{{ATOM}}}category", term=c["kind"])
-        _text(entry, "content", _details(c)).set("type", "text")
+        for kind in sorted({c["kind"] for c in changes}):
+            ET.SubElement(entry, f"{{{ATOM}}}category", term=kind)
+        _text(entry, "content", _set_details(changes)).set("type", "text")
     for event in events:
         _source_entry(feed, event)
     ET.indent(feed)
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def _set_details(changes: list[dict[str, Any]]) -> str:
+    """One change: its details; several: one line each, then when and how we know, once."""
+    if len(changes) == 1:
+        return _details(changes[0])
+    first = changes[0]
+    lines = [f"{first['provider']}, per 1M tokens:"]
+    lines += [f"- {change_line(c, when=False)}" + (f" ({c['percent_change']}%)" if c["percent_change"] else "")
+              for c in changes]
+    statuses = sorted({c["status"] for c in changes})
+    lines.append(f"effective {first['effective_at']} ({first['basis']}, {', '.join(statuses)})")
+    after = sorted({(c["observed_after"], c["observed_at"]) for c in changes
+                    if c["basis"] == "observed" and c["observed_after"]})
+    for a, b in after:
+        lines.append(f"between the observations of {a} and {b}")
+    lines.append(f"source: {', '.join(sorted({c['source_id'] for c in changes}))}")
+    return "\n".join(lines)
 
 
 def _details(c: dict[str, Any]) -> str:

@@ -1,5 +1,5 @@
-"""``ratecard feed``: valid Atom (RFC 4287), one entry per change and per source failing or
-recovering, ids stable across runs, page text never breaking the XML."""
+"""``ratecard feed``: valid Atom (RFC 4287), one entry per provider change set and per source
+failing or recovering, ids stable across runs, page text never breaking the XML."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def assert_valid_atom(root: ET.Element) -> None:
     assert len(set(ids)) == len(ids)
 
 
-def test_one_entry_per_change_with_ids_that_survive_confirmation_and_rebuild(tmp_path):
+def test_one_entry_per_change_set_with_an_id_that_survives_confirmation_and_rebuild(tmp_path):
     db, path = tmp_path / "prices.db", tmp_path / "changes.atom"
     with Mirror() as mirror:
         mirror.deepseek(*(page(p) for p in ANNOUNCED))
@@ -59,25 +59,49 @@ def test_one_entry_per_change_with_ids_that_survive_confirmation_and_rebuild(tmp
     after_root = feed(db, path)
     assert_valid_atom(after_root)
     after = entries(after_root)
-    # 2 models x 3 components x 2 currencies: the standard price removed, peak and off-peak added.
-    assert len(before) == 36 and len(after) == 36
-    assert before.keys() == after.keys()
-    pro_peak_output = [v for v in after.values() if v[0].startswith("deepseek: deepseek-v4-pro output peak")]
-    assert pro_peak_output == [
-        ("deepseek: deepseek-v4-pro output peak added at 27 CNY, effective 2026-08-16T16:00:00Z",
-         "2026-08-17T03:00:00Z", "added"),
-        ("deepseek: deepseek-v4-pro output peak added at 3.96 USD, effective 2026-08-16T16:00:00Z",
-         "2026-08-17T03:00:00Z", "added")]
-    assert [v for v in before.values() if v[0].startswith("deepseek: deepseek-v4-pro output peak")] == [
-        ("deepseek: deepseek-v4-pro output peak added at 27 CNY, scheduled for 2026-08-16T16:00:00Z",
-         "2026-08-14T03:00:00Z", "added"),
-        ("deepseek: deepseek-v4-pro output peak added at 3.96 USD, scheduled for 2026-08-16T16:00:00Z",
-         "2026-08-14T03:00:00Z", "added")]
+    # One announcement: 2 models x 3 components x 2 currencies, the standard price removed and
+    # peak and off-peak added (36 change events), is one entry, whose id survives confirmation.
+    assert len(before) == 1 and before.keys() == after.keys()
+    assert list(before.values()) == [(
+        "deepseek: 36 price changes scheduled for 2026-08-16T16:00:00Z (24 added, 12 removed)",
+        "2026-08-14T03:00:00Z", "added")]
+    assert list(after.values()) == [(
+        "deepseek: 36 price changes effective 2026-08-16T16:00:00Z (24 added, 12 removed)",
+        "2026-08-17T03:00:00Z", "added")]
+    entry = after_root.find(f"{A}entry")
+    assert [c.get("term") for c in entry.findall(f"{A}category")] == ["added", "removed"]
+    content = entry.findtext(f"{A}content").split("\n")
+    assert content[0] == "deepseek, per 1M tokens:"
+    assert len([line for line in content if line.startswith("- ")]) == 36
+    assert "- deepseek-v4-pro output peak added at 3.96 USD" in content
+    assert "- deepseek-v4-pro output peak added at 27 CNY" in content
+    assert content[-2:] == ["effective 2026-08-16T16:00:00Z (announced, confirmed)",
+                            "source: deepseek-en, deepseek-zh-cn"]
     assert after_root.findtext(f"{A}updated") == "2026-08-17T03:00:00Z"
     document = path.read_bytes()
     run_in_process("rebuild", "--db", str(db))
     feed(db, path)
     assert path.read_bytes() == document
+
+
+def test_changes_of_separate_observations_are_separate_entries_and_one_change_keeps_its_line(tmp_path):
+    """The curated history: each dated DeepSeek announcement is one entry; an entry of a single
+    change is titled by that change."""
+    from scraper.cli import main
+
+    db, path = tmp_path / "prices.db", tmp_path / "changes.atom"
+    assert main(["backfill", "--curated", "--db", str(db)]) == 0
+    root = feed(db, path)
+    assert_valid_atom(root)
+    found = entries(root)
+    conn = open_db(db)
+    sets = conn.execute("SELECT COUNT(*) FROM (SELECT DISTINCT provider, effective_at, basis FROM changes)").fetchone()[0]
+    changes = conn.execute("SELECT COUNT(*) FROM changes").fetchone()[0]
+    conn.close()
+    assert (len(found), sets, changes) == (68, 68, 612)  # 612 change events in 68 sets
+    deepseek = [v[0] for v in found.values() if v[0].startswith("deepseek: ") and "2025-09-05T16:00:00Z" in v[0]]
+    assert deepseek == ["deepseek: 24 price changes effective 2025-09-05T16:00:00Z (12 removed, 5 increase, 4 cut,"
+                        " 3 terms)"]
 
 
 def test_an_empty_history_is_still_a_valid_feed(tmp_path):

@@ -10,6 +10,7 @@ window both the old and the new version are listed, each marked ``maybe``.
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import datetime, timezone
 from typing import Any
 
@@ -17,8 +18,6 @@ import sqlite_utils
 
 from db.reprice.pricer import DAY, When
 from parsers.quote import iso_utc, parse_utc
-import sys
-
 from scraper.options import add_db_argument, check_filters, empty_history_note, moment, open_existing
 from scraper.output import print_rows
 
