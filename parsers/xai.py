@@ -66,7 +66,7 @@ from parsers.quote import ParseError, Quote, Reading, Skipped
 from parsers.registry import Source
 
 PROVIDER = "xai"
-PARSER_VERSION = "2"
+PARSER_VERSION = "3"
 MODELS_URL = "https://docs.x.ai/developers/models"
 SOURCES = [Source(id="xai-models", provider=PROVIDER, url=MODELS_URL, currencies=("USD",),
                   ways=("http", "markdown", "browser"))]  # docs.x.ai serves "View as Markdown" at URL.md
@@ -612,8 +612,11 @@ def _row_quotes(rows: Iterable[tuple[str, str, str]], url: str, where: str,
     for model, cell, label in rows:
         model = _model_cell(model)
         if not find_money(cell):
-            if cell.strip().lower().startswith("per "):
-                group = "tokens" if _TOKEN_GROUP_RE.search(cell) else f"priced {cell.strip().lower()}, not per token"
+            # The unit sits in the price column, or (a short group row that a renderer padded on
+            # the right: ``| Language models |  | Per million tokens |``) in the row's label.
+            unit = next((t for t in (cell, label) if t.strip().lower().startswith("per ")), None)
+            if unit is not None:
+                group = "tokens" if _TOKEN_GROUP_RE.search(unit) else f"priced {unit.strip().lower()}, not per token"
             elif label and not _MODEL_ID_RE.match(label):
                 group = f"in group {label!r}, which names no per-token unit"
             continue

@@ -107,3 +107,18 @@ def test_a_first_row_goes_on_with_a_price_written_with_its_code_after() -> None:
         "\nMODEL| CONTEXT| HIT  \nPRICE| OUT  \nPRICE  \n---|---|---|---  \n"
         "deepseek-chat| 64K| 0.07 USD(5)  \n0.014 USD| 1.10 USD  \n").tables
     assert table.texts()[1] == ["deepseek-chat", "64K", "0.07 USD\n0.014 USD", "1.10 USD"]
+
+
+def test_xai_models_table_rendered_by_python_markdown_keeps_its_groups() -> None:
+    """Python-Markdown pads a short group row on the right, so ``Per million tokens`` is in a
+    middle column, not under Pricing: it still opens the token-priced rows, and ``Per image
+    output`` still closes them (``$0.02`` is never a token price)."""
+    reading = registry.read("xai", page("xai", "models-python-markdown.html"))
+    assert table_of(reading.quotes) == {
+        ("grok-4.3", "input", "standard", "USD"): (Decimal("1.25"), None),
+        ("grok-4.3", "output", "standard", "USD"): (Decimal("2.50"), None),
+        ("grok-code-fast-1", "input", "standard", "USD"): (Decimal("0.20"), None),
+        ("grok-code-fast-1", "output", "standard", "USD"): (Decimal("1.50"), None),
+    }
+    assert [(s.where, s.reason) for s in reading.skipped] == [
+        ("table under 'Model Pricing' row 'grok-imagine-image'", "priced per image output, not per token")]
