@@ -114,7 +114,7 @@ def engine(pricer):
 @pytest.fixture(scope="module")
 def usage(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("engine") / "usage.csv"
-    path.write_text(HEADER + "".join(usage_lines(1500, 17)), encoding="utf-8")
+    path.write_text(HEADER + "".join(usage_lines(1000, 17)), encoding="utf-8")
     return path
 
 
@@ -124,7 +124,7 @@ def test_every_row_equals_the_row_pricer(pricer, engine, usage, at):
     engine.load(usage)
     engine.price(at)
     got, want = engine_rows(engine), expected(pricer, usage, at)
-    assert len(got) == 1500
+    assert len(got) == 1000
     assert [g for g, w in zip(got, want) if g != w] == []
     kinds = {w[1] for w in want}  # the sample reaches every kind of row
     assert {None, "model", "provider", "tier", "input_cache_hit"} <= kinds, kinds
@@ -241,7 +241,7 @@ def test_parquet_output_has_exact_decimal_costs(pricer, engine, usage, tmp_path)
     con = duckdb.connect()
     kind, total = con.execute(f"SELECT any_value(typeof(cost)), sum(cost) FROM read_parquet('{target}')").fetchone()
     assert kind.startswith("DECIMAL(38,") and total == pricer.money(totals.units)
-    assert con.execute(f"SELECT count(*) FROM read_parquet('{target}')").fetchone()[0] == 1500
+    assert con.execute(f"SELECT count(*) FROM read_parquet('{target}')").fetchone()[0] == 1000
 
 
 def test_rate_table_csv_and_parquet_exports_hold_the_same_rows(pricer, tmp_path):
