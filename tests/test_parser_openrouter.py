@@ -129,12 +129,22 @@ def test_real_snapshots_parse(path):
 
 
 @pytest.mark.skipif(not REAL_FILES, reason="real captures ../shared/real-pages/openrouter absent")
-def test_the_largest_real_snapshot_parses_well_inside_the_run_budget():
-    # ~6 ms measured for 485 KB; the whole run's pages share 0.5 s, so allow a loaded machine 20x.
+def test_the_largest_real_snapshot_parses_within_a_few_json_decodes():
+    # Measured against its peer in the same run (json.loads of the same text, the least any reader
+    # of this API must spend), best of 5 each, so a loaded machine slows both alike: about 3x.
     text = max(REAL_FILES, key=lambda p: p.stat().st_size).read_text()
-    start = time.perf_counter()
-    openrouter.parse(text)
-    assert time.perf_counter() - start < 0.12
+
+    def best(fn) -> float:
+        times = []
+        for _ in range(5):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    peer = best(lambda: json.loads(text))
+    ours = best(lambda: openrouter.parse(text))
+    assert ours < 8 * peer, (ours, peer)
 
 
 @pytest.mark.skipif(not REAL_FILES, reason="real captures ../shared/real-pages/openrouter absent")
