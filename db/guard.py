@@ -146,6 +146,8 @@ def _judge(ordered: Sequence[Observation]) -> list[_Seen]:
                 seen.held.append(HeldSeries(key, old, new, reason, bool(seen.page_reasons)))
             elif new is not None:
                 base[key] = new
+            else:
+                base.pop(key, None)  # gone, and not suspect (its tier replaced by others)
         if seen.held:
             pending.append(seen)
         previous_keys = set(now)
@@ -247,6 +249,8 @@ def _as_accepted(seen: Sequence[_Seen]) -> list[Observation]:
     for s in seen:
         rejected = {h.key for h in s.held if h.status != CONFIRMED}
         if not (s.now is last_now and not rejected):  # the same prices as the night before: shown as is
+            for key in [k for k in shown if k not in s.now and k not in rejected]:
+                del shown[key]  # gone from the history with this page
             for key, quote in s.now.items():
                 if key not in rejected:
                     shown[key] = quote

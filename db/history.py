@@ -80,6 +80,8 @@ def _update_provider(db: sqlite_utils.Database, provider: str, log: list[Observa
     since = min([o.observed_at for o in new] + _held_before(log, new, screened.suspects))
     accepted = screened.accepted
     touched = _touched(sources, accepted, since)
+    touched |= {h.key for s in screened.suspects if s.observation.observed_at >= since for h in s.series}
+    touched |= {k for k in _all_keys(log, since) if _group(k) in {_group(t) for t in touched}}
     history = derive_history(sources, accepted, only=touched)
     keys = [(provider, model, component, tier, currency)
             for (_p, model, component, tier, currency) in sorted(touched)]
@@ -147,6 +149,10 @@ def _touched(sources: list[SourceInfo], accepted: list[Observation], since: date
                     touched.add(q.key)
     groups = {_group(k) for k in touched}
     return touched | {k for k in seen if _group(k) in groups}
+
+
+def _all_keys(log: list[Observation], since: datetime) -> set[Key]:
+    return {q.key for obs in log if obs.observed_at >= since for q in obs.quotes}
 
 
 def _terms(obs: Observation) -> dict[Key, Terms]:

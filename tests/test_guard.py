@@ -159,3 +159,18 @@ def test_a_changing_catalogue_is_never_stuck():
     assert held(log) == [(2, CONFIRMED, ("a input standard USD moves 0.02 -> 0.34 (more than 10x)",))]
     assert changes(log) == [("a", "input", "0.02", "0.34", "02", "01"), ("b", "input", "1", "0.9", "03", "02"),
                             ("b", "input", "0.9", "0.8", "04", "03")]
+
+
+def test_a_tier_dropped_while_its_model_stays_is_gone_for_good_not_held_again_later():
+    """Off-peak prices ended (the model keeps its standard price): not suspect, and forgotten, so a
+    cut-short page weeks later does not bring them back nor 'remove' them again."""
+    peak = q("a", "0.5")
+    log = [obs(1, 1, q("a", "1"), Quote("p", "a", "input", "USD", Decimal("0.5"), "0.5", tier="off_peak"), *FOUR[1:]),
+           obs(2, 2, *FOUR), obs(3, 3, *FOUR),
+           obs(4, 4, *FOUR[1:]),  # a lost, the page otherwise whole: held
+           obs(5, 5, *FOUR)]
+    assert peak.key != log[0].quotes[1].key
+    assert [(s.observation.id, s.status, s.reasons) for s in screen(log).suspects] == [
+        (4, DISCARDED, ("a input standard USD gone while the page is otherwise whole",))]
+    assert changes(log) == [("a", "input", "0.5", None, "02", "01")]
+    assert [len(o.quotes) for o in screen(log).accepted] == [5, 4, 4, 4, 4]

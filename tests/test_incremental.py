@@ -48,6 +48,7 @@ class Catalogue:
         self.prices = {m: Decimal(rng.choice(["0.1", "0.25", "1", "2.5", "4"])) for m in MODELS[:6]}
         self.announced: tuple[datetime, str, Decimal] | None = None
         self.promo: tuple[str, datetime] | None = None
+        self.off_peak: set[str] = set()  # models that also show an off-peak tier
 
     def evolve(self, at: datetime) -> None:
         rng = self.rng
@@ -67,6 +68,8 @@ class Catalogue:
                               Decimal(rng.choice(["0.05", "0.6", "7"])))
         elif roll < 0.50 and self.promo is None and self.prices:
             self.promo = (rng.choice(sorted(self.prices)), at + timedelta(days=rng.choice([1, 2]), hours=5))
+        elif roll < 0.58:
+            self.off_peak ^= {rng.choice(MODELS[:4])}  # a tier added, or dropped while the model stays
         if self.announced and self.announced[0] <= at:
             _when, m, price = self.announced
             if m in self.prices:
@@ -88,6 +91,9 @@ class Catalogue:
                 out.append(Quote("deepseek", m, "input", currency, shown * factor, str(shown * factor),
                                  list_price=shown * factor * 2 if promo else None,
                                  promo_until=promo[1] if promo else None))
+            if m in self.off_peak:
+                out.append(Quote("deepseek", m, "input", "USD", shown / 2, str(shown / 2), tier="off_peak",
+                                 window="16:30-00:30 UTC"))
             if self.announced and self.announced[1] == m:
                 when, _m, new = self.announced
                 out.append(Quote("deepseek", m, "input", "USD", new, str(new), effective_from=when))
