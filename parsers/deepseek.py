@@ -480,6 +480,8 @@ def _read_columns_per_model(table: Table, skipped: list[Skipped]) -> list[_CellQ
     models = {c: cell.text for c, cell in enumerate(model_row) if _MODEL_RE.match(cell.text)}
     model_cells = {cell.text: cell for cell in model_row if _MODEL_RE.match(cell.text)}
     distinct_models = list(dict.fromkeys(models.values()))
+    # do other rows price the models apart? then a lone price is no colspan by default
+    mixed = len(distinct_models) > 1 and any(sum(1 for c in row if _money(c)) > 1 for row in table.rows)
     found: list[_CellQuote] = []
     for row in table.rows:
         priced = [(c, cell) for c, cell in enumerate(row) if _money(cell)]
@@ -492,7 +494,7 @@ def _read_columns_per_model(table: Table, skipped: list[Skipped]) -> list[_CellQ
             skipped.append(Skipped(where, " | ".join(c.text for c in row), "price row without a component label"))
             continue
         tier = next((t for cell in labels if (t := _tier(cell.text))), "standard")
-        pairs = _assign_models(priced, models, distinct_models, row)
+        pairs = _assign_models(priced, models, distinct_models, row, mixed)
         if pairs is None:
             skipped.append(Skipped(where, " | ".join(c.text for c in row),
                                    "cannot tell which model each price belongs to"))
@@ -503,19 +505,28 @@ def _read_columns_per_model(table: Table, skipped: list[Skipped]) -> list[_CellQ
 
 
 def _assign_models(priced: list[tuple[int, Cell]], models: dict[int, str], distinct: list[str],
-                   row: list[Cell]) -> list[tuple[str, Cell]] | None:
-    """Prices to models by column.
+                   row: list[Cell], mixed: bool) -> list[tuple[str, Cell]] | None:
+    """Prices to models by column; None when that is not certain.
 
     A lone price whose row holds nothing else under the other models (blank, or a label a copy
     shifted there when it lost the MODEL cell's colspan) spans every model: the page wrote one
-    cell across all model columns (V3.2: ``<td colspan="2">$0.28</td>``).
+    cell across all model columns (V3.2: ``<td colspan="2">$0.28</td>``).  In a table whose other
+    rows price the models apart (``mixed``), a lone price spans them only from the first model
+    column with blanks after it (a lost colspan); anywhere else a copy dropped or shifted cells
+    (Python-Markdown cuts rows to the header's width), and guessing would misattribute it.
     """
-    if len(priced) == 1 and all(_is_label(row[c]) for c in models if c < len(row) and c != priced[0][0]):
-        return [(model, priced[0][1]) for model in distinct]
+    if len(priced) == 1:
+        col, cell = priced[0]
+        others = [row[c] if c < len(row) else Cell.plain("") for c in models if c != col]
+        if all(_is_label(other) for other in others):
+            lost_colspan = col <= min(models) and not any(other.text.strip() for other in others)
+            if not mixed or lost_colspan:
+                return [(model, cell) for model in distinct]
+            return None
     if all(c in models for c, _ in priced):
         pairs = [(models[c], cell) for c, cell in priced]
         return list(dict.fromkeys(pairs))
-    if len(priced) == 1:
+    if len(priced) == 1 and not mixed:
         return [(model, priced[0][1]) for model in distinct]
     if len(priced) == len(distinct):
         return [(model, cell) for model, (_, cell) in zip(distinct, priced)]

@@ -506,3 +506,22 @@ def test_promo_end_in_every_date_form_and_the_beijing_rule(wording: str, end: da
     text = text.replace("extended until 2026/05/31 15:59 UTC.", wording)
     quotes = deepseek.parse(text, "")
     assert {q.promo_until for q in quotes if q.model == "deepseek-v4-pro"} == {end}
+
+
+def test_a_row_a_copy_cut_short_is_skipped_not_spread_over_the_models() -> None:
+    # Python-Markdown cuts body rows to the header's width: the cache-hit row lost pro's cell, and
+    # its one price ($0.0028, flash's) sits under deepseek-v4-pro; the other rows price each model.
+    text = ("| MODEL | deepseek-v4-flash | deepseek-v4-pro |\n|---|---|---|\n"
+            "| PRICING | 1M INPUT TOKENS (CACHE HIT) | $0.0028 |\n"
+            "| 1M INPUT TOKENS (CACHE MISS) | $0.14 | $0.435 |\n| 1M OUTPUT TOKENS | $0.28 | $0.87 |\n")
+    reading = deepseek.read(text, "")
+    assert {(q.model, q.component): str(q.price) for q in reading.quotes} == {
+        ("deepseek-v4-flash", "input"): "0.14", ("deepseek-v4-pro", "input"): "0.435",
+        ("deepseek-v4-flash", "output"): "0.28", ("deepseek-v4-pro", "output"): "0.87"}
+    assert [s.reason for s in reading.skipped] == ["cannot tell which model each price belongs to"]
+    # a lone price under the first model with blanks after it is a lost colspan: it spans both
+    spanned = ("|  |  |  |  |\n| --- | --- | --- | --- |\n| MODEL | | deepseek-v4-flash | deepseek-v4-pro |\n"
+               "| PRICING | 1M INPUT TOKENS (CACHE HIT) | $0.0028 | |\n"
+               "| 1M INPUT TOKENS (CACHE MISS) | $0.14 | $0.435 |\n| 1M OUTPUT TOKENS | $0.28 | $0.87 |\n")
+    got = {(q.model, q.component): str(q.price) for q in deepseek.parse(spanned, "")}
+    assert got[("deepseek-v4-flash", "input_cache_hit")] == got[("deepseek-v4-pro", "input_cache_hit")] == "0.0028"
