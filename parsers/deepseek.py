@@ -168,7 +168,7 @@ def _document(text: str, source_url: str) -> Document:
 
 
 _HTML2TEXT_SEPARATOR_RE = re.compile(r"^\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?\s*$")
-_BOLD_AROUND_PIPES_RE = re.compile(r"^(\s*)\*\*(?=\s*\|)|(?<=\|)(\s*)\*\*\s*$", re.M)
+_BOLD_AROUND_PIPES_RE = re.compile(r"^([ \t]*)\*\*(?=[ \t]*\|)|(?<=\|)([ \t]*)\*\*[ \t]*$", re.M)
 
 
 def _clean_markdown(text: str) -> str:

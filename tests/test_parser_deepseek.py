@@ -525,3 +525,16 @@ def test_a_row_a_copy_cut_short_is_skipped_not_spread_over_the_models() -> None:
                "| 1M INPUT TOKENS (CACHE MISS) | $0.14 | $0.435 |\n| 1M OUTPUT TOKENS | $0.28 | $0.87 |\n")
     got = {(q.model, q.component): str(q.price) for q in deepseek.parse(spanned, "")}
     assert got[("deepseek-v4-flash", "input_cache_hit")] == got[("deepseek-v4-pro", "input_cache_hit")] == "0.0028"
+
+
+def test_bold_closing_a_bare_table_does_not_swallow_the_footnotes_below() -> None:
+    text = ("## Model Details\n\n**|  |  |  |  |\n--- | --- | --- | ---\n"
+            "MODEL | | deepseek-v4-flash(1) | deepseek-v4-pro\n"
+            "PRICING | 1M INPUT TOKENS (CACHE HIT) | $0.0028 | $0.003625 (75% off(3))~~$0.0145~~\n"
+            "| 1M OUTPUT TOKENS | $0.28 | $0.87 (75% off(3))~~$3.48~~ |**\n\n"
+            "(1) The model names `deepseek-chat` and `deepseek-reasoner` will be deprecated.  \n"
+            "(3) **The deepseek-v4-pro model is currently offered at a 75% discount, extended until "
+            "2026/05/31 15:59 UTC.**\n")
+    quotes = deepseek.parse(text, "")
+    pro = {q.component: (str(q.price), str(q.list_price), q.promo_until) for q in quotes if q.model == "deepseek-v4-pro"}
+    assert pro == {"input_cache_hit": ("0.003625", "0.0145", PRO_PROMO_END), "output": ("0.87", "3.48", PRO_PROMO_END)}
