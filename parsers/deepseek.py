@@ -144,6 +144,7 @@ def _document(text: str, source_url: str) -> Document:
     is read piece by piece, in order, so every table keeps the prose that introduces it."""
     if detect_format(text) != "markdown":
         return read_provider_page(PROVIDER, text, source_url)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # the line rules below work on \n
     pieces: list[tuple[str, str]] = []
     pos = 0
     for m in _EMBEDDED_TABLE_RE.finditer(text):

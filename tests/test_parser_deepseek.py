@@ -538,3 +538,10 @@ def test_bold_closing_a_bare_table_does_not_swallow_the_footnotes_below() -> Non
     quotes = deepseek.parse(text, "")
     pro = {q.component: (str(q.price), str(q.list_price), q.promo_until) for q in quotes if q.model == "deepseek-v4-pro"}
     assert pro == {"input_cache_hit": ("0.003625", "0.0145", PRO_PROMO_END), "output": ("0.87", "3.48", PRO_PROMO_END)}
+
+
+@pytest.mark.parametrize("name", ["2025-12-01-blank-header.en.md", "2026-09-24-jina-flat-peak.en.md",
+                                  "2026-08-14-announced.en.md"])
+def test_windows_line_endings_read_the_same(name: str) -> None:
+    text = (FIXTURES / name).read_text(encoding="utf-8")
+    assert table(deepseek.parse(text.replace("\n", "\r\n"), "")) == table(deepseek.parse(text, ""))
