@@ -190,6 +190,30 @@ def read_provider_page(provider: str, text: str, source_url: str = "") -> Docume
         raise ParseError(provider, str(exc), source_url or None) from None
 
 
+#: The most a bold line that stands for a heading holds; longer bold lines are emphasised prose.
+BOLD_HEADING_MAX = 60
+#: Bold-line headings get this level: below a page's real section headings, so a parser that
+#: nests by level still nests them under the last real heading.
+BOLD_HEADING_LEVEL = 4
+_BOLD_HEADING_END_RE = re.compile(r"[.,;:!?。，；：！？]\s*$")
+
+
+def bold_heading(text: str) -> str | None:
+    """The heading text of a line that is bold and nothing else, or None.
+
+    Converters and crawlers that lose heading tags often keep them as a bold line of their own
+    (``**Batch pricing**``, ``<p><strong>Gemini 2.5 Pro</strong></p>``); read as prose, every
+    table under them would lose its section.  Only a short line with no price and no closing
+    punctuation counts: a bold sentence (``**From now until ... full price.**``) stays prose.
+    """
+    text = clean_space(text)
+    if not text or len(text) > BOLD_HEADING_MAX or "\n" in text or _BOLD_HEADING_END_RE.search(text):
+        return None
+    if re.search(r"[$€£¥￥元]|\d\s*(?:USD|EUR|CNY)\b", text) or FOOTNOTE_START_RE.match(text):
+        return None
+    return text
+
+
 FOOTNOTE_START_RE = re.compile(r"^\s*[(（](\d{1,2})[)）]\s*")
 
 

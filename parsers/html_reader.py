@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 
 from parsers import mojibake
 from parsers.document import (
-    EMPTY_CELL, Block, Cell, Data, Document, Heading, Table, clean_space, make_cell, paragraph, split_markers,
+    BOLD_HEADING_LEVEL, EMPTY_CELL, Block, Cell, Data, Document, Heading, Table, bold_heading, clean_space, make_cell, paragraph, split_markers,
 )
 
 _SCRIPT_RE = re.compile(r"<script\b[^>]*>(.*?)</script\s*>", re.I | re.S)
@@ -153,6 +153,10 @@ class _Walker:
                 table.section, table.tab = self.section, self.tab
                 self.blocks.append(table)
         elif name in _TEXT_BLOCKS and not _has_container(el):
+            if name == "p" and (text := _bold_only(el)) is not None:
+                self.section = text
+                self.blocks.append(Heading(BOLD_HEADING_LEVEL, text))
+                return
             self._paragraph(_text_with_breaks(el))
         else:
             self.walk(el)
@@ -166,6 +170,14 @@ class _Walker:
     def _paragraph(self, text: str) -> None:
         if (block := paragraph(text)) is not None:
             self.blocks.append(block)
+
+
+def _bold_only(el: Tag) -> str | None:
+    """The heading text of a ``<p>`` that holds one ``<strong>``/``<b>`` and nothing else."""
+    children = [c for c in el.children if not (isinstance(c, NavigableString) and not str(c).strip())]
+    if len(children) != 1 or not isinstance(children[0], Tag) or children[0].name not in ("strong", "b"):
+        return None
+    return bold_heading(split_markers(_fix(children[0].get_text(" ")))[0])
 
 
 def _fix(text: str) -> str:

@@ -12,7 +12,7 @@ import re
 
 from parsers import mojibake
 from parsers.document import (
-    FOOTNOTE_START_RE, Block, Cell, Document, Heading, Table, fill_ragged, make_cell, paragraph,
+    BOLD_HEADING_LEVEL, FOOTNOTE_START_RE, bold_heading, Block, Cell, Document, Heading, Table, fill_ragged, make_cell, paragraph,
 )
 
 _SEPARATOR_RE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)+\|?\s*$|^\s*\|\s*:?-{2,}:?\s*\|\s*$")
@@ -38,6 +38,8 @@ _EMPHASIS_RE = re.compile(r"(?<![\w*\\])([*_])(?=\S)(.+?)(?<=\S)\1(?![\w*])")
 #: ``1``: ``[`gpt-5.4-nano`](/docs/models/gpt-5.4-nano)1``): the digits are a marker, not part of
 #: the id the span prints.
 _GLUED_MARKER_RE = re.compile(r"(`[^`\n]+`\]?(?:\([^)\s]*\))?|\[[^\]\n]*\]\([^)\s]*\))(\d{1,2})(?=\s|$)")
+#: A line that is one bold run and nothing else (``**Batch pricing**``, ``__Pricing__``).
+_BOLD_LINE_RE = re.compile(r"^\s*(\*\*|__)(?=\S)((?:(?!\1).)+?)(?<=\S)\1\s*$")
 _JINA_META_RE = re.compile(r"^(Title|URL Source|Published Time|Markdown Content):\s*(.*)$")
 
 
@@ -119,6 +121,11 @@ class _Reader:
     def flush(self) -> None:
         if not self.buffer:
             return
+        if len(self.buffer) == 1 and (m := _BOLD_LINE_RE.match(self.buffer[0])):
+            if (text := bold_heading(_inline_cell(m.group(2)).text)) is not None:
+                self.buffer = []
+                self.heading(BOLD_HEADING_LEVEL, text)
+                return
         block = paragraph(" ".join(_inline_cell(line).text for line in self.buffer).replace("\n", " "))
         self.buffer = []
         if block is not None:

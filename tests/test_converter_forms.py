@@ -122,3 +122,20 @@ def test_xai_models_table_rendered_by_python_markdown_keeps_its_groups() -> None
     }
     assert [(s.where, s.reason) for s in reading.skipped] == [
         ("table under 'Model Pricing' row 'grok-imagine-image'", "priced per image output, not per token")]
+
+
+def test_bold_lines_that_stand_for_headings_are_headings() -> None:
+    """A converter that lost the heading tags kept them as bold lines; a bold sentence stays prose."""
+    reading = registry.read("mistral", page("mistral", "pricing-bold-card-names.html"))
+    assert {(q.model, q.component, q.currency): q.price for q in reading.quotes} == {
+        ("mistral-large-2411", "input", "EUR"): Decimal("1.8"), ("mistral-large-2411", "input", "USD"): Decimal("2"),
+        ("mistral-large-2411", "output", "EUR"): Decimal("5.4"), ("mistral-large-2411", "output", "USD"): Decimal("6"),
+        ("codestral-latest", "input", "EUR"): Decimal("0.28"), ("codestral-latest", "input", "USD"): Decimal("0.3"),
+        ("codestral-latest", "output", "EUR"): Decimal("0.82"), ("codestral-latest", "output", "USD"): Decimal("0.9"),
+    }
+    assert {q.tier for q in reading.quotes} == {"standard"}
+    doc = read_document("**Batch pricing**\n\n**From now until 2025-02-08, all is half price.**\n\n**$5 off**\n\n"
+                        "**A** and more\n")
+    assert [(type(b).__name__, b.text) for b in doc.blocks] == [
+        ("Heading", "Batch pricing"), ("Paragraph", "From now until 2025-02-08, all is half price."),
+        ("Paragraph", "$5 off"), ("Paragraph", "A and more")]
