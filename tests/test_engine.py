@@ -255,3 +255,26 @@ def test_rate_table_csv_and_parquet_exports_hold_the_same_rows(pricer, tmp_path)
     assert len(parquet) == len(table.rows) and parquet == [tuple(r) for r in table.rows]
     assert (tmp_path / "r.csv").read_text().count("\n") == len(table.rows) + 1
     assert {r[2] for r in table.rows} == {"late", "early", "window"}
+
+
+def test_the_printed_duckdb_query_over_usage_and_exported_rates_equals_the_engine(pricer, engine, usage, tmp_path):
+    """What ``ratecard sql --dialect duckdb`` prints, run by a plain DuckDB over the canonical
+    usage table and the exported rate table, gives the engine's cost and flags on every row."""
+    from db.reprice.pricing_sql import canonical_usage, pricing_sql
+    from db.reprice.rates import compile_rates, write_rates
+
+    write_rates(compile_rates(pricer), tmp_path / "rates.parquet")
+    engine.load(usage)
+    engine.price()
+    want = engine.con.execute("SELECT line, unpriced_field, cost_units, lowest_units, uncertain FROM priced"
+                              " ORDER BY line").fetchall()
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(f"CREATE TABLE usage AS SELECT row_number() OVER () + 1 AS line, *"
+                f" FROM read_csv('{usage}', all_varchar = true)")
+    con.execute(f"CREATE TABLE rates AS SELECT * FROM read_parquet('{tmp_path / 'rates.parquet'}')")
+    query = pricing_sql("duckdb", usage=f"({canonical_usage('duckdb')}) typed", scale=pricer.scale)
+    got = con.execute(f"SELECT line, unpriced_field, cost_units, lowest_units, uncertain, cost FROM ({query})"
+                      " ORDER BY line").fetchall()
+    assert [g[:5] for g in got] == want
+    assert all(g[5] is None or g[5] == pricer.money(g[2]) for g in got)

@@ -36,6 +36,8 @@ from db.reprice.textfile import GZIP_MAGIC, UnreadableText, detect_encoding
 from db.reprice.usage import (SERVICE_TIERS, TOKEN_COMPONENTS, CsvHeader, Plan, UsageError, csv_rows,
                               read_csv_header, read_usage)
 
+#: DuckDB's memory before it spills to disk (RATECARD_MEMORY_LIMIT overrides).
+MEMORY_LIMIT = os.environ.get("RATECARD_MEMORY_LIMIT", "1GB")
 #: The canonical usage table every file becomes.
 USAGE_COLUMNS = ("line", "time", "start_us", "whole_day", "provider_id", "model_id", "tier",
                  *(f"t_{c}" for c in TOKEN_COMPONENTS))
@@ -59,11 +61,14 @@ class Loaded:
 class Engine:
     """One DuckDB connection holding the rate table of one history in one currency."""
 
-    def __init__(self, pricer: Pricer, threads: int | None = None) -> None:
+    def __init__(self, pricer: Pricer, threads: int | None = None, memory_limit: str = MEMORY_LIMIT) -> None:
         self.pricer = pricer
         self.table: RateTable = compile_rates(pricer)
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone = 'UTC'")
+        # Past this DuckDB spills the loaded and priced rows to the temporary folder, so a file of
+        # any size is priced in bounded memory.
+        self.con.execute(f"SET memory_limit = '{_sq(memory_limit)}'")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         self._tmp = tempfile.TemporaryDirectory(prefix="ratecard-engine-")

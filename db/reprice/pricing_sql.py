@@ -348,9 +348,10 @@ LEFT JOIN {removed} rm ON rm.provider = r.priced_provider AND rm.model = r.price
 def _decimal(d: _Dialect, column: str, scale: int) -> str:
     """Integer units as DECIMAL(38, 6 + scale), exactly: built from the integer's digits."""
     k = 6 + scale
-    text = f"lpad(CAST({column} AS STRING), {k + 1}, '0')"
-    return (f"CAST(concat(substr({text}, 1, length({text}) - {k}), '.', substr({text}, length({text}) - {k - 1}))"
-            f" AS DECIMAL(38, {k}))")
+    digits = f"CAST({column} AS STRING)"
+    text = f"lpad({digits}, CAST(greatest(length({digits}), {k + 1}) AS INT), '0')"
+    return (f"CASE WHEN {column} IS NULL THEN NULL ELSE CAST(concat(substr({text}, 1, length({text}) - {k}), '.',"
+            f" substr({text}, length({text}) - {k - 1})) AS DECIMAL(38, {k})) END")
 
 
 def _literal(value: str) -> str:
