@@ -354,7 +354,17 @@ def _groups(rows: list[list[Cell]], head: int, names: list[str]) -> list[str] | 
         return [""] * width
     price_cols = [j for j, n in enumerate(names) if n and n != "model" and n in COLUMNS]
     if all(above[j] for j in price_cols):
-        return [above[j] if above[j] != names[j] else "" for j in range(width)]
+        groups = [above[j] if above[j] != names[j] else "" for j in range(width)]
+        # Each group must hold the same kind of columns (one may lack some: no cached long-context
+        # price).  A table cut to its first row's width (Python-Markdown drops the cells past the
+        # header's) puts ``Input`` under Short and ``Cached input`` under Long: not groups.
+        runs: dict[str, set[str]] = {}
+        for j in price_cols:
+            runs.setdefault(groups[j], set()).add(names[j])
+        sets = list(runs.values())
+        if any(not (a <= b or b <= a) for a in sets for b in sets):
+            return None
+        return groups
     # A cell above that repeats the name under it (``Model`` over ``Model``: html2text writes the
     # first header row short, and the reader fills it from the row below) is no group label.
     at = [j for j in range(width) if above[j] and above[j] != names[j]]

@@ -473,3 +473,18 @@ def test_group_row_over_unequal_runs_is_not_spread() -> None:
             "| `gpt-5.5` | $5.00 | $30.00 | $45.00 | $10.00 |\n")
     with pytest.raises(ParseError):
         openai.read(page, URL)
+
+
+def test_group_row_over_a_table_cut_to_its_header_width_is_not_read() -> None:
+    """Python-Markdown cuts rows to the first header row's width: ``Input`` lands under Short
+    context and ``Cached input`` under Long; read as groups, $0.50 would be a long-context price."""
+    page = ("<html><body><h2>Models</h2><p>Prices per 1M tokens. Long context applies to prompts over"
+            " 272K tokens.</p><table><thead><tr><th></th><th>Short context</th><th>Long context</th></tr>"
+            "</thead><tbody><tr><td>Model</td><td>Input</td><td>Cached input</td></tr>"
+            "<tr><td>gpt-5.5</td><td>$5.00</td><td>$0.50</td></tr></tbody></table>"
+            "<h2>Other models</h2><p>Prices per 1M tokens.</p>"
+            "<table><tr><th>Model</th><th>Input</th><th>Output</th></tr>"
+            "<tr><td>gpt-4.1</td><td>$2.00</td><td>$8.00</td></tr></table></body></html>")
+    reading = openai.read(page, URL)
+    assert prices(reading.quotes) == row("gpt-4.1", "standard", "2.00", None, "8.00")
+    assert any("column groups" in s.reason for s in reading.skipped)
