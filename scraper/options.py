@@ -32,6 +32,28 @@ def open_existing(args: argparse.Namespace) -> sqlite_utils.Database:
         raise CommandError(str(exc)) from None
 
 
+def port_number(text: str) -> int:
+    """argparse type for ``--port``: 0-65535 (bad usage otherwise, exit 2, not a bind() traceback)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535)")
+    return value
+
+
+def whole_seconds(text: str) -> int:
+    """argparse type for a number of seconds that must be a whole number above 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of seconds above 0")
+    return value
+
+
 def instant(text: str) -> datetime:
     """argparse type for ISO 8601 instants; a naive one is UTC.  Bad text exits with code 2."""
     try:

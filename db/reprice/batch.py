@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from db.reprice.pricer import Priced, Pricer, Rates, Totals, Unpriced, When
-from db.reprice.textfile import is_gzip
+from db.reprice.textfile import UnreadableText, first_bad_line, is_gzip
 from db.reprice.usage import (TOKEN_COMPONENTS, CsvHeader, UsageError, csv_rows, first_char, open_usage_text,
                               read_csv_header, read_usage)
 
@@ -131,6 +131,12 @@ def price_totals(path: str | Path, pricer: Pricer, at: When | datetime | None = 
     try:
         with handle:
             _price_file(handle, name, path, pricer, at, target, chunk_bytes, provider, result)
+    except UnicodeDecodeError:  # the fast CSV path reads the text itself (read_usage says the same)
+        bad = first_bad_line(path, handle.encoding) or 1
+        raise UsageError(name, bad, None, f"bytes that are not {handle.encoding} text"
+                                          " (save the file as UTF-8)") from None
+    except UnreadableText as exc:
+        raise UsageError(name, 1, None, str(exc)) from None
     finally:
         if collecting:
             gc.enable()
@@ -152,7 +158,7 @@ def _price_file(handle: io.TextIOBase, name: str, path: str | Path, pricer: Pric
     for text in _chunks(handle, chunk_bytes):
         lines = text.count("\n")
         if not _fast(text, lines, header, groups, result):
-            _slow(csv_rows(io.StringIO(text), header, name, line), pricer, at, target, result)
+            _slow(csv_rows(io.StringIO(text, newline=""), header, name, line), pricer, at, target, result)
         line += lines
         groups.trim()
 

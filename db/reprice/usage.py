@@ -136,6 +136,8 @@ def read_usage(path: str | Path, provider: str = "") -> Iterator[UsageRow]:
                                           " (save the file as UTF-8)") from None
     except UnreadableText as exc:
         raise UsageError(name, line + 1, None, str(exc)) from None
+    except RecursionError:  # json.loads of [[[[...]]]]: no usage file nests that deep
+        raise UsageError(name, line + 1, None, "JSON nested too deeply to be usage records") from None
 
 
 def open_usage_text(path: str | Path) -> io.TextIOWrapper:

@@ -7,13 +7,14 @@ from pathlib import Path
 
 from scraper.cli import CommandError
 from scraper.mirror import Mirror, pages_in
+from scraper.options import port_number
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("mirror", help="serve a folder of saved pages as a mirror for scrape --mirror")
     p.add_argument("folder", type=Path, help="pages saved as FOLDER/HOST/PATH")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8002, metavar="N")
+    p.add_argument("--port", type=port_number, default=8002, metavar="N")
     p.set_defaults(func=run)
 
 

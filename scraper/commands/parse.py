@@ -33,6 +33,8 @@ def run(args: argparse.Namespace) -> int:
         reading = registry.read(args.provider, text, args.source_url)
     except ParseError as exc:
         raise CommandError(f"{args.file}: {exc}") from None
+    except RecursionError:  # a JSON or HTML page nested thousands deep: no pricing page is
+        raise CommandError(f"{args.file}: nested too deeply to be a pricing page") from None
     rows = [q.to_dict() for q in reading.quotes]
     print_rows(rows, TABLE_COLUMNS, args.json)
     for skipped in reading.skipped:

@@ -22,6 +22,7 @@ from db.schema import open_db
 from scraper.cli import CommandError
 from scraper.fetch.git import GitError
 from scraper.options import add_db_argument, db_path, open_existing
+from parsers import registry
 from scraper.reparse import reparse
 from scraper.snapshots import record_snapshots, snapshot_history
 
@@ -29,7 +30,8 @@ from scraper.snapshots import record_snapshots, snapshot_history
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("rebuild", help="re-derive prices and changes from the stored observations")
     add_db_argument(p)
-    p.add_argument("--provider", action="append", metavar="ID", help="only this provider (repeatable)")
+    p.add_argument("--provider", action="append", choices=registry.providers(), metavar="ID",
+                   help="only this provider (repeatable)")
     p.add_argument("--from-git", type=Path, metavar="REPO",
                    help="first record the page versions committed by the nightly in REPO (a missing"
                         " database is created)")

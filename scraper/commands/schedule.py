@@ -11,7 +11,7 @@ from parsers import registry
 from parsers.quote import iso_utc
 from scraper.commands.nightly import night
 from scraper.commands.scrape import mirror_base
-from scraper.options import add_db_argument, db_path
+from scraper.options import add_db_argument, db_path, whole_seconds
 from scraper.runlock import RunRefused
 from scraper.schedule import (DEFAULT_CRON, DEFAULT_GRACE_SECONDS, build_scheduler, cron_trigger,
                               log, next_fire, run_forever, timed)
@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_db_argument(p)
     p.add_argument("--cron", type=trigger_arg, default=DEFAULT_CRON, metavar="EXPR",
                    help=f"crontab line in UTC, 5 fields, or 6 with seconds first (default: {DEFAULT_CRON!r})")
-    p.add_argument("--grace", type=int, default=DEFAULT_GRACE_SECONDS, metavar="SECONDS",
+    p.add_argument("--grace", type=whole_seconds, default=DEFAULT_GRACE_SECONDS, metavar="SECONDS",
                    help="a run missed by at most this long still happens (default: %(default)s)")
     p.add_argument("--out", type=Path, metavar="DIR",
                    help="where exports and changes.atom go (default: the database's folder)")

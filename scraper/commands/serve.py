@@ -13,7 +13,7 @@ import argparse
 import sqlite3
 
 from scraper.cli import CommandError
-from scraper.options import add_db_argument, db_path, open_existing
+from scraper.options import add_db_argument, db_path, open_existing, port_number
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_db_argument(p)
     p.add_argument("--host", default="127.0.0.1",
                    help="interface to listen on (default 127.0.0.1: this machine only)")
-    p.add_argument("--port", type=int, default=8001, metavar="N", help="port (default 8001)")
+    p.add_argument("--port", type=port_number, default=8001, metavar="N", help="port (default 8001)")
     p.set_defaults(func=run)
 
 
