@@ -489,3 +489,62 @@ def test_near_keeps_what_prices_an_instant_exactly_as_the_whole_history(ds: Data
             compared += 1
         at += timedelta(hours=7, minutes=30)
     assert compared > 3000
+
+
+def test_sigterm_stops_serve_while_a_slow_query_runs(tmp_path: Path):
+    """A real ``ratecard serve``: a query spending its whole time limit in ratecard_token_cost
+    is running when SIGTERM arrives; the server exits within about 6 s (uvicorn's 5 s graceful
+    shutdown at most), never hanging until the query ends."""
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    import httpx
+
+    db = long_history(tmp_path / "long.db", 3000)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    root = Path(__file__).resolve().parents[1]
+    server = subprocess.Popen([sys.executable, "-m", "scraper", "serve", "--db", str(db), "--port", str(port)],
+                              cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/-/versions.json", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert server.poll() is None and time.monotonic() < deadline, server.stderr.read()
+            time.sleep(0.2)
+        sql = ("WITH RECURSIVE h(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM h WHERE n < 10000000)"
+               " SELECT count(ratecard_token_cost((SELECT versions FROM price_versions_json WHERE model = 'm'),"
+               " strftime('%Y-%m-%dT%H:%M:%SZ', '2024-01-02', '+' || (n % 500) || ' hours'), 0, n, 0)) FROM h")
+        answers: list[int] = []
+
+        def slow_query() -> None:
+            try:
+                answers.append(httpx.get(f"{base}/ratecard.json", params={"sql": sql}, timeout=30).status_code)
+            except httpx.HTTPError:
+                answers.append(-1)
+
+        asking = threading.Thread(target=slow_query)
+        asking.start()
+        time.sleep(1.0)  # the query is running inside its 3 s limit
+        stopped_at = time.monotonic()
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=15)
+        took = time.monotonic() - stopped_at
+        asking.join(timeout=30)
+        print(f"serve stopped {took:.2f} s after SIGTERM; the query answered {answers}")
+        assert took < 6.5, took
+        assert "Traceback" not in server.stderr.read()
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
