@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from parsers import mojibake
+from parsers.money import find_money
 from parsers.document import (
     BOLD_HEADING_LEVEL, FOOTNOTE_START_RE, bold_heading, Block, Cell, Document, Heading, Table, fill_ragged, make_cell, paragraph,
 )
@@ -180,6 +181,11 @@ class _Reader:
             if "|" not in stripped:
                 if not bare:
                     break
+                if _opens_next_row(self.lines, raw_rows, stripped, j, bare):
+                    first, *rest = _split_row(self.lines[j + 1].strip(), bare)
+                    raw_rows.append([stripped + "\n" + first, *rest])
+                    j += 2
+                    continue
                 raw_rows[-1][-1] += "\n" + stripped
             elif bare and len(raw_rows) > 1 and (_continues(raw_rows[-1], stripped)
                                                  or _completes_first_row(raw_rows, stripped, bare)):
@@ -203,6 +209,24 @@ def _continues(previous: list[str], line: str) -> bool:
     """
     after_struck = bool(_STRUCK_TAIL_RE.search(previous[-1])) and bool(_PRICE_LEAD_RE.match(line))
     return after_struck or line.startswith(("(", "（"))
+
+
+def _opens_next_row(lines: list[str], raw_rows: list[list[str]], line: str, j: int, bare: bool) -> bool:
+    """Is a pipe-less html2text line the first line of the next row's first cell?
+
+    ``Claude Sonnet 5<br>through August 31, 2026`` in a row's first cell is written as the
+    line ``Claude Sonnet 5`` then ``through August 31, 2026| $1.60 / MTok| ...``; glued to the
+    row above, the model name would be lost and the date taken for the row's label.  It opens
+    the next row only when the row above is already full, the line holds no price and no note
+    in parentheses, and the next line is a whole row by itself.
+    """
+    width = len(raw_rows[0])
+    if len(raw_rows) < 2 or len(raw_rows[-1]) < width or j + 1 >= len(lines):
+        return False
+    if line.startswith(("(", "（")) or find_money(line):
+        return False
+    following = lines[j + 1].strip()
+    return "|" in following and len(_split_row(following, bare)) == width
 
 
 def _completes_first_row(raw_rows: list[list[str]], line: str, bare: bool) -> bool:

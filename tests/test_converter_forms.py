@@ -139,3 +139,30 @@ def test_bold_lines_that_stand_for_headings_are_headings() -> None:
     assert [(type(b).__name__, b.text) for b in doc.blocks] == [
         ("Heading", "Batch pricing"), ("Paragraph", "From now until 2025-02-08, all is half price."),
         ("Paragraph", "$5 off"), ("Paragraph", "A and more")]
+
+
+def test_anthropic_html2text_model_cell_with_a_line_break_keeps_its_model_and_date() -> None:
+    """``Claude Sonnet 5<br>through August 31, 2026`` is two lines in html2text: the name must
+    open the next row (not end the row above), so both dated prices stay Sonnet 5's."""
+    reading = registry.read("anthropic", page("anthropic", "html2text-br-in-model-cell.md"))
+    sept = datetime(2026, 9, 1, tzinfo=timezone.utc)
+    got = {(q.model, q.component, q.effective_from): q.price for q in reading.quotes if q.model == "claude-sonnet-5"}
+    assert got == {
+        ("claude-sonnet-5", "input", None): Decimal("1.60"), ("claude-sonnet-5", "input", sept): Decimal("2.40"),
+        ("claude-sonnet-5", "input_cache_write", None): Decimal("2"),
+        ("claude-sonnet-5", "input_cache_write", sept): Decimal("3"),
+        ("claude-sonnet-5", "input_cache_write_1h", None): Decimal("3.20"),
+        ("claude-sonnet-5", "input_cache_write_1h", sept): Decimal("4.80"),
+        ("claude-sonnet-5", "input_cache_hit", None): Decimal("0.16"),
+        ("claude-sonnet-5", "input_cache_hit", sept): Decimal("0.24"),
+        ("claude-sonnet-5", "output", None): Decimal("8"), ("claude-sonnet-5", "output", sept): Decimal("12"),
+    }
+    opus = {q.component: q.price for q in reading.quotes if q.model == "claude-opus-4-6"}
+    assert opus == {"input": Decimal("5"), "input_cache_write": Decimal("6.25"), "input_cache_write_1h": Decimal("10"),
+                    "input_cache_hit": Decimal("0.50"), "output": Decimal("25")}
+    assert {q.tier for q in reading.quotes} == {"standard"} and len(reading.quotes) == 20
+
+
+def test_a_pipe_less_line_that_carries_a_price_still_ends_the_row_above() -> None:
+    (table,) = read_document("A| B  \n---|---  \nx| Input: $4  \nOutput: $20  \ny| $1  \n").tables
+    assert table.texts()[1:] == [["x", "Input: $4\nOutput: $20"], ["y", "$1"]]
