@@ -28,6 +28,7 @@ from scraper.cli import CommandError
 from scraper.fetch.git import GitError, file_versions
 from scraper.known_mirrors import MirrorListError, read_mirrors
 from scraper.options import add_db_argument, db_path, instant
+from scraper.output import Progress
 from scraper.fetch.wayback import ArchiveClient
 from scraper.runlock import RunRefused, run_lock
 
@@ -193,10 +194,20 @@ def _check(histories: list[curated.CuratedHistory]) -> int:
     return 1 if problems else 0
 
 
+#: The backfill's status line (``scraper.output.Progress``: only on a terminal).
+_STATUS = Progress("backfill", every=0.1)
+
+
 def _progress(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
+    """Each copy's outcome: a status line on a terminal; piped, only what went wrong (an "ok"
+    is counted in the summary), so logs and cron mails stay quiet."""
+    if _STATUS.on:
+        _STATUS.update(line)
+    elif not line.endswith(" ok"):
+        print(line, file=sys.stderr, flush=True)
 
 
 def _summary(tally: Tally) -> None:
+    _STATUS.clear()
     print(f"backfill: {tally.recorded} copies recorded ({tally.ok} parsed, {tally.errors} unreadable),"
           f" {tally.skipped} already stored, {len(tally.failed)} left for the next run")

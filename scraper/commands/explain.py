@@ -20,7 +20,7 @@ from parsers.quote import decimal_text
 from scraper.cli import CommandError
 from scraper.commands.reprice import LABELS, add_pricing_args, open_pricer, unpriced_json, unpriced_line
 from scraper.options import MOMENT_HELP, moment
-from scraper.output import print_json, print_table
+from scraper.output import counted, print_json, print_table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     before, after = args.before, args.after
     pricer = open_pricer(args)
     try:
-        result = explain(pricer, read_usage(args.file, args.provider), before, after)
+        result = explain(pricer, counted(read_usage(args.file, args.provider), "explain"), before, after)
     except (UsageError, CurrencyNotPublished) as exc:
         raise CommandError(str(exc)) from None
     if not result.rows:

@@ -24,7 +24,7 @@ from db.reprice.usage import TOKEN_COMPONENTS, UsageError, read_usage
 from parsers.quote import decimal_text, iso_utc
 from scraper.cli import CommandError
 from scraper.options import MOMENT_HELP, add_db_argument, db_path, moment, open_existing
-from scraper.output import print_table
+from scraper.output import counted, print_table
 
 LABELS = {"input": "cache miss", "input_cache_hit": "cache hit", "input_cache_write": "cache write",
           "input_cache_write_1h": "cache write 1h", "output": "output"}
@@ -75,7 +75,7 @@ def priced_rows(pricer: Pricer, path: str, at: When | None = None,
                 target: tuple[str, str] | None = None, provider: str = "") -> Iterator[Priced | Unpriced]:
     """Each usage row priced; bad input and unpublished currencies stop with one clear line."""
     try:
-        for row in read_usage(path, provider):
+        for row in counted(read_usage(path, provider), "reprice", with_stdout_tty=False):
             yield pricer.price(row, at, target)
     except UsageError as exc:
         raise CommandError(str(exc)) from None
