@@ -92,3 +92,17 @@ def test_an_empty_history_says_how_to_fill_it(tmp_path, capsys):
     assert out.startswith("provider  model")
     assert err == ("note: the history has no prices yet (run `ratecard scrape`, or offline"
                    " `ratecard backfill --curated`)\n")
+
+
+def test_explain_table_rounds_money_with_the_code_and_exact_shows_every_digit(history, capsys):
+    day = Path(__file__).parent / "fixtures" / "usage" / "deepseek_day.csv"
+    args = ["explain", str(day), "--db", str(history), "--before", "2025-09-01", "--after", "2025-10-01"]
+    code, out, _ = run(capsys, *args)
+    assert code == 0
+    output = next(line for line in out.splitlines() if line.startswith("deepseek/deepseek-chat  output"))
+    assert output.split()[3:9] == ["USD", "1.1000", "USD", "0.4200", "-61.82", "%"]
+    assert output.split()[11:15] == ["USD", "~3.411075", "USD", "~1.302410"]
+    assert "4.22086486 USD" in out  # the bills stay exact in the sentences above the table
+    code, out, _ = run(capsys, *args, "--exact")
+    output = next(line for line in out.splitlines() if line.startswith("deepseek/deepseek-chat  output"))
+    assert output.split()[11:15] == ["USD", "3.4110747", "USD", "1.30241034"]

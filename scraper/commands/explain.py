@@ -20,7 +20,7 @@ from parsers.quote import decimal_text
 from scraper.cli import CommandError
 from scraper.commands.reprice import LABELS, add_pricing_args, open_pricer, unpriced_json, unpriced_line
 from scraper.options import MOMENT_HELP, moment
-from scraper.output import counted, print_json, print_table
+from scraper.output import counted, money, print_json, print_table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,6 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--after", required=True, metavar="ISO8601", type=moment,
                    help="a time after the change: " + MOMENT_HELP)
     p.add_argument("--json", action="store_true", help="print JSON (costs as decimal strings)")
+    p.add_argument("--exact", action="store_true",
+                   help="show the table's prices and costs exact (default: rounded with the currency code,"
+                        " prices per 1M to 4 places and costs to 6 for USD/EUR/CNY, '~' marking a rounded figure)")
     p.set_defaults(func=run)
 
 
@@ -47,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(as_json(pricer, result), sys.stdout)
     else:
-        write_text(pricer, result, args.file, sys.stdout)
+        write_text(pricer, result, args.file, sys.stdout, args.exact)
     return 0
 
 
@@ -66,8 +69,8 @@ def _share(result: Explanation, c: ComponentChange) -> str:
     return (percent(result.share(c)) or "+0.00").lstrip("+")
 
 
-def _price(price: Any, tier: str) -> str:
-    return decimal_text(price) + ("" if tier == "standard" else f" {tier}")
+def _price(price: Any, tier: str, currency: str, exact: bool) -> str:
+    return money(decimal_text(price), currency, "price", exact) + ("" if tier == "standard" else f" {tier}")
 
 
 def component_json(pricer: Pricer, result: Explanation, c: ComponentChange) -> dict[str, Any]:
@@ -99,7 +102,9 @@ def as_json(pricer: Pricer, result: Explanation) -> dict[str, Any]:
     }
 
 
-def write_text(pricer: Pricer, result: Explanation, name: str, out: TextIO) -> None:
+def write_text(pricer: Pricer, result: Explanation, name: str, out: TextIO, exact: bool = False) -> None:
+    """The bills and the realised change exact, in sentences; the per-component table with money
+    as tables show it (``scraper.output.money``: rounded with the code unless ``exact``)."""
     cur = pricer.currency
     out.write(f"{name}: {result.rows} row(s) priced at both instants, in {cur}\n")
     for label, when, units, lowest, ranged, uncertain in (
@@ -117,11 +122,12 @@ def write_text(pricer: Pricer, result: Explanation, name: str, out: TextIO) -> N
     out.write(f"  realised change of the bill: {percent(result.realised)} %\n\n")
     table = [{
         "provider/model": f"{c.provider}/{c.model}", "component": LABELS[c.component],
-        "tokens": f"{c.tokens:,}", "price before": _price(c.price_before, c.tier_before),
-        "price after": _price(c.price_after, c.tier_after),
+        "tokens": f"{c.tokens:,}", "price before": _price(c.price_before, c.tier_before, cur, exact),
+        "price after": _price(c.price_after, c.tier_after, cur, exact),
         "announced": f"{percent(c.announced)} %" if c.announced is not None else "new",
         "share of bill": f"{_share(result, c)} %",
-        "cost before": _money(pricer, c.units_before), "cost after": _money(pricer, c.units_after),
+        "cost before": money(_money(pricer, c.units_before), cur, "cost", exact),
+        "cost after": money(_money(pricer, c.units_after), cur, "cost", exact),
         "contribution": f"{percent(result.contribution(c))} pts",
     } for c in result.components]
     print_table(table, list(table[0]) if table else [], out)
