@@ -124,3 +124,21 @@ def test_a_described_failure_shows_page_text_on_one_line():
                           N1, 1, N2, "http")
     assert health.describe() == (f"xai-models: layout_changed since {N2} (1 run; last success {N1}):"
                                  " no table near 'grok\\nSigned-off-by: x\\x1b[2J'")
+
+
+def test_a_history_loaded_from_archives_only_has_no_fetched_source(tmp_path):
+    db = tmp_path / "prices.db"
+    full = page("deepseek/2025-02-20-full-price.en.md")
+    conn = open_db(db)
+    with conn.atomic():
+        record_observation(conn, registry.sources("deepseek")[0], parse_utc(N1), 200, full,
+                           registry.parse("deepseek", full.decode()), None, "1", archive=True, way="archive")
+    conn.close()
+    done = ratecard("status", "--db", str(db))
+    assert (done.returncode, done.stderr) == (0, "")
+    lines = done.stdout.splitlines()
+    assert lines[1].split() == ["deepseek-en", "0"]  # never run, never failed: no streak
+    assert lines[2:] == [
+        "failing: 0 of 1 sources",
+        "no source has been fetched yet (only archive observations): run `ratecard scrape`",
+        "suspects waiting: 0"]
