@@ -133,6 +133,17 @@ def test_compare_providers_for_one_component_cheapest_first(ds: Datasette):
     ]
 
 
+def test_compare_providers_on_a_day_with_a_change_lists_both_prices(ds: Datasette):
+    """The promo ended 2025-02-08T16:00Z: that day compares the promo and the list price."""
+    found = rows(ds, "compare_providers", ("provider", "model", "price", "in_force"),
+                 component="output", currency="USD", at="2025-02-08")
+    assert [r for r in found if r[1] == "deepseek-chat"] == [
+        ("deepseek", "deepseek-chat", "0.28", "part"), ("deepseek", "deepseek-chat", "1.1", "part")]
+    late = rows(ds, "compare_providers", ("provider", "model", "price", "in_force"),
+                component="output", currency="USD", at="2025-02-08T16:00:00Z")
+    assert [r for r in late if r[1] == "deepseek-chat"] == [("deepseek", "deepseek-chat", "1.1", "yes")]
+
+
 COST = ("n", "component", "tokens", "tier", "price_per_1m", "promo", "cost", "note")
 
 
