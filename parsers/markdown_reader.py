@@ -166,10 +166,27 @@ class _Reader:
         """Read the table whose header is line ``i``; return the index after it."""
         header_line = self.lines[i].strip()
         bare = not header_line.startswith("|") and not header_line.startswith("**|")
+        separator = self.lines[i + 1].strip()
+        if not bare and separator and not separator.startswith("|") and _SEPARATOR_RE.match(separator) and (
+                len(_split_row(header_line, True)) == separator.strip("|").count("|") + 1):
+            bare = True  # html2text: ``| Real-time API| Batch API`` is a header whose first cell is empty
         header = _split_row(header_line.lstrip("*"), bare)
         j = i + 2
         if not _SEPARATOR_RE.match(self.lines[i + 1]) and (wrapped := self._wrapped_header(i)) is not None:
             header, j = wrapped[0], wrapped[1] + 1
+        # html2text writes no outer pipes, so a row ending in ``|`` has an empty last cell (a
+        # button column): kept when the separator says the table has that column, or the row
+        # would be re-aligned under the wrong columns by fill_ragged.
+        columns = self.lines[j - 1].strip().strip("|").count("|") + 1 if bare else 0
+
+        def cells_of(text: str) -> list[str]:
+            row = _split_row(text, bare)
+            if bare and len(row) == columns - 1 and text.rstrip().endswith("|"):
+                row.append("")
+            return row
+
+        if bare and len(header) == columns - 1 and header_line.endswith("|"):
+            header.append("")
         raw_rows: list[list[str]] = [header]
         while j < len(self.lines):
             line = self.lines[j]
@@ -193,7 +210,7 @@ class _Reader:
                 raw_rows[-1][-1] += "\n" + first
                 raw_rows[-1].extend(rest)
             else:
-                raw_rows.append(_split_row(stripped, bare))
+                raw_rows.append(cells_of(stripped))
             j += 1
         grid = fill_ragged([[_inline_cell(c) for c in row] for row in raw_rows])
         self.blocks.append(Table(rows=grid, header_rows=1, section=self.section))

@@ -166,3 +166,22 @@ def test_anthropic_html2text_model_cell_with_a_line_break_keeps_its_model_and_da
 def test_a_pipe_less_line_that_carries_a_price_still_ends_the_row_above() -> None:
     (table,) = read_document("A| B  \n---|---  \nx| Input: $4  \nOutput: $20  \ny| $1  \n").tables
     assert table.texts()[1:] == [["x", "Input: $4\nOutput: $20"], ["y", "$1"]]
+
+
+def test_xai_html2text_table_with_an_empty_button_column_stays_aligned() -> None:
+    """html2text ends a row whose last cell (a Copy button) is empty with ``|``: that is an empty
+    cell, not decoration; dropped, the row was re-aligned under the wrong columns (grok-4.3 in the
+    Model column, ``2M`` as the input price).  A header opening with ``|`` and a separator that
+    does not is a header whose first cell is empty."""
+    reading = registry.read("xai", page("xai", "models-2026-html2text.md"))
+    assert table_of(reading.quotes) == {
+        ("grok-4.3", "input", "standard", "USD"): (Decimal("1.25"), None),
+        ("grok-4.3", "output", "standard", "USD"): (Decimal("2.50"), None),
+        ("grok-4-1-fast-reasoning", "input", "standard", "USD"): (Decimal("0.20"), None),
+        ("grok-4-1-fast-reasoning", "output", "standard", "USD"): (Decimal("0.50"), None),
+        ("grok-code-fast-1", "input", "standard", "USD"): (Decimal("0.20"), None),
+        ("grok-code-fast-1", "output", "standard", "USD"): (Decimal("1.50"), None),
+    }
+    tables = read_document(page("xai", "models-2026-html2text.md")).tables
+    assert tables[1].texts() == [["", "Real-time API", "Batch API"],
+                                 ["Token pricing", "Standard rates", "20%-50% off standard rates"]]
