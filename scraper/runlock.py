@@ -60,7 +60,7 @@ def run_lock(db_path: str | Path, wait: float = 0.0) -> Iterator[None]:
     path = Path(db_path)
     check_path(path, create=True)
     if not path.exists():
-        open_db(path).close()
+        _create(path)
     try:
         fd = os.open(path, os.O_RDONLY)
         info = os.open(holder_path(path), os.O_RDWR | os.O_CREAT, 0o644)
@@ -89,6 +89,19 @@ def run_lock(db_path: str | Path, wait: float = 0.0) -> Iterator[None]:
     finally:
         os.close(fd)
         os.close(info)
+
+
+def _create(path: Path) -> None:
+    """Create a new database whole, then give it its name: two runs starting on a new path at
+    once must not see each other's half-made (0-byte) file, which is refused as a database."""
+    fresh = path.with_name(f".{path.name}.{os.getpid()}.new")
+    try:
+        open_db(fresh).close()
+        os.link(fresh, path)
+    except FileExistsError:
+        pass  # another run made it first: lock that one
+    finally:
+        fresh.unlink(missing_ok=True)
 
 
 def scrape_exclusively(db_path: str | Path, providers: Sequence[str] | None = None,
