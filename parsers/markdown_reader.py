@@ -174,19 +174,19 @@ class _Reader:
         j = i + 2
         if not _SEPARATOR_RE.match(self.lines[i + 1]) and (wrapped := self._wrapped_header(i)) is not None:
             header, j = wrapped[0], wrapped[1] + 1
-        # html2text writes no outer pipes, so a row ending in ``|`` has an empty last cell (a
-        # button column): kept when the separator says the table has that column, or the row
-        # would be re-aligned under the wrong columns by fill_ragged.
+        # html2text writes no outer pipes, so a row ending in ``|`` may have an empty last cell
+        # (a button column): see _empty_last_cells.
         columns = self.lines[j - 1].strip().strip("|").count("|") + 1 if bare else 0
+        open_ended: list[list[str]] = []
 
         def cells_of(text: str) -> list[str]:
             row = _split_row(text, bare)
             if bare and len(row) == columns - 1 and text.rstrip().endswith("|"):
-                row.append("")
+                open_ended.append(row)
             return row
 
         if bare and len(header) == columns - 1 and header_line.endswith("|"):
-            header.append("")
+            open_ended.append(header)
         raw_rows: list[list[str]] = [header]
         while j < len(self.lines):
             line = self.lines[j]
@@ -212,6 +212,7 @@ class _Reader:
             else:
                 raw_rows.append(cells_of(stripped))
             j += 1
+        _empty_last_cells(raw_rows, open_ended, columns)
         grid = fill_ragged([[_inline_cell(c) for c in row] for row in raw_rows])
         self.blocks.append(Table(rows=grid, header_rows=1, section=self.section))
         return j
@@ -244,6 +245,24 @@ def _opens_next_row(lines: list[str], raw_rows: list[list[str]], line: str, j: i
         return False
     following = lines[j + 1].strip()
     return "|" in following and len(_split_row(following, bare)) == width
+
+
+def _empty_last_cells(raw_rows: list[list[str]], open_ended: list[list[str]], columns: int) -> None:
+    """Give the rows that ended in ``|`` their empty last cell, when the last column holds no price.
+
+    html2text ends a row whose last cell is empty (a Copy button column) with ``|``; without that
+    cell the row is one short, and :func:`fill_ragged` re-aligns it as if it had lost its first
+    cell to a row span (a model under the row above's model).  But a table that already lost its
+    alignment upstream (short rows padded on the right) ends its short rows with ``|`` too, and
+    there the last column holds prices: those rows keep the row-span reading.
+    """
+    if not open_ended:
+        return
+    last = columns - 1
+    if any(len(row) == columns and find_money(row[last]) for row in raw_rows):
+        return
+    for row in open_ended:
+        row.append("")
 
 
 def _completes_first_row(raw_rows: list[list[str]], line: str, bare: bool) -> bool:

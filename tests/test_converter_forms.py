@@ -185,3 +185,12 @@ def test_xai_html2text_table_with_an_empty_button_column_stays_aligned() -> None
     tables = read_document(page("xai", "models-2026-html2text.md")).tables
     assert tables[1].texts() == [["", "Real-time API", "Batch API"],
                                  ["Token pricing", "Standard rates", "20%-50% off standard rates"]]
+
+
+def test_short_rows_ending_in_a_pipe_keep_the_row_span_reading_when_the_last_column_has_prices() -> None:
+    """A table padded on the right upstream ends its short rows with ``|`` too; where the last
+    column holds prices those rows lost their first cells to a row span, not their last."""
+    (table,) = read_document(
+        "PRICING| COMPONENT| chat| reasoner  \n---|---|---|---  \n"
+        "PEAK| HIT| $1| $2  \nMISS| $3| $4|   \n").tables
+    assert table.texts()[2] == ["PEAK", "MISS", "$3", "$4"]
