@@ -50,6 +50,7 @@ from typing import Any
 
 import sqlite_utils
 
+from db.errors import DataError
 from db.observe import record_observation, store_quote_set
 from parsers import registry
 from parsers import window as windows
@@ -65,7 +66,7 @@ _FILE_KEYS = {"provider", "description", "entries", "each_entry"}
 _EACH_ENTRY = ("snapshot", "changes")
 
 
-class CuratedError(ValueError):
+class CuratedError(DataError):
     """A curated file that does not follow the format; the message names file and field."""
 
 

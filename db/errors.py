@@ -9,6 +9,11 @@ from __future__ import annotations
 import sqlite3
 
 
+class DataError(ValueError):
+    """Data ratecard reads (a shipped or user file) that does not follow its format: the message
+    is one line naming the file and field, and every command prints it as such, never a traceback."""
+
+
 class DatabaseUnusable(Exception):
     """The path does not hold a usable ratecard database; the message is one line naming it."""
 

@@ -13,7 +13,7 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 
-from db.errors import DatabaseUnusable, describe_sqlite_error
+from db.errors import DatabaseUnusable, DataError, describe_sqlite_error
 from parsers.safetext import one_line
 
 #: Each module exposes ``register(subparsers)``, which adds its sub-command and sets ``func``
@@ -94,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (CommandError, DatabaseUnusable) as exc:
+    except (CommandError, DatabaseUnusable, DataError) as exc:
         print(f"ratecard {args.command}: {one_line(str(exc))}", file=sys.stderr)
         return 1
     except sqlite3.Error as exc:  # met after opening: corrupt pages, a full disk, a lost lock

@@ -39,6 +39,7 @@ def test_shipped_files_are_valid_and_cover_the_known_changes():
         ("2025-02-26T16:30:00+00:00", True),    # off-peak windows start
         ("2025-09-05T16:00:00+00:00", True),    # V3.1 prices, off-peak ends
         ("2025-09-30T00:00:00+00:00", False),   # V3.2-Exp cut, announced 2025-09-29
+        ("2026-04-26T12:15:00+00:00", False),   # V4 (USD) by its cache-hit cut, pro at 75% off
         ("2026-08-02T00:00:00+00:00", False),   # V4 flash/pro flat prices by that day
         ("2026-08-16T16:00:00+00:00", True),    # V4 peak/off-peak switch, announced 2026-08-14
     ]
@@ -244,8 +245,9 @@ def test_archived_pages_and_the_curated_history_agree(tmp_path):
                  c["old_price"], c["new_price"]) for c in changes(db, "deepseek")]
 
     curated_only = history(with_pages=False)
-    # 72 changes up to V3.2; V4 replaces chat/reasoner (24) and then goes peak/off-peak (36)
-    assert len(curated_only) == 132
+    # 72 changes up to V3.2; V4 replaces chat/reasoner in USD by 2026-04-26 and in CNY by 2026-08-02,
+    # the pro promo ends (27), then V4 goes peak/off-peak (36)
+    assert len(curated_only) == 135
     assert history(with_pages=True) == curated_only
 
 
@@ -354,10 +356,13 @@ def test_reprice_at_a_date_keeps_each_rows_time_of_day(curated_db, tmp_path, cap
 
 
 def test_a_retired_model_says_when_it_left_the_price_list(curated_db, tmp_path, capsys):
+    """deepseek-chat left the USD list with V4 (by 2026-04-26 12:15 UTC); its later usage is priced on
+    deepseek-v4-flash, which the pricing page says it corresponds to, and the row says so."""
     usage = tmp_path / "late.csv"
     usage.write_text("time,provider,model,input_tokens,output_tokens\n"
                      "2026-08-10T10:00:00Z,deepseek,DeepSeek-Chat,1000,1000\n")
-    code, out, err = run(capsys, "reprice", str(usage), "--db", curated_db)
-    assert code == 1
-    assert (f"{usage}:2: time: deepseek/deepseek-chat was removed from the price list between"
-            " 2025-09-30T00:00:00Z (last seen) and 2026-08-02T00:00:00Z: no USD price after that") in out
+    code, out, err = run(capsys, "reprice", str(usage), "--db", curated_db, "--json")
+    assert (code, err) == (0, "")
+    [row] = json.loads(out)["rows"]
+    assert row["cost"] == "0.00042"  # 1000 x 0.14 + 1000 x 0.28 per 1M
+    assert "DeepSeek-Chat named deepseek-v4-flash from 2026-04-26T12:15:00Z" in " ".join(row["notes"])

@@ -35,6 +35,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from db.errors import DataError
 from parsers import registry
 from parsers.quote import decimal_text, iso_utc, parse_utc
 
@@ -46,7 +47,7 @@ ALIASES_FILE = Path(__file__).with_name("aliases.json")
 DAY = timedelta(days=1)
 
 
-class AliasError(ValueError):
+class AliasError(DataError):
     """An alias file that does not follow the format; the message names file and field."""
 
 
