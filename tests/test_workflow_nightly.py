@@ -131,7 +131,9 @@ def test_the_nightly_steps_commit_text_only_push_from_their_own_job_and_fail_aft
         assert message[:3] == ["deepseek-chat input 0.27 → 0.28 USD; deepseek-chat input_cache_hit 0.07 → 0.028 USD"
                                " (+4 more)", "",
                                "Observed 2025-09-30T03:17:00Z: 1 sources ok, 1 failed, 6 changes, 1 held as suspect."]
-        assert message[message.index("Failed (kept the previous prices):") + 1] == "- deepseek-zh-cn: HTTP 404"
+        assert message[message.index("Failed (kept the previous prices):") + 1] == (
+            "- deepseek-zh-cn: fetch_failed since 2025-09-30T03:17:00Z (1 run; last success 2025-02-22T03:17:00Z):"
+            " HTTP 404")
         assert pushed(tmp_path)[1:] == ["unrelated", "ratecard: no price change", "seed"]
         # The failed zh-cn page keeps its last healthy snapshot; the English one is the new page.
         assert git(tmp_path / "origin.git", "show", "--name-only", "--format=", "main").splitlines() == [
@@ -156,7 +158,8 @@ def test_the_nightly_steps_commit_text_only_push_from_their_own_job_and_fail_aft
     assert suspect.stdout.startswith(
         "ratecard: no price change\n\n"
         "Observed 2025-10-01T03:17:00Z: 1 sources ok, 1 failed, 0 changes, 1 held as suspect.\n\n"
-        "Failed (kept the previous prices):\n- deepseek-zh-cn: HTTP 404\n\n"
+        "Failed (kept the previous prices):\n- deepseek-zh-cn: fetch_failed since 2025-09-30T03:17:00Z (2 runs;"
+        " last success 2025-02-22T03:17:00Z): HTTP 404\n\n"
         "Held as suspect until the next run repeats it:\n- deepseek-en: ")
     assert "deepseek-chat output standard USD moves 0.42 -> 0.00042 (more than 10x)" in suspect.stdout
     assert "\nnightly: committed " in suspect.stdout

@@ -28,11 +28,12 @@ from pathlib import Path
 
 from db.export import export, write_atomic
 from db.feed import build_feed, change_line
-from db.health import HeldSuspect, held_in_run
+from db.health import HeldSuspect, SourceHealth, failures_of_run, held_in_run
 from db.history import rebuild
 from db.schema import open_db
 from parsers import registry
 from parsers.quote import iso_utc
+from parsers.safetext import commit_line, one_line
 from scraper.cli import CommandError
 from scraper.commands.scrape import mirror_base
 from scraper.fetch.git import GitError
@@ -78,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
                              args.repo, pages)
     except (KeyError, RunRefused, GitError) as exc:
         raise CommandError(str(exc)) from None
-    message = commit_message(result, held)
+    message = commit_message(result, held, failures_of_run(path, result.observed_at))
     if args.message:
         write_atomic(args.message, message.encode())
     if args.instant:
@@ -216,8 +217,14 @@ def _progress(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def commit_message(result: RunResult, held: list[HeldSuspect]) -> str:
-    """Subject: the night's changes (or that there were none); body: every change, failure, suspect."""
+def commit_message(result: RunResult, held: list[HeldSuspect],
+                   failures: Sequence[SourceHealth] | None = None) -> str:
+    """Subject: the night's changes (or that there were none); body: every change, failure, suspect.
+
+    Every line holding page text goes through ``commit_line``: a model id with a newline cannot add
+    a line (or a ``Signed-off-by:`` trailer) of its own, nor an escape character act.  ``failures``
+    (``db.health.failures_of_run``) say for each failing source its kind (blocked, layout_changed,
+    fetch_failed, ...), since when, and its last success."""
     lines = [f"{c['provider']}: {change_line(c)}" for c in _ordered(result.new_changes)]
     failed = [s for s in result.sources if not s.ok]
     if lines:
@@ -231,11 +238,13 @@ def commit_message(result: RunResult, held: list[HeldSuspect]) -> str:
     if lines:
         body += ["", "Changes:"] + [f"- {line}" for line in lines]
     if failed:
-        body += ["", "Failed (kept the previous prices):"] + [f"- {s.source_id}: {s.error}" for s in failed]
+        described = {h.source_id: h.describe() for h in failures or ()}
+        body += ["", "Failed (kept the previous prices):"]
+        body += [f"- {described.get(s.source_id) or f'{s.source_id}: {s.error}'}" for s in failed]
     if held:
         body += ["", "Held as suspect until the next run repeats it:"]
         body += [f"- {s.source_id}: {'; '.join(s.reasons)}" for s in held]
-    return "\n".join([subject, "", *body]) + "\n"
+    return "\n".join([one_line(subject), "", *(commit_line(line) for line in body)]) + "\n"
 
 
 def _ordered(changes: list[dict]) -> list[dict]:
