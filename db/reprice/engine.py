@@ -38,6 +38,10 @@ from db.reprice.usage import (SERVICE_TIERS, TOKEN_COMPONENTS, CsvHeader, Plan, 
 
 #: DuckDB's memory before it spills to disk (RATECARD_MEMORY_LIMIT overrides).
 MEMORY_LIMIT = os.environ.get("RATECARD_MEMORY_LIMIT", "1GB")
+#: What ``reprice --summary`` needs of each priced row.
+TOTALS_COLUMNS = ("line", "unpriced_field", "early_unpriced", "cost_units", "lowest_units", "uncertain",
+                  "units_before_change", "units_after_change", "priced_provider_id", "priced_model_id",
+                  "start_us", "whole_day", "provider_id", "model_id")
 #: The canonical usage table every file becomes.
 USAGE_COLUMNS = ("line", "time", "start_us", "whole_day", "provider_id", "model_id", "tier",
                  *(f"t_{c}" for c in TOKEN_COMPONENTS))
@@ -89,13 +93,17 @@ class Engine:
     def load(self, path: str | Path, provider: str = "") -> Loaded:
         return load_usage(self.con, path, provider, self.tmpdir)
 
-    def price(self, at: When | datetime | None = None, target: tuple[str, str] | None = None) -> int:
-        """Price ``usage_rows`` into the table ``priced``; returns its row count.
+    def price(self, at: When | datetime | None = None, target: tuple[str, str] | None = None,
+              totals_only: bool = False) -> int:
+        """Price ``usage_rows`` into the table ``priced``; returns its row count.  ``totals_only``
+        keeps the columns the totals need (the same query; DuckDB computes only those).
 
         A provider the history has in another currency only is an error, as in the row pricer."""
         self.con.execute("DROP TABLE IF EXISTS priced")
-        sql = pricing_sql("duckdb", usage="(SELECT *, line AS row_id FROM usage_rows) usage_rows", at=placement(at), target=target)
-        self.con.execute(f"CREATE TABLE priced AS {sql}")
+        sql = pricing_sql("duckdb", usage="(SELECT *, line AS row_id FROM usage_rows) usage_rows",
+                          at=placement(at), target=target)
+        columns = ", ".join(TOTALS_COLUMNS) if totals_only else "*"
+        self.con.execute(f"CREATE TABLE priced AS SELECT {columns} FROM ({sql})")
         if target is None:
             self._check_currency()
         return self.con.execute("SELECT count(*) FROM priced").fetchone()[0]
@@ -108,7 +116,8 @@ class Engine:
 
         writers.define_macros(self.con, self.pricer.scale)
         writers.attach_texts(self.con, self.pricer, at, target, path)
-        writers.create_output(self.con, path, target is not None)
+        if fmt != "summary":
+            writers.create_output(self.con, path, target is not None)
         totals = writers.summary(self.con, path)
         part = self.tmpdir / f"rows.{fmt}"
         if fmt == "summary":
