@@ -53,8 +53,9 @@ def test_nightly_runs_on_a_schedule_and_by_hand_never_overlapping_and_runs_the_t
     assert flow["permissions"] == {"contents": "read"}
     scrape, push = flow["jobs"]["scrape"], flow["jobs"]["push"]
     runs = [s["run"] for s in scrape["steps"] if "run" in s]
-    assert runs[0] == "python -m pip install ."
-    assert runs[1].splitlines()[-1] == "bash scraper/nightly.sh"
+    assert runs[0] == 'python -m pip install ".[browser]"'  # Playwright for the browser way, no browser download
+    assert "RATECARD_BROWSER=/usr/bin/google-chrome" in runs[1]  # the runner's own Chrome
+    assert runs[2].splitlines()[-1] == "bash scraper/nightly.sh"
     restore, save, handover = (s for s in scrape["steps"] if s.get("uses", "").startswith("actions/cache/"))
     assert restore["with"]["path"] == save["with"]["path"] == "data/prices.db"
     assert restore["with"]["restore-keys"] == "prices-db-"  # the newest night's copy, whoever pushed since
