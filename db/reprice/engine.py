@@ -128,10 +128,17 @@ class Engine:
         elif fmt == "json":
             writers.write_json_rows(self.con, str(part))
             writers.write_json(self.con, self.pricer, totals, str(part), out)
-        elif fmt == "parquet":
+        elif fmt == "parquet":  # written beside the target, then renamed: never half a file
             assert rows_to is not None
-            writers.write_parquet(self.con, str(part), self.pricer.scale)
-            Path(part).replace(rows_to)
+            final = Path(rows_to)
+            partial = final.with_name(f".{final.name}.part")
+            try:
+                writers.write_parquet(self.con, str(partial), self.pricer.scale)
+                partial.replace(final)
+            finally:
+                partial.unlink(missing_ok=True)
+            if out is not None:
+                writers.write_totals(self.pricer, totals, out)
         elif fmt == "table":
             out.write(f"{'line':>6}  {'time':<20}  {'provider/model':<32}  {'cost ' + self.pricer.currency:>16}"
                       "  breakdown\n")

@@ -36,7 +36,9 @@ def run(args: argparse.Namespace) -> int:
     usage = f"({canonical_usage(args.dialect, args.usage_table)}) typed_usage"
     query = pricing_sql(args.dialect, usage=usage, rates=args.rates_table, at=placement(args.at),
                         scale=pricer.scale)
+    zone = ("SET spark.sql.session.timeZone = UTC" if args.dialect == "spark" else "SET TimeZone = 'UTC'")
     sys.stdout.write(f"-- ratecard reprice in {args.dialect} SQL; rates: `ratecard export --rates` "
-                     f"({pricer.currency}, scale {pricer.scale}: costs in units of 1e-{6 + pricer.scale})\n")
+                     f"({pricer.currency}, scale {pricer.scale}: costs in units of 1e-{6 + pricer.scale})\n"
+                     f"-- run with the session time zone in UTC ({zone}): times without a zone are UTC\n")
     sys.stdout.write(query + ";\n")
     return 0
