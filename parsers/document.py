@@ -280,9 +280,30 @@ def fill_ragged(rows: list[list[Cell]]) -> list[list[Cell]]:
     out: list[list[Cell]] = []
     for i, row in enumerate(rows):
         missing = width - len(row)
-        if missing > 0 and i > 0 and out:
+        if missing > 0 and i > 0 and out and _lost_last_cells(row, out[-1], missing):
+            row = row + [EMPTY_CELL] * missing
+        elif missing > 0 and i > 0 and out:
             row = out[-1][:missing] + row
         elif missing > 0:
             row = row + [EMPTY_CELL] * missing
         out.append(row)
     return out
+
+
+def _lost_last_cells(row: list[Cell], above: list[Cell], missing: int) -> bool:
+    """Did a short row lose its last cells (a GitHub table row that omits an empty Notes cell)?
+
+    GitHub tables pad a short row on the right; converters of row-spanning HTML drop leading
+    cells instead.  The prices decide: when every price of the row sits under a price of the row
+    above as it stands, and would not if it were shifted right, the row kept its first cells.
+    Shifting it anyway would put each price under the next column (input read as output).
+    """
+    from parsers.money import find_money
+
+    priced = [k for k, cell in enumerate(row) if find_money(cell.text)]
+    if not priced:
+        return False
+    above_priced = [bool(find_money(cell.text)) for cell in above]
+    as_is = all(above_priced[k] for k in priced)
+    shifted = all(above_priced[k + missing] for k in priced if k + missing < len(above_priced))
+    return as_is and not shifted

@@ -194,3 +194,23 @@ def test_short_rows_ending_in_a_pipe_keep_the_row_span_reading_when_the_last_col
         "PRICING| COMPONENT| chat| reasoner  \n---|---|---|---  \n"
         "PEAK| HIT| $1| $2  \nMISS| $3| $4|   \n").tables
     assert table.texts()[2] == ["PEAK", "MISS", "$3", "$4"]
+
+
+def test_github_table_rows_that_omit_their_empty_last_cell_are_padded_on_the_right() -> None:
+    """``| gpt-5.4 | $2.50 | $0.25 | $15.00 |`` under a five-column header omits its empty Notes
+    cell (GitHub pads on the right).  Shifted right as if it had lost a row-spanned first cell,
+    every price would sit under the next column and the row would name the model above."""
+    reading = registry.read("openai", page("openai", "gfm-short-rows.md"))
+    assert {(q.model, q.component): q.price for q in reading.quotes} == {
+        ("gpt-5.5", "input"): Decimal("5.00"), ("gpt-5.5", "input_cache_hit"): Decimal("0.50"),
+        ("gpt-5.5", "output"): Decimal("30.00"),
+        ("gpt-5.4", "input"): Decimal("2.50"), ("gpt-5.4", "input_cache_hit"): Decimal("0.25"),
+        ("gpt-5.4", "output"): Decimal("15.00"),
+        ("gpt-5.4-mini", "input"): Decimal("0.75"), ("gpt-5.4-mini", "input_cache_hit"): Decimal("0.075"),
+        ("gpt-5.4-mini", "output"): Decimal("4.50"),
+    }
+    assert {q.tier for q in reading.quotes} == {"standard"}
+    # a row-spanned short row (its prices line up only when shifted right) keeps the old reading
+    (table,) = read_document("| PRICING | COMPONENT | TIER | PRICE |\n|---|---|---|---|\n"
+                             "| PRICING | CACHE HIT | OFF-PEAK | $0.007 |\n| PEAK | $0.014 |\n").tables
+    assert table.texts()[2] == ["PRICING", "CACHE HIT", "PEAK", "$0.014"]
