@@ -6,7 +6,7 @@ import json
 import shutil
 import sys
 import time
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TextIO, TypeVar
 
@@ -69,7 +69,9 @@ def money(value: Any, currency: str | None, kind: str = "price", exact: bool = F
     if exact:
         return f"{code} {value}".strip()
     places = MINOR_UNITS.get(code, 2) + EXTRA_PLACES[kind]
-    rounded = amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    # Enough digits for any amount (the default 28 would refuse a 10^400-token bill).
+    context = Context(prec=max(28, amount.adjusted() + places + 2), rounding=ROUND_HALF_UP)
+    rounded = amount.quantize(Decimal(1).scaleb(-places), context=context)
     mark = "" if rounded == amount else "~"
     return f"{code} {mark}{rounded}".strip()
 

@@ -39,6 +39,7 @@ def test_money_is_rounded_half_up_to_the_currency_places_and_marked_when_rounded
     assert money("12.345", "CNY", "total") == "CNY ~12.35"
     assert money("1234.5", "JPY", "total") == "JPY ~1235"
     assert money(None, "USD") == ""
+    assert money("9" * 40 + ".123456789", "USD", "cost") == "USD ~" + "9" * 40 + ".123457"
 
 
 def test_unknown_provider_is_an_error_with_the_closest_ids(history, capsys):
