@@ -278,3 +278,11 @@ def test_the_printed_duckdb_query_over_usage_and_exported_rates_equals_the_engin
                       " ORDER BY line").fetchall()
     assert [g[:5] for g in got] == want
     assert all(g[5] is None or g[5] == pricer.money(g[2]) for g in got)
+
+
+def test_a_billed_context_window_column_is_refused_not_mispriced(engine, tmp_path):
+    path = tmp_path / "report.csv"
+    path.write_text("time,provider,model,input_tokens,output_tokens,context_window\n"
+                    "2025-09-01T10:00:00Z,anthropic,claude-sonnet-4,300000,10,200k-1M\n")
+    with pytest.raises(UsageError, match=r"report\.csv:1: context_window: a billed context window"):
+        engine.load(path)

@@ -296,6 +296,7 @@ def _load_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, comp
     source = (f"read_csv('{_sq(name)}', header = true, delim = '{_sq(sep)}', quote = '\"', escape = '\"',"
               f" columns = {{{columns}}}, compression = '{compression}', strict_mode = true,"
               f" null_padding = false, auto_detect = false, parallel = true)")
+    _no_billed_context(name, header.plan, header.cells)
     select, check = _select_sql(header.plan, header.cells, "usage_cells", "line_no")
     try:
         con.execute(f"CREATE OR REPLACE TEMP VIEW usage_cells AS SELECT *, row_number() OVER () + 1 AS line_no"
@@ -314,6 +315,17 @@ def _load_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, comp
         con.execute("DROP TABLE usage_rows")
         _raise_row_error(name, header, bad)
     return Loaded(name, rows)
+
+
+_BILLED_CONTEXT = ("a billed context window: the columnar engine does not price by it yet"
+                   " (the row pricer does: ratecard reprice)")
+
+
+def _no_billed_context(name: str, plan: Plan, cells: list[str]) -> None:
+    """Refuse, never misprice: a row naming the context tier it was billed at (Anthropic's usage
+    report) is priced at that tier by the row pricer; this engine does not carry that column."""
+    if plan.context is not None:
+        raise UsageError(name, 1, cells[plan.context], _BILLED_CONTEXT)
 
 
 def _raise_row_error(name: str, header: CsvHeader, line: int | None) -> None:
@@ -344,6 +356,7 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, name: str, provider: str) -> L
         raise UsageError(name, 1, None, f"not a readable Parquet file: {str(exc).splitlines()[0]}") from None
     names = [d[0] for d in described]
     plan = _plan([_normalise(n) for n in names], names, name, 1, provider)
+    _no_billed_context(name, plan, names)
     casts = ", ".join(f"CAST(\"{n.replace(chr(34), chr(34) * 2)}\" AS VARCHAR) AS c{i}" for i, n in enumerate(names))
     con.execute(f"CREATE OR REPLACE TEMP VIEW usage_cells AS SELECT {casts}, file_row_number + 1 AS line_no"
                 f" FROM read_parquet('{_sq(name)}', file_row_number = true)")
@@ -366,6 +379,8 @@ def _load_rows(con: duckdb.DuckDBPyConnection, name: str, provider: str, tmpdir:
         with open(canonical, "w", encoding="utf-8", newline="") as out:
             writer = csv.writer(out, lineterminator="\n")
             for row in read_usage(name, provider):
+                if row.context:
+                    raise UsageError(name, row.line, "context_window", _BILLED_CONTEXT)
                 start = row.start.date().isoformat() if row.whole_day else row.start.isoformat()
                 writer.writerow((row.line, start, _micros(row.start), row.whole_day, row.provider, row.model, row.tier,
                                  *row.tokens))
