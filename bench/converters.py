@@ -215,7 +215,21 @@ def wide_padding(text: str, fmt: str) -> str:
     return _table_lines(text, lambda c: c + " " * 12)
 
 
+def short_rows(text: str, fmt: str) -> str:
+    """GitHub rows that omit their empty trailing cells (``| a | $1 |`` under a 3-column header)."""
+    if fmt == "html":
+        return text
+    out = []
+    for line in text.split("\n"):
+        s = line.rstrip()
+        while s.startswith("|") and re.search(r"\|\s*\|$", s) and s.count("|") > 3:
+            s = re.sub(r"\|\s*\|$", "|", s)
+        out.append(s if s != line.rstrip() else line)
+    return "\n".join(out)
+
+
 REWRITES: dict[str, Callable[[str, str], str]] = {
+    "short-rows": short_rows,
     "demoted": demote,
     "no-headings": no_headings,
     "bold-headings": bold_headings,
