@@ -23,7 +23,7 @@ CURRENCY_SYMBOLS: dict[str, str] = {
 _NUMBER = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _MONEY = re.compile(
     rf"(?P<pre>US\$|\$|€|¥|￥|£)\s?(?P<num1>{_NUMBER})"
-    rf"|(?P<num2>{_NUMBER})\s?(?P<post>\$|€|¥|￥|£|元|(?:USD|EUR|CNY|RMB|GBP)\b)"
+    rf"|(?P<num2>{_NUMBER})\s?(?P<post>\$|€|¥|￥|£|元|(?:USD|EUR|CNY|RMB|GBP)(?![A-Za-z]))"
 )
 
 

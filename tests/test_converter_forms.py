@@ -214,3 +214,12 @@ def test_github_table_rows_that_omit_their_empty_last_cell_are_padded_on_the_rig
     (table,) = read_document("| PRICING | COMPONENT | TIER | PRICE |\n|---|---|---|---|\n"
                              "| PRICING | CACHE HIT | OFF-PEAK | $0.007 |\n| PEAK | $0.014 |\n").tables
     assert table.texts()[2] == ["PRICING", "CACHE HIT", "PEAK", "$0.014"]
+
+
+def test_prices_with_the_code_after_them_may_be_glued_to_the_next_price() -> None:
+    """xAI's ``$1.25$2.50`` cell as a localized mirror writes it: ``1.25 USD2.50 USD``."""
+    from parsers.money import find_money
+
+    assert [(m.amount, m.currency) for m in find_money("1.25 USD2.50 USD")] == [
+        (Decimal("1.25"), "USD"), (Decimal("2.50"), "USD")]
+    assert find_money("5 USDC") == []
