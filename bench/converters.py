@@ -138,7 +138,7 @@ def bold_headings(text: str, fmt: str) -> str:
     if fmt == "html":
         text = re.sub(r"<h[1-6]\b[^>]*>", "<p><strong>", text, flags=re.I)
         return re.sub(r"</h[1-6]\s*>", "</strong></p>", text, flags=re.I)
-    return re.sub(r"^#{1,6}\s+(.+?)\s*#*\s*$", r"**\1**", text, flags=re.M)
+    return re.sub(r"^#{1,6}[ \t]+(.+?)[ \t]*#*[ \t]*$", r"**\1**", text, flags=re.M)
 
 
 def no_links(text: str, fmt: str) -> str:

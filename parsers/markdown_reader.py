@@ -122,11 +122,16 @@ class _Reader:
     def flush(self) -> None:
         if not self.buffer:
             return
-        if len(self.buffer) == 1 and (m := _BOLD_LINE_RE.match(self.buffer[0])):
+        # A bold line of its own opens the paragraph: a heading a converter kept as bold, with
+        # or without a blank line after it (``**Flagship models**`` / ``Our latest models``).
+        if (m := _BOLD_LINE_RE.match(self.buffer[0])) is not None:
             if (text := bold_heading(_inline_cell(m.group(2)).text)) is not None:
+                rest = self.buffer[1:]
                 self.buffer = []
                 self.heading(BOLD_HEADING_LEVEL, text)
-                return
+                if not rest:
+                    return
+                self.buffer = rest
         block = paragraph(" ".join(_inline_cell(line).text for line in self.buffer).replace("\n", " "))
         self.buffer = []
         if block is not None:

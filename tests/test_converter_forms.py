@@ -223,3 +223,9 @@ def test_prices_with_the_code_after_them_may_be_glued_to_the_next_price() -> Non
     assert [(m.amount, m.currency) for m in find_money("1.25 USD2.50 USD")] == [
         (Decimal("1.25"), "USD"), (Decimal("2.50"), "USD")]
     assert find_money("5 USDC") == []
+
+
+def test_a_bold_heading_line_directly_over_its_text_is_still_a_heading() -> None:
+    doc = read_document("**Flagship models**\nOur latest models\n\n**Note:**\nsee below\n")
+    assert [(type(b).__name__, b.text) for b in doc.blocks] == [
+        ("Heading", "Flagship models"), ("Paragraph", "Our latest models"), ("Paragraph", "Note: see below")]
