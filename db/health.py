@@ -22,6 +22,9 @@ from db.schema import open_db
 from parsers.quote import iso_utc
 from parsers.safetext import one_line
 
+#: What a held suspect waits for (db.guard): said the same way by scrape, status and nightly.
+HELD_UNTIL = "held until the next healthy run confirms it (dropped only if the old price returns)"
+
 
 @dataclass(frozen=True)
 class SourceHealth:

@@ -21,7 +21,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 PAGES = (
     (mistral, "mistral-pricing", "mistral/docs-2024-03.md", "2024-03-01T00:00:00Z"),
     (mistral, "mistral-pricing", "mistral/pricing-2024-11.html", "2024-11-20T00:00:00Z"),
-    # db.guard holds a page that drops over half the models until the next night repeats it.
+    # db.guard holds a page that drops over half its prices until the next healthy night confirms it.
     (mistral, "mistral-pricing", "mistral/pricing-2024-11.html", "2024-11-21T00:00:00Z"),
     (deepseek, "deepseek-en", "deepseek/2024-12-28-promo.en.html", "2025-01-01T00:00:00Z"),
     (deepseek, "deepseek-en", "deepseek/2025-01-23-reasoner.en.html", "2025-01-24T00:00:00Z"),

@@ -42,15 +42,15 @@ def test_a_units_mistake_is_held_reported_and_discarded_when_the_page_recovers(t
         scrape(db, mirror, NIGHT1)
         mirror.deepseek(units_mistake())
         assert scrape(db, mirror, NIGHT2) == [
-            f"suspect  {source}: held until the next run repeats it: {REASON}"
+            f"suspect  {source}: held until the next healthy run confirms it (dropped only if the old price returns): {REASON}"
             for source in ("deepseek-en", "deepseek-zh-cn")]
         assert status(db)["suspects_waiting"] == [
             {"provider": "deepseek", "source_id": source, "observed_at": NIGHT2, "reasons": [REASON]}
             for source in ("deepseek-en", "deepseek-zh-cn")]
         text = run_in_process("status", "--db", str(db))
         assert text.splitlines()[-2:] == [
-            f"suspect  deepseek-en observed {NIGHT2}, held until the next run repeats it: {REASON}",
-            f"suspect  deepseek-zh-cn observed {NIGHT2}, held until the next run repeats it: {REASON}"]
+            f"suspect  deepseek-en observed {NIGHT2}, held until the next healthy run confirms it (dropped only if the old price returns): {REASON}",
+            f"suspect  deepseek-zh-cn observed {NIGHT2}, held until the next healthy run confirms it (dropped only if the old price returns): {REASON}"]
         assert changes(db) == []
         assert chat_output_usd(db, NIGHT2) == [("1.1", NIGHT1)]
         mirror.deepseek(page("deepseek/2025-02-20-full-price.en.md"))

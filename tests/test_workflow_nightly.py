@@ -160,7 +160,7 @@ def test_the_nightly_steps_commit_text_only_push_from_their_own_job_and_fail_aft
         "Observed 2025-10-01T03:17:00Z: 1 sources ok, 1 failed, 0 changes, 1 held as suspect.\n\n"
         "Failed (kept the previous prices):\n- deepseek-zh-cn: fetch_failed since 2025-09-30T03:17:00Z (2 runs;"
         " last success 2025-02-22T03:17:00Z): HTTP 404\n\n"
-        "Held as suspect until the next run repeats it:\n- deepseek-en: ")
+        "Held as suspect, held until the next healthy run confirms it (dropped only if the old price returns):\n- deepseek-en: ")
     assert "deepseek-chat output standard USD moves 0.42 -> 0.00042 (more than 10x)" in suspect.stdout
     assert "\nnightly: committed " in suspect.stdout
     # The page as seen is kept (a rebuild holds it again); no price, change or feed entry moved.

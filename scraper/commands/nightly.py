@@ -28,7 +28,7 @@ from pathlib import Path
 
 from db.export import export, write_atomic
 from db.feed import build_feed, change_line
-from db.health import HeldSuspect, SourceHealth, failures_of_run, held_in_run
+from db.health import HELD_UNTIL, HeldSuspect, SourceHealth, failures_of_run, held_in_run
 from db.history import rebuild
 from db.schema import open_db
 from parsers import registry
@@ -242,7 +242,7 @@ def commit_message(result: RunResult, held: list[HeldSuspect],
         body += ["", "Failed (kept the previous prices):"]
         body += [f"- {described.get(s.source_id) or f'{s.source_id}: {s.error}'}" for s in failed]
     if held:
-        body += ["", "Held as suspect until the next run repeats it:"]
+        body += ["", f"Held as suspect, {HELD_UNTIL}:"]
         body += [f"- {s.source_id}: {'; '.join(s.reasons)}" for s in held]
     return "\n".join([one_line(subject), "", *(commit_line(line) for line in body)]) + "\n"
 

@@ -12,7 +12,7 @@ import argparse
 import sys
 from dataclasses import replace
 
-from db.health import failures_of_run, held_in_run
+from db.health import HELD_UNTIL, failures_of_run, held_in_run
 from parsers import registry
 from parsers.safetext import one_line
 from scraper.cli import CommandError
@@ -135,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
               f" {d['currency']} at {d['shown_price']}, {d['authority_id']} has"
               f" {d['expected_price'] or 'no such price'}")
     for held in held_in_run(db_path(args), result.observed_at):
-        print(f"suspect  {held.source_id}: held until the next run repeats it: {'; '.join(held.reasons)}")
+        print(f"suspect  {held.source_id}: {HELD_UNTIL}: {'; '.join(held.reasons)}")
     ok = sum(s.ok for s in result.sources)
     print(f"observed at {result.observed_at:%Y-%m-%dT%H:%M:%SZ}: {ok} sources ok,"
           f" {len(result.sources) - ok} failed; {len(result.new_changes)} changes found")

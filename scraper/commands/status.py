@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from db.health import all_failing, source_health, waiting_suspects
+from db.health import HELD_UNTIL, all_failing, source_health, waiting_suspects
 from parsers.safetext import one_line
 from scraper.options import add_db_argument, open_existing
 from scraper.output import print_json, print_table
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         print("no source has been fetched yet (only archive observations): run `ratecard scrape`")
     print(f"suspects waiting: {len(suspects)}")
     for s in suspects:
-        print(f"suspect  {s.source_id} observed {s.observed_at}, held until the next run repeats it:"
+        print(f"suspect  {s.source_id} observed {s.observed_at}, {HELD_UNTIL}:"
               f" {one_line('; '.join(s.reasons))}")
     if down:
         print("ratecard status: every source is failing (see last_outcome and last_error)", file=sys.stderr)
