@@ -297,3 +297,14 @@ def test_a_snapshot_id_the_history_does_not_price_falls_back_to_its_model_and_sa
         "unknown model anthropic/claude-nonexistent-20250929: no USD price in the history"]
     _, out, _ = reprice(capsys, str(usage), "--db", str(history), "--summary")
     assert "Total: 0.75 USD over 2 priced row(s)" in out
+
+
+def test_the_table_rounds_costs_with_the_currency_code_and_exact_prints_every_digit(history, capsys):
+    code, out, _ = reprice(capsys, str(USAGE / "deepseek_day.csv"), "--db", str(history), "--currency", "CNY")
+    assert code == 0
+    assert "CNY ~9.050388  cache miss 2,753,752 x 1 = 2.753752;" in out  # the breakdown stays exact
+    assert "deepseek  deepseek-chat  2025-01  CNY ~9.050388" in out
+    assert "Total: 9.0503876 CNY over 1 priced row(s)" in out
+    code, out, _ = reprice(capsys, str(USAGE / "deepseek_day.csv"), "--db", str(history), "--currency", "CNY",
+                           "--exact")
+    assert "CNY 9.0503876  cache miss" in out and "2025-01  CNY 9.0503876" in out

@@ -31,9 +31,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--after", required=True, metavar="ISO8601", type=moment,
                    help="a time after the change: " + MOMENT_HELP)
     p.add_argument("--json", action="store_true", help="print JSON (costs as decimal strings)")
-    p.add_argument("--exact", action="store_true",
-                   help="show the table's prices and costs exact (default: rounded with the currency code,"
-                        " prices per 1M to 4 places and costs to 6 for USD/EUR/CNY, '~' marking a rounded figure)")
     p.set_defaults(func=run)
 
 

@@ -24,7 +24,7 @@ from db.reprice.usage import TOKEN_COMPONENTS, UsageError, read_usage
 from parsers.quote import decimal_text, iso_utc
 from scraper.cli import CommandError
 from scraper.options import MOMENT_HELP, add_db_argument, db_path, moment, open_existing
-from scraper.output import counted, print_table
+from scraper.output import counted, money, print_table
 
 LABELS = {"input": "cache miss", "input_cache_hit": "cache hit", "input_cache_write": "cache write",
           "input_cache_write_1h": "cache write 1h", "output": "output"}
@@ -52,6 +52,10 @@ def add_pricing_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--provider", default="", metavar="ID",
                    help="the provider of every row, for a file without a provider column")
     p.add_argument("--currency", default="USD", help="ISO code; only currencies the provider published")
+    p.add_argument("--exact", action="store_true",
+                   help="show the table's costs (and explain's prices) exact (default: rounded with the currency"
+                        " code, costs to 6 places and prices per 1M to 4 for USD/EUR/CNY, '~' marking a rounded"
+                        " figure); JSON and CSV are always exact")
 
 
 def open_pricer(args: argparse.Namespace) -> Pricer:
@@ -100,13 +104,14 @@ def run(args: argparse.Namespace) -> int:
         except (UsageError, CurrencyNotPublished) as exc:
             raise CommandError(str(exc)) from None
         unpriced = batch.unpriced
-        write_totals(pricer, batch.totals, unpriced, sys.stdout)
+        write_totals(pricer, batch.totals, unpriced, sys.stdout, args.exact)
     elif args.json:
         _, unpriced = write_json(pricer, priced_rows(pricer, args.file, at, target, args.provider), sys.stdout)
     elif args.csv:
         _, unpriced = write_csv(pricer, priced_rows(pricer, args.file, at, target, args.provider), sys.stdout)
     else:
-        _, unpriced = write_text(pricer, priced_rows(pricer, args.file, at, target, args.provider), sys.stdout)
+        _, unpriced = write_text(pricer, priced_rows(pricer, args.file, at, target, args.provider), sys.stdout,
+                                 args.exact)
     if unpriced:  # the total is not the whole bill: say so, and exit 1 like any bad row
         print(f"ratecard reprice: {len(unpriced)} row(s) unpriced, not in the total (listed with the reason)",
               file=sys.stderr)
@@ -232,9 +237,12 @@ def write_csv(pricer: Pricer, results: Iterator[Priced | Unpriced], out: TextIO)
     return totals, unpriced
 
 
-def write_text(pricer: Pricer, results: Iterator[Priced | Unpriced], out: TextIO) -> tuple[Totals, list[Unpriced]]:
+def write_text(pricer: Pricer, results: Iterator[Priced | Unpriced], out: TextIO,
+               exact: bool = False) -> tuple[Totals, list[Unpriced]]:
+    """The table: each row's cost rounded with its currency code (``exact``: every digit); the
+    breakdown keeps the exact arithmetic, so it can be checked by hand."""
     totals, unpriced = Totals(), []
-    out.write(f"{'line':>6}  {'time':<20}  {'provider/model':<32}  {'cost ' + pricer.currency:>16}  breakdown\n")
+    out.write(f"{'line':>6}  {'time':<20}  {'provider/model':<32}  {'cost':>18}  breakdown\n")
     for p in results:
         if isinstance(p, Unpriced):
             unpriced.append(p)
@@ -248,18 +256,22 @@ def write_text(pricer: Pricer, results: Iterator[Priced | Unpriced], out: TextIO
             low += f" (tokens used on {p.row.provider}/{p.row.model})"
         if p.notes:
             low += "".join(f"; {note}" for note in p.notes if not note.startswith("date without time"))
-        cost = money_text(pricer, p.units) + ("?" if p.uncertain is not None else "")
+        cost = money(money_text(pricer, p.units), pricer.currency, "cost", exact) \
+            + ("?" if p.uncertain is not None else "")
         out.write(f"{p.row.line:>6}  {row_time(p):<20}  {p.provider + '/' + p.model:<32}  "
-                  f"{cost:>16}  {parts}{low}\n")
+                  f"{cost:>18}  {parts}{low}\n")
     out.write("\n")
-    write_totals(pricer, totals, unpriced, out)
+    write_totals(pricer, totals, unpriced, out, exact)
     return totals, unpriced
 
 
-def write_totals(pricer: Pricer, totals: Totals, unpriced: list[Unpriced], out: TextIO) -> None:
-    """Totals per provider/model/month, the unpriced rows with their reasons, the grand total."""
+def write_totals(pricer: Pricer, totals: Totals, unpriced: list[Unpriced], out: TextIO,
+                 exact: bool = False) -> None:
+    """Totals per provider/model/month (rounded with the currency code unless ``exact``), the
+    unpriced rows with their reasons, and the grand total (always exact: it is the answer)."""
     out.write(f"Totals ({pricer.currency}) by provider, model and month:\n")
-    print_table(totals_rows(pricer, totals), ("provider", "model", "month", "cost"), out)
+    rows = [{**r, "cost": money(r["cost"], pricer.currency, "cost", exact)} for r in totals_rows(pricer, totals)]
+    print_table(rows, ("provider", "model", "month", "cost"), out)
     if unpriced:
         out.write(f"\nUnpriced rows ({len(unpriced)}), not counted in the total:\n")
         for u in unpriced:
