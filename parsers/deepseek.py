@@ -59,7 +59,7 @@ from parsers.registry import Source
 from parsers.when import Dated, find_dated
 
 PROVIDER = "deepseek"
-PARSER_VERSION = "2"
+PARSER_VERSION = "3"
 SOURCES = (
     Source("deepseek-en", PROVIDER, "https://api-docs.deepseek.com/quick_start/pricing", ("USD",)),
     Source("deepseek-zh-cn", PROVIDER, "https://api-docs.deepseek.com/zh-cn/quick_start/pricing", ("CNY",)),
@@ -483,6 +483,9 @@ def _read_columns_per_model(table: Table, skipped: list[Skipped]) -> list[_CellQ
     distinct_models = list(dict.fromkeys(models.values()))
     # do other rows price the models apart? then a lone price is no colspan by default
     mixed = len(distinct_models) > 1 and any(sum(1 for c in row if _money(c)) > 1 for row in table.rows)
+    # a table with time-of-day rows (peak / off-peak): a price row without its period label lost it
+    # to a broken copy (the row span was not carried down); "standard" would price it all day
+    timed = any(_tier(cell.text) in ("peak", "off_peak") for row in table.rows for cell in row)
     found: list[_CellQuote] = []
     for row in table.rows:
         priced = [(c, cell) for c, cell in enumerate(row) if _money(cell)]
@@ -494,7 +497,12 @@ def _read_columns_per_model(table: Table, skipped: list[Skipped]) -> list[_CellQ
         if component is None:
             skipped.append(Skipped(where, " | ".join(c.text for c in row), "price row without a component label"))
             continue
-        tier = next((t for cell in labels if (t := _tier(cell.text))), "standard")
+        tier = next((t for cell in labels if (t := _tier(cell.text))), None)
+        if tier is None and timed:
+            skipped.append(Skipped(where, " | ".join(c.text for c in row),
+                                   "price row without its time period in a table priced by time of day"))
+            continue
+        tier = tier or "standard"
         pairs = _assign_models(priced, models, distinct_models, row, mixed)
         if pairs is None:
             skipped.append(Skipped(where, " | ".join(c.text for c in row),

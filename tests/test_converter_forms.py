@@ -229,3 +229,18 @@ def test_a_bold_heading_line_directly_over_its_text_is_still_a_heading() -> None
     doc = read_document("**Flagship models**\nOur latest models\n\n**Note:**\nsee below\n")
     assert [(type(b).__name__, b.text) for b in doc.blocks] == [
         ("Heading", "Flagship models"), ("Paragraph", "Our latest models"), ("Paragraph", "Note: see below")]
+
+
+def test_deepseek_price_row_that_lost_its_time_period_is_not_priced_all_day() -> None:
+    """A copy that padded a row-spanned row on the right left ``百万tokens输入（缓存未命中） | 2元 |
+    4元 |`` without its period: read as standard all day, 2元 would be charged in the off-peak
+    hours too.  It is skipped with the reason; the labelled rows keep their UTC windows."""
+    reading = registry.read("deepseek", page("deepseek", "2025-02-26-lost-period-label.zh-cn.md"))
+    assert {(q.model, q.component, q.tier, q.window): q.price for q in reading.quotes} == {
+        ("deepseek-chat", "input_cache_hit", "standard", "00:30-16:30 UTC"): Decimal("0.5"),
+        ("deepseek-reasoner", "input_cache_hit", "standard", "00:30-16:30 UTC"): Decimal("1"),
+        ("deepseek-chat", "input_cache_hit", "off_peak", "16:30-00:30 UTC"): Decimal("0.25"),
+        ("deepseek-reasoner", "input_cache_hit", "off_peak", "16:30-00:30 UTC"): Decimal("0.25"),
+    }
+    assert [s.reason for s in reading.skipped] == [
+        "price row without its time period in a table priced by time of day"]
