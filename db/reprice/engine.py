@@ -140,8 +140,7 @@ class Engine:
             if out is not None:
                 writers.write_totals(self.pricer, totals, out)
         elif fmt == "table":
-            out.write(f"{'line':>6}  {'time':<20}  {'provider/model':<32}  {'cost ' + self.pricer.currency:>16}"
-                      "  breakdown\n")
+            out.write(f"{'line':>6}  {'time':<20}  {'provider/model':<32}  {'cost':>18}  breakdown\n")
             writers.write_table(self.con, self.pricer, str(part))
             writers.copy_file(part, out)
             out.write("\n")

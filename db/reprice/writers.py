@@ -217,7 +217,8 @@ def _drop_used(line: str) -> str:
 
 
 def write_table(con, pricer: Pricer, target: str) -> None:
-    """The human table: one line per priced row, as ``reprice`` printed it."""
+    """The human table: one line per priced row, as ``reprice --exact`` prints it (costs exact,
+    with the currency code)."""
     breakdown = ("array_to_string(list_filter([" + ", ".join(
         f"CASE WHEN {c}_tokens IS NOT NULL THEN '{LABELS[c]} ' || format('{{:,}}', {c}_tokens) || ' x ' || {c}_price"
         f" || CASE WHEN {c}_tier = 'standard' THEN '' ELSE ' ' || {c}_tier END || ' = ' || {c}_cost END"
@@ -226,19 +227,20 @@ def write_table(con, pricer: Pricer, target: str) -> None:
            " || coalesce(CASE WHEN moved THEN ' (tokens used on ' || used_provider || '/' || used_model || ')' END, '')"
            " || array_to_string(list_transform(list_filter(notes, lambda n: NOT starts_with(n, 'date without time')),"
            " lambda n: '; ' || n), '')")
-    line = (f"format('{{:>6}}  {{:<20}}  {{:<32}}  {{:>16}}  ', line, time, provider || '/' || model,"
-            f" cost || CASE WHEN uncertain THEN '?' ELSE '' END) || {breakdown} || {low}")
+    line = (f"format('{{:>6}}  {{:<20}}  {{:<32}}  {{:>18}}  ', line, time, provider || '/' || model,"
+            f" '{_sq(pricer.currency)} ' || cost || CASE WHEN uncertain THEN '?' ELSE '' END) || {breakdown} || {low}")
     con.execute(f"COPY (SELECT {line} FROM out WHERE unpriced_field IS NULL ORDER BY line) TO '{_sq(target)}'"
                 " (FORMAT CSV, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01')")
 
 
 def write_totals(pricer: Pricer, s: Summary, out: TextIO) -> None:
-    """Totals per provider/model/month, the unpriced rows with their reasons, the grand total."""
+    """Totals per provider/model/month (exact, with the currency code, as ``reprice --exact``), the
+    unpriced rows with their reasons, the grand total."""
     from scraper.output import print_table
 
     money = lambda units: _money(pricer, units)  # noqa: E731
     out.write(f"Totals ({pricer.currency}) by provider, model and month:\n")
-    print_table([{"provider": p, "model": m, "month": month, "cost": money(units)}
+    print_table([{"provider": p, "model": m, "month": month, "cost": f"{pricer.currency} {money(units)}"}
                  for p, m, month, units in s.by_model_month], ("provider", "model", "month", "cost"), out)
     if s.unpriced:
         out.write(f"\nUnpriced rows ({len(s.unpriced)}), not counted in the total:\n")
