@@ -9,10 +9,12 @@ The policy, and why:
 * ``max_instances=1`` inside the process, and the database lock across processes (a nightly CI run
   or a manual ``ratecard scrape`` on the same file): one run at a time;
 * SIGINT / SIGTERM stop the scheduler after the running scrape has finished (its one transaction
-  commits), so a stop never loses or half-writes a night.  The handler only asks the scheduler to
-  stop; the wait for the running night happens outside it, so a second signal (an impatient
-  supervisor sends SIGTERM twice) is answered with a log line instead of a traceback that killed
-  the night.  SIGKILL still stops at once: the night's transaction then rolls back.
+  commits), so a stop never loses or half-writes a night.  The signal handler only sets a flag:
+  the scheduler runs in its own thread and the main thread, woken by the flag, stops it and waits
+  for the running night outside any handler.  So a signal that comes while the scheduler is still
+  starting, or a second signal (an impatient supervisor sends SIGTERM twice), is a log line, never
+  a traceback or a deadlock that loses the night.  SIGKILL still stops at once: the night's
+  transaction then rolls back.
 
 Every run logs one line: when, how many sources succeeded, changes, held suspects, duration.
 """
@@ -27,7 +29,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from types import FrameType
 
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from parsers.quote import iso_utc
@@ -55,9 +57,9 @@ def cron_trigger(expr: str) -> CronTrigger:
                      " or 6 (second first)")
 
 
-class NightScheduler(BlockingScheduler):
-    """A blocking scheduler whose job holds ``busy`` while it runs, so that a stop can wait for
-    the running night without blocking inside a signal handler."""
+class NightScheduler(BackgroundScheduler):
+    """A scheduler in its own thread whose job holds ``busy`` while it runs, so that a stop can
+    wait for the running night from the main thread, outside any signal handler."""
 
     def __init__(self, **options: object) -> None:
         super().__init__(**options)
@@ -87,13 +89,15 @@ def run_forever(scheduler: NightScheduler) -> None:
         if stopping.is_set():
             log.info("%s: already stopping; waiting for the running scrape to finish", name)
             return
-        stopping.set()
         log.info("%s: stopping after the running scrape, if any", name)
-        scheduler.shutdown(wait=False)
+        stopping.set()
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         scheduler.start()
+        while not stopping.wait(0.5):
+            pass
+        scheduler.shutdown(wait=False)  # no new night starts
         with scheduler.busy:  # the night in flight, if any, finishes and commits
             pass
     finally:
