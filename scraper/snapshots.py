@@ -14,7 +14,6 @@ Only ``git`` itself is run, read-only.
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,7 +28,7 @@ from parsers import registry
 from parsers.quote import iso_utc, parse_utc
 from parsers.registry import Source
 from scraper.backfill import record_copy
-from scraper.fetch.git import GitError
+from scraper.fetch.git import GitError, run_git
 
 #: The snapshots' folder, inside the nightly's data folder.
 PAGES = "pages"
@@ -53,7 +52,7 @@ class Snapshot:
 
     @cached_property
     def body(self) -> bytes:
-        return _git(self.repo, "show", f"{self.commit}:{self.path}")
+        return run_git(self.repo, "show", f"{self.commit}:{self.path}")
 
 
 def extension(body: bytes) -> str:
@@ -102,10 +101,10 @@ def snapshot_history(repo: Path, pages: str) -> list[Snapshot]:
     repository.
     """
     known = {s.id: s for s in registry.sources()}
-    if not _git(repo, "rev-parse", "--git-dir") or _git(repo, "rev-parse", "--verify", "--quiet", "HEAD",
+    if not run_git(repo, "rev-parse", "--git-dir") or run_git(repo, "rev-parse", "--verify", "--quiet", "HEAD",
                                                             check=False) is None:
         return []  # a repository without commits has no snapshots yet
-    log = _git(repo, "log", "--no-renames", "--diff-filter=AM", "--name-only", "--format=%x00%H %aI", "--", pages)
+    log = run_git(repo, "log", "--no-renames", "--diff-filter=AM", "--name-only", "--format=%x00%H %aI", "--", pages)
     found = []
     for record in log.decode("utf-8", errors="replace").split("\0")[1:]:
         lines = [line for line in record.splitlines() if line.strip()]
@@ -138,19 +137,6 @@ def record_snapshots(db: sqlite_utils.Database, snapshots: Iterable[Snapshot],
         report(f"{snap.source.id} {iso_utc(snap.observed_at)} {snap.commit[:12]}"
                + (f" recorded as error: {error}" if error else " recorded"))
     return touched
-
-
-def _git(repo: Path, *args: str, check: bool = True) -> bytes | None:
-    try:
-        done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=False)
-    except FileNotFoundError:
-        raise GitError("git is not installed") from None
-    if done.returncode != 0:
-        if not check:
-            return None
-        message = done.stderr.decode("utf-8", errors="replace").strip().splitlines()
-        raise GitError(f"{repo}: git {args[0]} failed: {message[0] if message else done.returncode}")
-    return done.stdout
 
 
 __all__ = ["PAGES", "Snapshot", "extension", "record_snapshots", "snapshot_history", "write_snapshots"]

@@ -36,23 +36,25 @@ class FileVersion:
 
 def file_versions(repo: Path, path: str) -> list[FileVersion]:
     """Every committed version of ``path`` (added, modified or renamed), oldest first."""
-    if _git(repo, "rev-parse", "--git-dir", check=False) is None:
+    if run_git(repo, "rev-parse", "--git-dir", check=False) is None:
         raise GitError(f"{repo}: not a git repository")
-    log = _git(repo, "log", "--follow", "--diff-filter=AMR", "--name-only",
+    log = run_git(repo, "log", "--follow", "--diff-filter=AMR", "--name-only",
                "--format=%x00%H %cI", "--", path)
     versions = []
     for record in log.decode("utf-8").split("\0")[1:]:
         lines = [line for line in record.splitlines() if line.strip()]
         commit, date = lines[0].split(" ", 1)
         at_path = lines[-1] if len(lines) > 1 else path
-        body = _git(repo, "show", f"{commit}:{at_path}")
+        body = run_git(repo, "show", f"{commit}:{at_path}")
         versions.append(FileVersion(commit, parse_utc(date), at_path, body))
     if not versions:
         raise GitError(f"{repo}: no commit has {path!r} (the path is relative to the repository root)")
     return sorted(versions, key=lambda v: (v.committed_at, v.commit))
 
 
-def _git(repo: Path, *args: str, check: bool = True) -> bytes | None:
+def run_git(repo: Path, *args: str, check: bool = True) -> bytes | None:
+    """``git -C repo ARGS``: its stdout, None on failure with ``check=False``, else a GitError naming
+    the command (never a traceback; git missing is a GitError too)."""
     try:
         done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=False)
     except FileNotFoundError:
@@ -65,4 +67,4 @@ def _git(repo: Path, *args: str, check: bool = True) -> bytes | None:
     return done.stdout
 
 
-__all__ = ["FileVersion", "GitError", "file_versions"]
+__all__ = ["FileVersion", "GitError", "file_versions", "run_git"]
