@@ -308,3 +308,14 @@ def test_the_table_rounds_costs_with_the_currency_code_and_exact_prints_every_di
     code, out, _ = reprice(capsys, str(USAGE / "deepseek_day.csv"), "--db", str(history), "--currency", "CNY",
                            "--exact")
     assert "CNY 9.0503876  cache miss" in out and "2025-01  CNY 9.0503876" in out
+
+
+@pytest.mark.parametrize("output", [(), ("--csv",), ("--json",)])
+def test_a_bad_last_row_stops_before_any_row_is_printed(history, capsys, tmp_path, output):
+    usage = tmp_path / "u.csv"
+    good = "2025-03-01T09:00:00Z,deepseek,deepseek-chat,1000,1000\n"
+    usage.write_text("time,provider,model,input_tokens,output_tokens\n" + good * 3000
+                     + "2025-03-01T09:00:00Z,deepseek,deepseek-chat,12abc,1\n")
+    code, out, err = reprice(capsys, str(usage), "--db", str(history), *output)
+    assert (code, out) == (1, "")
+    assert err == f"ratecard reprice: {usage}:3002: input_tokens: '12abc' is not an integer\n"

@@ -13,7 +13,9 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from typing import Any, TextIO
 
@@ -105,13 +107,19 @@ def run(args: argparse.Namespace) -> int:
             raise CommandError(str(exc)) from None
         unpriced = batch.unpriced
         write_totals(pricer, batch.totals, unpriced, sys.stdout, args.exact)
-    elif args.json:
-        _, unpriced = write_json(pricer, priced_rows(pricer, args.file, at, target, args.provider), sys.stdout)
-    elif args.csv:
-        _, unpriced = write_csv(pricer, priced_rows(pricer, args.file, at, target, args.provider), sys.stdout)
     else:
-        _, unpriced = write_text(pricer, priced_rows(pricer, args.file, at, target, args.provider), sys.stdout,
-                                 args.exact)
+        rows = priced_rows(pricer, args.file, at, target, args.provider)
+        with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as held:
+            # Every row is written aside first and copied out only once the last one is priced: a
+            # bad row near the end stops the command with nothing printed, never half a file.
+            if args.json:
+                _, unpriced = write_json(pricer, rows, held)
+            elif args.csv:
+                _, unpriced = write_csv(pricer, rows, held)
+            else:
+                _, unpriced = write_text(pricer, rows, held, args.exact)
+            held.seek(0)
+            shutil.copyfileobj(held, sys.stdout, 1 << 20)
     if unpriced:  # the total is not the whole bill: say so, and exit 1 like any bad row
         print(f"ratecard reprice: {len(unpriced)} row(s) unpriced, not in the total (listed with the reason)",
               file=sys.stderr)
