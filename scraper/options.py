@@ -43,14 +43,34 @@ def port_number(text: str) -> int:
     return value
 
 
-def whole_seconds(text: str) -> int:
-    """argparse type for a number of seconds that must be a whole number above 0."""
+def _whole_above_zero(text: str, what: str) -> int:
     try:
         value = int(text)
     except ValueError:
         value = 0
     if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of seconds above 0")
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what} above 0")
+    return value
+
+
+def whole_seconds(text: str) -> int:
+    """argparse type for a number of seconds that must be a whole number above 0."""
+    return _whole_above_zero(text, "a whole number of seconds")
+
+
+def positive_int(text: str) -> int:
+    """argparse type for a count or limit that must be a whole number above 0."""
+    return _whole_above_zero(text, "a whole number")
+
+
+def positive_float(text: str) -> float:
+    """argparse type for seconds that may have a fraction, above 0 and finite."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
     return value
 
 

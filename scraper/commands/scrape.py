@@ -19,7 +19,7 @@ from scraper.cli import CommandError
 from scraper.fetch.http import FetchPolicy
 from scraper.fetch.limits import MIB, FetchLimits
 from scraper.fetch.ways import BROWSER, WAYS
-from scraper.options import add_db_argument, db_path, instant
+from scraper.options import add_db_argument, db_path, instant, positive_float, positive_int
 from scraper import run as run_module
 from scraper.run import fetch_policy
 from scraper.runlock import RunRefused, scrape_exclusively
@@ -74,26 +74,6 @@ def policy_of(args: argparse.Namespace) -> FetchPolicy:
     return replace(run_module.DEFAULT_POLICY,
                    limits=FetchLimits(args.max_bytes, args.max_ratio, args.source_timeout, args.run_timeout),
                    honour_robots=not args.ignore_robots, ways=ways, browser=args.browser)
-
-
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number above 0")
-    return value
-
-
-def positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
-    return value
 
 
 def mirror_base(text: str) -> str:
