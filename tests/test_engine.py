@@ -82,8 +82,11 @@ def expected(pricer: Pricer, path: Path, at=None, target=None) -> list[tuple]:
 
 
 def engine_rows(engine: Engine) -> list[tuple]:
-    comps = ", ".join(f"{c}_tokens, {c}_rate_units, {c}_rate_price, {c}_rate_tier, {c}_rate_promo, {c}_cost_units"
-                      for c in TOKEN_COMPONENTS)
+    from db.reprice.writers import define_rate_texts, rate_text_sql
+
+    define_rate_texts(engine.con)
+    comps = ", ".join(f"{c}_tokens, {c}_rate_units, {rate_text_sql(c, 'price')}, {rate_text_sql(c, 'tier')},"
+                      f" {rate_text_sql(c, 'promo')}, {c}_cost_units" for c in TOKEN_COMPONENTS)
     out = []
     for r in engine.con.execute(f"SELECT line, unpriced_field, priced_provider_id, priced_model_id, cost_units,"
                                 f" lowest_units, priced_whole_day, uncertain, units_before_change,"
@@ -282,9 +285,25 @@ def test_the_printed_duckdb_query_over_usage_and_exported_rates_equals_the_engin
     assert all(g[5] is None or g[5] == pricer.money(g[2]) for g in got)
 
 
-def test_a_billed_context_window_column_is_refused_not_mispriced(engine, tmp_path):
+def test_a_billed_context_window_is_priced_at_that_tier_as_the_row_pricer_does(pricer, engine, tmp_path):
+    """Anthropic's usage report says which context tier each row was billed at: the engine takes
+    that tier's rates (falling back to the standard rate per component), never the prompt size."""
     path = tmp_path / "report.csv"
-    path.write_text("time,provider,model,input_tokens,output_tokens,context_window\n"
-                    "2025-09-01T10:00:00Z,anthropic,claude-sonnet-4,300000,10,200k-1M\n")
-    with pytest.raises(UsageError, match=r"report\.csv:1: context_window: a billed context window"):
-        engine.load(path)
+    windows = ["0-200k", "200k-1M", "500k-1M", "", "300k-1M"]
+    lines = [f"{t},anthropic,{model},{tier},{prompt},10,{window}\n"
+             for t in ("2025-09-01T10:00:00Z", "2025-09-16T10:00:00Z", "2025-09-16", "2025-08-01T00:00:00Z")
+             for model in ("claude-sonnet-4", "claude-sonnet-4-20250514")
+             for tier in ("", "batch") for prompt in (1000, 300_000, 600_000) for window in windows]
+    path.write_text("time,provider,model,service_tier,input_tokens,output_tokens,context_window\n" + "".join(lines))
+    engine.load(path)
+    engine.price()
+    got, want = engine_rows(engine), expected(pricer, path)
+    assert len(got) == len(lines)
+    assert [g for g, w in zip(got, want) if g != w] == []
+    by_line = {w[0]: w for w in want}
+    # a 1,000-token prompt billed at 200k-1M pays that tier (6 and 22.5 USD per 1M, units of 1e-9)
+    assert pricer.scale == 3 and by_line[3][4] == 1000 * 6000 + 10 * 22500
+    # a 300k prompt billed at 0-200k pays the standard 3 and 15 USD, whatever its size
+    assert by_line[2 + 5 * 1][4] == 300_000 * 3000 + 10 * 15000
+    fields = {w[1] for w in want}
+    assert {None, "tier", "time"} <= fields, fields

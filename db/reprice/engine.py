@@ -1,19 +1,23 @@
 """The columnar reprice engine: a usage file priced by one DuckDB query, for every output.
 
-Three steps, the same for every row shape and every output:
+The steps, the same for every row shape and every output:
 
-1. **Load** (:func:`load_usage`): the file becomes the canonical table ``usage_rows`` (line,
-   time, provider, model, tier, five token counts).  CSV (plain or gzip, UTF-8) and Parquet are
-   read by DuckDB's own readers, the header planned by ``db.reprice.usage`` (the same column
-   names, formulas and checks as the row reader); a whole column is checked in SQL and the first
-   bad row (if any) is read again by ``db.reprice.usage`` so that its message (file, line,
-   field) is the row reader's own.  Shapes DuckDB cannot read as columns (JSON documents and
-   lines, provider exports, UTF-16 or cp1252 text, a CSV whose blank lines would shift line
-   numbers) are read by ``db.reprice.usage.read_usage`` into the same canonical table.  Nothing
-   is priced or written before the whole file has been read and checked.
+1. **Read and check** (:meth:`Engine.load`): the file becomes the view ``usage_src`` of canonical
+   rows (line, time, provider, model, tier, billed context, five token counts, ``bad``).  CSV
+   (plain or gzip, UTF-8) and Parquet are read by DuckDB's own readers, the header planned by
+   ``db.reprice.usage`` (the same column names, formulas and checks as the row reader); shapes
+   DuckDB cannot read as columns (JSON documents and lines, provider exports, UTF-16 or cp1252
+   text, a CSV whose blank lines would shift line numbers) are read by
+   ``db.reprice.usage.read_usage`` into a canonical CSV first.  One streaming pass over the
+   view checks every row and finds the file's (provider, model, tier) keys, whether it has
+   whole-day rows and its time span; the first bad row (if any) is read again by
+   ``db.reprice.usage`` so that its message (file, line, field) is the row reader's own.  Nothing
+   is priced or written before the whole file has been checked.
 2. **Price** (:meth:`Engine.price`): ``db.reprice.pricing_sql`` over the rate table of
-   ``db.reprice.rates``: one query, integer money.
-3. **Write**: ``db.reprice.writers`` (table, CSV, JSON, Parquet, summary) from the priced table.
+   ``db.reprice.rates``, shaped by what the first pass found (:class:`~db.reprice.pricing_sql.Shape`):
+   one query, integer money.  The totals stream (no table of rows); per-row outputs are kept in
+   the table ``priced``, in line order.
+3. **Write**: ``db.reprice.writers`` (table, CSV, JSON, Parquet, summary).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from pathlib import Path
 import duckdb
 
 from db.reprice.pricer import CurrencyNotPublished, Pricer, When
-from db.reprice.pricing_sql import placement, pricing_sql
+from db.reprice.pricing_sql import DAY_US, Shape, placement, pricing_sql, rate_tier_sql
 from db.reprice.rates import COLUMN_TYPES, RATE_COLUMNS, RateTable, compile_rates
 from db.reprice.textfile import GZIP_MAGIC, UnreadableText, detect_encoding
 from db.reprice.usage import (SERVICE_TIERS, TOKEN_COMPONENTS, CsvHeader, Plan, UsageError, csv_rows,
@@ -38,13 +42,19 @@ from db.reprice.usage import (SERVICE_TIERS, TOKEN_COMPONENTS, CsvHeader, Plan, 
 
 #: DuckDB's memory before it spills to disk (RATECARD_MEMORY_LIMIT overrides).
 MEMORY_LIMIT = os.environ.get("RATECARD_MEMORY_LIMIT", "1GB")
-#: What ``reprice --summary`` needs of each priced row.
-TOTALS_COLUMNS = ("line", "unpriced_field", "early_unpriced", "cost_units", "lowest_units", "uncertain",
-                  "units_before_change", "units_after_change", "priced_provider_id", "priced_model_id",
-                  "start_us", "whole_day", "provider_id", "model_id")
-#: The canonical usage table every file becomes.
-USAGE_COLUMNS = ("line", "time", "start_us", "whole_day", "provider_id", "model_id", "tier",
+#: The canonical usage columns every file becomes.
+USAGE_COLUMNS = ("line", "time", "start_us", "whole_day", "provider_id", "model_id", "tier", "context",
                  *(f"t_{c}" for c in TOKEN_COMPONENTS))
+#: What the writers need of each priced row (``priced``): no rate texts, which they look up by
+#: the rate's ordinal once the rows are in line order.
+PRICED_COLUMNS = ("line", "start_us", "whole_day", "provider_id", "model_id", "tier", "context",
+                  "priced_provider_id", "priced_model_id", "priced_whole_day", "priced_at_us", "unpriced_field",
+                  "early_unpriced", "cost_units", "lowest_units", "uncertain", "changed_after_us", "changed_by_us",
+                  "units_before_change", "units_after_change", "resolve_note", "after_last_seen", "last_seen_us",
+                  "removed_us", "whole_day_context", "day_lowest",
+                  *(f"{c}_billed_as" for c in ("input_cache_write_1h", "input_cache_write", "input_cache_hit")),
+                  *(f"{c}_{part}" for c in TOKEN_COMPONENTS
+                    for part in ("tokens", "rate_units", "rate_ord", "rate_src", "cost_units")))
 #: Token cells SQL reads as the row reader does (``_count``): digits, ``1,234``, ``297 429``
 #: (spaces, no-break spaces), ``1234.0``/``1234,00``, empty = 0.  Anything else is a bad row.
 _DIGITS = "[0-9]+"
@@ -56,10 +66,15 @@ _DATE = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
 
 @dataclass
 class Loaded:
-    """What :func:`load_usage` made of a file: its name (as messages give it) and row count."""
+    """What :meth:`Engine.load` found in a file: its name (as messages give it), rows, keys,
+    whether it has whole-day rows, and its time span (microseconds)."""
 
     path: str
     rows: int
+    days: bool = False
+    first_us: int | None = None
+    last_us: int | None = None
+    providers: tuple[str, ...] = ()
 
 
 class Engine:
@@ -70,8 +85,8 @@ class Engine:
         self.table: RateTable = compile_rates(pricer)
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone = 'UTC'")
-        # Past this DuckDB spills the loaded and priced rows to the temporary folder, so a file of
-        # any size is priced in bounded memory.
+        # Past this DuckDB spills the priced rows to the temporary folder, so a file of any size
+        # is priced in bounded memory.
         self.con.execute(f"SET memory_limit = '{_sq(memory_limit)}'")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
@@ -79,6 +94,8 @@ class Engine:
         self.tmpdir = Path(self._tmp.name)
         self.con.execute(f"SET temp_directory = '{_sq(str(self.tmpdir / 'spill'))}'")
         _load_rates(self.con, self.table, self.tmpdir / "rates.csv")
+        self.loaded: Loaded | None = None
+        self.totals = None
 
     def close(self) -> None:
         self.con.close()
@@ -91,74 +108,76 @@ class Engine:
         self.close()
 
     def load(self, path: str | Path, provider: str = "") -> Loaded:
-        return load_usage(self.con, path, provider, self.tmpdir)
+        """Read and check the whole file (one pass); a bad row raises the row reader's
+        ``UsageError`` before anything is priced."""
+        self.loaded = load_usage(self.con, path, provider, self.tmpdir)
+        return self.loaded
+
+    def shape(self, at: When | datetime | None, target: tuple[str, str] | None) -> Shape:
+        """The parts of the pricing query this file reaches (see ``pricing_sql.Shape``)."""
+        loaded = self.loaded
+        assert loaded is not None, "load a file first"
+        where = placement(at)
+        if loaded.rows == 0:
+            return Shape(days=False, windows=False, keys="usage_keys")
+        if where.instant_us is not None:
+            days, lo, hi = False, where.instant_us, where.instant_us
+        elif where.date_us is not None:
+            days, lo, hi = loaded.days, where.date_us, where.date_us + DAY_US
+        else:
+            days, lo, hi = loaded.days, loaded.first_us, loaded.last_us + DAY_US
+        providers = [target[0]] if target else list(loaded.providers)
+        windows = bool(providers) and self.con.execute(
+            "SELECT count(*) FROM rates WHERE book = 'window' AND list_contains(?, provider)"
+            " AND valid_from_us <= ? AND valid_to_us >= ?", [providers, hi + DAY_US, lo - DAY_US]).fetchone()[0] > 0
+        return Shape(days=days, windows=windows, keys="usage_keys")
+
+    def query(self, at: When | datetime | None = None, target: tuple[str, str] | None = None,
+              lines: bool = True) -> str:
+        """The pricing query over the loaded file (``lines``: with its line numbers)."""
+        shape = self.shape(at, target)
+        source = "usage_lines" if lines or shape.days or shape.windows else "usage_src"
+        return pricing_sql("duckdb", usage=f"(SELECT *, line AS row_id FROM {source}) usage_rows",
+                           at=placement(at), target=target, shape=shape, texts=False)
 
     def price(self, at: When | datetime | None = None, target: tuple[str, str] | None = None,
               totals_only: bool = False) -> int:
-        """Price ``usage_rows`` into the table ``priced``; returns its row count.  ``totals_only``
-        keeps the columns the totals need (the same query; DuckDB computes only those).
+        """Price the loaded file.  ``totals_only``: the totals, streamed (no table of rows);
+        else the table ``priced`` (``PRICED_COLUMNS``), in line order.  Returns the row count.
 
         A provider the history has in another currency only is an error, as in the row pricer."""
+        from db.reprice import writers
+
         self.con.execute("DROP TABLE IF EXISTS priced")
-        sql = pricing_sql("duckdb", usage="(SELECT *, line AS row_id FROM usage_rows) usage_rows",
-                          at=placement(at), target=target)
-        columns = ", ".join(TOTALS_COLUMNS) if totals_only else "*"
-        self.con.execute(f"CREATE TABLE priced AS SELECT {columns} FROM ({sql})")
+        if totals_only:
+            self.totals = writers.stream_totals(self, at, target)
+            return self.loaded.rows if self.loaded else 0
+        sql = self.query(at, target)
+        self.con.execute(f"CREATE TABLE priced AS SELECT {', '.join(PRICED_COLUMNS)} FROM ({sql}) ORDER BY line")
         if target is None:
-            self._check_currency()
+            self._check_currency("priced")
+        self.totals = None
         return self.con.execute("SELECT count(*) FROM priced").fetchone()[0]
 
     def write(self, fmt: str, out, path: str, at: When | datetime | None = None,
-              target: tuple[str, str] | None = None, rows_to: str | Path | None = None):
-        """Write the ``priced`` table as ``fmt`` (table, csv, json, parquet, summary) to ``out``
-        (a text stream; Parquet goes to the file ``rows_to``).  Returns the totals."""
+              target: tuple[str, str] | None = None, rows_to: str | Path | None = None, exact: bool = True):
+        """Write the priced file as ``fmt`` (table, csv, json, parquet, summary) to ``out`` (a
+        text stream; Parquet goes to the file ``rows_to``).  Returns the totals."""
         from db.reprice import writers
 
-        writers.define_macros(self.con, self.pricer.scale)
-        writers.attach_texts(self.con, self.pricer, at, target, path)
-        if fmt != "summary":
-            writers.create_output(self.con, path, target is not None)
-        totals = writers.summary(self.con, path)
-        part = self.tmpdir / f"rows.{fmt}"
-        if fmt == "summary":
-            writers.write_totals(self.pricer, totals, out)
-        elif fmt == "csv":
-            writers.write_csv(self.con, str(part))
-            writers.copy_file(part, out)
-        elif fmt == "json":
-            writers.write_json_rows(self.con, str(part))
-            writers.write_json(self.con, self.pricer, totals, str(part), out)
-        elif fmt == "parquet":  # written beside the target, then renamed: never half a file
-            assert rows_to is not None
-            final = Path(rows_to)
-            partial = final.with_name(f".{final.name}.part")
-            try:
-                writers.write_parquet(self.con, str(partial), self.pricer.scale)
-                partial.replace(final)
-            finally:
-                partial.unlink(missing_ok=True)
-            if out is not None:
-                writers.write_totals(self.pricer, totals, out)
-        elif fmt == "table":
-            out.write(f"{'line':>6}  {'time':<20}  {'provider/model':<32}  {'cost':>18}  breakdown\n")
-            writers.write_table(self.con, self.pricer, str(part))
-            writers.copy_file(part, out)
-            out.write("\n")
-            writers.write_totals(self.pricer, totals, out)
-        else:
-            raise ValueError(f"unknown output {fmt!r}")
-        if part.exists():
-            part.unlink()
-        return totals
+        return writers.write(self, fmt, out, path, at, target, rows_to, exact)
 
-    def _check_currency(self) -> None:
+    def _check_currency(self, table: str) -> None:
         for (provider,) in self.con.execute(
-                "SELECT DISTINCT provider_id FROM priced WHERE unpriced_field = 'provider'").fetchall():
-            published = self.pricer.published.get(provider)
-            if published:
-                raise CurrencyNotPublished(
-                    f"{provider} does not publish prices in {self.pricer.currency} (it publishes "
-                    f"{', '.join(sorted(published))}); ratecard does not guess exchange rates")
+                f"SELECT DISTINCT provider_id FROM {table} WHERE unpriced_field = 'provider'").fetchall():
+            self.check_provider(provider)
+
+    def check_provider(self, provider: str) -> None:
+        published = self.pricer.published.get(provider)
+        if published:
+            raise CurrencyNotPublished(
+                f"{provider} does not publish prices in {self.pricer.currency} (it publishes "
+                f"{', '.join(sorted(published))}); ratecard does not guess exchange rates")
 
 
 def _load_rates(con: duckdb.DuckDBPyConnection, table: RateTable, path: Path) -> None:
@@ -174,15 +193,15 @@ def _load_rates(con: duckdb.DuckDBPyConnection, table: RateTable, path: Path) ->
 # --- loading ---------------------------------------------------------------------------------
 
 def load_usage(con: duckdb.DuckDBPyConnection, path: str | Path, provider: str, tmpdir: Path) -> Loaded:
-    """Read and check the whole file into ``usage_rows``; a bad row raises the row reader's
-    ``UsageError`` before anything is priced."""
+    """Define the views ``usage_src`` (no line numbers: the fastest read) and ``usage_lines``
+    over the file, check every row in one pass, and keep its keys in ``usage_keys``; a bad row
+    raises the row reader's ``UsageError``."""
     name = str(path)
     try:
         with open(path, "rb") as raw:
             head = raw.read(4)
     except OSError as exc:
         raise UsageError(name, 0, None, f"cannot read: {exc.strerror or exc}") from None
-    con.execute("DROP TABLE IF EXISTS usage_rows")
     if head == b"PAR1":
         return _load_parquet(con, name, provider)
     plan = _duckdb_csv_plan(path, name, provider)
@@ -213,6 +232,8 @@ def _duckdb_csv_plan(path: str | Path, name: str, provider: str) -> tuple[CsvHea
     header = read_csv_header(handle, name, provider)  # an unknown column is the row reader's error
     if header.plan is None or '"' in sample.split(b"\n", 1)[0].decode("utf-8", "replace"):
         return None  # a provider's export, or a quoted header
+    if header.plan.context is not None:
+        return None  # a billed context window ("0-200k"): the row reader names the tier
     return header, "gzip" if gz else "none"
 
 
@@ -230,28 +251,24 @@ def _count_lines(path: str, compression: str) -> tuple[int, bool]:
     return count, last == b"\n"
 
 
-def _cell_sql(cell: str, field: str) -> tuple[str, str]:
-    """(value, ok) SQL for one token cell, as ``db.reprice.usage._count`` reads it."""
+def _cell_sql(cell: str) -> str:
+    """SQL for one token cell, as ``db.reprice.usage._count`` reads it (NULL: not a count).
+    Plain digits, nearly every cell, are tested first and cast at once."""
     t = f"trim({cell})"
-    value = (f"CASE WHEN {cell} IS NULL OR {t} = '' THEN 0"
-             f" WHEN regexp_full_match({t}, '{_DIGITS}') THEN TRY_CAST({t} AS BIGINT)"
-             f" WHEN regexp_full_match({t}, '{_GROUPED}') THEN TRY_CAST(replace({t}, ',', '') AS BIGINT)"
-             f" WHEN regexp_full_match({t}, '{_SPACED}') THEN"
-             f" TRY_CAST(regexp_replace({t}, '[ \u00a0\u202f]', '', 'g') AS BIGINT)"
-             f" WHEN regexp_full_match({t}, '{_ZERO_FRACTION}') THEN"
-             f" TRY_CAST(regexp_extract({t}, '{_ZERO_FRACTION}', 1) AS BIGINT) END")
-    return value, f"({value}) IS NOT NULL"
+    return (f"CASE WHEN regexp_full_match({cell}, '{_DIGITS}') THEN TRY_CAST({cell} AS BIGINT)"
+            f" WHEN {cell} IS NULL OR {t} = '' THEN 0"
+            f" WHEN regexp_full_match({t}, '{_DIGITS}') THEN TRY_CAST({t} AS BIGINT)"
+            f" WHEN regexp_full_match({t}, '{_GROUPED}') THEN TRY_CAST(replace({t}, ',', '') AS BIGINT)"
+            f" WHEN regexp_full_match({t}, '{_SPACED}') THEN"
+            f" TRY_CAST(regexp_replace({t}, '[ \u00a0\u202f]', '', 'g') AS BIGINT)"
+            f" WHEN regexp_full_match({t}, '{_ZERO_FRACTION}') THEN"
+            f" TRY_CAST(regexp_extract({t}, '{_ZERO_FRACTION}', 1) AS BIGINT) END")
 
 
-def _select_sql(plan: Plan, cells: list[str], source: str, line: str) -> tuple[str, str]:
-    """(canonical SELECT, bad-row condition) over ``source`` whose columns are ``c0``, ``c1``..."""
-    counts: dict[int, str] = {}
-    oks: list[str] = []
-    for column, field in plan.counted:
-        value, ok = _cell_sql(f"c{column}", field)
-        counts[column] = f"n{column}"
-        oks.append(ok)
-    selects = [f"{line} AS line"] + [f"{_cell_sql(f'c{col}', '')[0]} AS n{col}" for col, _ in plan.counted]
+def _select_sql(plan: Plan, source: str) -> str:
+    """The canonical rows (``USAGE_COLUMNS`` and ``bad``) over ``source``, whose columns are
+    ``c0``, ``c1``... and ``line_no``."""
+    selects = ["line_no AS line"] + [f"{_cell_sql(f'c{col}')} AS n{col}" for col, _ in plan.counted]
     tokens = []
     for formula in plan.formulas:
         if not formula:
@@ -272,59 +289,63 @@ def _select_sql(plan: Plan, cells: list[str], source: str, line: str) -> tuple[s
     else:
         cases = " ".join(f"WHEN '{_sq(k)}' THEN '{v}'" for k, v in SERVICE_TIERS.items())
         tier = f"CASE lower(trim(coalesce(c{plan.tier}, ''))) {cases} END"
-    inner = (f"SELECT {', '.join(selects)}, c{plan.time} AS time_cell, {whole_day} AS whole_day, {start} AS start_us,"
-             f" {provider} AS provider_id, {model} AS model_id, {tier} AS tier"
-             + (f", c{plan.provider} AS provider_cell" if plan.provider is not None else ", 'x' AS provider_cell")
-             + f", c{plan.model} AS model_cell FROM {source}")
+    inner = (f"SELECT {', '.join(selects)}, c{plan.time} AS time, {whole_day} AS whole_day, {start} AS start_us,"
+             f" {provider} AS provider_id, {model} AS model_id, {tier} AS tier FROM {source}")
     token_cols = ", ".join(f"{expr} AS t_{c}" for expr, c in zip(tokens, TOKEN_COMPONENTS))
     bad = " OR ".join(f"NOT coalesce({c}, false)" for c in [
         *(f"n{col} IS NOT NULL" for col, _ in plan.counted), *checks,
         "start_us IS NOT NULL", "provider_id IS NOT NULL AND provider_id <> ''",
         "model_id IS NOT NULL AND model_id <> ''", "tier IS NOT NULL"])
-    select = (f"SELECT line, time, start_us, whole_day, provider_id, model_id, tier,"
-              f" {', '.join(f't_{c}' for c in TOKEN_COMPONENTS)}, {bad} AS bad"
-              f" FROM (SELECT *, time_cell AS time, {token_cols} FROM ({inner}))")
-    return select, "SELECT min(line) FROM usage_rows WHERE bad"
+    return (f"SELECT line, time, start_us, whole_day, provider_id, model_id, tier, '' AS context,"
+            f" {', '.join(f't_{c}' for c in TOKEN_COMPONENTS)}, {bad} AS bad"
+            f" FROM (SELECT *, {token_cols} FROM ({inner}))")
+
+
+def _survey(con: duckdb.DuckDBPyConnection, name: str) -> tuple[Loaded, bool]:
+    """One streaming pass over ``usage_src``: every row checked, the keys kept in
+    ``usage_keys``; returns what it found and whether some row is bad."""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE usage_survey AS
+        SELECT provider_id, model_id, {rate_tier_sql()} AS rate_tier, bool_or(bad) AS bad,
+               bool_or(whole_day) AS days, min(start_us) AS first_us, max(start_us) AS last_us, count(*) AS rows
+        FROM usage_src GROUP BY ALL""")
+    con.execute("CREATE OR REPLACE TEMP TABLE usage_keys AS SELECT DISTINCT provider_id, model_id, rate_tier"
+                " FROM usage_survey WHERE NOT bad")
+    rows, bad, days, first, last = con.execute(
+        "SELECT coalesce(sum(rows), 0), coalesce(bool_or(bad), false), coalesce(bool_or(days), false),"
+        " min(first_us), max(last_us) FROM usage_survey").fetchone()
+    providers = tuple(p for (p,) in con.execute(
+        "SELECT DISTINCT provider_id FROM usage_keys ORDER BY 1").fetchall())
+    return Loaded(name, int(rows), bool(days), first, last, providers), bool(bad)
+
+
+def _csv_source(name: str, header: CsvHeader, compression: str) -> str:
+    sep = header.dialect.delimiter
+    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header.cells)))
+    return (f"read_csv('{_sq(name)}', header = true, delim = '{_sq(sep)}', quote = '\"', escape = '\"',"
+            f" columns = {{{columns}}}, compression = '{compression}', strict_mode = true,"
+            f" null_padding = false, auto_detect = false, parallel = true)")
 
 
 def _load_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, compression: str) -> Loaded | None:
-    """DuckDB's CSV reader into ``usage_rows``; None when its rows would not be the file's lines."""
-    sep = header.dialect.delimiter
-    width = len(header.cells)
-    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
-    source = (f"read_csv('{_sq(name)}', header = true, delim = '{_sq(sep)}', quote = '\"', escape = '\"',"
-              f" columns = {{{columns}}}, compression = '{compression}', strict_mode = true,"
-              f" null_padding = false, auto_detect = false, parallel = true)")
-    _no_billed_context(name, header.plan, header.cells)
-    select, check = _select_sql(header.plan, header.cells, "usage_cells", "line_no")
+    """DuckDB's CSV reader; None when its rows would not be the file's lines."""
+    assert header.plan is not None
+    source = _csv_source(name, header, compression)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW usage_src AS"
+                f" {_select_sql(header.plan, f'(SELECT *, CAST(NULL AS BIGINT) AS line_no FROM {source})')}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW usage_lines AS"
+                f" {_select_sql(header.plan, f'(SELECT *, row_number() OVER () + 1 AS line_no FROM {source})')}")
     try:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW usage_cells AS SELECT *, row_number() OVER () + 1 AS line_no"
-                    f" FROM {source}")
-        con.execute(f"CREATE TABLE usage_rows AS {select}")  # one pass: read, check, keep
+        loaded, bad = _survey(con, name)
     except duckdb.Error:
         _raise_row_error(name, header, None)  # the row reader names the line; else it is ours
         raise
-    rows = con.execute("SELECT count(*) FROM usage_rows").fetchone()[0]
     newlines, ends = _count_lines(name, compression)
-    if rows != newlines - (1 if ends else 0):
-        con.execute("DROP TABLE usage_rows")
+    if loaded.rows != newlines - (1 if ends else 0):
         return None  # blank lines or quoted line breaks: the row reader keeps the line numbers
-    bad = con.execute(check).fetchone()[0]
-    if bad is not None:
-        con.execute("DROP TABLE usage_rows")
-        _raise_row_error(name, header, bad)
-    return Loaded(name, rows)
-
-
-_BILLED_CONTEXT = ("a billed context window: the columnar engine does not price by it yet"
-                   " (the row pricer does: ratecard reprice)")
-
-
-def _no_billed_context(name: str, plan: Plan, cells: list[str]) -> None:
-    """Refuse, never misprice: a row naming the context tier it was billed at (Anthropic's usage
-    report) is priced at that tier by the row pricer; this engine does not carry that column."""
-    if plan.context is not None:
-        raise UsageError(name, 1, cells[plan.context], _BILLED_CONTEXT)
+    if bad:
+        line = con.execute("SELECT min(line) FROM usage_lines WHERE bad").fetchone()[0]
+        _raise_row_error(name, header, line)
+    return loaded
 
 
 def _raise_row_error(name: str, header: CsvHeader, line: int | None) -> None:
@@ -355,45 +376,47 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, name: str, provider: str) -> L
         raise UsageError(name, 1, None, f"not a readable Parquet file: {str(exc).splitlines()[0]}") from None
     names = [d[0] for d in described]
     plan = _plan([_normalise(n) for n in names], names, name, 1, provider)
-    _no_billed_context(name, plan, names)
+    if plan.context is not None:
+        raise UsageError(name, 1, names[plan.context], "a billed context window column is read from CSV or JSON"
+                                                       " exports (write the file as CSV)")
     casts = ", ".join(f"CAST(\"{n.replace(chr(34), chr(34) * 2)}\" AS VARCHAR) AS c{i}" for i, n in enumerate(names))
-    con.execute(f"CREATE OR REPLACE TEMP VIEW usage_cells AS SELECT {casts}, file_row_number + 1 AS line_no"
-                f" FROM read_parquet('{_sq(name)}', file_row_number = true)")
-    select, check = _select_sql(plan, names, "usage_cells", "line_no")
-    con.execute(f"CREATE TABLE usage_rows AS {select}")
-    bad = con.execute(check).fetchone()[0]
-    if bad is not None:
-        con.execute("DROP TABLE usage_rows")
-        values = con.execute(f"SELECT * FROM read_parquet('{_sq(name)}') LIMIT 1 OFFSET {bad - 1}").fetchone()
-        _row(plan, list(values), names, name, bad)
-        raise UsageError(name, bad, None, "a row DuckDB could not read as the row reader does")
-    return Loaded(name, con.execute("SELECT count(*) FROM usage_rows").fetchone()[0])
+    view = _select_sql(plan, f"(SELECT {casts}, file_row_number + 1 AS line_no"
+                             f" FROM read_parquet('{_sq(name)}', file_row_number = true))")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW usage_src AS {view}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW usage_lines AS {view}")
+    loaded, bad = _survey(con, name)
+    if bad:
+        line = con.execute("SELECT min(line) FROM usage_lines WHERE bad").fetchone()[0]
+        values = con.execute(f"SELECT * FROM read_parquet('{_sq(name)}') LIMIT 1 OFFSET {line - 1}").fetchone()
+        _row(plan, list(values), names, name, line)
+        raise UsageError(name, line, None, "a row DuckDB could not read as the row reader does")
+    return loaded
 
 
 def _load_rows(con: duckdb.DuckDBPyConnection, name: str, provider: str, tmpdir: Path) -> Loaded:
-    """Shapes only the row reader knows: its canonical rows, written as CSV for DuckDB to load."""
-    canonical = tmpdir / "usage.csv"
-    rows = 0
+    """Shapes only the row reader knows: its canonical rows, written as CSV for DuckDB to read."""
+    canonical = Path(tempfile.mkstemp(suffix=".csv", dir=tmpdir)[1])
     try:
         with open(canonical, "w", encoding="utf-8", newline="") as out:
             writer = csv.writer(out, lineterminator="\n")
             for row in read_usage(name, provider):
-                if row.context:
-                    raise UsageError(name, row.line, "context_window", _BILLED_CONTEXT)
                 start = row.start.date().isoformat() if row.whole_day else row.start.isoformat()
                 writer.writerow((row.line, start, _micros(row.start), row.whole_day, row.provider, row.model, row.tier,
-                                 *row.tokens))
-                rows += 1
+                                 row.context, *row.tokens))
     except UnreadableText as exc:
         raise UsageError(name, 1, None, str(exc)) from None
     types = {"line": "BIGINT", "time": "VARCHAR", "start_us": "BIGINT", "whole_day": "BOOLEAN",
-             "provider_id": "VARCHAR", "model_id": "VARCHAR", "tier": "VARCHAR",
+             "provider_id": "VARCHAR", "model_id": "VARCHAR", "tier": "VARCHAR", "context": "VARCHAR",
              **{f"t_{c}": "BIGINT" for c in TOKEN_COMPONENTS}}
     columns = ", ".join(f"'{c}': '{types[c]}'" for c in USAGE_COLUMNS)
-    con.execute(f"CREATE TABLE usage_rows AS SELECT * FROM read_csv('{_sq(str(canonical))}', header = false,"
-                f" columns = {{{columns}}}, quote = '\"', escape = '\"', auto_detect = false)")
-    os.unlink(canonical)
-    return Loaded(name, rows)
+    view = (f"SELECT *, false AS bad FROM read_csv('{_sq(str(canonical))}', header = false,"
+            f" columns = {{{columns}}}, quote = '\"', escape = '\"', auto_detect = false)")
+    view = view.replace("SELECT *,", f"SELECT {', '.join(USAGE_COLUMNS[:7])}, coalesce(context, '') AS context,"
+                        f" {', '.join(USAGE_COLUMNS[8:])},")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW usage_src AS {view}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW usage_lines AS {view}")
+    loaded, _ = _survey(con, name)
+    return loaded
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)

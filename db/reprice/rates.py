@@ -9,7 +9,9 @@ pricer means, into rows any engine can join on (DuckDB here, Spark past one mach
   to the start of its window; only models with such a window have early rows), or ``window``:
   one row per window ``(valid_from_us, valid_to_us)`` = (A, B) of a change of unknown instant, or
   ``removed``: a model whose removal was only observed (last seen, removed at).
-* ``tier``: ``standard`` or the service tier a usage row names (batch, flex, priority, fast).
+* ``tier``: ``standard``, the service tier a usage row names (batch, flex, priority, fast), or the
+  context tier (``context>200k``) a provider's export says a row was billed at: that tier's rates
+  where it has them, the standard rates for the other components.
 * ``min_prompt``/``max_prompt``: the prompt sizes (all input tokens, inclusive bounds, max NULL:
   no bound) a row of standard tier must have to take these rates.  Long-context tiers are merged
   in here, component by component, by the pricer's own rule (largest threshold first, a tier
@@ -92,6 +94,16 @@ def compile_rates(pricer: Pricer) -> RateTable:
             for band, pieces in _bands(book, provider, model, timeline):
                 for piece in pieces:
                     rows.append(_row(provider, model, name, "standard", band, piece, pricer.scale))
+        for (provider, model), tiers in sorted(book.context.items()):
+            if early_only and (provider, model) not in pricer._windows:
+                continue
+            if (provider, model) not in book.timelines:
+                continue
+            for threshold, long in tiers:  # a row whose export names the context tier it was billed at
+                for piece in _pieces([timeline_of(book, provider, model), long], _billed):
+                    if piece[4] is not None:
+                        rows.append(_row(provider, model, name, f"context>{threshold // 1000}k", (0, None), piece,
+                                         pricer.scale))
         for (provider, model, tier), timeline in sorted(book.services.items()):
             if early_only and (provider, model) not in pricer._windows:
                 continue
@@ -106,6 +118,19 @@ def compile_rates(pricer: Pricer) -> RateTable:
             rows.append((provider, model, "removed", "any", 0, None, micros(seen), micros(ended), 0, WEEK_MINUTES)
                         + (None,) * (4 * len(TOKEN_COMPONENTS)) + (pricer.scale,))
     return RateTable(pricer.currency, pricer.scale, [row + (i,) for i, row in enumerate(rows)])
+
+
+def timeline_of(book: _Book, provider: str, model: str) -> _Timeline:
+    return book.timelines[(provider, model)]
+
+
+def _billed(rates: list) -> "tuple | None":
+    """The rates of a billed context tier: its own where it has one, the standard rates for the
+    rest; no row where the tier has no price in force (the row pricer's ``_billed_context``)."""
+    standard, long = rates
+    if long is None:
+        return None
+    return tuple(lr if lr is not None else r for lr, r in zip(long, standard))
 
 
 Piece = tuple[int, "int | None", int, int, tuple["Rate | None", ...]]  # from_us, to_us, minute span, rates

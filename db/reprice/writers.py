@@ -1,11 +1,16 @@
 """Outputs of the columnar engine: table, CSV, JSON, Parquet and summary, written by DuckDB.
 
-Every output is made from the one ``priced`` table (``db.reprice.engine``) with the same columns
-and words as the row-by-row writers of ``ratecard reprice`` had: costs as exact decimal text
-(built from integer units in SQL, never a float), times in ISO 8601 UTC, the notes of each row,
-and the unpriced rows with their field and reason.  The reason of an unpriced row, and the note
-of a row whose uncertain change leaves the price after it unknown, are the row pricer's own
-words: those rows (few) are asked of ``Pricer.price``, which states them.
+Every output is made from the engine's priced rows with the columns and words ``ratecard
+reprice`` has always printed: costs as exact decimal text (built from integer units in SQL,
+never a float), times in ISO 8601 UTC, the notes of each row, and the unpriced rows with their
+field and reason.  The reason of an unpriced row, and the note of a row whose uncertain change
+leaves the price after it unknown, are the row pricer's own words: those rows (few) are asked of
+``Pricer.price``, which states them.
+
+Why the rows are kept in line order and the rate texts looked up by ordinal: a join does not
+keep DuckDB's row order, so the priced rows are stored sorted once (narrow: integers and ids),
+and every output is then a plain scan of that table, whose order DuckDB keeps; a rate's price
+text, tier and promo flag are read from lists indexed by the rate's ordinal, not joined.
 """
 
 from __future__ import annotations
@@ -15,10 +20,13 @@ import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from db.reprice.pricer import Pricer, Priced, Unpriced, When
+from db.reprice.pricer import Pricer, Unpriced, When
 from db.reprice.usage import TOKEN_COMPONENTS, UsageRow
+
+if TYPE_CHECKING:
+    from db.reprice.engine import Engine
 
 LABELS = {"input": "cache miss", "input_cache_hit": "cache hit", "input_cache_write": "cache write",
           "input_cache_write_1h": "cache write 1h", "output": "output"}
@@ -27,11 +35,12 @@ LOWEST_NOTE = ("date without time during a day with several rates: priced at the
                " day; lowest possible cost shown beside it")
 CONTEXT_NOTE = ("long-context prices exist for this model, but a daily total cannot say which requests had long"
                 " prompts: priced at the standard rates")
+OUTPUTS = ("table", "csv", "json", "parquet", "summary")
 
 
 @dataclass
 class Summary:
-    """Totals of the priced table, in cost units (what ``Totals`` holds for the row path)."""
+    """Totals of the priced rows, in cost units (what ``Totals`` holds for the row pricer)."""
 
     units: int = 0
     lowest_units: int = 0
@@ -43,39 +52,70 @@ class Summary:
     unpriced: list[Unpriced] = field(default_factory=list)
 
 
+#: The totals of priced rows, as SQL aggregates over the pricing query's columns.
+_TOTALS = ("sum(cost_units) AS units, sum(coalesce(lowest_units, cost_units)) AS lowest_units,"
+           " count(cost_units) AS priced_rows, count(*) FILTER (WHERE uncertain) AS uncertain_rows,"
+           " sum(coalesce(units_before_change, cost_units)) AS if_later_units,"
+           " sum(coalesce(units_after_change, cost_units)) AS if_earlier_units")
+_MONTH = "strftime(make_timestamp(start_us), '%Y-%m')"
+_ROW_COLUMNS = ("line", "start_us", "whole_day", "provider_id", "model_id", "tier", "context",
+                *(f"{c}_tokens" for c in TOKEN_COMPONENTS))
+
+
 def define_macros(con, scale: int) -> None:
     """``money(units)``: exact decimal text; ``iso(us)``: ISO 8601 UTC to the second."""
     k = 6 + scale
-    con.execute(f"""CREATE OR REPLACE MACRO money(u) AS CASE WHEN u IS NULL THEN NULL WHEN u = 0 THEN '0' ELSE
-        (SELECT CASE WHEN f = '' THEN i ELSE i || '.' || f END FROM (SELECT
-            CASE WHEN length(s) > {k} THEN left(s, length(s) - {k}) ELSE '0' END AS i,
-            rtrim(right(lpad(s, CAST(greatest(length(s), {k}) AS INTEGER), '0'), {k}), '0') AS f
-         FROM (SELECT CAST(u AS VARCHAR) AS s))) END""")
+    p = 10 ** k
+    con.execute(f"""CREATE OR REPLACE MACRO money(u) AS CASE WHEN u IS NULL THEN NULL
+        WHEN u % {p} = 0 THEN CAST(u // {p} AS VARCHAR)
+        ELSE CAST(u // {p} AS VARCHAR) || '.' || rtrim(lpad(CAST(u % {p} AS VARCHAR), {k}, '0'), '0') END""")
     con.execute("CREATE OR REPLACE MACRO iso(us) AS strftime(make_timestamp(us), '%Y-%m-%dT%H:%M:%SZ')")
     con.execute("CREATE OR REPLACE MACRO day_or_iso(us, d) AS CASE WHEN d THEN strftime(make_timestamp(us),"
                 " '%Y-%m-%d') ELSE strftime(make_timestamp(us), '%Y-%m-%dT%H:%M:%SZ') END")
 
 
-def attach_texts(con, pricer: Pricer, at: When | datetime | None, target: tuple[str, str] | None,
-                 path: str) -> None:
-    """The row pricer's words for the rows whose text depends on a reason: table ``texts``."""
-    rows = con.execute(
-        "SELECT u.line, u.start_us, u.whole_day, u.provider_id, u.model_id, u.tier, "
-        + ", ".join(f"u.t_{c}" for c in TOKEN_COMPONENTS)
-        + " FROM priced p JOIN usage_rows u ON u.line = p.line"
-          " WHERE p.unpriced_field IS NOT NULL OR p.early_unpriced ORDER BY u.line").fetchall()
-    con.execute("CREATE OR REPLACE TEMP TABLE texts (line BIGINT, reason VARCHAR, notes VARCHAR[])")
+def define_rate_texts(con) -> None:
+    """Each rate's price text, tier and promo flag as lists indexed by ordinal + 1."""
+    for c in TOKEN_COMPONENTS:
+        for part in ("price", "tier", "promo"):
+            con.execute(f"SET VARIABLE rate_{c}_{part} = (SELECT coalesce(list({c}_{part} ORDER BY ordinal), [])"
+                        f" FROM rates)")
+
+
+def rate_text_sql(c: str, part: str, substitute: bool = True) -> str:
+    """The text ``part`` of the rate billed for component ``c`` (another component's under ``--as``)."""
+    sources = (c, *{"input_cache_write_1h": ("input_cache_write", "input"), "input_cache_write": ("input",),
+                    "input_cache_hit": ("input",)}.get(c, ())) if substitute else (c,)
+    if len(sources) == 1:
+        return f"getvariable('rate_{c}_{part}')[{c}_rate_ord + 1]"
+    return ("CASE " + " ".join(f"WHEN {c}_rate_src = '{f}' THEN getvariable('rate_{f}_{part}')[{c}_rate_ord + 1]"
+                               for f in sources) + " END")
+
+
+def _row(path: str, r: tuple) -> UsageRow:
+    line, start_us, whole_day, provider, model, tier, context, *tokens = r
+    return UsageRow(path, line, _EPOCH + timedelta(microseconds=start_us), whole_day, provider, model,
+                    tuple(tokens), tier, context or "")  # type: ignore[arg-type]
+
+
+def attach_texts(engine: "Engine", at: When | datetime | None, target: tuple[str, str] | None, path: str) -> None:
+    """The row pricer's words for the rows whose text depends on a reason, set on ``priced``."""
+    con, pricer = engine.con, engine.pricer
+    rows = con.execute(f"SELECT {', '.join(_ROW_COLUMNS)} FROM priced"
+                       " WHERE unpriced_field IS NOT NULL OR early_unpriced").fetchall()
     values = []
-    for line, start_us, whole_day, provider, model, tier, *tokens in rows:
-        start = _EPOCH + timedelta(microseconds=start_us)
-        row = UsageRow(path, line, start, whole_day, provider, model, tuple(tokens), tier)  # type: ignore[arg-type]
-        result = pricer.price(row, at, target)
+    for r in rows:
+        result = pricer.price(_row(path, r), at, target)
         if isinstance(result, Unpriced):
-            values.append((line, result.reason, None))
+            values.append((r[0], result.reason, None))
         else:
-            values.append((line, None, list(result.notes)))
+            values.append((r[0], None, list(result.notes)))
+    # Kept as maps looked up by line, not an UPDATE: DuckDB may move updated rows to the end.
+    con.execute("CREATE OR REPLACE TEMP TABLE texts (line BIGINT, reason VARCHAR, notes VARCHAR[])")
     if values:
         con.executemany("INSERT INTO texts VALUES (?, ?, ?)", values)
+    con.execute("SET VARIABLE text_reasons = (SELECT map(list(line), list(reason)) FROM texts)")
+    con.execute("SET VARIABLE text_notes = (SELECT map(list(line), list(notes)) FROM texts)")
 
 
 def _notes_sql(substitute: bool) -> str:
@@ -96,16 +136,16 @@ def _notes_sql(substitute: bool) -> str:
 
 
 def create_output(con, path: str, substitute: bool) -> None:
-    """The view ``out`` of per-row output columns, in line order."""
+    """The view ``out`` of per-row output columns, in line order (a scan of ``priced``)."""
     comps = []
     for c in TOKEN_COMPONENTS:
         comps.append(f"""CASE WHEN {c}_tokens > 0 AND unpriced_field IS NULL THEN {c}_tokens END AS {c}_tokens,
-            CASE WHEN unpriced_field IS NULL THEN {c}_rate_price END AS {c}_price,
-            CASE WHEN unpriced_field IS NULL THEN {c}_rate_tier END AS {c}_tier,
-            CASE WHEN unpriced_field IS NULL THEN {c}_rate_promo END AS {c}_promo,
+            CASE WHEN unpriced_field IS NULL THEN {rate_text_sql(c, 'price', substitute)} END AS {c}_price,
+            CASE WHEN unpriced_field IS NULL THEN {rate_text_sql(c, 'tier', substitute)} END AS {c}_tier,
+            CASE WHEN unpriced_field IS NULL THEN {rate_text_sql(c, 'promo', substitute)} END AS {c}_promo,
             CASE WHEN unpriced_field IS NULL THEN money({c}_cost_units) END AS {c}_cost""")
     con.execute(f"""CREATE OR REPLACE TEMP VIEW out AS
-        SELECT '{path.replace("'", "''")}' AS file, p.line, day_or_iso(start_us, whole_day) AS time,
+        SELECT '{path.replace("'", "''")}' AS file, line, day_or_iso(start_us, whole_day) AS time,
           CASE WHEN unpriced_field IS NULL THEN day_or_iso(priced_at_us, priced_whole_day) END AS priced_at,
           CASE WHEN unpriced_field IS NULL THEN priced_provider_id ELSE provider_id END AS provider,
           CASE WHEN unpriced_field IS NULL THEN priced_model_id ELSE model_id END AS model,
@@ -113,32 +153,116 @@ def create_output(con, path: str, substitute: bool) -> None:
           uncertain, changed_after_us, changed_by_us,
           money(units_before_change) AS cost_before_change, money(units_after_change) AS cost_after_change,
           {", ".join(comps)},
-          CASE WHEN unpriced_field IS NULL THEN coalesce(t.notes, {_notes_sql(substitute)}) END AS notes,
-          unpriced_field, t.reason AS unpriced_reason,
+          CASE WHEN unpriced_field IS NULL THEN coalesce(getvariable('text_notes')[line], {_notes_sql(substitute)}) END AS notes,
+          unpriced_field, getvariable('text_reasons')[line] AS unpriced_reason,
           unpriced_field IS NULL AND (priced_provider_id <> provider_id OR lower(priced_model_id) <> lower(model_id))
-            AS moved, provider_id AS used_provider, model_id AS used_model,
-          strftime(make_timestamp(start_us), '%Y-%m') AS month
-        FROM priced p LEFT JOIN texts t ON t.line = p.line""")
+            AS moved, provider_id AS used_provider, model_id AS used_model
+        FROM priced""")
 
 
-def summary(con, path: str) -> Summary:
-    """Totals and the unpriced rows (with the row pricer's reasons)."""
+def summary(engine: "Engine", path: str) -> Summary:
+    """Totals and the unpriced rows (with the row pricer's reasons) of the ``priced`` table."""
+    con = engine.con
     s = Summary()
     (s.units, s.lowest_units, s.priced_rows, s.uncertain_rows, s.if_later_units, s.if_earlier_units) = (
-        int(v or 0) for v in con.execute(
-            "SELECT sum(cost_units), sum(coalesce(lowest_units, cost_units)), count(cost_units),"
-            " count(*) FILTER (WHERE uncertain), sum(coalesce(units_before_change, cost_units)),"
-            " sum(coalesce(units_after_change, cost_units)) FROM priced WHERE unpriced_field IS NULL").fetchone())
+        int(v or 0) for v in con.execute(f"SELECT {_TOTALS} FROM priced WHERE unpriced_field IS NULL").fetchone())
     s.by_model_month = [(p, m, month, int(u)) for p, m, month, u in con.execute(
-        "SELECT priced_provider_id, priced_model_id, strftime(make_timestamp(start_us), '%Y-%m') AS month,"
-        " sum(cost_units) FROM priced WHERE unpriced_field IS NULL GROUP BY ALL ORDER BY ALL").fetchall()]
-    for line, field_name, start_us, whole_day, provider, model, reason in con.execute(
-            "SELECT p.line, unpriced_field, start_us, whole_day, provider_id, model_id, t.reason FROM priced p"
-            " JOIN texts t ON t.line = p.line WHERE unpriced_field IS NOT NULL ORDER BY p.line").fetchall():
-        row = UsageRow(path, line, _EPOCH + timedelta(microseconds=start_us), whole_day, provider, model,
-                       (0, 0, 0, 0, 0))
-        s.unpriced.append(Unpriced(row, field_name, reason))
+        f"SELECT priced_provider_id, priced_model_id, {_MONTH} AS month, sum(cost_units) FROM priced"
+        " WHERE unpriced_field IS NULL GROUP BY ALL ORDER BY ALL").fetchall()]
+    for r in con.execute(f"SELECT unpriced_field, getvariable('text_reasons')[line], {', '.join(_ROW_COLUMNS)} FROM priced"
+                         " WHERE unpriced_field IS NOT NULL ORDER BY line").fetchall():
+        s.unpriced.append(Unpriced(_row(path, r[2:]), r[0], r[1]))
     return s
+
+
+def stream_totals(engine: "Engine", at: When | datetime | None, target: tuple[str, str] | None) -> Summary:
+    """``reprice --summary``: the totals in one streaming pass (no table of rows); the unpriced
+    rows, if any, are found by a second pass with line numbers."""
+    con, loaded = engine.con, engine.loaded
+    assert loaded is not None
+    path = loaded.path
+    sql = engine.query(at, target, lines=False)
+    s = Summary()
+    parts = con.execute(f"""SELECT priced_provider_id, priced_model_id, {_MONTH} AS month, {_TOTALS},
+            count(*) FILTER (WHERE unpriced_field IS NOT NULL) AS unpriced_rows,
+            list(DISTINCT provider_id) FILTER (WHERE unpriced_field = 'provider') AS unknown_providers
+        FROM ({sql}) GROUP BY ALL ORDER BY 1, 2, 3""").fetchall()
+    unpriced_rows = 0
+    for provider, model, month, units, lowest, priced, uncertain, later, earlier, unpriced, unknown in parts:
+        unpriced_rows += unpriced
+        for name in (unknown if target is None else None) or ():
+            engine.check_provider(name)
+        if not priced:
+            continue
+        s.by_model_month.append((provider, model, month, int(units)))
+        s.units += int(units)
+        s.lowest_units += int(lowest)
+        s.priced_rows += priced
+        s.uncertain_rows += uncertain
+        s.if_later_units += int(later)
+        s.if_earlier_units += int(earlier)
+    if unpriced_rows:
+        columns = ", ".join(c if not c.endswith("_tokens") else f"t_{c[:-len('_tokens')]}" for c in _ROW_COLUMNS)
+        rows = con.execute(f"SELECT unpriced_field, {columns} FROM ({engine.query(at, target)})"
+                           " WHERE unpriced_field IS NOT NULL ORDER BY line").fetchall()
+        for field_name, *r in rows:
+            row = _row(path, tuple(r))
+            result = engine.pricer.price(row, at, target)
+            reason = result.reason if isinstance(result, Unpriced) else ""
+            s.unpriced.append(Unpriced(row, field_name, reason))
+    return s
+
+
+def write(engine: "Engine", fmt: str, out: TextIO | None, path: str, at: When | datetime | None,
+          target: tuple[str, str] | None, rows_to: str | Path | None, exact: bool = True) -> Summary:
+    """``fmt`` of the priced file to ``out`` (Parquet rows to the file ``rows_to``, then the
+    totals to ``out`` if given); returns the totals."""
+    con, pricer = engine.con, engine.pricer
+    if fmt not in OUTPUTS:
+        raise ValueError(f"unknown output {fmt!r}")
+    define_macros(con, pricer.scale)
+    if engine.totals is not None:  # priced with totals_only: streamed
+        totals = engine.totals
+        if fmt != "summary":
+            raise ValueError("the file was priced for its totals only")
+        write_totals(pricer, totals, out, exact)
+        return totals
+    attach_texts(engine, at, target, path)
+    totals = summary(engine, path)
+    if fmt == "summary":
+        write_totals(pricer, totals, out, exact)
+        return totals
+    define_rate_texts(con)
+    create_output(con, path, target is not None)
+    part = engine.tmpdir / f"rows.{fmt}"
+    try:
+        if fmt == "csv":
+            write_csv(con, str(part))
+            copy_file(part, out)
+        elif fmt == "json":
+            write_json_rows(con, str(part))
+            write_json(pricer, totals, str(part), out)
+        elif fmt == "parquet":  # written beside the target, then renamed: never half a file
+            assert rows_to is not None
+            final = Path(rows_to)
+            partial = final.with_name(f".{final.name}.part")
+            try:
+                write_parquet(con, str(partial), pricer.scale)
+                partial.replace(final)
+            finally:
+                partial.unlink(missing_ok=True)
+            if out is not None:
+                write_totals(pricer, totals, out, exact)
+        else:
+            assert out is not None
+            out.write(f"{'line':>6}  {'time':<20}  {'provider/model':<32}  {'cost':>18}  breakdown\n")
+            write_table(con, pricer, str(part), exact)
+            copy_file(part, out)
+            out.write("\n")
+            write_totals(pricer, totals, out, exact)
+    finally:
+        part.unlink(missing_ok=True)
+    return totals
 
 
 def write_csv(con, target: str) -> None:
@@ -149,8 +273,7 @@ def write_csv(con, target: str) -> None:
     for c in TOKEN_COMPONENTS:
         columns += [f"{c}_tokens", f"{c}_price", f"{c}_tier", f"{c}_cost"]
     columns += ["nullif(array_to_string(notes, '; '), '') AS notes", "unpriced_field", "unpriced_reason"]
-    con.execute(f"COPY (SELECT {', '.join(columns)} FROM out ORDER BY line) TO '{_sq(target)}'"
-                " (FORMAT CSV, HEADER true)")
+    con.execute(f"COPY (SELECT {', '.join(columns)} FROM out) TO '{_sq(target)}' (FORMAT CSV, HEADER true)")
 
 
 def write_parquet(con, target: str, scale: int) -> None:
@@ -165,7 +288,7 @@ def write_parquet(con, target: str, scale: int) -> None:
     for c in TOKEN_COMPONENTS:
         columns += [f"{c}_tokens", f"{c}_price", f"{c}_tier", f"CAST({c}_cost AS DECIMAL(38, {k})) AS {c}_cost"]
     columns += ["notes", "unpriced_field", "unpriced_reason"]
-    con.execute(f"COPY (SELECT {', '.join(columns)} FROM out ORDER BY line) TO '{_sq(target)}' (FORMAT PARQUET)")
+    con.execute(f"COPY (SELECT {', '.join(columns)} FROM out) TO '{_sq(target)}' (FORMAT PARQUET)")
 
 
 def write_json_rows(con, target: str) -> None:
@@ -178,10 +301,10 @@ def write_json_rows(con, target: str) -> None:
             'cost_before_change': cost_before_change, 'cost_after_change': cost_after_change}} END AS uncertain_change,
           map_from_entries(list_filter([{comps}], lambda e: e.v.tokens IS NOT NULL)) AS components,
           notes, CASE WHEN moved THEN used_provider || '/' || used_model END AS used
-        FROM out WHERE unpriced_field IS NULL ORDER BY line) TO '{_sq(target)}' (FORMAT JSON)""")
+        FROM out WHERE unpriced_field IS NULL) TO '{_sq(target)}' (FORMAT JSON)""")
 
 
-def write_json(con, pricer: Pricer, s: Summary, rows_file: str, out: TextIO) -> None:
+def write_json(pricer: Pricer, s: Summary, rows_file: str, out: TextIO) -> None:
     """The ``reprice --json`` document: rows (from ``rows_file``), unpriced, totals."""
     money = lambda units: _money(pricer, units)  # noqa: E731
     out.write('{\n  "currency": %s,\n  "rows": [' % json.dumps(pricer.currency))
@@ -216,9 +339,11 @@ def _drop_used(line: str) -> str:
     return line[:-len(',"used":null}')] + "}" if line.endswith(',"used":null}') else line
 
 
-def write_table(con, pricer: Pricer, target: str) -> None:
-    """The human table: one line per priced row, as ``reprice --exact`` prints it (costs exact,
-    with the currency code)."""
+def write_table(con, pricer: Pricer, target: str, exact: bool = True) -> None:
+    """The human table: one line per priced row; the cost rounded with the currency code as
+    ``scraper.output.money`` rounds it (``exact``: every digit), the breakdown exact."""
+    from scraper.output import EXTRA_PLACES, MINOR_UNITS
+
     breakdown = ("array_to_string(list_filter([" + ", ".join(
         f"CASE WHEN {c}_tokens IS NOT NULL THEN '{LABELS[c]} ' || format('{{:,}}', {c}_tokens) || ' x ' || {c}_price"
         f" || CASE WHEN {c}_tier = 'standard' THEN '' ELSE ' ' || {c}_tier END || ' = ' || {c}_cost END"
@@ -227,20 +352,37 @@ def write_table(con, pricer: Pricer, target: str) -> None:
            " || coalesce(CASE WHEN moved THEN ' (tokens used on ' || used_provider || '/' || used_model || ')' END, '')"
            " || array_to_string(list_transform(list_filter(notes, lambda n: NOT starts_with(n, 'date without time')),"
            " lambda n: '; ' || n), '')")
+    code = pricer.currency.upper()
+    places = MINOR_UNITS.get(code, 2) + EXTRA_PLACES["cost"]
+    cost = "cost" if exact else _rounded_sql("cost_units", places, 6 + pricer.scale)
     line = (f"format('{{:>6}}  {{:<20}}  {{:<32}}  {{:>18}}  ', line, time, provider || '/' || model,"
-            f" '{_sq(pricer.currency)} ' || cost || CASE WHEN uncertain THEN '?' ELSE '' END) || {breakdown} || {low}")
-    con.execute(f"COPY (SELECT {line} FROM out WHERE unpriced_field IS NULL ORDER BY line) TO '{_sq(target)}'"
+            f" '{_sq(code)} ' || {cost} || CASE WHEN uncertain THEN '?' ELSE '' END) || {breakdown} || {low}")
+    con.execute(f"COPY (SELECT {line} FROM out WHERE unpriced_field IS NULL) TO '{_sq(target)}'"
                 " (FORMAT CSV, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01')")
 
 
-def write_totals(pricer: Pricer, s: Summary, out: TextIO) -> None:
-    """Totals per provider/model/month (exact, with the currency code, as ``reprice --exact``), the
-    unpriced rows with their reasons, the grand total."""
-    from scraper.output import print_table
+def _rounded_sql(units: str, places: int, k: int) -> str:
+    """Units of 10^-k as text rounded half-up to ``places``, ``~`` first when digits were
+    dropped: what ``scraper.output.money`` shows, in SQL (integers only)."""
+    if places >= k:
+        frac = f"rpad(lpad(CAST({units} % {10 ** k} AS VARCHAR), {k}, '0'), {places}, '0')"
+        return f"CAST({units} // {10 ** k} AS VARCHAR)" + (f" || '.' || {frac}" if places else "")
+    d = 10 ** (k - places)
+    r = f"(({units} + {d // 2}) // {d})"
+    whole = f"CAST({r} // {10 ** places} AS VARCHAR)"
+    text = whole + (f" || '.' || lpad(CAST({r} % {10 ** places} AS VARCHAR), {places}, '0')" if places else "")
+    return f"CASE WHEN {units} % {d} <> 0 THEN '~' ELSE '' END || {text}"
+
+
+def write_totals(pricer: Pricer, s: Summary, out: TextIO, exact: bool = False) -> None:
+    """Totals per provider/model/month (rounded with the currency code unless ``exact``), the
+    unpriced rows with their reasons, and the grand total (always exact: it is the answer)."""
+    from scraper.output import money as shown, print_table
 
     money = lambda units: _money(pricer, units)  # noqa: E731
     out.write(f"Totals ({pricer.currency}) by provider, model and month:\n")
-    print_table([{"provider": p, "model": m, "month": month, "cost": f"{pricer.currency} {money(units)}"}
+    print_table([{"provider": p, "model": m, "month": month,
+                  "cost": shown(money(units), pricer.currency, "cost", exact)}
                  for p, m, month, units in s.by_model_month], ("provider", "model", "month", "cost"), out)
     if s.unpriced:
         out.write(f"\nUnpriced rows ({len(s.unpriced)}), not counted in the total:\n")
@@ -278,5 +420,6 @@ def _sq(text: str) -> str:
     return text.replace("'", "''")
 
 
-__all__ = ["Summary", "attach_texts", "create_output", "define_macros", "summary", "write_csv", "write_json",
-           "write_json_rows", "write_parquet", "write_table", "write_totals"]
+__all__ = ["OUTPUTS", "Summary", "attach_texts", "create_output", "define_macros", "define_rate_texts",
+           "rate_text_sql", "stream_totals", "summary",
+           "write", "write_csv", "write_json", "write_json_rows", "write_parquet", "write_table", "write_totals"]
