@@ -12,10 +12,16 @@ and against a hand-written DuckDB range join over the same rate table, in one ru
 3. Each path runs in its own process (its own timing and peak RSS, VmHWM): ratecard's engine
    for each output (``summary``, ``table``, ``csv``, ``json``, ``parquet``; load, check, price,
    write to a file), the hand-written DuckDB range join producing the same output from the same
-   rate table (``ratecard export --rates``), and genai-prices reading the CSV row by row and
-   calling ``calc_price`` per row (on the first ``--genai-rows`` rows: it is the slow side).
-4. Ratios only: rows/s against genai-prices and against the hand-written join; totals must be
-   equal to the last unit (engine, join, and genai-prices on its rows); peak memory per size.
+   rate table (``ratecard export --rates``): one join, ratecard's columns and exact decimal text
+   (``reprice --csv``, ``--json``, ``--exact``, ``--summary --exact``; Parquet as the engine
+   writes it), for the rows the bench writes (instants, standard tier, all priced, no notes),
+   and genai-prices reading the CSV row by row and calling ``calc_price`` per row (on the first
+   ``--genai-rows`` rows: it is the slow side).
+4. Seconds of the engine and the join per output, and ratios: rows/s against genai-prices and against the hand-written
+   join; totals must be equal to the last unit (engine, join, and genai-prices on its rows), and
+   the join's file must be the engine's (CSV, table and summary byte for byte, Parquet by schema
+   and rows; JSON not compared); peak memory per size.  A failed path is reported, and fails the
+   run like a difference.
 
 Run: ``python bench/reprice.py [--sizes 1000000,10000000] [--repeat R] [--variants base,long]``.
 """
@@ -23,9 +29,11 @@ Run: ``python bench/reprice.py [--sizes 1000000,10000000] [--repeat R] [--varian
 from __future__ import annotations
 
 import argparse
+import filecmp
 import json
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -127,9 +135,15 @@ def child_engine(usage: str, db: str, output: str, out_dir: str) -> dict:
             "unpriced": len(totals.unpriced), "bytes": target.stat().st_size}
 
 
+COMPONENTS = ("input", "input_cache_hit", "input_cache_write", "input_cache_write_1h", "output")
+LABELS = {"input": "cache miss", "input_cache_hit": "cache hit", "input_cache_write": "cache write",
+          "input_cache_write_1h": "cache write 1h", "output": "output"}
+#: The components the bench's usage files have tokens for (the cache writes are empty cells).
+USED = ("input", "input_cache_hit", "output")
+
 JOIN_SQL = """
-CREATE TABLE priced AS
-SELECT u.*, r.input_price, r.input_cache_hit_price, r.output_price,
+SELECT u.line, strftime(u.time, '%Y-%m-%dT%H:%M:%SZ') AS time, strftime(u.time, '%Y-%m') AS month,
+       u.provider, u.model, {components},
        u.input_tokens * r.input_units + u.input_cache_hit_tokens * coalesce(r.input_cache_hit_units, 0)
          + u.output_tokens * r.output_units AS cost_units
 FROM (SELECT row_number() OVER () + 1 AS line, time, epoch_us(time) AS us,
@@ -139,41 +153,140 @@ FROM (SELECT row_number() OVER () + 1 AS line, time, epoch_us(time) AS us,
       FROM read_csv('{usage}', header = true, columns = {{'time': 'TIMESTAMPTZ', 'provider': 'VARCHAR',
         'model': 'VARCHAR', 'input_tokens': 'BIGINT', 'input_cache_hit_tokens': 'BIGINT',
         'output_tokens': 'BIGINT'}})) u
-JOIN read_parquet('{rates}') r ON r.book = 'late' AND r.tier = 'standard' AND r.provider = u.provider
-  AND r.model = u.model AND u.prompt >= r.min_prompt AND (r.max_prompt IS NULL OR u.prompt <= r.max_prompt)
+JOIN (SELECT * FROM read_parquet('{rates}') WHERE book = 'late' AND tier = 'standard') r
+  ON r.provider = u.provider AND r.model = u.model
+  AND u.prompt >= r.min_prompt AND (r.max_prompt IS NULL OR u.prompt <= r.max_prompt)
   AND r.valid_from_us <= u.us AND (r.valid_to_us IS NULL OR u.us < r.valid_to_us)
   AND r.minute_from <= u.mow AND u.mow < r.minute_to
 """
+#: Each used component of a priced row: its tokens, price, tier, promo and cost units, all NULL
+#: when the row has no tokens there (as ratecard leaves those cells empty).
+COMPONENT_SQL = ("CASE WHEN u.{c}_tokens > 0 THEN u.{c}_tokens END AS {c}_tokens,"
+                 " CASE WHEN u.{c}_tokens > 0 THEN r.{c}_price END AS {c}_price,"
+                 " CASE WHEN u.{c}_tokens > 0 THEN r.{c}_tier END AS {c}_tier,"
+                 " CASE WHEN u.{c}_tokens > 0 THEN r.{c}_promo END AS {c}_promo,"
+                 " CASE WHEN u.{c}_tokens > 0 THEN u.{c}_tokens * r.{c}_units END AS {c}_units")
 
 
-def child_join(usage: str, rates: str, output: str, out_dir: str, scale: int) -> dict:
-    """What a data engineer writes by hand: the range join, then the output, in DuckDB."""
+def child_join(usage: str, rates: str, output: str, out_dir: str, scale: int, currency: str) -> dict:
+    """What a data engineer writes by hand: the range join, then ratecard's output, in DuckDB
+    (only the totals block and the JSON document's frame in Python)."""
     import duckdb
 
     start = time.perf_counter()
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    con.execute(JOIN_SQL.format(usage=usage, rates=rates))
-    k = 6 + scale
-    money = f"CAST(cost_units AS DECIMAL(38, {k})) / CAST(1e{k} AS DECIMAL(38, 0))"
+    k = 6 + scale  # cost units are 10^-k of the currency
+    # Exact decimal text of integer units, no trailing zeros (units 208170 -> '0.00020817').
+    con.execute(f"CREATE MACRO money(u) AS CASE WHEN u % {10 ** k} = 0 THEN CAST(u // {10 ** k} AS VARCHAR)"
+                f" ELSE CAST(u // {10 ** k} AS VARCHAR) || '.'"
+                f" || rtrim(lpad(CAST(u % {10 ** k} AS VARCHAR), {k}, '0'), '0') END")
+    join = JOIN_SQL.format(usage=sq(usage), rates=sq(rates),
+                           components=", ".join(COMPONENT_SQL.format(c=c) for c in USED))
+    con.execute(f"CREATE TEMP {'VIEW' if output == 'summary' else 'TABLE'} priced AS {join}")
     target = Path(out_dir) / f"join.{output}"
-    if output == "summary":
-        con.execute(f"COPY (SELECT provider, model, strftime(time, '%Y-%m') AS month, sum(cost_units) AS units"
-                    f" FROM priced GROUP BY ALL ORDER BY ALL) TO '{target}' (FORMAT CSV)")
+    file = f"'{sq(usage)}' AS file"
+    null = {"tokens": "BIGINT", "price": "VARCHAR", "tier": "VARCHAR", "promo": "BOOLEAN", "cost": "VARCHAR"}
+
+    def part(c: str, name: str, expr: str) -> str:
+        return f"{expr} AS {c}_{name}" if c in USED else f"CAST(NULL AS {null[name]}) AS {c}_{name}"
+
+    if output in ("csv", "parquet"):
+        columns = [file, "line", "time", "time AS priced_at", "provider", "model"]
+        if output == "csv":
+            columns += ["money(cost_units) AS cost", "NULL AS lowest_cost", "NULL AS uncertain_change",
+                        "NULL AS cost_before_change", "NULL AS cost_after_change"]
+            cost = "money({c}_units)"
+        else:  # ratecard's Parquet: costs as DECIMAL(38, k), the uncertain change in three columns
+            null["cost"] = f"DECIMAL(38, {k})"
+            unit = f"CAST(0.{'0' * (k - 1)}1 AS DECIMAL(38, {k}))"  # units x 10^-k: exact, no float
+
+            def dec(units: str) -> str:
+                return f"CAST({units} AS DECIMAL(38, 0)) * {unit}"
+            columns += [f"{dec('cost_units')} AS cost", f"CAST(NULL AS DECIMAL(38, {k})) AS lowest_cost",
+                        "false AS uncertain", "CAST(NULL AS VARCHAR) AS changed_after",
+                        "CAST(NULL AS VARCHAR) AS changed_by", f"CAST(NULL AS DECIMAL(38, {k})) AS cost_before_change",
+                        f"CAST(NULL AS DECIMAL(38, {k})) AS cost_after_change"]
+            cost = dec("{c}_units")
+        for c in COMPONENTS:
+            columns += [part(c, "tokens", f"{c}_tokens"), part(c, "price", f"{c}_price"),
+                        part(c, "tier", f"{c}_tier"), part(c, "cost", cost.format(c=c))]
+        columns += ["NULL AS notes" if output == "csv" else "CAST([] AS VARCHAR[]) AS notes",
+                    "CAST(NULL AS VARCHAR) AS unpriced_field", "CAST(NULL AS VARCHAR) AS unpriced_reason"]
+        fmt = "CSV, HEADER true" if output == "csv" else "PARQUET"
+        con.execute(f"COPY (SELECT {', '.join(columns)} FROM priced ORDER BY line) TO '{sq(str(target))}'"
+                    f" (FORMAT {fmt})")
+    elif output == "json":  # the rows as JSON lines, framed into the document below
+        entries = ", ".join(f"{{'k': '{c}', 'v': {{'tokens': {c}_tokens, 'price': {c}_price, 'tier': {c}_tier,"
+                            f" 'promo': {c}_promo, 'cost': money({c}_units)}}}}" for c in USED)
+        rows_file = Path(out_dir) / "join.rows.json"
+        con.execute(f"COPY (SELECT {file}, line, time, time AS priced_at, provider, model,"
+                    f" money(cost_units) AS cost, NULL AS lowest_cost, NULL AS uncertain_change,"
+                    f" map_from_entries(list_filter([{entries}], lambda e: e.v.tokens IS NOT NULL)) AS components,"
+                    f" CAST([] AS VARCHAR[]) AS notes FROM priced ORDER BY line)"
+                    f" TO '{sq(str(rows_file))}' (FORMAT JSON)")
     elif output == "table":
-        con.execute(f"COPY (SELECT format('{{:>6}}  {{:<20}}  {{:<32}}  {{:>16}}  cache miss {{:,}} x {{}}; output"
-                    f" {{:,}} x {{}}', line, strftime(time, '%Y-%m-%dT%H:%M:%SZ'), provider || '/' || model,"
-                    f" CAST({money} AS VARCHAR), input_tokens, input_price, output_tokens, output_price)"
-                    f" FROM priced ORDER BY line) TO '{target}' (FORMAT CSV, HEADER false, QUOTE '', DELIMITER '\x01')")
-    else:
-        fmt = {"csv": "CSV, HEADER true", "json": "JSON", "parquet": "PARQUET"}[output]
-        con.execute(f"COPY (SELECT line, strftime(time, '%Y-%m-%dT%H:%M:%SZ') AS time, provider, model,"
-                    f" {money} AS cost, input_tokens, input_price, input_cache_hit_tokens, input_cache_hit_price,"
-                    f" output_tokens, output_price FROM priced ORDER BY line) TO '{target}' (FORMAT {fmt})")
-    units, rows = con.execute("SELECT sum(cost_units), count(*) FROM priced").fetchone()
+        rows_file = Path(out_dir) / "join.rows.txt"
+        breakdown = ", ".join(
+            f"CASE WHEN {c}_tokens IS NOT NULL THEN '{LABELS[c]} ' || format('{{:,}}', {c}_tokens) || ' x '"
+            f" || {c}_price || CASE WHEN {c}_tier = 'standard' THEN '' ELSE ' ' || {c}_tier END"
+            f" || ' = ' || money({c}_units) END" for c in USED)
+        con.execute(f"COPY (SELECT format('{{:>6}}  {{:<20}}  {{:<32}}  {{:>18}}  ', line, time,"
+                    f" provider || '/' || model, '{sq(currency)} ' || money(cost_units))"
+                    f" || concat_ws('; ', {breakdown})"
+                    f" FROM priced ORDER BY line) TO '{sq(str(rows_file))}'"
+                    f" (FORMAT CSV, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01')")
+    # The totals by provider, model and month, and the grand total last, in one pass.
+    *by_month, (_, _, _, total, rows, units) = con.execute(
+        "SELECT provider, model, month, money(sum(cost_units)), count(*), sum(cost_units) FROM priced"
+        " GROUP BY GROUPING SETS ((provider, model, month), ())"
+        " ORDER BY grouping(provider), provider, model, month").fetchall()
+    by_month = [(p, m, month, cost) for p, m, month, cost, _, _ in by_month]
+    con.close()
+    if output == "json":
+        money = {currency: total}
+        tail = {"unpriced": [],
+                "totals": [{"provider": p, "model": m, "month": month, "cost": cost} for p, m, month, cost in by_month],
+                "total": money, "lowest_total": money,
+                "uncertain_change": {"rows": 0, "total_if_changes_after_rows": money,
+                                     "total_if_changes_before_rows": money}}
+        with open(target, "w", encoding="utf-8") as out, open(rows_file, encoding="utf-8") as lines:
+            out.write('{\n  "currency": %s,\n  "rows": [' % json.dumps(currency))
+            sep = "\n    "
+            while block := lines.readlines(1 << 20):
+                out.write(sep + ",\n    ".join(line.rstrip("\n") for line in block))
+                sep = ",\n    "
+            out.write("\n  ],\n" + ",\n".join(f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)}"
+                                               for key, value in tail.items()) + "\n}\n")
+        rows_file.unlink()
+    elif output in ("table", "summary"):
+        with open(target, "w", encoding="utf-8") as out:
+            if output == "table":
+                out.write(f"{'line':>6}  {'time':<20}  {'provider/model':<32}  {'cost':>18}  breakdown\n")
+                with open(rows_file, encoding="utf-8") as lines:
+                    shutil.copyfileobj(lines, out, 1 << 20)
+                out.write("\n")
+                rows_file.unlink()
+            out.write(totals_block(currency, by_month, total, rows))
     seconds = time.perf_counter() - start
-    total = Decimal(int(units)).scaleb(-k).normalize()
-    return {"rows": rows, "seconds": seconds, "total": str(total), "unpriced": 0}
+    return {"rows": rows, "seconds": seconds, "total": str(Decimal(int(units)).scaleb(-k).normalize()),
+            "unpriced": 0}
+
+
+def totals_block(currency: str, by_month: list[tuple], total: str, rows: int) -> str:
+    """``reprice --summary --exact``: the totals per provider, model and month in aligned columns
+    (two spaces apart, trailing blanks cut), then the grand total."""
+    cells = [("provider", "model", "month", "cost")] + [(p, m, month, f"{currency} {cost}")
+                                                        for p, m, month, cost in by_month]
+    widths = [max(len(row[i]) for row in cells) for i in range(4)]
+    table = "".join("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() + "\n" for row in cells)
+    return (f"Totals ({currency}) by provider, model and month:\n{table}"
+            f"\nTotal: {total} {currency} over {rows} priced row(s)\n")
+
+
+def sq(text: str) -> str:
+    """``text`` inside a SQL string literal."""
+    return text.replace("'", "''")
 
 
 def child_genai(usage: str, limit: int) -> dict:
@@ -224,8 +337,35 @@ def run_child(*args: str) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
-def best(runs: list[dict]) -> dict:
+def best_of(repeat: int, *args: str) -> dict | None:
+    """The fastest of ``repeat`` runs of a child; None (and its last error line) when one fails."""
+    runs = []
+    for _ in range(repeat):
+        try:
+            runs.append(run_child(*args))
+        except subprocess.CalledProcessError as exc:
+            lines = (exc.stderr or "").strip().splitlines() or [f"exit status {exc.returncode}"]
+            print(f"  {args[0]} {' '.join(Path(a).name for a in args[1:4])}: failed: {lines[-1]}")
+            return None
     return min(runs, key=lambda r: r["seconds"])
+
+
+def same_files(output: str, engine: Path, join: Path) -> bool | None:
+    """Whether the join wrote the engine's file: CSV, table and summary byte for byte, Parquet
+    by schema and rows.  None: not compared (a file missing; JSON, whose bytes may differ as long
+    as ``json.load`` gives the same document)."""
+    if output == "json" or not (engine.exists() and join.exists()):
+        return None
+    if output != "parquet":
+        return filecmp.cmp(engine, join, shallow=False)
+    import duckdb
+
+    con = duckdb.connect()
+    a, b = (f"read_parquet('{sq(str(path))}')" for path in (engine, join))
+    if con.execute(f"DESCRIBE SELECT * FROM {a}").fetchall() != con.execute(f"DESCRIBE SELECT * FROM {b}").fetchall():
+        return False
+    return con.execute(f"SELECT (SELECT count(*) FROM (SELECT * FROM {a} EXCEPT ALL SELECT * FROM {b}))"
+                       f" + (SELECT count(*) FROM (SELECT * FROM {b} EXCEPT ALL SELECT * FROM {a}))").fetchone()[0] == 0
 
 
 def main() -> None:
@@ -244,7 +384,7 @@ def main() -> None:
         elif kind == "engine":
             result = child_engine(*rest)
         else:
-            result = child_join(rest[0], rest[1], rest[2], rest[3], int(rest[4]))
+            result = child_join(rest[0], rest[1], rest[2], rest[3], int(rest[4]), rest[5])
         result["peak_rss_mb"] = peak_rss_mb()
         print(json.dumps(result))
         return
@@ -263,26 +403,43 @@ def main() -> None:
                 usage, sample = Path(tmp) / f"usage-{variant}.csv", Path(tmp) / f"sample-{variant}.csv"
                 write_usage(usage, size, variant)
                 head_file(usage, sample, min(size, args.genai_rows))
-                genai = best([run_child("genai", str(sample), str(args.genai_rows)) for _ in range(args.repeat)])
-                genai_rate = genai["rows"] / genai["seconds"]
-                check = run_child("engine", str(sample), str(db), "summary", tmp)
-                ok = Decimal(check["total"]) == Decimal(genai["total"])
+                genai = best_of(args.repeat, "genai", str(sample), str(args.genai_rows))
+                check = best_of(1, "engine", str(sample), str(db), "summary", tmp)
+                ok = genai is not None and check is not None and Decimal(check["total"]) == Decimal(genai["total"])
                 failed |= not ok
-                print(f"\n[{variant}] {size:,} rows ({usage.stat().st_size / 1e6:.0f} MB CSV): genai-prices"
-                      f" calc_price on the first {genai['rows']:,} rows = 1x; its total"
-                      f" {'equals' if ok else 'DIFFERS FROM'} ratecard's on those rows ({genai['total']} USD)")
-                print(f"{'output':<9} {'engine vs genai':>16} {'engine vs join':>15} {'engine peak':>12}"
-                      f" {'join peak':>10}  totals (engine = join)")
+                head = f"\n[{variant}] {size:,} rows ({usage.stat().st_size / 1e6:.0f} MB CSV): "
+                if genai is None:
+                    genai_rate = None
+                    print(head + "genai-prices failed (no ratios against it)")
+                else:
+                    genai_rate = genai["rows"] / genai["seconds"]
+                    verdict = ("equals" if ok else "could not be checked against" if check is None
+                               else "DIFFERS FROM")
+                    print(head + f"genai-prices calc_price on the first {genai['rows']:,} rows = 1x; its total"
+                          f" {verdict} ratecard's on those rows ({genai['total']} USD)")
+                print(f"{'output':<9} {'engine s':>9} {'join s':>7} {'engine vs genai':>17} {'engine vs join':>15}"
+                      f" {'engine peak':>12} {'join peak':>10}  totals (engine = join), files")
                 for output in args.outputs.split(","):
-                    eng = best([run_child("engine", str(usage), str(db), output, tmp) for _ in range(args.repeat)])
-                    join = best([run_child("join", str(usage), str(rates), output, tmp, str(pricer.scale))
-                                 for _ in range(args.repeat)])
+                    eng_file, join_file = Path(tmp) / f"engine.{output}", Path(tmp) / f"join.{output}"
+                    eng_file.unlink(missing_ok=True)
+                    join_file.unlink(missing_ok=True)
+                    eng = best_of(args.repeat, "engine", str(usage), str(db), output, tmp)
+                    join = best_of(args.repeat, "join", str(usage), str(rates), output, tmp, str(pricer.scale),
+                                   pricer.currency)
+                    if eng is None or join is None:
+                        failed = True
+                        print(f"{output:<9} {'failed' if eng is None else format(eng['seconds'], '.2f'):>9}"
+                              f" {'failed' if join is None else format(join['seconds'], '.2f'):>7}")
+                        continue
                     rate, join_rate = eng["rows"] / eng["seconds"], join["rows"] / join["seconds"]
                     same = Decimal(eng["total"]) == Decimal(join["total"])
-                    failed |= not same
-                    print(f"{output:<9} {rate / genai_rate:>15.1f}x {rate / join_rate:>14.2f}x"
-                          f" {eng['peak_rss_mb']:>9.0f} MB {join['peak_rss_mb']:>7.0f} MB"
-                          f"  {'equal' if same else 'DIFFER'} ({eng['total']} USD)")
+                    files = same_files(output, eng_file, join_file)
+                    failed |= not same or files is False
+                    vs_genai = "-" if genai_rate is None else f"{rate / genai_rate:.1f}x"
+                    print(f"{output:<9} {eng['seconds']:>9.2f} {join['seconds']:>7.2f} {vs_genai:>17}"
+                          f" {rate / join_rate:>14.2f}x {eng['peak_rss_mb']:>9.0f} MB {join['peak_rss_mb']:>7.0f} MB"
+                          f"  {'equal' if same else 'DIFFER'} ({eng['total']} USD)"
+                          f"{'' if files is None else ', files equal' if files else ', FILES DIFFER'}")
     if failed:
         sys.exit(1)
 
