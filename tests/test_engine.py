@@ -82,13 +82,13 @@ def expected(pricer: Pricer, path: Path, at=None, target=None) -> list[tuple]:
 
 
 def engine_rows(engine: Engine) -> list[tuple]:
-    from db.reprice.writers import define_rate_texts, rate_text_sql
+    from db.reprice.writers import UNPRICED_FIELD, define_rate_texts, rate_text_sql
 
     define_rate_texts(engine.con)
     comps = ", ".join(f"{c}_tokens, {c}_rate_units, {rate_text_sql(c, 'price')}, {rate_text_sql(c, 'tier')},"
                       f" {rate_text_sql(c, 'promo')}, {c}_cost_units" for c in TOKEN_COMPONENTS)
     out = []
-    for r in engine.con.execute(f"SELECT line, unpriced_field, priced_provider_id, priced_model_id, cost_units,"
+    for r in engine.con.execute(f"SELECT line, {UNPRICED_FIELD}, priced_provider_id, priced_model_id, cost_units,"
                                 f" lowest_units, priced_whole_day, uncertain, units_before_change,"
                                 f" units_after_change, {comps} FROM priced ORDER BY line").fetchall():
         if r[1] is not None:

@@ -50,7 +50,8 @@ USAGE_COLUMNS = ("line", "time", "start_us", "whole_day", "provider_id", "model_
 PRICED_COLUMNS = ("line", "start_us", "whole_day", "provider_id", "model_id", "tier", "context",
                   "priced_provider_id", "priced_model_id", "priced_whole_day", "priced_at_us", "unpriced_field",
                   "early_unpriced", "cost_units", "lowest_units", "uncertain", "changed_after_us", "changed_by_us",
-                  "units_before_change", "units_after_change", "resolve_note", "after_last_seen", "last_seen_us",
+                  "units_before_change", "units_after_change", "row_note", "alias_note_text", "switched_from",
+                  "switched_to", "after_last_seen", "last_seen_us",
                   "removed_us", "whole_day_context", "day_lowest",
                   *(f"{c}_billed_as" for c in ("input_cache_write_1h", "input_cache_write", "input_cache_hit")),
                   *(f"{c}_{part}" for c in TOKEN_COMPONENTS
@@ -156,6 +157,7 @@ class Engine:
         self.con.execute(f"CREATE TABLE priced AS SELECT {', '.join(PRICED_COLUMNS)} FROM ({sql}) ORDER BY line")
         if target is None:
             self._check_currency("priced")
+        writers.attach_texts(self, at, target, self.loaded.path if self.loaded else "")
         self.totals = None
         return self.con.execute("SELECT count(*) FROM priced").fetchone()[0]
 

@@ -43,6 +43,8 @@ SNAPSHOT = "^(.+?)-(?:[0-9]{8}|[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4})$"
 FALLBACK = {"input_cache_write_1h": ("input_cache_write", "input"), "input_cache_write": ("input",),
             "input_cache_hit": ("input",)}
 DIALECTS = ("duckdb", "spark")
+#: What a rate row of an alias says (``db.reprice.rates.alias_rows``), carried to the output.
+ALIASED = ("priced_as", "alias_resolve", "alias_note")
 
 
 @dataclass(frozen=True)
@@ -178,16 +180,14 @@ named AS (
   LEFT JOIN folded sf ON sf.provider = pr.provider_id AND sf.folded = lower(pr.base))"""
     resolved = f"""resolved AS (
   SELECT n.*, kp.provider IS NOT NULL AS known_provider, st.tier IS NOT NULL AS has_tier,
-         cm.model IS NOT NULL AS context_model, rm.seen_us, rm.ended_us
+         cm.model IS NOT NULL AS context_model
   FROM named n
   LEFT JOIN (SELECT DISTINCT provider FROM {rates} WHERE book = 'late' AND tier = 'standard') kp
     ON kp.provider = n.provider_id
   LEFT JOIN (SELECT DISTINCT provider, model, tier FROM {rates} WHERE book = 'late') st
     ON st.provider = n.priced_provider AND st.model = n.priced_model AND st.tier = n.rate_tier
   LEFT JOIN (SELECT DISTINCT provider, model FROM {rates} WHERE book = 'late' AND min_prompt > 0) cm
-    ON cm.provider = n.priced_provider AND cm.model = n.priced_model
-  LEFT JOIN (SELECT provider, model, valid_from_us AS seen_us, valid_to_us AS ended_us FROM {rates}
-             WHERE book = 'removed') rm ON rm.provider = n.priced_provider AND rm.model = n.priced_model)"""
+    ON cm.provider = n.priced_provider AND cm.model = n.priced_model)"""
     shared = shape.days or shape.windows  # urows is read more than once: compute it once
     parts = [f"u AS ({typed})",
              f"""placed AS (
@@ -197,14 +197,16 @@ named AS (
              named, resolved,
              f"""urows AS {d.materialized if shared else ''}(
   SELECT p.*, rs.priced_provider, rs.priced_model, rs.resolve_note, rs.known_provider, rs.has_tier,
-         rs.context_model, rs.seen_us, rs.ended_us, {mow} AS mow
+         rs.context_model, {mow} AS mow
   FROM placed p JOIN resolved rs
     ON rs.provider_id = p.provider_id AND rs.model_id = p.model_id AND rs.rate_tier = p.rate_tier)"""]
     parts += _book_sql(d, "l", "late", "urows", rates, shape.days, substitute)
     if shape.windows:
         parts.append(f"""uwin AS (
   SELECT r.row_id, min_by(w.valid_from_us, {d.key('w.valid_from_us', 'w.valid_to_us')}) AS changed_after_us,
-         min_by(w.valid_to_us, {d.key('w.valid_from_us', 'w.valid_to_us')}) AS changed_by_us
+         min_by(w.valid_to_us, {d.key('w.valid_from_us', 'w.valid_to_us')}) AS changed_by_us,
+         min_by(w.switch_from, {d.key('w.valid_from_us', 'w.valid_to_us')}) AS switch_from,
+         min_by(w.switch_to, {d.key('w.valid_from_us', 'w.valid_to_us')}) AS switch_to
   FROM urows r JOIN {rates} w ON w.book = 'window' AND w.provider = r.priced_provider AND w.model = r.priced_model
    AND w.valid_from_us < CASE WHEN r.p_day THEN r.p_us + {DAY_US} ELSE r.p_us END AND r.p_us < w.valid_to_us
    AND (r.p_day OR w.valid_from_us < r.p_us)
@@ -227,8 +229,12 @@ def _book_sql(d: _Dialect, p: str, book: str, rows: str, rates: str, days: bool,
     raw = f"{p}r_"
     instant_cols = ", ".join(f"r.{c}_units AS {raw}{c}_units, r.ordinal AS {raw}{c}_ord, r.{c}_units AS {raw}{c}_low"
                              for c in TOKEN_COMPONENTS)
+    alias_cols = ", ".join(f"r.{a} AS {raw}{a}" for a in ALIASED)
+    # an id resolved to its model by a snapshot suffix takes the model's own prices, never an
+    # alias's (the row pricer resolves the snapshot, then prices it without the alias table)
+    key += " AND (r.priced_as IS NULL OR x.resolve_note IS NULL)"
     ctes = [f"""{p}_inst AS (
-  SELECT x.*, r.ordinal IS NOT NULL AS {raw}found, {instant_cols}
+  SELECT x.*, r.ordinal IS NOT NULL AS {raw}found, {instant_cols}, {alias_cols}
   FROM {rows} x LEFT JOIN {rates} r ON {key}
    AND x.prompt >= r.min_prompt AND (r.max_prompt IS NULL OR x.prompt <= r.max_prompt)
    AND r.valid_from_us <= x.p_us AND (r.valid_to_us IS NULL OR x.p_us < r.valid_to_us)
@@ -246,9 +252,12 @@ def _book_sql(d: _Dialect, p: str, book: str, rows: str, rates: str, days: bool,
         lo = f"greatest(x.p_us, r.valid_from_us, {day0} + CAST(r.minute_from AS BIGINT) * {MINUTE_US})"
         hi = (f"least(x.p_us + {DAY_US}, coalesce(r.valid_to_us, x.p_us + {DAY_US}),"
               f" {day0} + CAST(r.minute_to AS BIGINT) * {MINUTE_US})")
+        day_cols += [f"min(r.{a}) AS {raw}{a}" for a in ALIASED]
         names = [f"{raw}{c}_{part}" for c in TOKEN_COMPONENTS for part in ("units", "ord", "low")]
+        names += [f"{raw}{a}" for a in ALIASED]
         ctes.append(f"""{p}_dayrates AS (
-  SELECT x.row_id AS day_row_id, sum({hi} - {lo}) = {DAY_US} AS {raw}found,
+  SELECT x.row_id AS day_row_id,
+         sum({hi} - {lo}) = {DAY_US} AND count(DISTINCT coalesce(r.priced_as, '')) = 1 AS {raw}found,
          {", ".join(day_cols)}
   FROM {rows} x JOIN {rates} r ON {key} AND r.min_prompt = 0
    AND r.valid_from_us < x.p_us + {DAY_US} AND (r.valid_to_us IS NULL OR x.p_us < r.valid_to_us)
@@ -274,6 +283,7 @@ def _book_sql(d: _Dialect, p: str, book: str, rows: str, rates: str, days: bool,
                              f" END END AS {p}_{c}_billed_as")
         effective += [f"{units} AS {p}_{c}_units", f"{ordinal} AS {p}_{c}_ord", f"{src} AS {p}_{c}_src",
                       f"{low} AS {p}_{c}_low"]
+    effective += [f"{raw}{a} AS {p}_{a}" for a in ALIASED]
     missing = "CASE " + " ".join(
         f"WHEN t_{c} > 0 AND ({p}_{c}_units IS NULL OR {p}_{c}_low IS NULL) THEN '{c}'" for c in TOKEN_COMPONENTS) + " END"
     total = " + ".join(f"CASE WHEN t_{c} > 0 THEN t_{c} * {p}_{c}_units ELSE 0 END" for c in TOKEN_COMPONENTS)
@@ -293,9 +303,11 @@ def _final(d: _Dialect, rates: str, scale: int | None, substitute: bool, windows
         base = ("l_costed b LEFT JOIN uwin w ON w.row_id = b.row_id LEFT JOIN (SELECT row_id AS e_row_id, "
                 + ", ".join(["e_found", "e_missing", "e_units", "e_low_units"]
                             + [f"e_{c}_{part}" for c in TOKEN_COMPONENTS for part in ("units", "ord", "src", "low")]
+                            + [f"e_{a}" for a in ALIASED]
                             + ([f"e_{c}_billed_as" for c in FALLBACK] if substitute else []))
                 + " FROM e_costed) e ON e.e_row_id = b.row_id")
         window_cols = ("w.row_id IS NOT NULL AS has_window, w.changed_after_us AS window_after_us,"
+                       " w.switch_from AS window_switch_from, w.switch_to AS window_switch_to,"
                        " w.changed_by_us AS window_by_us, coalesce(e.e_found AND e.e_missing IS NULL, false) AS early_ok,"
                        " CASE WHEN b.p_day AND e.e_low_units <> e.e_units THEN e.e_low_units END AS early_lowest")
         select_base = "b.*, e.*"
@@ -306,6 +318,7 @@ def _final(d: _Dialect, rates: str, scale: int | None, substitute: bool, windows
     else:
         base = "l_costed b"
         window_cols = ("false AS has_window, CAST(NULL AS BIGINT) AS window_after_us,"
+                       " CAST(NULL AS STRING) AS window_switch_from, CAST(NULL AS STRING) AS window_switch_to,"
                        " CAST(NULL AS BIGINT) AS window_by_us")
         select_base = "b.*"
         uncertain = early_unpriced = high_early = "false"
@@ -342,12 +355,15 @@ def _final(d: _Dialect, rates: str, scale: int | None, substitute: bool, windows
        CASE WHEN early_unpriced THEN window_by_us END AS failed_by_us,
        unpriced_field IS NULL AND p_day AND rate_tier = 'standard' AND context = '' AND context_model
          AS whole_day_context,
-       unpriced_field IS NULL AND seen_us IS NOT NULL
-         AND seen_us < CASE WHEN p_day THEN p_us + {DAY_US} ELSE p_us END AND p_us < ended_us AS after_last_seen,
        unpriced_field IS NULL AND ({day_lowest}) IS NOT NULL AS day_lowest,
        CASE WHEN priced_model IS NOT NULL THEN priced_provider ELSE provider_id END AS priced_provider_id,
-       coalesce(priced_model, model_id) AS priced_model_id,
-       p_day AS priced_whole_day, p_us AS priced_at_us, seen_us AS last_seen_us, ended_us AS removed_us,
+       coalesce(CASE WHEN unpriced_field IS NULL THEN {pick('priced_as')} END, priced_model, model_id)
+         AS priced_model_id,
+       coalesce(resolve_note, CASE WHEN unpriced_field IS NULL THEN {pick('alias_resolve')} END) AS row_note,
+       CASE WHEN unpriced_field IS NULL THEN model_id || {pick('alias_note')} END AS alias_note_text,
+       CASE WHEN uncertain THEN window_switch_from END AS switched_from,
+       CASE WHEN uncertain THEN window_switch_to END AS switched_to,
+       p_day AS priced_whole_day, p_us AS priced_at_us,
        {", ".join(comps)}
 FROM (
 SELECT g.*, {high_early} AS high_early
@@ -365,6 +381,15 @@ FROM (
 SELECT {select_base}, {window_cols}
 FROM {base}
 ) k) h) g) f"""
+    # the model priced may have been removed while only observed: rows after it was last seen
+    # say so (looked up on the model finally priced, an alias's snapshot included)
+    body = f"""SELECT o.*, rm.seen_us AS last_seen_us, rm.ended_us AS removed_us,
+       unpriced_field IS NULL AND rm.seen_us IS NOT NULL
+         AND rm.seen_us < CASE WHEN p_day THEN p_us + {DAY_US} ELSE p_us END AND p_us < rm.ended_us
+         AS after_last_seen
+FROM ({body}) o
+LEFT JOIN (SELECT provider, model, valid_from_us AS seen_us, valid_to_us AS ended_us FROM {rates}
+           WHERE book = 'removed') rm ON rm.provider = o.priced_provider_id AND rm.model = o.priced_model_id"""
     if not texts:
         return body
     money = []

@@ -49,12 +49,15 @@ EPOCH_MONDAY_MINUTES = 4 * 1440
 KEY_COLUMNS = ("provider", "model", "book", "tier", "min_prompt", "max_prompt",
                "valid_from_us", "valid_to_us", "minute_from", "minute_to")
 RATE_COLUMNS = KEY_COLUMNS + tuple(f"{c}_{part}" for c in TOKEN_COMPONENTS
-                                   for part in ("units", "price", "tier", "promo")) + ("scale", "ordinal")
+                                   for part in ("units", "price", "tier", "promo")) + (
+    "scale", "priced_as", "alias_resolve", "alias_note", "switch_from", "switch_to", "ordinal")
+#: The columns an alias's rows fill (``db.reprice.aliases``); NULL on the history's own rows.
+ALIAS_COLUMNS = ("priced_as", "alias_resolve", "alias_note", "switch_from", "switch_to")
 #: DuckDB / Spark SQL types of each column (the same names in both).
 COLUMN_TYPES = {"provider": "VARCHAR", "model": "VARCHAR", "book": "VARCHAR", "tier": "VARCHAR",
                 "min_prompt": "BIGINT", "max_prompt": "BIGINT", "valid_from_us": "BIGINT",
                 "valid_to_us": "BIGINT", "minute_from": "INTEGER", "minute_to": "INTEGER",
-                "scale": "INTEGER", "ordinal": "BIGINT",
+                "scale": "INTEGER", "ordinal": "BIGINT", **{c: "VARCHAR" for c in ALIAS_COLUMNS},
                 **{f"{c}_{part}": kind for c in TOKEN_COMPONENTS
                    for part, kind in (("units", "BIGINT"), ("price", "VARCHAR"), ("tier", "VARCHAR"),
                                       ("promo", "BOOLEAN"))}}
@@ -112,11 +115,12 @@ def compile_rates(pricer: Pricer) -> RateTable:
     for (provider, model), windows in sorted(pricer._windows.items()):
         for a, b in windows:
             rows.append((provider, model, "window", "any", 0, None, _us(a), _us(b), 0, WEEK_MINUTES)
-                        + (None,) * (4 * len(TOKEN_COMPONENTS)) + (pricer.scale,))
+                        + (None,) * (4 * len(TOKEN_COMPONENTS)) + (pricer.scale,) + (None,) * 5)
+    rows += alias_rows(pricer)
     for (provider, model), (ended, seen) in sorted(pricer._removed.items()):
         if seen is not None:  # removed, only observed: rows after it was last seen get a note
             rows.append((provider, model, "removed", "any", 0, None, micros(seen), micros(ended), 0, WEEK_MINUTES)
-                        + (None,) * (4 * len(TOKEN_COMPONENTS)) + (pricer.scale,))
+                        + (None,) * (4 * len(TOKEN_COMPONENTS)) + (pricer.scale,) + (None,) * 5)
     return RateTable(pricer.currency, pricer.scale, [row + (i,) for i, row in enumerate(rows)])
 
 
@@ -188,7 +192,86 @@ def _row(provider: str, model: str, book: str, tier: str, band: tuple[int, int |
         else:
             cells += [rate.units, format(rate.price.normalize(), "f"), rate.tier, rate.promo]
     return (provider, model, book, tier, band[0], band[1], from_us, to_us, minute_from, minute_to,
-            *cells, scale)
+            *cells, scale, None, None, None, None, None)
+
+
+def alias_rows(pricer: Pricer) -> list[tuple]:
+    """Rows pricing an alias id on the snapshot it named at each time (``db.reprice.aliases``),
+    under the alias's own id: only where the history has no price of its own for the id (the
+    provider's own word wins), only for aliases the history prices some snapshot of.  Each row
+    says the snapshot (``priced_as``) and the note the row pricer writes; a switch whose instant
+    is known to a window is a ``window`` row, its early placement in the ``early`` book."""
+    from db.reprice.aliases import shipped
+    from parsers.quote import iso_utc
+
+    rows: list[tuple] = []
+    for alias in shipped():
+        provider = alias.provider
+        named = [t for t in alias.targets if t.model is not None]
+        if not any(pricer.knows(provider, pricer.resolve(provider, t.model)[0]) for t in named):
+            continue
+        key = pricer.canonical(provider, alias.alias) or alias.alias
+        own = pricer._late.timelines.get((provider, key))
+        own_spans = [] if own is None else [
+            (_us(a), None if i + 1 == len(own.edges) else _us(own.edges[i + 1]))
+            for i, (a, seg) in enumerate(zip(own.edges, own.segments)) if seg is not None]
+        books = [("late", pricer._late, False)] + ([("early", pricer._early, True)] if any(
+            t.changed_after is not None for t in alias.targets) else [])
+        for name, book, early in books:
+            starts = [micros(t.changed_after if early and t.changed_after is not None else t.start)
+                      for t in alias.targets]
+            for i, target in enumerate(alias.targets):
+                if target.model is None:
+                    continue  # a stretch no source covers: no rows, so unpriced
+                span = (starts[i], starts[i + 1] if i + 1 < len(starts) else None)
+                resolved, notes = pricer.resolve(provider, target.model)
+                timeline = book.timelines.get((provider, resolved))
+                if timeline is None:
+                    continue
+                how = "" if target.exact else " (the day is known, not the time)"
+                extra = (resolved, notes[0] if notes else None,
+                         f" named {target.model} from {iso_utc(target.start)}{how}: {target.source_url}", None, None)
+                pieces = [(band, piece) for band, ps in _bands(book, provider, resolved, timeline) for piece in ps]
+                pieces += [((0, None), piece, tier) for (p, m, tier), tl in sorted(book.services.items())
+                           if (p, m) == (provider, resolved) for piece in _pieces([tl], lambda rates: rates[0])]
+                for item in pieces:
+                    band, piece = item[0], item[1]
+                    tier = item[2] if len(item) == 3 else "standard"
+                    for clipped in _clip(piece, span, own_spans):
+                        row = _row(provider, key, name, tier, band, clipped, pricer.scale)
+                        rows.append(row[:-5] + extra)
+        for previous, target in zip(alias.targets, alias.targets[1:]):
+            a, b = (micros(target.changed_after), micros(target.start)) if target.changed_after else (0, 0)
+            if target.changed_after is not None and previous.model and target.model and not any(
+                    lo < b and (hi is None or a < hi) for lo, hi in own_spans):  # own prices win there
+                rows.append((provider, key, "window", "any", 0, None, a, b, 0, WEEK_MINUTES) + (None,) * (4 * len(TOKEN_COMPONENTS))
+                            + (pricer.scale, None, None, None, previous.model, target.model))
+    return rows
+
+
+def _clip(piece: "Piece", span: tuple[int, int | None], own: list[tuple[int, int | None]]) -> Iterator["Piece"]:
+    """``piece`` cut to ``span`` and out of the ``own`` spans (where the id has its own price)."""
+    start, end = max(piece[0], span[0]), _min_end(piece[1], span[1])
+    if end is not None and start >= end:
+        return
+    cuts = [(start, end)]
+    for a, b in own:
+        out = []
+        for lo, hi in cuts:
+            if (b is not None and b <= lo) or (hi is not None and hi <= a):
+                out.append((lo, hi))
+                continue
+            if lo < a:
+                out.append((lo, a))
+            if b is not None and (hi is None or b < hi):
+                out.append((b, hi))
+        cuts = out
+    for lo, hi in cuts:
+        yield (lo, hi, piece[2], piece[3], piece[4])
+
+
+def _min_end(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else min(a, b)
 
 
 def write_rates(table: RateTable, path: str | Path) -> None:

@@ -99,7 +99,10 @@ def _row(path: str, r: tuple) -> UsageRow:
 
 
 def attach_texts(engine: "Engine", at: When | datetime | None, target: tuple[str, str] | None, path: str) -> None:
-    """The row pricer's words for the rows whose text depends on a reason, set on ``priced``."""
+    """The row pricer's words for the rows whose text depends on a reason: the variables
+    ``text_fields``, ``text_reasons`` and ``text_notes`` (maps by line).  An unpriced row's field
+    is the row pricer's too: the query knows a row is unpriced, the pricer says best why (an
+    alias's uncovered stretch is ``model``; the query sees only that no rate matched)."""
     con, pricer = engine.con, engine.pricer
     rows = con.execute(f"SELECT {', '.join(_ROW_COLUMNS)} FROM priced"
                        " WHERE unpriced_field IS NOT NULL OR early_unpriced").fetchall()
@@ -107,20 +110,24 @@ def attach_texts(engine: "Engine", at: When | datetime | None, target: tuple[str
     for r in rows:
         result = pricer.price(_row(path, r), at, target)
         if isinstance(result, Unpriced):
-            values.append((r[0], result.reason, None))
+            values.append((r[0], result.field, result.reason, None))
         else:
-            values.append((r[0], None, list(result.notes)))
+            values.append((r[0], None, None, list(result.notes)))
     # Kept as maps looked up by line, not an UPDATE: DuckDB may move updated rows to the end.
-    con.execute("CREATE OR REPLACE TEMP TABLE texts (line BIGINT, reason VARCHAR, notes VARCHAR[])")
+    con.execute("CREATE OR REPLACE TEMP TABLE texts (line BIGINT, field VARCHAR, reason VARCHAR, notes VARCHAR[])")
     if values:
-        con.executemany("INSERT INTO texts VALUES (?, ?, ?)", values)
-    con.execute("SET VARIABLE text_reasons = (SELECT map(list(line), list(reason)) FROM texts)")
-    con.execute("SET VARIABLE text_notes = (SELECT map(list(line), list(notes)) FROM texts)")
+        con.executemany("INSERT INTO texts VALUES (?, ?, ?, ?)", values)
+    for name in ("field", "reason", "notes"):
+        con.execute(f"SET VARIABLE text_{name}s = (SELECT map(list(line), list({name})) FROM texts)")
+
+
+#: An unpriced row's field, as the row pricer names it.
+UNPRICED_FIELD = "CASE WHEN unpriced_field IS NOT NULL THEN coalesce(getvariable('text_fields')[line], unpriced_field) END"
 
 
 def _notes_sql(substitute: bool) -> str:
     """The list of a priced row's notes, in the row pricer's order."""
-    parts = ["resolve_note",
+    parts = ["row_note",
              "CASE WHEN after_last_seen THEN priced_provider_id || '/' || priced_model_id || ' was no longer listed at '"
              " || iso(removed_us) || ' (last seen ' || iso(last_seen_us) || '): priced at its last listed price' END",
              f"CASE WHEN whole_day_context THEN '{CONTEXT_NOTE}' END"]
@@ -129,9 +136,15 @@ def _notes_sql(substitute: bool) -> str:
             parts.append(f"CASE WHEN {c}_billed_as IS NOT NULL THEN '{c} has no price on this model: billed as '"
                          f" || {c}_billed_as END")
     parts.append(f"CASE WHEN day_lowest THEN '{LOWEST_NOTE}' END")
-    parts.append("CASE WHEN uncertain THEN 'the price changed at an unknown instant between ' || iso(changed_after_us)"
-                 " || ' and ' || iso(changed_by_us) || ': ' || money(units_before_change) || ' at the price before, '"
+    parts.append("CASE WHEN uncertain AND switched_from IS NULL THEN 'the price changed at an unknown instant"
+                 " between ' || iso(changed_after_us) || ' and ' || iso(changed_by_us) || ': '"
+                 " || money(units_before_change) || ' at the price before, '"
                  " || money(units_after_change) || ' at the price after; the higher is counted' END")
+    parts.append("alias_note_text")
+    parts.append("CASE WHEN uncertain AND switched_from IS NOT NULL THEN model_id || ' switched from ' || switched_from"
+                 " || ' to ' || switched_to || ' between ' || iso(changed_after_us) || ' and ' || iso(changed_by_us)"
+                 " || ': ' || money(units_before_change) || ' on ' || switched_from || ', '"
+                 " || money(units_after_change) || ' on ' || switched_to || '; the higher is counted' END")
     return "list_filter([" + ", ".join(parts) + "], lambda x: x IS NOT NULL)"
 
 
@@ -145,7 +158,7 @@ def create_output(con, path: str, substitute: bool) -> None:
             CASE WHEN unpriced_field IS NULL THEN {rate_text_sql(c, 'promo', substitute)} END AS {c}_promo,
             CASE WHEN unpriced_field IS NULL THEN money({c}_cost_units) END AS {c}_cost""")
     con.execute(f"""CREATE OR REPLACE TEMP VIEW out AS
-        SELECT '{path.replace("'", "''")}' AS file, line, day_or_iso(start_us, whole_day) AS time,
+        SELECT '{path.replace("'", "''")}' AS file, line, {UNPRICED_FIELD} AS unpriced_field, day_or_iso(start_us, whole_day) AS time,
           CASE WHEN unpriced_field IS NULL THEN day_or_iso(priced_at_us, priced_whole_day) END AS priced_at,
           CASE WHEN unpriced_field IS NULL THEN priced_provider_id ELSE provider_id END AS provider,
           CASE WHEN unpriced_field IS NULL THEN priced_model_id ELSE model_id END AS model,
@@ -154,7 +167,7 @@ def create_output(con, path: str, substitute: bool) -> None:
           money(units_before_change) AS cost_before_change, money(units_after_change) AS cost_after_change,
           {", ".join(comps)},
           CASE WHEN unpriced_field IS NULL THEN coalesce(getvariable('text_notes')[line], {_notes_sql(substitute)}) END AS notes,
-          unpriced_field, getvariable('text_reasons')[line] AS unpriced_reason,
+          getvariable('text_reasons')[line] AS unpriced_reason,
           unpriced_field IS NULL AND (priced_provider_id <> provider_id OR lower(priced_model_id) <> lower(model_id))
             AS moved, provider_id AS used_provider, model_id AS used_model
         FROM priced""")
@@ -169,7 +182,7 @@ def summary(engine: "Engine", path: str) -> Summary:
     s.by_model_month = [(p, m, month, int(u)) for p, m, month, u in con.execute(
         f"SELECT priced_provider_id, priced_model_id, {_MONTH} AS month, sum(cost_units) FROM priced"
         " WHERE unpriced_field IS NULL GROUP BY ALL ORDER BY ALL").fetchall()]
-    for r in con.execute(f"SELECT unpriced_field, getvariable('text_reasons')[line], {', '.join(_ROW_COLUMNS)} FROM priced"
+    for r in con.execute(f"SELECT {UNPRICED_FIELD}, getvariable('text_reasons')[line], {', '.join(_ROW_COLUMNS)} FROM priced"
                          " WHERE unpriced_field IS NOT NULL ORDER BY line").fetchall():
         s.unpriced.append(Unpriced(_row(path, r[2:]), r[0], r[1]))
     return s
@@ -208,7 +221,10 @@ def stream_totals(engine: "Engine", at: When | datetime | None, target: tuple[st
         for field_name, *r in rows:
             row = _row(path, tuple(r))
             result = engine.pricer.price(row, at, target)
-            reason = result.reason if isinstance(result, Unpriced) else ""
+            if isinstance(result, Unpriced):
+                field_name, reason = result.field, result.reason
+            else:
+                reason = ""
             s.unpriced.append(Unpriced(row, field_name, reason))
     return s
 
@@ -227,7 +243,6 @@ def write(engine: "Engine", fmt: str, out: TextIO | None, path: str, at: When | 
             raise ValueError("the file was priced for its totals only")
         write_totals(pricer, totals, out, exact)
         return totals
-    attach_texts(engine, at, target, path)
     totals = summary(engine, path)
     if fmt == "summary":
         write_totals(pricer, totals, out, exact)
