@@ -215,7 +215,7 @@ def test_outputs_equal_the_row_writers(pricer, engine, usage, fmt):
     import io
     import json
 
-    from scraper.commands import reprice as rows
+    from db.reprice import reference as rows
 
     reference = io.StringIO()
     if fmt == "summary":

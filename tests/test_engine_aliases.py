@@ -71,7 +71,7 @@ def test_alias_rows_equal_the_row_pricer(pricers, tmp_path, currency):
 
 
 def test_alias_notes_and_csv_equal_the_row_writer(pricers, tmp_path):
-    from scraper.commands import reprice as rows
+    from db.reprice import reference as rows
 
     pricer = pricers["USD"]
     path = tmp_path / "aliases.csv"

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from db.reprice.batch import price_totals
 from db.reprice.explain import explain, percent
+from db.reprice.engine import Engine
 from db.reprice.pricer import PriceVersion, Priced, Pricer, Totals, Unpriced, When, parse_when, placed
 from db.reprice.usage import read_usage
 from test_reprice import DEEPSEEK, PUBLISHED, SEED_DAY, cost, row, utc, versions
@@ -241,10 +241,15 @@ def test_summary_totals_equal_the_row_totals_across_windows_dates_and_cases(tmp_
     path = tmp_path / "u.csv"
     path.write_text("\n".join(lines) + "\n")
     expected, unpriced = _row_totals(path, pricer, at)
-    batch = price_totals(path, pricer, at, chunk_bytes=512)
-    assert (batch.totals, len(batch.unpriced)) == (expected, unpriced)
+    with Engine(pricer, threads=2) as engine:  # the streamed --summary totals
+        engine.load(path)
+        engine.price(at, totals_only=True)
+        got = engine.totals
+    assert (got.units, got.lowest_units, got.priced_rows, got.uncertain_rows, got.if_later_units,
+            got.if_earlier_units, len(got.unpriced)) == (
+        expected.units, expected.lowest_units, expected.priced_rows, expected.uncertain_rows,
+        expected.if_later_units, expected.if_earlier_units, unpriced)
+    assert {(p, m, month): u for p, m, month, u in got.by_model_month} == expected.by_model_month
     assert expected.priced_rows == 48
     assert (expected.uncertain_rows > 0) == (at in (None, When(utc("2025-09-29"), True),
                                                    When(utc("2025-09-29T12:00"))))
-    if at == When(utc("2025-09-28"), True):
-        assert batch.slow_rows == 0 and expected.uncertain_rows == 0   # all fast, all exact

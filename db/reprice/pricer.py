@@ -491,33 +491,6 @@ class Pricer:
         timeline = self._timelines.get((provider, model))
         return None if timeline is None else _rates_at(timeline, instant)
 
-    def span_rates(self, provider: str, model: str, start: datetime, seconds: int) -> Rates | None | str:
-        """The rates for all of ``[start, start + seconds)``, or ``"split"`` if they change inside.
-
-        Lets the batch pricer classify a whole hour (or minute) of rows with one lookup.  The span
-        must not cross the end of the week (an hour or a minute aligned on its start never does).
-        A span that meets the window of a change of unknown instant is ``"uncertain"``: its rows
-        need both costs, which only the row path gives.
-        """
-        timeline = self._timelines.get((provider, model))
-        if timeline is None:
-            return None
-        ts = start.timestamp()
-        if self.uncertain(provider, model, ts, ts + seconds) is not None:
-            return "uncertain"
-        i = bisect_right(timeline.edges, ts)
-        if i < len(timeline.edges) and timeline.edges[i] < ts + seconds:
-            return "split"
-        j = bisect_right(timeline.edges, ts) - 1
-        segment = timeline.segments[j] if j >= 0 else None
-        if segment is None:
-            return None
-        first = _second_of_week(start)
-        k = bisect_right(segment.piece_starts, first)
-        if k < len(segment.piece_starts) and segment.piece_starts[k] < first + seconds:
-            return "split"
-        return segment.pieces[k - 1]
-
     def _no_price_reason(self, provider: str, model: str, instant: datetime) -> str:
         first = self._first[(provider, model)]
         if instant < first:

@@ -18,7 +18,8 @@ from db.reprice.pricer import CurrencyNotPublished, Pricer, When
 from db.reprice.usage import UsageError, read_usage
 from parsers.quote import decimal_text
 from scraper.cli import CommandError
-from scraper.commands.reprice import LABELS, add_pricing_args, open_pricer, unpriced_json, unpriced_line
+from db.reprice.reference import LABELS, unpriced_json, unpriced_line
+from scraper.commands.reprice import add_pricing_args, open_pricer
 from scraper.options import MOMENT_HELP, moment
 from scraper.output import counted, money, print_json, print_table
 
