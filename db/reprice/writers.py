@@ -156,7 +156,8 @@ def create_output(con, path: str, substitute: bool) -> None:
             CASE WHEN unpriced_field IS NULL THEN {rate_text_sql(c, 'price', substitute)} END AS {c}_price,
             CASE WHEN unpriced_field IS NULL THEN {rate_text_sql(c, 'tier', substitute)} END AS {c}_tier,
             CASE WHEN unpriced_field IS NULL THEN {rate_text_sql(c, 'promo', substitute)} END AS {c}_promo,
-            CASE WHEN unpriced_field IS NULL THEN money({c}_cost_units) END AS {c}_cost""")
+            CASE WHEN unpriced_field IS NULL THEN money({c}_cost_units) END AS {c}_cost,
+            CASE WHEN unpriced_field IS NULL THEN {c}_cost_units END AS {c}_units_out""")
     con.execute(f"""CREATE OR REPLACE TEMP VIEW out AS
         SELECT '{path.replace("'", "''")}' AS file, line, {UNPRICED_FIELD} AS unpriced_field, day_or_iso(start_us, whole_day) AS time,
           CASE WHEN unpriced_field IS NULL THEN day_or_iso(priced_at_us, priced_whole_day) END AS priced_at,
@@ -164,6 +165,7 @@ def create_output(con, path: str, substitute: bool) -> None:
           CASE WHEN unpriced_field IS NULL THEN priced_model_id ELSE model_id END AS model,
           cost_units, lowest_units, money(cost_units) AS cost, money(lowest_units) AS lowest_cost,
           uncertain, changed_after_us, changed_by_us,
+          units_before_change, units_after_change,
           money(units_before_change) AS cost_before_change, money(units_after_change) AS cost_after_change,
           {", ".join(comps)},
           CASE WHEN unpriced_field IS NULL THEN coalesce(getvariable('text_notes')[line], {_notes_sql(substitute)}) END AS notes,
@@ -292,16 +294,22 @@ def write_csv(con, target: str) -> None:
 
 
 def write_parquet(con, target: str, scale: int) -> None:
-    """The per-row table as Parquet: costs as DECIMAL(38, 6 + scale), exact."""
+    """The per-row table as Parquet: costs as DECIMAL(38, 6 + scale), exact (the integer units
+    times an exact 10^-(6 + scale), never a float)."""
     k = 6 + scale
+
+    def dec(units: str, name: str) -> str:
+        return f"CAST(CAST({units} AS DECIMAL(38, 0)) * CAST('1e-{k}' AS DECIMAL(38, {k})) AS DECIMAL(38, {k})) AS {name}"
+
     columns = ["file", "line", "time", "priced_at", "provider", "model",
-               f"CAST(cost AS DECIMAL(38, {k})) AS cost", f"CAST(lowest_cost AS DECIMAL(38, {k})) AS lowest_cost",
+               dec("CASE WHEN unpriced_field IS NULL THEN cost_units END", "cost"),
+               dec("CASE WHEN unpriced_field IS NULL THEN lowest_units END", "lowest_cost"),
                "uncertain", "CASE WHEN uncertain THEN iso(changed_after_us) END AS changed_after",
                "CASE WHEN uncertain THEN iso(changed_by_us) END AS changed_by",
-               f"CAST(cost_before_change AS DECIMAL(38, {k})) AS cost_before_change",
-               f"CAST(cost_after_change AS DECIMAL(38, {k})) AS cost_after_change"]
+               dec("CASE WHEN uncertain THEN units_before_change END", "cost_before_change"),
+               dec("CASE WHEN uncertain THEN units_after_change END", "cost_after_change")]
     for c in TOKEN_COMPONENTS:
-        columns += [f"{c}_tokens", f"{c}_price", f"{c}_tier", f"CAST({c}_cost AS DECIMAL(38, {k})) AS {c}_cost"]
+        columns += [f"{c}_tokens", f"{c}_price", f"{c}_tier", dec(f"{c}_units_out", f"{c}_cost")]
     columns += ["notes", "unpriced_field", "unpriced_reason"]
     con.execute(f"COPY (SELECT {', '.join(columns)} FROM out) TO '{_sq(target)}' (FORMAT PARQUET)")
 
