@@ -89,6 +89,10 @@ class Engine:
         # Past this DuckDB spills the priced rows to the temporary folder, so a file of any size
         # is priced in bounded memory.
         self.con.execute(f"SET memory_limit = '{_sq(memory_limit)}'")
+        # The usage side of every join is the big one, whatever DuckDB estimates for a CSV scan
+        # (it can guess a few thousand rows and build its hash table on 10M usage rows, past the
+        # memory limit): keep the joins as written, small tables (rates, keys) on the build side.
+        self.con.execute("SET disabled_optimizers = 'join_order,build_side_probe_side'")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         self._tmp = tempfile.TemporaryDirectory(prefix="ratecard-engine-")
