@@ -43,7 +43,7 @@ from db.reprice.usage import (SERVICE_TIERS, TOKEN_COMPONENTS, CsvHeader, Plan, 
 #: DuckDB's memory before it spills to disk (RATECARD_MEMORY_LIMIT overrides).
 MEMORY_LIMIT = os.environ.get("RATECARD_MEMORY_LIMIT", "1GB")
 #: The canonical usage columns every file becomes.
-USAGE_COLUMNS = ("line", "time", "start_us", "whole_day", "provider_id", "model_id", "tier", "context",
+USAGE_COLUMNS = ("line", "start_us", "whole_day", "provider_id", "model_id", "tier", "context",
                  *(f"t_{c}" for c in TOKEN_COMPONENTS))
 #: What the writers need of each priced row (``priced``): no rate texts, which they look up by
 #: the rate's ordinal once the rows are in line order.
@@ -142,7 +142,8 @@ class Engine:
         """The pricing query over the loaded file (``lines``: with its line numbers)."""
         shape = self.shape(at, target)
         source = "usage_lines" if lines or shape.days or shape.windows else "usage_src"
-        return pricing_sql("duckdb", usage=f"(SELECT *, line AS row_id FROM {source}) usage_rows",
+        row_id = "line" if source == "usage_lines" else "CAST(NULL AS BIGINT) AS line, NULL"
+        return pricing_sql("duckdb", usage=f"(SELECT *, {row_id} AS row_id FROM {source}) usage_rows",
                            at=placement(at), target=target, shape=shape, texts=False)
 
     def price(self, at: When | datetime | None = None, target: tuple[str, str] | None = None,
@@ -285,9 +286,11 @@ def _select_sql(plan: Plan, source: str) -> str:
     for column, parts in plan.checks:
         checks.append(f"n{column} = " + " + ".join([f"t_{TOKEN_COMPONENTS[p]}" for p in parts] or ["0"]))
     checks += [f"n{column} = 0" for column in plan.zero]
-    time = f"trim(c{plan.time})"
-    whole_day = f"regexp_full_match({time}, '{_DATE}')"
-    start = f"epoch_us(TRY_CAST({time} AS TIMESTAMPTZ))"
+    time = f"c{plan.time}"
+    # a date has no colon: the pattern is only tried on the (few) cells without one
+    whole_day = f"CASE WHEN contains({time}, ':') THEN false ELSE regexp_full_match(trim({time}), '{_DATE}') END"
+    # DuckDB's cast skips the blanks around a time itself; the trimmed cell only when it fails
+    start = f"epoch_us(coalesce(TRY_CAST({time} AS TIMESTAMPTZ), TRY_CAST(trim({time}) AS TIMESTAMPTZ)))"
     provider = (f"'{_sq(plan.default_provider)}'" if plan.provider is None else f"lower(trim(c{plan.provider}))")
     model = f"trim(c{plan.model})"
     if plan.tier is None:
@@ -295,25 +298,25 @@ def _select_sql(plan: Plan, source: str) -> str:
     else:
         cases = " ".join(f"WHEN '{_sq(k)}' THEN '{v}'" for k, v in SERVICE_TIERS.items())
         tier = f"CASE lower(trim(coalesce(c{plan.tier}, ''))) {cases} END"
-    inner = (f"SELECT {', '.join(selects)}, c{plan.time} AS time, {whole_day} AS whole_day, {start} AS start_us,"
+    inner = (f"SELECT {', '.join(selects)}, {whole_day} AS whole_day, {start} AS start_us,"
              f" {provider} AS provider_id, {model} AS model_id, {tier} AS tier FROM {source}")
     token_cols = ", ".join(f"{expr} AS t_{c}" for expr, c in zip(tokens, TOKEN_COMPONENTS))
     bad = " OR ".join(f"NOT coalesce({c}, false)" for c in [
         *(f"n{col} IS NOT NULL" for col, _ in plan.counted), *checks,
         "start_us IS NOT NULL", "provider_id IS NOT NULL AND provider_id <> ''",
         "model_id IS NOT NULL AND model_id <> ''", "tier IS NOT NULL"])
-    return (f"SELECT line, time, start_us, whole_day, provider_id, model_id, tier, '' AS context,"
+    return (f"SELECT line, start_us, whole_day, provider_id, model_id, tier, '' AS context,"
             f" {', '.join(f't_{c}' for c in TOKEN_COMPONENTS)}, {bad} AS bad"
             f" FROM (SELECT *, {token_cols} FROM ({inner}))")
 
 
 def _survey(con: duckdb.DuckDBPyConnection, name: str) -> tuple[Loaded, bool]:
-    """One streaming pass over ``usage_src``: every row checked, the keys kept in
-    ``usage_keys``; returns what it found and whether some row is bad."""
+    """One pass over the parsed rows (``usage_rows``, a table: no file is read again): whether
+    some row is bad, the keys kept in ``usage_keys``, whole days and the time span."""
     con.execute(f"""CREATE OR REPLACE TEMP TABLE usage_survey AS
         SELECT provider_id, model_id, {rate_tier_sql()} AS rate_tier, bool_or(bad) AS bad,
                bool_or(whole_day) AS days, min(start_us) AS first_us, max(start_us) AS last_us, count(*) AS rows
-        FROM usage_src GROUP BY ALL""")
+        FROM usage_rows GROUP BY ALL""")
     con.execute("CREATE OR REPLACE TEMP TABLE usage_keys AS SELECT DISTINCT provider_id, model_id, rate_tier"
                 " FROM usage_survey WHERE NOT bad")
     rows, bad, days, first, last = con.execute(
@@ -322,6 +325,23 @@ def _survey(con: duckdb.DuckDBPyConnection, name: str) -> tuple[Loaded, bool]:
     providers = tuple(p for (p,) in con.execute(
         "SELECT DISTINCT provider_id FROM usage_keys ORDER BY 1").fetchall())
     return Loaded(name, int(rows), bool(days), first, last, providers), bool(bad)
+
+
+def _keep_rows(con: duckdb.DuckDBPyConnection, select: str, line: str) -> None:
+    """The parsed rows as the table ``usage_rows`` (parsed once, in parallel), and the views the
+    pricing query reads: ``usage_src`` (no line numbers) and ``usage_lines``.  ``line``: how a
+    row's line is known (a CSV's is its place in the table, which keeps the file's order)."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE usage_rows AS {select}")
+    rest = ", ".join(c for c in (*USAGE_COLUMNS[1:], "bad"))
+    con.execute(f"CREATE OR REPLACE TEMP VIEW usage_src AS SELECT {rest} FROM usage_rows")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW usage_lines AS SELECT {line} AS line, {rest} FROM usage_rows")
+
+
+def drop_rows(con: duckdb.DuckDBPyConnection) -> None:
+    """Nothing of a refused file is kept."""
+    con.execute("DROP VIEW IF EXISTS usage_src")
+    con.execute("DROP VIEW IF EXISTS usage_lines")
+    con.execute("DROP TABLE IF EXISTS usage_rows")
 
 
 def _csv_source(name: str, header: CsvHeader, compression: str) -> str:
@@ -336,20 +356,22 @@ def _load_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, comp
     """DuckDB's CSV reader; None when its rows would not be the file's lines."""
     assert header.plan is not None
     source = _csv_source(name, header, compression)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW usage_src AS"
-                f" {_select_sql(header.plan, f'(SELECT *, CAST(NULL AS BIGINT) AS line_no FROM {source})')}")
-    con.execute(f"CREATE OR REPLACE TEMP VIEW usage_lines AS"
-                f" {_select_sql(header.plan, f'(SELECT *, row_number() OVER () + 1 AS line_no FROM {source})')}")
     try:
-        loaded, bad = _survey(con, name)
+        # the table keeps the file's order (DuckDB preserves insertion order): row k is line k + 2
+        _keep_rows(con, _select_sql(header.plan, f"(SELECT *, CAST(NULL AS BIGINT) AS line_no FROM {source})"),
+                   "rowid + 2")
     except duckdb.Error:
+        drop_rows(con)
         _raise_row_error(name, header, None)  # the row reader names the line; else it is ours
         raise
+    loaded, bad = _survey(con, name)
     newlines, ends = _count_lines(name, compression)
     if loaded.rows != newlines - (1 if ends else 0):
+        drop_rows(con)
         return None  # blank lines or quoted line breaks: the row reader keeps the line numbers
     if bad:
         line = con.execute("SELECT min(line) FROM usage_lines WHERE bad").fetchone()[0]
+        drop_rows(con)
         _raise_row_error(name, header, line)
     return loaded
 
@@ -386,13 +408,12 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, name: str, provider: str) -> L
         raise UsageError(name, 1, names[plan.context], "a billed context window column is read from CSV or JSON"
                                                        " exports (write the file as CSV)")
     casts = ", ".join(f"CAST(\"{n.replace(chr(34), chr(34) * 2)}\" AS VARCHAR) AS c{i}" for i, n in enumerate(names))
-    view = _select_sql(plan, f"(SELECT {casts}, file_row_number + 1 AS line_no"
-                             f" FROM read_parquet('{_sq(name)}', file_row_number = true))")
-    con.execute(f"CREATE OR REPLACE TEMP VIEW usage_src AS {view}")
-    con.execute(f"CREATE OR REPLACE TEMP VIEW usage_lines AS {view}")
+    _keep_rows(con, _select_sql(plan, f"(SELECT {casts}, file_row_number + 1 AS line_no"
+                                      f" FROM read_parquet('{_sq(name)}', file_row_number = true))"), "line")
     loaded, bad = _survey(con, name)
     if bad:
         line = con.execute("SELECT min(line) FROM usage_lines WHERE bad").fetchone()[0]
+        drop_rows(con)
         values = con.execute(f"SELECT * FROM read_parquet('{_sq(name)}') LIMIT 1 OFFSET {line - 1}").fetchone()
         _row(plan, list(values), names, name, line)
         raise UsageError(name, line, None, "a row DuckDB could not read as the row reader does")
@@ -406,21 +427,19 @@ def _load_rows(con: duckdb.DuckDBPyConnection, name: str, provider: str, tmpdir:
         with open(canonical, "w", encoding="utf-8", newline="") as out:
             writer = csv.writer(out, lineterminator="\n")
             for row in read_usage(name, provider):
-                start = row.start.date().isoformat() if row.whole_day else row.start.isoformat()
-                writer.writerow((row.line, start, _micros(row.start), row.whole_day, row.provider, row.model, row.tier,
+                writer.writerow((row.line, _micros(row.start), row.whole_day, row.provider, row.model, row.tier,
                                  row.context, *row.tokens))
     except UnreadableText as exc:
         raise UsageError(name, 1, None, str(exc)) from None
-    types = {"line": "BIGINT", "time": "VARCHAR", "start_us": "BIGINT", "whole_day": "BOOLEAN",
+    types = {"line": "BIGINT", "start_us": "BIGINT", "whole_day": "BOOLEAN",
              "provider_id": "VARCHAR", "model_id": "VARCHAR", "tier": "VARCHAR", "context": "VARCHAR",
              **{f"t_{c}": "BIGINT" for c in TOKEN_COMPONENTS}}
     columns = ", ".join(f"'{c}': '{types[c]}'" for c in USAGE_COLUMNS)
-    view = (f"SELECT *, false AS bad FROM read_csv('{_sq(str(canonical))}', header = false,"
-            f" columns = {{{columns}}}, quote = '\"', escape = '\"', auto_detect = false)")
-    view = view.replace("SELECT *,", f"SELECT {', '.join(USAGE_COLUMNS[:7])}, coalesce(context, '') AS context,"
-                        f" {', '.join(USAGE_COLUMNS[8:])},")
-    con.execute(f"CREATE OR REPLACE TEMP VIEW usage_src AS {view}")
-    con.execute(f"CREATE OR REPLACE TEMP VIEW usage_lines AS {view}")
+    context = USAGE_COLUMNS.index("context")
+    _keep_rows(con, f"SELECT {', '.join(USAGE_COLUMNS[:context])}, coalesce(context, '') AS context,"
+                    f" {', '.join(USAGE_COLUMNS[context + 1:])}, false AS bad"
+                    f" FROM read_csv('{_sq(str(canonical))}', header = false, columns = {{{columns}}},"
+                    f" quote = '\"', escape = '\"', auto_detect = false)", "line")
     loaded, _ = _survey(con, name)
     return loaded
 

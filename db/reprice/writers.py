@@ -424,9 +424,17 @@ def write_totals(pricer: Pricer, s: Summary, out: TextIO, exact: bool = False) -
 
 
 def copy_file(source: str | Path, out: TextIO) -> None:
+    """The UTF-8 file DuckDB wrote, appended to ``out`` as bytes when ``out`` has them (no
+    decoding and encoding again of hundreds of megabytes)."""
     out.flush()
-    with open(source, encoding="utf-8") as handle:
-        shutil.copyfileobj(handle, out, 1 << 20)
+    target = getattr(out, "buffer", None)
+    if target is None or (getattr(out, "encoding", "") or "").lower().replace("-", "") != "utf8":
+        with open(source, encoding="utf-8") as handle:
+            shutil.copyfileobj(handle, out, 1 << 20)
+        return
+    with open(source, "rb") as handle:
+        shutil.copyfileobj(handle, target, 1 << 20)
+    target.flush()
 
 
 def _money(pricer: Pricer, units: int) -> str:

@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
             # stops the command with nothing printed, never half a file.
             totals = engine.write(fmt, held, args.file, args.at, target, exact=args.exact)
             held.seek(0)
-            shutil.copyfileobj(held, sys.stdout, 1 << 20)
+            copy_out(held, sys.stdout)
     except (UsageError, CurrencyNotPublished) as exc:
         raise CommandError(str(exc)) from None
     if totals.unpriced:  # the total is not the whole bill: say so, and exit 1 like any bad row
@@ -98,6 +98,18 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     return 0
+
+
+def copy_out(held, out) -> None:
+    """The whole output to ``out``: as bytes when both sides are UTF-8 streams with a buffer
+    (hundreds of megabytes are not decoded and encoded again), else as text."""
+    source, target = getattr(held, "buffer", None), getattr(out, "buffer", None)
+    if source is None or target is None or (getattr(out, "encoding", "") or "").lower().replace("-", "") != "utf8":
+        shutil.copyfileobj(held, out, 1 << 20)
+        return
+    out.flush()
+    shutil.copyfileobj(source, target, 1 << 20)
+    target.flush()
 
 
 __all__ = ["add_pricing_args", "open_pricer", "register", "run"]
