@@ -307,3 +307,36 @@ def test_a_billed_context_window_is_priced_at_that_tier_as_the_row_pricer_does(p
     assert by_line[2 + 5 * 1][4] == 300_000 * 3000 + 10 * 15000
     fields = {w[1] for w in want}
     assert {None, "tier", "time"} <= fields, fields
+
+
+def test_a_file_read_and_sorted_in_parallel_keeps_every_rows_line_and_texts(pricer, tmp_path):
+    """Past DuckDB's CSV buffer and many row groups, read by two threads: each row keeps its
+    line (the parse keeps the file's order), and the texts set beside the sorted priced rows by
+    position (provider, model, tier) are that line's own."""
+    path = tmp_path / "big.csv"
+    models = [("deepseek", "deepseek-chat", ""), ("mistral", "mistral-large-2411", ""), ("deepseek", "nope", ""),
+              ("openai", "gpt-4.1", "batch"), ("anthropic", "claude-sonnet-4", ""), ("deepseek", "DeepSeek-Chat", "")]
+    n = 700_000
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(HEADER)
+        for line in range(2, n + 2):
+            provider, model, tier = models[line % len(models)]
+            out.write(f"2025-09-{1 + line % 28:02d}T{line % 24:02d}:00:00Z,{provider},{model},{tier},"
+                      f"{line},0,0,0,{line % 997}\n")
+    assert path.stat().st_size > 40_000_000
+    with Engine(pricer, threads=2) as engine:
+        engine.load(path)
+        engine.price()
+        con = engine.con
+        con.execute("CREATE TEMP TABLE expected (k INTEGER, provider VARCHAR, model VARCHAR, tier VARCHAR)")
+        con.executemany("INSERT INTO expected VALUES (?, ?, ?, ?)",
+                        [(k, p, m, t or "standard") for k, (p, m, t) in enumerate(models)])
+        assert con.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE p.line <> p.input_tokens), min(p.line), max(p.line),"
+            f" count(*) FILTER (WHERE p.provider_id <> e.provider OR p.model_id <> e.model OR p.tier <> e.tier)"
+            f" FROM priced p JOIN expected e ON e.k = p.line % {len(models)}").fetchone() == (n, 0, 2, n + 1, 0)
+        # and in line order, as every output scans it
+        assert con.execute("SELECT count(*) FROM (SELECT line - lag(line) OVER () AS step FROM priced)"
+                           " WHERE step <> 1").fetchone()[0] == 0
+        unknown = con.execute("SELECT count(*), min(line) FROM priced WHERE unpriced_field = 'model'").fetchone()
+        assert unknown == (n // len(models) + (1 if n % len(models) > 2 else 0), 2)

@@ -27,6 +27,7 @@ import gzip
 import io
 import os
 import tempfile
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -56,6 +57,18 @@ PRICED_COLUMNS = ("line", "start_us", "whole_day", "provider_id", "model_id", "t
                   *(f"{c}_billed_as" for c in ("input_cache_write_1h", "input_cache_write", "input_cache_hit")),
                   *(f"{c}_{part}" for c in TOKEN_COMPONENTS
                     for part in ("tokens", "rate_units", "rate_ord", "rate_src", "cost_units")))
+#: The usage row's own columns, set beside the sorted priced rows by position.
+_OWN = ("provider_id", "model_id", "tier", "context")
+#: Texts of a priced row that nearly always equal another column: stored as NULL when they do.
+_DEFAULTS = {"priced_provider_id": "provider_id", "priced_model_id": "model_id",
+             **{f"{c}_rate_src": f"'{c}'" for c in TOKEN_COMPONENTS}}
+_STORED = tuple(f"nullif({c}, {_DEFAULTS[c]}) AS {c}" if c in _DEFAULTS else c
+                for c in PRICED_COLUMNS if c not in _OWN)
+_RESTORED = tuple(
+    f"u.{c}" if c in _OWN
+    else f"coalesce(p.{c}, u.{_DEFAULTS[c]}) AS {c}" if c in ("priced_provider_id", "priced_model_id")
+    else f"CASE WHEN p.{c[:-len('_rate_src')]}_tokens > 0 THEN coalesce(p.{c}, {_DEFAULTS[c]}) END AS {c}"
+    if c in _DEFAULTS else f"p.{c}" for c in PRICED_COLUMNS)
 #: Token cells SQL reads as the row reader does (``_count``): digits, ``1,234``, ``297 429``
 #: (spaces, no-break spaces), ``1234.0``/``1234,00``, empty = 0.  Anything else is a bad row.
 _DIGITS = "[0-9]+"
@@ -154,12 +167,19 @@ class Engine:
         A provider the history has in another currency only is an error, as in the row pricer."""
         from db.reprice import writers
 
-        self.con.execute("DROP TABLE IF EXISTS priced")
+        self.con.execute("DROP VIEW IF EXISTS priced")
+        self.con.execute("DROP TABLE IF EXISTS priced_rows")
         if totals_only:
             self.totals = writers.stream_totals(self, at, target)
             return self.loaded.rows if self.loaded else 0
         sql = self.query(at, target)
-        self.con.execute(f"CREATE TABLE priced AS SELECT {', '.join(PRICED_COLUMNS)} FROM ({sql}) ORDER BY line")
+        # Sorted by line once, and kept narrow for that: the usage row's own texts are not
+        # carried through the sort but set beside each row by position from ``usage_rows``,
+        # which is in line order too (one priced row per usage row); texts equal to them are
+        # kept as NULL.
+        self.con.execute(f"CREATE TABLE priced_rows AS SELECT {', '.join(_STORED)} FROM ({sql}) ORDER BY line")
+        self.con.execute(f"CREATE TEMP VIEW priced AS SELECT {', '.join(_RESTORED)} FROM priced_rows p"
+                         " POSITIONAL JOIN (SELECT provider_id, model_id, tier, context FROM usage_rows) u")
         if target is None:
             self._check_currency("priced")
         writers.attach_texts(self, at, target, self.loaded.path if self.loaded else "")
@@ -248,14 +268,36 @@ def _count_lines(path: str, compression: str) -> tuple[int, bool]:
     """Newlines in the file and whether it ends with one (to check DuckDB's rows are its lines)."""
     opener = gzip.open if compression == "gzip" else open
     count, last = 0, b"\n"
+    block = bytearray(1 << 22)
     with opener(path, "rb") as raw:
-        while True:
-            block = raw.read(1 << 24)
-            if not block:
-                break
-            count += block.count(b"\n")
-            last = block[-1:]
+        while size := raw.readinto(block):
+            count += (block if size == len(block) else block[:size]).count(b"\n")
+            last = block[size - 1:size]
     return count, last == b"\n"
+
+
+class _LineCount(threading.Thread):
+    """:func:`_count_lines` beside DuckDB's parse (which lets go of Python's lock while it runs)."""
+
+    def __init__(self, path: str, compression: str) -> None:
+        super().__init__(daemon=True)
+        self.args_ = (path, compression)
+        self.result: tuple[int, bool] | None = None
+        self.error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self.result = _count_lines(*self.args_)
+        except BaseException as exc:  # re-raised by value()
+            self.error = exc
+
+    def value(self) -> tuple[int, bool]:
+        self.join()
+        if self.error is not None:
+            raise self.error
+        assert self.result is not None
+        return self.result
 
 
 def _cell_sql(cell: str) -> str:
@@ -356,16 +398,18 @@ def _load_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, comp
     """DuckDB's CSV reader; None when its rows would not be the file's lines."""
     assert header.plan is not None
     source = _csv_source(name, header, compression)
+    lines = _LineCount(name, compression)
     try:
         # the table keeps the file's order (DuckDB preserves insertion order): row k is line k + 2
         _keep_rows(con, _select_sql(header.plan, f"(SELECT *, CAST(NULL AS BIGINT) AS line_no FROM {source})"),
                    "rowid + 2")
     except duckdb.Error:
         drop_rows(con)
+        lines.join()
         _raise_row_error(name, header, None)  # the row reader names the line; else it is ours
         raise
     loaded, bad = _survey(con, name)
-    newlines, ends = _count_lines(name, compression)
+    newlines, ends = lines.value()
     if loaded.rows != newlines - (1 if ends else 0):
         drop_rows(con)
         return None  # blank lines or quoted line breaks: the row reader keeps the line numbers

@@ -57,7 +57,10 @@ _TOTALS = ("sum(cost_units) AS units, sum(coalesce(lowest_units, cost_units)) AS
            " count(cost_units) AS priced_rows, count(*) FILTER (WHERE uncertain) AS uncertain_rows,"
            " sum(coalesce(units_before_change, cost_units)) AS if_later_units,"
            " sum(coalesce(units_after_change, cost_units)) AS if_earlier_units")
-_MONTH = "strftime(make_timestamp(start_us), '%Y-%m')"
+#: A row's month, grouped on as a timestamp (cheaper than text per row) and written as text once
+#: per group (``_MONTH_TEXT``).
+_MONTH = "date_trunc('month', make_timestamp(start_us))"
+_MONTH_TEXT = "strftime(month, '%Y-%m')"
 _ROW_COLUMNS = ("line", "start_us", "whole_day", "provider_id", "model_id", "tier", "context",
                 *(f"{c}_tokens" for c in TOKEN_COMPONENTS))
 
@@ -104,21 +107,37 @@ def attach_texts(engine: "Engine", at: When | datetime | None, target: tuple[str
     is the row pricer's too: the query knows a row is unpriced, the pricer says best why (an
     alias's uncovered stretch is ``model``; the query sees only that no rate matched)."""
     con, pricer = engine.con, engine.pricer
-    rows = con.execute(f"SELECT {', '.join(_ROW_COLUMNS)} FROM priced"
-                       " WHERE unpriced_field IS NOT NULL OR early_unpriced").fetchall()
-    values = []
-    for r in rows:
-        result = pricer.price(_row(path, r), at, target)
-        if isinstance(result, Unpriced):
-            values.append((r[0], result.field, result.reason, None))
-        else:
-            values.append((r[0], None, None, list(result.notes)))
+    rows = [(r[:-1], r[-1]) for r in con.execute(
+        f"SELECT {', '.join(_ROW_COLUMNS)}, unpriced_field FROM priced"
+        " WHERE unpriced_field IS NOT NULL OR early_unpriced").fetchall()]
+    values = [(r[0], *said) for r, said in zip((r for r, _ in rows), pricer_words(pricer, path, rows, at, target))]
     # Kept as maps looked up by line, not an UPDATE: DuckDB may move updated rows to the end.
     con.execute("CREATE OR REPLACE TEMP TABLE texts (line BIGINT, field VARCHAR, reason VARCHAR, notes VARCHAR[])")
-    if values:
-        con.executemany("INSERT INTO texts VALUES (?, ?, ?, ?)", values)
+    if values:  # one statement for any number of rows (an INSERT per row is slow in DuckDB)
+        con.execute("INSERT INTO texts SELECT unnest($1), unnest($2), unnest($3), unnest($4)",
+                    [list(column) for column in zip(*values)])
     for name in ("field", "reason", "notes"):
         con.execute(f"SET VARIABLE text_{name}s = (SELECT map(list(line), list({name})) FROM texts)")
+
+
+def pricer_words(pricer: Pricer, path: str, rows: list[tuple[tuple, str | None]], at: When | datetime | None,
+                 target: tuple[str, str] | None) -> list[tuple[str | None, str | None, list[str] | None]]:
+    """The row pricer's field, reason and notes for each of ``rows`` (``_ROW_COLUMNS``, and the
+    field the query found).  A provider or model the history does not know at all is refused
+    for its id alone, whatever the row's time or tokens: asked once per id, not once per row."""
+    said_for: dict[tuple, tuple] = {}
+    out = []
+    for r, field_name in rows:
+        key = (field_name, *r[2:7]) if field_name in ("provider", "model") else None
+        said = said_for.get(key) if key is not None else None
+        if said is None:
+            result = pricer.price(_row(path, r), at, target)
+            said = ((result.field, result.reason, None) if isinstance(result, Unpriced)
+                    else (None, None, list(result.notes)))
+            if key is not None:
+                said_for[key] = said
+        out.append(said)
+    return out
 
 
 #: An unpriced row's field, as the row pricer names it.
@@ -182,8 +201,9 @@ def summary(engine: "Engine", path: str) -> Summary:
     (s.units, s.lowest_units, s.priced_rows, s.uncertain_rows, s.if_later_units, s.if_earlier_units) = (
         int(v or 0) for v in con.execute(f"SELECT {_TOTALS} FROM priced WHERE unpriced_field IS NULL").fetchone())
     s.by_model_month = [(p, m, month, int(u)) for p, m, month, u in con.execute(
-        f"SELECT priced_provider_id, priced_model_id, {_MONTH} AS month, sum(cost_units) FROM priced"
-        " WHERE unpriced_field IS NULL GROUP BY ALL ORDER BY ALL").fetchall()]
+        f"SELECT priced_provider_id, priced_model_id, {_MONTH_TEXT}, units FROM (SELECT priced_provider_id,"
+        f" priced_model_id, {_MONTH} AS month, sum(cost_units) AS units FROM priced"
+        " WHERE unpriced_field IS NULL GROUP BY ALL) ORDER BY ALL").fetchall()]
     for r in con.execute(f"SELECT {UNPRICED_FIELD}, getvariable('text_reasons')[line], {', '.join(_ROW_COLUMNS)} FROM priced"
                          " WHERE unpriced_field IS NOT NULL ORDER BY line").fetchall():
         s.unpriced.append(Unpriced(_row(path, r[2:]), r[0], r[1]))
@@ -198,10 +218,12 @@ def stream_totals(engine: "Engine", at: When | datetime | None, target: tuple[st
     path = loaded.path
     sql = engine.query(at, target, lines=False)
     s = Summary()
-    parts = con.execute(f"""SELECT priced_provider_id, priced_model_id, {_MONTH} AS month, {_TOTALS},
+    parts = con.execute(f"""SELECT priced_provider_id, priced_model_id, {_MONTH_TEXT}, * EXCLUDE
+            (priced_provider_id, priced_model_id, month) FROM (
+        SELECT priced_provider_id, priced_model_id, {_MONTH} AS month, {_TOTALS},
             count(*) FILTER (WHERE unpriced_field IS NOT NULL) AS unpriced_rows,
             list(DISTINCT provider_id) FILTER (WHERE unpriced_field = 'provider') AS unknown_providers
-        FROM ({sql}) GROUP BY ALL ORDER BY 1, 2, 3""").fetchall()
+        FROM ({sql}) GROUP BY ALL) ORDER BY 1, 2, 3""").fetchall()
     unpriced_rows = 0
     for provider, model, month, units, lowest, priced, uncertain, later, earlier, unpriced, unknown in parts:
         unpriced_rows += unpriced
@@ -218,16 +240,11 @@ def stream_totals(engine: "Engine", at: When | datetime | None, target: tuple[st
         s.if_earlier_units += int(earlier)
     if unpriced_rows:
         columns = ", ".join(c if not c.endswith("_tokens") else f"t_{c[:-len('_tokens')]}" for c in _ROW_COLUMNS)
-        rows = con.execute(f"SELECT unpriced_field, {columns} FROM ({engine.query(at, target)})"
-                           " WHERE unpriced_field IS NOT NULL ORDER BY line").fetchall()
-        for field_name, *r in rows:
-            row = _row(path, tuple(r))
-            result = engine.pricer.price(row, at, target)
-            if isinstance(result, Unpriced):
-                field_name, reason = result.field, result.reason
-            else:
-                reason = ""
-            s.unpriced.append(Unpriced(row, field_name, reason))
+        rows = [(tuple(r), field_name) for field_name, *r in con.execute(
+            f"SELECT unpriced_field, {columns} FROM ({engine.query(at, target)})"
+            " WHERE unpriced_field IS NOT NULL ORDER BY line").fetchall()]
+        for (r, field_name), (said_field, reason, _) in zip(rows, pricer_words(engine.pricer, path, rows, at, target)):
+            s.unpriced.append(Unpriced(_row(path, r), said_field or field_name, reason or ""))
     return s
 
 
