@@ -340,3 +340,15 @@ def test_a_file_read_and_sorted_in_parallel_keeps_every_rows_line_and_texts(pric
                            " WHERE step <> 1").fetchone()[0] == 0
         unknown = con.execute("SELECT count(*), min(line) FROM priced WHERE unpriced_field = 'model'").fetchone()
         assert unknown == (n // len(models) + (1 if n % len(models) > 2 else 0), 2)
+        # every unpriced row written with the row pricer's reason, in line order
+        written = tmp_path / "priced.csv"
+        with open(written, "w", encoding="utf-8", newline="") as out:
+            totals = engine.write("csv", out, str(path))
+        assert len(totals.unpriced) == unknown[0]
+        check = duckdb.connect()
+        assert check.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE line <> row_number), count(*) FILTER (WHERE unpriced_reason ="
+            f" 'unknown model deepseek/nope: no USD price in the history' AND unpriced_field = 'model'"
+            f" AND model = 'nope' AND line % {len(models)} = 2)"
+            f" FROM (SELECT *, row_number() OVER () + 1 AS row_number FROM read_csv('{written}', all_varchar = false))"
+        ).fetchone() == (n, 0, unknown[0])

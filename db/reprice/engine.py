@@ -57,18 +57,27 @@ PRICED_COLUMNS = ("line", "start_us", "whole_day", "provider_id", "model_id", "t
                   *(f"{c}_billed_as" for c in ("input_cache_write_1h", "input_cache_write", "input_cache_hit")),
                   *(f"{c}_{part}" for c in TOKEN_COMPONENTS
                     for part in ("tokens", "rate_units", "rate_ord", "rate_src", "cost_units")))
-#: The usage row's own columns, set beside the sorted priced rows by position.
-_OWN = ("provider_id", "model_id", "tier", "context")
-#: Texts of a priced row that nearly always equal another column: stored as NULL when they do.
-_DEFAULTS = {"priced_provider_id": "provider_id", "priced_model_id": "model_id",
-             **{f"{c}_rate_src": f"'{c}'" for c in TOKEN_COMPONENTS}}
-_STORED = tuple(f"nullif({c}, {_DEFAULTS[c]}) AS {c}" if c in _DEFAULTS else c
-                for c in PRICED_COLUMNS if c not in _OWN)
-_RESTORED = tuple(
-    f"u.{c}" if c in _OWN
-    else f"coalesce(p.{c}, u.{_DEFAULTS[c]}) AS {c}" if c in ("priced_provider_id", "priced_model_id")
-    else f"CASE WHEN p.{c[:-len('_rate_src')]}_tokens > 0 THEN coalesce(p.{c}, {_DEFAULTS[c]}) END AS {c}"
-    if c in _DEFAULTS else f"p.{c}" for c in PRICED_COLUMNS)
+#: The types of a component's priced columns, for a component no row of the file uses (stored
+#: as constants, not as a million NULLs sorted with the rows).
+_COMPONENT_PARTS = {"tokens": "CAST(0 AS BIGINT)", "rate_units": "CAST(NULL AS BIGINT)", "rate_ord": "CAST(NULL AS BIGINT)",
+                    "rate_src": "CAST(NULL AS VARCHAR)", "cost_units": "CAST(NULL AS BIGINT)",
+                    "billed_as": "CAST(NULL AS VARCHAR)"}
+
+
+#: No row pricer's words for any row (see ``writers.row_texts``).
+_NO_TEXTS = ("CAST(NULL AS VARCHAR) AS text_field, CAST(NULL AS VARCHAR) AS text_reason,"
+             " CAST(NULL AS VARCHAR[]) AS text_notes")
+
+
+def _component_of(column: str) -> tuple[str, str] | None:
+    """``input_cache_hit_rate_ord`` -> (``input_cache_hit``, ``rate_ord``); None for a row column."""
+    for part in _COMPONENT_PARTS:
+        for c in sorted(TOKEN_COMPONENTS, key=len, reverse=True):
+            if column == f"{c}_{part}":
+                return c, part
+    return None
+
+
 #: Token cells SQL reads as the row reader does (``_count``): digits, ``1,234``, ``297 429``
 #: (spaces, no-break spaces), ``1234.0``/``1234,00``, empty = 0.  Anything else is a bad row.
 _DIGITS = "[0-9]+"
@@ -89,6 +98,8 @@ class Loaded:
     first_us: int | None = None
     last_us: int | None = None
     providers: tuple[str, ...] = ()
+    #: The token components some row has tokens for.
+    components: tuple[str, ...] = TOKEN_COMPONENTS
 
 
 class Engine:
@@ -173,16 +184,32 @@ class Engine:
             self.totals = writers.stream_totals(self, at, target)
             return self.loaded.rows if self.loaded else 0
         sql = self.query(at, target)
-        # Sorted by line once, and kept narrow for that: the usage row's own texts are not
-        # carried through the sort but set beside each row by position from ``usage_rows``,
-        # which is in line order too (one priced row per usage row); texts equal to them are
-        # kept as NULL.
-        self.con.execute(f"CREATE TABLE priced_rows AS SELECT {', '.join(_STORED)} FROM ({sql}) ORDER BY line")
-        self.con.execute(f"CREATE TEMP VIEW priced AS SELECT {', '.join(_RESTORED)} FROM priced_rows p"
-                         " POSITIONAL JOIN (SELECT provider_id, model_id, tier, context FROM usage_rows) u")
+        # Sorted by line once; a component no row uses is a constant of the view, not columns
+        # of NULLs carried through the sort.
+        used = set(self.loaded.components) if self.loaded else set(TOKEN_COMPONENTS)
+        stored, view = [], []
+        for column in PRICED_COLUMNS:
+            component = _component_of(column)
+            if component is None or component[0] in used:
+                stored.append(column)
+                view.append(column)
+            else:
+                view.append(f"{_COMPONENT_PARTS[component[1]]} AS {column}")
+        self.con.execute(f"CREATE TABLE priced_rows AS SELECT {', '.join(stored)} FROM ({sql}) ORDER BY line")
+        self.con.execute(f"CREATE TEMP VIEW priced AS SELECT {', '.join(view)}, {_NO_TEXTS} FROM priced_rows")
         if target is None:
             self._check_currency("priced")
-        writers.attach_texts(self, at, target, self.loaded.path if self.loaded else "")
+        if writers.row_texts(self, at, target, self.loaded.path if self.loaded else ""):
+            # The row pricer's words become columns of the rows that have them (a join, then
+            # the rows sorted again: only for a file with such rows).
+            self.con.execute(f"CREATE TABLE priced_texts AS SELECT p.*, t.field AS text_field, t.reason AS text_reason,"
+                             f" t.notes AS text_notes FROM priced_rows p LEFT JOIN texts t ON t.line = p.line"
+                             f" ORDER BY p.line")
+            self.con.execute("DROP VIEW priced")
+            self.con.execute("DROP TABLE priced_rows")
+            self.con.execute("ALTER TABLE priced_texts RENAME TO priced_rows")
+            self.con.execute(f"CREATE TEMP VIEW priced AS SELECT {', '.join(view)},"
+                             f" text_field, text_reason, text_notes FROM priced_rows")
         self.totals = None
         return self.con.execute("SELECT count(*) FROM priced").fetchone()[0]
 
@@ -357,16 +384,19 @@ def _survey(con: duckdb.DuckDBPyConnection, name: str) -> tuple[Loaded, bool]:
     some row is bad, the keys kept in ``usage_keys``, whole days and the time span."""
     con.execute(f"""CREATE OR REPLACE TEMP TABLE usage_survey AS
         SELECT provider_id, model_id, {rate_tier_sql()} AS rate_tier, bool_or(bad) AS bad,
-               bool_or(whole_day) AS days, min(start_us) AS first_us, max(start_us) AS last_us, count(*) AS rows
+               bool_or(whole_day) AS days, min(start_us) AS first_us, max(start_us) AS last_us, count(*) AS rows,
+               {", ".join(f"bool_or(t_{c} > 0) AS used_{c}" for c in TOKEN_COMPONENTS)}
         FROM usage_rows GROUP BY ALL""")
     con.execute("CREATE OR REPLACE TEMP TABLE usage_keys AS SELECT DISTINCT provider_id, model_id, rate_tier"
                 " FROM usage_survey WHERE NOT bad")
-    rows, bad, days, first, last = con.execute(
+    rows, bad, days, first, last, *used = con.execute(
         "SELECT coalesce(sum(rows), 0), coalesce(bool_or(bad), false), coalesce(bool_or(days), false),"
-        " min(first_us), max(last_us) FROM usage_survey").fetchone()
+        f" min(first_us), max(last_us), {', '.join(f'coalesce(bool_or(used_{c}), false)' for c in TOKEN_COMPONENTS)}"
+        " FROM usage_survey").fetchone()
     providers = tuple(p for (p,) in con.execute(
         "SELECT DISTINCT provider_id FROM usage_keys ORDER BY 1").fetchall())
-    return Loaded(name, int(rows), bool(days), first, last, providers), bool(bad)
+    components = tuple(c for c, u in zip(TOKEN_COMPONENTS, used) if u)
+    return Loaded(name, int(rows), bool(days), first, last, providers, components), bool(bad)
 
 
 def _keep_rows(con: duckdb.DuckDBPyConnection, select: str, line: str) -> None:

@@ -101,23 +101,21 @@ def _row(path: str, r: tuple) -> UsageRow:
                     tuple(tokens), tier, context or "")  # type: ignore[arg-type]
 
 
-def attach_texts(engine: "Engine", at: When | datetime | None, target: tuple[str, str] | None, path: str) -> None:
-    """The row pricer's words for the rows whose text depends on a reason: the variables
-    ``text_fields``, ``text_reasons`` and ``text_notes`` (maps by line).  An unpriced row's field
-    is the row pricer's too: the query knows a row is unpriced, the pricer says best why (an
-    alias's uncovered stretch is ``model``; the query sees only that no rate matched)."""
+def row_texts(engine: "Engine", at: When | datetime | None, target: tuple[str, str] | None, path: str) -> int:
+    """The row pricer's words for the rows whose text depends on a reason, in the table
+    ``texts`` (line, field, reason, notes); returns how many rows have them.  An unpriced row's
+    field is the row pricer's too: the query knows a row is unpriced, the pricer says best why
+    (an alias's uncovered stretch is ``model``; the query sees only that no rate matched)."""
     con, pricer = engine.con, engine.pricer
     rows = [(r[:-1], r[-1]) for r in con.execute(
         f"SELECT {', '.join(_ROW_COLUMNS)}, unpriced_field FROM priced"
         " WHERE unpriced_field IS NOT NULL OR early_unpriced").fetchall()]
     values = [(r[0], *said) for r, said in zip((r for r, _ in rows), pricer_words(pricer, path, rows, at, target))]
-    # Kept as maps looked up by line, not an UPDATE: DuckDB may move updated rows to the end.
     con.execute("CREATE OR REPLACE TEMP TABLE texts (line BIGINT, field VARCHAR, reason VARCHAR, notes VARCHAR[])")
     if values:  # one statement for any number of rows (an INSERT per row is slow in DuckDB)
         con.execute("INSERT INTO texts SELECT unnest($1), unnest($2), unnest($3), unnest($4)",
                     [list(column) for column in zip(*values)])
-    for name in ("field", "reason", "notes"):
-        con.execute(f"SET VARIABLE text_{name}s = (SELECT map(list(line), list({name})) FROM texts)")
+    return len(values)
 
 
 def pricer_words(pricer: Pricer, path: str, rows: list[tuple[tuple, str | None]], at: When | datetime | None,
@@ -141,7 +139,7 @@ def pricer_words(pricer: Pricer, path: str, rows: list[tuple[tuple, str | None]]
 
 
 #: An unpriced row's field, as the row pricer names it.
-UNPRICED_FIELD = "CASE WHEN unpriced_field IS NOT NULL THEN coalesce(getvariable('text_fields')[line], unpriced_field) END"
+UNPRICED_FIELD = "CASE WHEN unpriced_field IS NOT NULL THEN coalesce(text_field, unpriced_field) END"
 
 
 def _notes_sql(substitute: bool) -> str:
@@ -187,8 +185,8 @@ def create_output(con, path: str, substitute: bool) -> None:
           units_before_change, units_after_change,
           money(units_before_change) AS cost_before_change, money(units_after_change) AS cost_after_change,
           {", ".join(comps)},
-          CASE WHEN unpriced_field IS NULL THEN coalesce(getvariable('text_notes')[line], {_notes_sql(substitute)}) END AS notes,
-          getvariable('text_reasons')[line] AS unpriced_reason,
+          CASE WHEN unpriced_field IS NULL THEN coalesce(text_notes, {_notes_sql(substitute)}) END AS notes,
+          text_reason AS unpriced_reason,
           unpriced_field IS NULL AND (priced_provider_id <> provider_id OR lower(priced_model_id) <> lower(model_id))
             AS moved, provider_id AS used_provider, model_id AS used_model
         FROM priced""")
@@ -204,7 +202,7 @@ def summary(engine: "Engine", path: str) -> Summary:
         f"SELECT priced_provider_id, priced_model_id, {_MONTH_TEXT}, units FROM (SELECT priced_provider_id,"
         f" priced_model_id, {_MONTH} AS month, sum(cost_units) AS units FROM priced"
         " WHERE unpriced_field IS NULL GROUP BY ALL) ORDER BY ALL").fetchall()]
-    for r in con.execute(f"SELECT {UNPRICED_FIELD}, getvariable('text_reasons')[line], {', '.join(_ROW_COLUMNS)} FROM priced"
+    for r in con.execute(f"SELECT {UNPRICED_FIELD}, text_reason, {', '.join(_ROW_COLUMNS)} FROM priced"
                          " WHERE unpriced_field IS NOT NULL ORDER BY line").fetchall():
         s.unpriced.append(Unpriced(_row(path, r[2:]), r[0], r[1]))
     return s
@@ -468,6 +466,6 @@ def _sq(text: str) -> str:
     return text.replace("'", "''")
 
 
-__all__ = ["OUTPUTS", "Summary", "attach_texts", "create_output", "define_macros", "define_rate_texts",
+__all__ = ["OUTPUTS", "Summary", "row_texts", "create_output", "define_macros", "define_rate_texts",
            "rate_text_sql", "stream_totals", "summary",
            "write", "write_csv", "write_json", "write_json_rows", "write_parquet", "write_table", "write_totals"]
