@@ -69,9 +69,13 @@ def define_macros(con, scale: int) -> None:
     """``money(units)``: exact decimal text; ``iso(us)``: ISO 8601 UTC to the second."""
     k = 6 + scale
     p = 10 ** k
-    con.execute(f"""CREATE OR REPLACE MACRO money(u) AS CASE WHEN u IS NULL THEN NULL
-        WHEN u % {p} = 0 THEN CAST(u // {p} AS VARCHAR)
-        ELSE CAST(u // {p} AS VARCHAR) || '.' || rtrim(lpad(CAST(u % {p} AS VARCHAR), {k}, '0'), '0') END""")
+    if k <= 17:  # 10^k + (u mod 10^k) fits a BIGINT: its digits after the leading 1 are the fraction
+        con.execute(f"""CREATE OR REPLACE MACRO money(u) AS CAST(u // {p} AS VARCHAR)
+            || rtrim('.' || substr(CAST({p} + u % {p} AS VARCHAR), 2), '.0')""")
+    else:
+        con.execute(f"""CREATE OR REPLACE MACRO money(u) AS CASE WHEN u IS NULL THEN NULL
+            WHEN u % {p} = 0 THEN CAST(u // {p} AS VARCHAR)
+            ELSE CAST(u // {p} AS VARCHAR) || '.' || rtrim(lpad(CAST(u % {p} AS VARCHAR), {k}, '0'), '0') END""")
     con.execute("CREATE OR REPLACE MACRO iso(us) AS strftime(make_timestamp(us), '%Y-%m-%dT%H:%M:%SZ')")
     con.execute("CREATE OR REPLACE MACRO day_or_iso(us, d) AS CASE WHEN d THEN strftime(make_timestamp(us),"
                 " '%Y-%m-%d') ELSE strftime(make_timestamp(us), '%Y-%m-%dT%H:%M:%SZ') END")
@@ -162,7 +166,13 @@ def _notes_sql(substitute: bool) -> str:
                  " || ' to ' || switched_to || ' between ' || iso(changed_after_us) || ' and ' || iso(changed_by_us)"
                  " || ': ' || money(units_before_change) || ' on ' || switched_from || ', '"
                  " || money(units_after_change) || ' on ' || switched_to || '; the higher is counted' END")
-    return "list_filter([" + ", ".join(parts) + "], lambda x: x IS NOT NULL)"
+    # most rows have no note at all: the list is only built for a row that has one
+    some = ("row_note IS NOT NULL OR after_last_seen OR whole_day_context OR day_lowest OR uncertain"
+            " OR alias_note_text IS NOT NULL"
+            + ("".join(f" OR {c}_billed_as IS NOT NULL" for c in ("input_cache_hit", "input_cache_write",
+                                                                  "input_cache_write_1h")) if substitute else ""))
+    return (f"CASE WHEN {some} THEN list_filter([" + ", ".join(parts) + "], lambda x: x IS NOT NULL)"
+            " ELSE CAST([] AS VARCHAR[]) END")
 
 
 def create_output(con, path: str, substitute: bool) -> None:
@@ -176,8 +186,9 @@ def create_output(con, path: str, substitute: bool) -> None:
             CASE WHEN unpriced_field IS NULL THEN money({c}_cost_units) END AS {c}_cost,
             CASE WHEN unpriced_field IS NULL THEN {c}_cost_units END AS {c}_units_out""")
     con.execute(f"""CREATE OR REPLACE TEMP VIEW out AS
-        SELECT '{path.replace("'", "''")}' AS file, line, {UNPRICED_FIELD} AS unpriced_field, day_or_iso(start_us, whole_day) AS time,
-          CASE WHEN unpriced_field IS NULL THEN day_or_iso(priced_at_us, priced_whole_day) END AS priced_at,
+        SELECT '{path.replace("'", "''")}' AS file, line, {UNPRICED_FIELD} AS unpriced_field, time,
+          CASE WHEN unpriced_field IS NULL THEN CASE WHEN priced_at_us = start_us AND priced_whole_day = whole_day
+            THEN time ELSE day_or_iso(priced_at_us, priced_whole_day) END END AS priced_at,
           CASE WHEN unpriced_field IS NULL THEN priced_provider_id ELSE provider_id END AS provider,
           CASE WHEN unpriced_field IS NULL THEN priced_model_id ELSE model_id END AS model,
           cost_units, lowest_units, money(cost_units) AS cost, money(lowest_units) AS lowest_cost,
@@ -189,7 +200,7 @@ def create_output(con, path: str, substitute: bool) -> None:
           text_reason AS unpriced_reason,
           unpriced_field IS NULL AND (priced_provider_id <> provider_id OR lower(priced_model_id) <> lower(model_id))
             AS moved, provider_id AS used_provider, model_id AS used_model
-        FROM priced""")
+        FROM (SELECT *, day_or_iso(start_us, whole_day) AS time FROM priced)""")
 
 
 def summary(engine: "Engine", path: str) -> Summary:
