@@ -386,7 +386,7 @@ def _survey(con: duckdb.DuckDBPyConnection, name: str) -> tuple[Loaded, bool]:
         SELECT provider_id, model_id, {rate_tier_sql()} AS rate_tier, bool_or(bad) AS bad,
                bool_or(whole_day) AS days, min(start_us) AS first_us, max(start_us) AS last_us, count(*) AS rows,
                {", ".join(f"bool_or(t_{c} > 0) AS used_{c}" for c in TOKEN_COMPONENTS)}
-        FROM usage_rows GROUP BY ALL""")
+        FROM usage_src GROUP BY ALL""")
     con.execute("CREATE OR REPLACE TEMP TABLE usage_keys AS SELECT DISTINCT provider_id, model_id, rate_tier"
                 " FROM usage_survey WHERE NOT bad")
     rows, bad, days, first, last, *used = con.execute(
@@ -399,14 +399,31 @@ def _survey(con: duckdb.DuckDBPyConnection, name: str) -> tuple[Loaded, bool]:
     return Loaded(name, int(rows), bool(days), first, last, providers, components), bool(bad)
 
 
-def _keep_rows(con: duckdb.DuckDBPyConnection, select: str, line: str) -> None:
+def _keep_rows(con: duckdb.DuckDBPyConnection, select: str, line: str, plan: Plan | None = None) -> None:
     """The parsed rows as the table ``usage_rows`` (parsed once, in parallel), and the views the
     pricing query reads: ``usage_src`` (no line numbers) and ``usage_lines``.  ``line``: how a
-    row's line is known (a CSV's is its place in the table, which keeps the file's order)."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE usage_rows AS {select}")
-    rest = ", ".join(c for c in (*USAGE_COLUMNS[1:], "bad"))
+    row's line is known (a CSV's is its place in the table, which keeps the file's order).
+    Columns the file's header makes constant (a token column it does not have, no service tier
+    column, no provider column) are constants of the views, not stored for every row."""
+    constants = _constant_columns(plan) if plan is not None else {}
+    stored = [c for c in (*USAGE_COLUMNS, "bad") if c not in constants and (c != "line" or line == "line")]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE usage_rows AS SELECT {', '.join(stored)} FROM ({select})")
+    rest = ", ".join(f"{constants[c]} AS {c}" if c in constants else c for c in (*USAGE_COLUMNS[1:], "bad"))
     con.execute(f"CREATE OR REPLACE TEMP VIEW usage_src AS SELECT {rest} FROM usage_rows")
     con.execute(f"CREATE OR REPLACE TEMP VIEW usage_lines AS SELECT {line} AS line, {rest} FROM usage_rows")
+
+
+def _constant_columns(plan: Plan) -> dict[str, str]:
+    """The canonical columns whose value ``plan`` fixes for every row, as SQL literals."""
+    constants = {"context": "''"}
+    if plan.tier is None:
+        constants["tier"] = "'standard'"
+    if plan.provider is None:
+        constants["provider_id"] = f"'{_sq(plan.default_provider)}'"
+    for formula, c in zip(plan.formulas, TOKEN_COMPONENTS):
+        if not formula:
+            constants[f"t_{c}"] = "CAST(0 AS BIGINT)"
+    return constants
 
 
 def drop_rows(con: duckdb.DuckDBPyConnection) -> None:
@@ -432,7 +449,7 @@ def _load_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, comp
     try:
         # the table keeps the file's order (DuckDB preserves insertion order): row k is line k + 2
         _keep_rows(con, _select_sql(header.plan, f"(SELECT *, CAST(NULL AS BIGINT) AS line_no FROM {source})"),
-                   "rowid + 2")
+                   "rowid + 2", header.plan)
     except duckdb.Error:
         drop_rows(con)
         lines.join()
@@ -483,7 +500,7 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, name: str, provider: str) -> L
                                                        " exports (write the file as CSV)")
     casts = ", ".join(f"CAST(\"{n.replace(chr(34), chr(34) * 2)}\" AS VARCHAR) AS c{i}" for i, n in enumerate(names))
     _keep_rows(con, _select_sql(plan, f"(SELECT {casts}, file_row_number + 1 AS line_no"
-                                      f" FROM read_parquet('{_sq(name)}', file_row_number = true))"), "line")
+                                      f" FROM read_parquet('{_sq(name)}', file_row_number = true))"), "line", plan)
     loaded, bad = _survey(con, name)
     if bad:
         line = con.execute("SELECT min(line) FROM usage_lines WHERE bad").fetchone()[0]

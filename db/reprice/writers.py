@@ -231,13 +231,13 @@ def stream_totals(engine: "Engine", at: When | datetime | None, target: tuple[st
             (priced_provider_id, priced_model_id, month) FROM (
         SELECT priced_provider_id, priced_model_id, {_MONTH} AS month, {_TOTALS},
             count(*) FILTER (WHERE unpriced_field IS NOT NULL) AS unpriced_rows,
-            list(DISTINCT provider_id) FILTER (WHERE unpriced_field = 'provider') AS unknown_providers
+            bool_or(unpriced_field = 'provider') AS unknown_provider
         FROM ({sql}) GROUP BY ALL) ORDER BY 1, 2, 3""").fetchall()
     unpriced_rows = 0
     for provider, model, month, units, lowest, priced, uncertain, later, earlier, unpriced, unknown in parts:
         unpriced_rows += unpriced
-        for name in (unknown if target is None else None) or ():
-            engine.check_provider(name)
+        if unknown and target is None:  # an unknown provider's rows are grouped under its own id
+            engine.check_provider(provider)
         if not priced:
             continue
         s.by_model_month.append((provider, model, month, int(units)))
