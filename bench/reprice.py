@@ -122,7 +122,7 @@ def child_engine(usage: str, db: str, output: str, out_dir: str) -> dict:
     start = time.perf_counter()
     pricer = load_pricer(db)
     with Engine(pricer) as engine:
-        loaded = engine.load(usage)
+        loaded = engine.load(usage, totals_only=output == "summary")
         engine.price(totals_only=output == "summary")
         target = Path(out_dir) / f"engine.{output}"
         if output == "parquet":

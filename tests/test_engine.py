@@ -166,7 +166,9 @@ def test_gzip_json_and_parquet_input_price_the_same(pricer, engine, usage, tmp_p
     ("-3", "-3 is negative"),
     ("abc", "'abc' is not an integer"),
 ])
-def test_a_bad_row_is_the_row_readers_message_and_nothing_is_priced(engine, usage, tmp_path, cell, message):
+@pytest.mark.parametrize("totals_only", [False, True])
+def test_a_bad_row_is_the_row_readers_message_and_nothing_is_priced(engine, usage, tmp_path, cell, message,
+                                                                    totals_only):
     lines = usage.read_text().splitlines(keepends=True)
     bad = lines[:1000] + [lines[1000].rsplit(",", 1)[0] + f',"{cell}"\n'] + lines[1001:]
     path = tmp_path / "bad.csv"
@@ -175,10 +177,31 @@ def test_a_bad_row_is_the_row_readers_message_and_nothing_is_priced(engine, usag
         list(read_usage(path))
     engine.con.execute("DROP TABLE IF EXISTS usage_rows")
     with pytest.raises(UsageError) as got:
-        engine.load(path)
+        # --summary reads the file for its totals only: its cells are checked by that pass,
+        # which raises before anything is written
+        engine.load(path, totals_only=totals_only)
+        assert totals_only
+        engine.price(totals_only=True)
     assert str(got.value) == str(caught.value)
     assert str(got.value).startswith(f"{path}:1001: output_tokens: ") and message in str(got.value)
     assert engine.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'usage_rows'").fetchone()[0] == 0
+    assert engine.totals is None and engine.loaded is None
+
+
+@pytest.mark.parametrize("row", ["2025-03-01T10:00:00Z,,deepseek-chat,,1,0,0,0,1",
+                                 "2025-03-01T10:00:00Z,openai,gpt-4.1,premium,1,0,0,0,1",
+                                 "yesterday,deepseek,deepseek-chat,,1,0,0,0,1"])
+def test_a_streamed_summary_names_a_row_whose_key_or_time_is_bad(engine, tmp_path, row):
+    """Rows the totals' join cannot place (no provider, an unknown service tier, no time) are
+    found by the count of rows, and named as the row reader names them."""
+    path = tmp_path / "k.csv"
+    path.write_text(HEADER + "2025-03-01T10:00:00Z,deepseek,deepseek-chat,,1000,0,0,0,1\n" + row + "\n")
+    with pytest.raises(UsageError) as caught:
+        list(read_usage(path))
+    with pytest.raises(UsageError) as got:
+        engine.load(path, totals_only=True)
+        engine.price(totals_only=True)
+    assert str(got.value) == str(caught.value) and f"{path}:3: " in str(got.value)
 
 
 def test_a_bad_time_names_its_line(engine, tmp_path):
@@ -228,7 +251,7 @@ def test_outputs_equal_the_row_writers(pricer, engine, usage, fmt):
     else:
         writer = {"csv": rows.write_csv, "json": rows.write_json}[fmt]
         writer(pricer, rows.priced_rows(pricer, str(usage)), reference)
-    engine.load(usage)
+    engine.load(usage, totals_only=fmt == "summary")
     engine.price(totals_only=fmt == "summary")
     got = io.StringIO()
     engine.write(fmt, got, str(usage))

@@ -242,7 +242,7 @@ def test_summary_totals_equal_the_row_totals_across_windows_dates_and_cases(tmp_
     path.write_text("\n".join(lines) + "\n")
     expected, unpriced = _row_totals(path, pricer, at)
     with Engine(pricer, threads=2) as engine:  # the streamed --summary totals
-        engine.load(path)
+        engine.load(path, totals_only=True)
         engine.price(at, totals_only=True)
         got = engine.totals
     assert (got.units, got.lowest_units, got.priced_rows, got.uncertain_rows, got.if_later_units,

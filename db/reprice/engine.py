@@ -31,6 +31,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 import duckdb
 
@@ -100,6 +101,10 @@ class Loaded:
     providers: tuple[str, ...] = ()
     #: The token components some row has tokens for.
     components: tuple[str, ...] = TOKEN_COMPONENTS
+    #: Read for its totals only: the rows are not kept, and their cells are checked by the
+    #: totals' pass; ``bad_line`` raises the row reader's message for a line.
+    streamed: bool = False
+    bad_line: Callable[[int], None] | None = None
 
 
 class Engine:
@@ -136,10 +141,14 @@ class Engine:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def load(self, path: str | Path, provider: str = "") -> Loaded:
+    def load(self, path: str | Path, provider: str = "", totals_only: bool = False) -> Loaded:
         """Read and check the whole file (one pass); a bad row raises the row reader's
-        ``UsageError`` before anything is priced."""
-        self.loaded = load_usage(self.con, path, provider, self.tmpdir)
+        ``UsageError`` before anything is priced.  ``totals_only`` (``--summary``): a CSV is not
+        kept but read again by the totals' pass, which checks its cells (memory that does not
+        grow with the file); a bad row then raises from :meth:`price`, still before anything is
+        written."""
+        self.loaded, self.totals = None, None
+        self.loaded = load_usage(self.con, path, provider, self.tmpdir, keep=not totals_only)
         return self.loaded
 
     def shape(self, at: When | datetime | None, target: tuple[str, str] | None) -> Shape:
@@ -153,6 +162,8 @@ class Engine:
             days, lo, hi = False, where.instant_us, where.instant_us
         elif where.date_us is not None:
             days, lo, hi = loaded.days, where.date_us, where.date_us + DAY_US
+        elif loaded.first_us is None:  # no row has a time (a streamed file: its pass will say so)
+            return Shape(days=loaded.days, windows=False, keys="usage_keys")
         else:
             days, lo, hi = loaded.days, loaded.first_us, loaded.last_us + DAY_US
         providers = [target[0]] if target else list(loaded.providers)
@@ -178,11 +189,14 @@ class Engine:
         A provider the history has in another currency only is an error, as in the row pricer."""
         from db.reprice import writers
 
+        self.totals = None
         self.con.execute("DROP VIEW IF EXISTS priced")
         self.con.execute("DROP TABLE IF EXISTS priced_rows")
         if totals_only:
             self.totals = writers.stream_totals(self, at, target)
             return self.loaded.rows if self.loaded else 0
+        if self.loaded is not None and self.loaded.streamed:
+            raise ValueError("the file was loaded for its totals only")
         sql = self.query(at, target)
         # Sorted by line once; a component no row uses is a constant of the view, not columns
         # of NULLs carried through the sort.
@@ -221,6 +235,18 @@ class Engine:
 
         return writers.write(self, fmt, out, path, at, target, rows_to, exact)
 
+    def raise_bad_row(self) -> None:
+        """The first bad row of a streamed file, with the row reader's message (file, line,
+        field); nothing is kept of the file."""
+        loaded = self.loaded
+        assert loaded is not None and loaded.bad_line is not None
+        line = self.con.execute("SELECT min(line) FROM usage_lines WHERE bad").fetchone()[0]
+        drop_rows(self.con)
+        self.loaded = None
+        if line is not None:
+            loaded.bad_line(line)
+        raise UsageError(loaded.path, 0, None, "a row DuckDB could not read as the row reader does")
+
     def _check_currency(self, table: str) -> None:
         for (provider,) in self.con.execute(
                 f"SELECT DISTINCT provider_id FROM {table} WHERE unpriced_field = 'provider'").fetchall():
@@ -246,7 +272,8 @@ def _load_rates(con: duckdb.DuckDBPyConnection, table: RateTable, path: Path) ->
 
 # --- loading ---------------------------------------------------------------------------------
 
-def load_usage(con: duckdb.DuckDBPyConnection, path: str | Path, provider: str, tmpdir: Path) -> Loaded:
+def load_usage(con: duckdb.DuckDBPyConnection, path: str | Path, provider: str, tmpdir: Path,
+               keep: bool = True) -> Loaded:
     """Define the views ``usage_src`` (no line numbers: the fastest read) and ``usage_lines``
     over the file, check every row in one pass, and keep its keys in ``usage_keys``; a bad row
     raises the row reader's ``UsageError``."""
@@ -261,7 +288,7 @@ def load_usage(con: duckdb.DuckDBPyConnection, path: str | Path, provider: str, 
     plan = _duckdb_csv_plan(path, name, provider)
     if plan is not None:
         header, compression = plan
-        loaded = _load_csv(con, name, header, compression)
+        loaded = (_load_csv if keep else _stream_csv)(con, name, header, compression)
         if loaded is not None:
             return loaded
     return _load_rows(con, name, provider, tmpdir)
@@ -341,6 +368,28 @@ def _cell_sql(cell: str) -> str:
             f" TRY_CAST(regexp_extract({t}, '{_ZERO_FRACTION}', 1) AS BIGINT) END")
 
 
+def _time_sql(plan: Plan) -> tuple[str, str]:
+    """SQL for whether a row is a whole day, and for its instant (microseconds), from its cell."""
+    time = f"c{plan.time}"
+    # a date has no colon: the pattern is only tried on the (few) cells without one
+    whole_day = f"CASE WHEN contains({time}, ':') THEN false ELSE regexp_full_match(trim({time}), '{_DATE}') END"
+    # DuckDB's cast skips the blanks around a time itself; the trimmed cell only when it fails
+    start = f"epoch_us(coalesce(TRY_CAST({time} AS TIMESTAMPTZ), TRY_CAST(trim({time}) AS TIMESTAMPTZ)))"
+    return whole_day, start
+
+
+def _key_sql(plan: Plan) -> tuple[str, str, str]:
+    """SQL for a row's provider id, model id and service tier, from its cells."""
+    provider = (f"'{_sq(plan.default_provider)}'" if plan.provider is None else f"lower(trim(c{plan.provider}))")
+    model = f"trim(c{plan.model})"
+    if plan.tier is None:
+        tier = "'standard'"
+    else:
+        cases = " ".join(f"WHEN '{_sq(k)}' THEN '{v}'" for k, v in SERVICE_TIERS.items())
+        tier = f"CASE lower(trim(coalesce(c{plan.tier}, ''))) {cases} END"
+    return provider, model, tier
+
+
 def _select_sql(plan: Plan, source: str) -> str:
     """The canonical rows (``USAGE_COLUMNS`` and ``bad``) over ``source``, whose columns are
     ``c0``, ``c1``... and ``line_no``."""
@@ -355,18 +404,8 @@ def _select_sql(plan: Plan, source: str) -> str:
     for column, parts in plan.checks:
         checks.append(f"n{column} = " + " + ".join([f"t_{TOKEN_COMPONENTS[p]}" for p in parts] or ["0"]))
     checks += [f"n{column} = 0" for column in plan.zero]
-    time = f"c{plan.time}"
-    # a date has no colon: the pattern is only tried on the (few) cells without one
-    whole_day = f"CASE WHEN contains({time}, ':') THEN false ELSE regexp_full_match(trim({time}), '{_DATE}') END"
-    # DuckDB's cast skips the blanks around a time itself; the trimmed cell only when it fails
-    start = f"epoch_us(coalesce(TRY_CAST({time} AS TIMESTAMPTZ), TRY_CAST(trim({time}) AS TIMESTAMPTZ)))"
-    provider = (f"'{_sq(plan.default_provider)}'" if plan.provider is None else f"lower(trim(c{plan.provider}))")
-    model = f"trim(c{plan.model})"
-    if plan.tier is None:
-        tier = "'standard'"
-    else:
-        cases = " ".join(f"WHEN '{_sq(k)}' THEN '{v}'" for k, v in SERVICE_TIERS.items())
-        tier = f"CASE lower(trim(coalesce(c{plan.tier}, ''))) {cases} END"
+    whole_day, start = _time_sql(plan)
+    provider, model, tier = _key_sql(plan)
     inner = (f"SELECT {', '.join(selects)}, {whole_day} AS whole_day, {start} AS start_us,"
              f" {provider} AS provider_id, {model} AS model_id, {tier} AS tier FROM {source}")
     token_cols = ", ".join(f"{expr} AS t_{c}" for expr, c in zip(tokens, TOKEN_COMPONENTS))
@@ -379,14 +418,16 @@ def _select_sql(plan: Plan, source: str) -> str:
             f" FROM (SELECT *, {token_cols} FROM ({inner}))")
 
 
-def _survey(con: duckdb.DuckDBPyConnection, name: str) -> tuple[Loaded, bool]:
+def _survey(con: duckdb.DuckDBPyConnection, name: str, grouped: str | None = None) -> tuple[Loaded, bool]:
     """One pass over the parsed rows (``usage_rows``, a table: no file is read again): whether
-    some row is bad, the keys kept in ``usage_keys``, whole days and the time span."""
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE usage_survey AS
-        SELECT provider_id, model_id, {rate_tier_sql()} AS rate_tier, bool_or(bad) AS bad,
+    some row is bad, the keys kept in ``usage_keys``, whole days and the time span.  ``grouped``:
+    that survey already made (``_stream_csv``'s, from the file's key and time cells alone)."""
+    if grouped is None:
+        grouped = f"""SELECT provider_id, model_id, {rate_tier_sql()} AS rate_tier, bool_or(bad) AS bad,
                bool_or(whole_day) AS days, min(start_us) AS first_us, max(start_us) AS last_us, count(*) AS rows,
                {", ".join(f"bool_or(t_{c} > 0) AS used_{c}" for c in TOKEN_COMPONENTS)}
-        FROM usage_src GROUP BY ALL""")
+        FROM usage_src GROUP BY ALL"""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE usage_survey AS {grouped}")
     con.execute("CREATE OR REPLACE TEMP TABLE usage_keys AS SELECT DISTINCT provider_id, model_id, rate_tier"
                 " FROM usage_survey WHERE NOT bad")
     rows, bad, days, first, last, *used = con.execute(
@@ -464,6 +505,46 @@ def _load_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, comp
         line = con.execute("SELECT min(line) FROM usage_lines WHERE bad").fetchone()[0]
         drop_rows(con)
         _raise_row_error(name, header, line)
+    return loaded
+
+
+def _stream_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, compression: str) -> Loaded | None:
+    """For the totals alone: the file is not kept, only surveyed from its key and time cells
+    (so memory does not grow with the file); every cell is checked by the totals' own pass
+    (``Engine.price``), before anything is written.  None when its rows would not be its lines."""
+    assert header.plan is not None
+    plan = header.plan
+    source = _csv_source(name, header, compression)
+    drop_rows(con)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW usage_src AS SELECT * EXCLUDE (line) FROM"
+                f" ({_select_sql(plan, f'(SELECT *, CAST(NULL AS BIGINT) AS line_no FROM {source})')})")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW usage_lines AS"
+                f" {_select_sql(plan, f'(SELECT *, row_number() OVER () + 1 AS line_no FROM {source})')}")
+    lines = _LineCount(name, compression)
+    whole_day, start = _time_sql(plan)
+    provider, model, tier = _key_sql(plan)
+    cells = sorted({f"c{i}" for i in (plan.provider, plan.model, plan.tier) if i is not None})
+    used = ", ".join(f"{'true' if formula else 'false'} AS used_{c}"
+                     for formula, c in zip(plan.formulas, TOKEN_COMPONENTS))
+    keyed = (f"SELECT {provider} AS provider_id, {model} AS model_id, {tier} AS tier, '' AS context, days, first_us,"
+             f" last_us, rows FROM (SELECT {', '.join(cells)}, bool_or({whole_day}) AS days, min({start}) AS first_us,"
+             f" max({start}) AS last_us, count(*) AS rows FROM {source} GROUP BY ALL)")
+    grouped = (f"SELECT provider_id, model_id, {rate_tier_sql()} AS rate_tier, false AS bad, bool_or(days) AS days,"
+               f" min(first_us) AS first_us, max(last_us) AS last_us, sum(rows) AS rows, {used}"
+               f" FROM ({keyed}) GROUP BY ALL")
+    try:
+        loaded, _ = _survey(con, name, grouped)
+    except duckdb.Error:
+        drop_rows(con)
+        lines.join()
+        _raise_row_error(name, header, None)  # the row reader names the line; else it is ours
+        raise
+    newlines, ends = lines.value()
+    if loaded.rows != newlines - (1 if ends else 0):
+        drop_rows(con)
+        return None
+    loaded.streamed = True
+    loaded.bad_line = lambda line: _raise_row_error(name, header, line)
     return loaded
 
 

@@ -231,10 +231,12 @@ def stream_totals(engine: "Engine", at: When | datetime | None, target: tuple[st
             (priced_provider_id, priced_model_id, month) FROM (
         SELECT priced_provider_id, priced_model_id, {_MONTH} AS month, {_TOTALS},
             count(*) FILTER (WHERE unpriced_field IS NOT NULL) AS unpriced_rows,
-            bool_or(unpriced_field = 'provider') AS unknown_provider
+            bool_or(unpriced_field = 'provider') AS unknown_provider, bool_or(bad) AS bad, count(*) AS seen
         FROM ({sql}) GROUP BY ALL) ORDER BY 1, 2, 3""").fetchall()
+    if loaded.streamed and (any(p[-2] for p in parts) or sum(p[-1] for p in parts) != loaded.rows):
+        engine.raise_bad_row()  # the file's cells are checked here: nothing is written yet
     unpriced_rows = 0
-    for provider, model, month, units, lowest, priced, uncertain, later, earlier, unpriced, unknown in parts:
+    for provider, model, month, units, lowest, priced, uncertain, later, earlier, unpriced, unknown, _, _ in parts:
         unpriced_rows += unpriced
         if unknown and target is None:  # an unknown provider's rows are grouped under its own id
             engine.check_provider(provider)

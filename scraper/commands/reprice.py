@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     fmt = "json" if args.json else "csv" if args.csv else "summary" if args.summary else "table"
     try:
         with Engine(pricer) as engine, tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as held:
-            engine.load(args.file, args.provider)
+            engine.load(args.file, args.provider, totals_only=fmt == "summary")
             engine.price(args.at, target, totals_only=fmt == "summary")
             # Every output is written aside and copied out only once it is whole: a bad row
             # stops the command with nothing printed, never half a file.
