@@ -110,7 +110,7 @@ def pricer() -> Pricer:
 
 @pytest.fixture(scope="module")
 def engine(pricer):
-    with Engine(pricer, threads=2) as engine:
+    with Engine(pricer, threads=2, stream_from_bytes=0) as engine:  # --summary streams every file
         yield engine
 
 
@@ -375,3 +375,18 @@ def test_a_file_read_and_sorted_in_parallel_keeps_every_rows_line_and_texts(pric
             f" AND model = 'nope' AND line % {len(models)} = 2)"
             f" FROM (SELECT *, row_number() OVER () + 1 AS row_number FROM read_csv('{written}', all_varchar = false))"
         ).fetchone() == (n, 0, unknown[0])
+
+
+def test_a_summary_kept_or_streamed_has_the_same_totals(pricer, engine, usage):
+    """Below ``stream_from_bytes`` --summary keeps the parsed rows (faster); above, it streams
+    them (memory that does not grow): the same totals and unpriced rows either way."""
+    engine.load(usage, totals_only=True)
+    assert engine.loaded.streamed
+    engine.price(totals_only=True)
+    streamed = engine.totals
+    with Engine(pricer, threads=2) as kept:
+        kept.load(usage, totals_only=True)
+        assert not kept.loaded.streamed
+        kept.price(totals_only=True)
+        assert kept.totals == streamed
+    assert streamed.priced_rows > 0 and streamed.unpriced and streamed.uncertain_rows > 0

@@ -44,6 +44,9 @@ from db.reprice.usage import (SERVICE_TIERS, TOKEN_COMPONENTS, CsvHeader, Plan, 
 
 #: DuckDB's memory before it spills to disk (RATECARD_MEMORY_LIMIT overrides).
 MEMORY_LIMIT = os.environ.get("RATECARD_MEMORY_LIMIT", "1GB")
+#: ``--summary`` streams a usage file of this many bytes of text or more (a gzip file counts
+#: six times its size) instead of keeping its parsed rows (RATECARD_STREAM_FROM_BYTES overrides).
+STREAM_FROM_BYTES = int(os.environ.get("RATECARD_STREAM_FROM_BYTES", 128 << 20))
 #: The canonical usage columns every file becomes.
 USAGE_COLUMNS = ("line", "start_us", "whole_day", "provider_id", "model_id", "tier", "context",
                  *(f"t_{c}" for c in TOKEN_COMPONENTS))
@@ -110,8 +113,10 @@ class Loaded:
 class Engine:
     """One DuckDB connection holding the rate table of one history in one currency."""
 
-    def __init__(self, pricer: Pricer, threads: int | None = None, memory_limit: str = MEMORY_LIMIT) -> None:
+    def __init__(self, pricer: Pricer, threads: int | None = None, memory_limit: str = MEMORY_LIMIT,
+                 stream_from_bytes: int = STREAM_FROM_BYTES) -> None:
         self.pricer = pricer
+        self.stream_from_bytes = stream_from_bytes
         self.table: RateTable = compile_rates(pricer)
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone = 'UTC'")
@@ -146,9 +151,11 @@ class Engine:
         ``UsageError`` before anything is priced.  ``totals_only`` (``--summary``): a CSV is not
         kept but read again by the totals' pass, which checks its cells (memory that does not
         grow with the file); a bad row then raises from :meth:`price`, still before anything is
-        written."""
+        written.  A file smaller than ``stream_from_bytes`` is kept even then: parsed once, it
+        is priced faster, in memory that a file of that size bounds."""
         self.loaded, self.totals = None, None
-        self.loaded = load_usage(self.con, path, provider, self.tmpdir, keep=not totals_only)
+        keep = not totals_only or _text_bytes(path) < self.stream_from_bytes
+        self.loaded = load_usage(self.con, path, provider, self.tmpdir, keep=keep)
         return self.loaded
 
     def shape(self, at: When | datetime | None, target: tuple[str, str] | None) -> Shape:
@@ -258,6 +265,16 @@ class Engine:
             raise CurrencyNotPublished(
                 f"{provider} does not publish prices in {self.pricer.currency} (it publishes "
                 f"{', '.join(sorted(published))}); ratecard does not guess exchange rates")
+
+
+def _text_bytes(path: str | Path) -> int:
+    """About how many bytes of text the file holds (a gzip file: six times its size)."""
+    try:
+        with open(path, "rb") as raw:
+            gz = raw.read(2) == GZIP_MAGIC
+        return os.path.getsize(path) * (6 if gz else 1)
+    except OSError:
+        return 0  # the loader says why it cannot be read
 
 
 def _load_rates(con: duckdb.DuckDBPyConnection, table: RateTable, path: Path) -> None:
