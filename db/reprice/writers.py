@@ -343,31 +343,32 @@ def write_parquet(con, target: str, scale: int) -> None:
 
 
 def write_json_rows(con, target: str) -> None:
-    """The priced rows as JSON lines, in the shape of ``reprice --json``'s ``rows``."""
-    comps = ", ".join(
-        f"{{'k': '{c}', 'v': {{'tokens': {c}_tokens, 'price': {c}_price, 'tier': {c}_tier, 'promo': {c}_promo,"
-        f" 'cost': {c}_cost}}}}" for c in TOKEN_COMPONENTS)
-    con.execute(f"""COPY (SELECT file, line, time, priced_at, provider, model, cost, lowest_cost,
-          CASE WHEN uncertain THEN {{'changed_after': iso(changed_after_us), 'changed_by': iso(changed_by_us),
-            'cost_before_change': cost_before_change, 'cost_after_change': cost_after_change}} END AS uncertain_change,
-          map_from_entries(list_filter([{comps}], lambda e: e.v.tokens IS NOT NULL)) AS components,
-          notes, CASE WHEN moved THEN used_provider || '/' || used_model END AS used
-        FROM out WHERE unpriced_field IS NULL) TO '{_sq(target)}' (FORMAT JSON)""")
+    """The priced rows as the lines of ``reprice --json``'s ``rows`` array, indented and with
+    their commas, ready to be copied into the document as bytes.  Each row is DuckDB's JSON of
+    a struct; ``components`` (the components with tokens) and ``used`` (only on rows priced on
+    another model) are spliced as JSON text, not built as maps and filtered lists per row."""
+    last = con.execute("SELECT max(line) FROM out WHERE unpriced_field IS NULL").fetchone()[0]
+    parts = ", ".join(
+        f"CASE WHEN {c}_tokens IS NOT NULL THEN '\"{c}\":' || to_json({{'tokens': {c}_tokens, 'price': {c}_price,"
+        f" 'tier': {c}_tier, 'promo': {c}_promo, 'cost': {c}_cost}}) END" for c in TOKEN_COMPONENTS)
+    fields = ("'file': file, 'line': line, 'time': time, 'priced_at': priced_at, 'provider': provider,"
+              " 'model': model, 'cost': cost, 'lowest_cost': lowest_cost,"
+              " 'uncertain_change': CASE WHEN uncertain THEN {'changed_after': iso(changed_after_us),"
+              " 'changed_by': iso(changed_by_us), 'cost_before_change': cost_before_change,"
+              f" 'cost_after_change': cost_after_change}} END, 'components': json('{{' || concat_ws(',', {parts}) || '}}'),"
+              " 'notes': notes")
+    row = (f"CASE WHEN moved THEN to_json({{{fields}, 'used': used_provider || '/' || used_model}})"
+           f" ELSE to_json({{{fields}}}) END")
+    con.execute(f"""COPY (SELECT '    ' || {row} || CASE WHEN line = {int(last or 0)} THEN '' ELSE ',' END
+        FROM out WHERE unpriced_field IS NULL) TO '{_sq(target)}'
+        (FORMAT CSV, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01')""")
 
 
 def write_json(pricer: Pricer, s: Summary, rows_file: str, out: TextIO) -> None:
     """The ``reprice --json`` document: rows (from ``rows_file``), unpriced, totals."""
     money = lambda units: _money(pricer, units)  # noqa: E731
-    out.write('{\n  "currency": %s,\n  "rows": [' % json.dumps(pricer.currency))
-    first = True
-    with open(rows_file, encoding="utf-8") as rows:
-        while True:
-            block = rows.readlines(1 << 20)
-            if not block:
-                break
-            text = ",\n    ".join(_drop_used(line.rstrip("\n")) for line in block)
-            out.write(("\n    " if first else ",\n    ") + text)
-            first = False
+    out.write('{\n  "currency": %s,\n  "rows": [\n' % json.dumps(pricer.currency))
+    copy_file(rows_file, out)
     tail = {
         "unpriced": [{"file": u.row.path, "line": u.row.line, "field": u.field,
                       "time": u.row.start.date().isoformat() if u.row.whole_day else _iso(u.row.start),
@@ -380,14 +381,9 @@ def write_json(pricer: Pricer, s: Summary, rows_file: str, out: TextIO) -> None:
                              "total_if_changes_after_rows": {pricer.currency: money(s.if_later_units)},
                              "total_if_changes_before_rows": {pricer.currency: money(s.if_earlier_units)}},
     }
-    out.write("\n  ],\n")
+    out.write("  ],\n")
     out.write(",\n".join(f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in tail.items()))
     out.write("\n}\n")
-
-
-def _drop_used(line: str) -> str:
-    """``used`` only on rows priced on another model (the row writer's shape)."""
-    return line[:-len(',"used":null}')] + "}" if line.endswith(',"used":null}') else line
 
 
 def write_table(con, pricer: Pricer, target: str, exact: bool = True) -> None:
