@@ -167,12 +167,16 @@ def _notes_sql(substitute: bool) -> str:
                  " || ': ' || money(units_before_change) || ' on ' || switched_from || ', '"
                  " || money(units_after_change) || ' on ' || switched_to || '; the higher is counted' END")
     # most rows have no note at all: the list is only built for a row that has one
-    some = ("row_note IS NOT NULL OR after_last_seen OR whole_day_context OR day_lowest OR uncertain"
+    return (f"CASE WHEN {_some_note_sql(substitute)} THEN list_filter([" + ", ".join(parts) + "],"
+            " lambda x: x IS NOT NULL) ELSE CAST([] AS VARCHAR[]) END")
+
+
+def _some_note_sql(substitute: bool) -> str:
+    """Whether a priced row may have a note (most have none: their notes are not built)."""
+    return ("row_note IS NOT NULL OR after_last_seen OR whole_day_context OR day_lowest OR uncertain"
             " OR alias_note_text IS NOT NULL"
             + ("".join(f" OR {c}_billed_as IS NOT NULL" for c in ("input_cache_hit", "input_cache_write",
                                                                   "input_cache_write_1h")) if substitute else ""))
-    return (f"CASE WHEN {some} THEN list_filter([" + ", ".join(parts) + "], lambda x: x IS NOT NULL)"
-            " ELSE CAST([] AS VARCHAR[]) END")
 
 
 def create_output(con, path: str, substitute: bool) -> None:
@@ -197,6 +201,7 @@ def create_output(con, path: str, substitute: bool) -> None:
           money(units_before_change) AS cost_before_change, money(units_after_change) AS cost_after_change,
           {", ".join(comps)},
           CASE WHEN unpriced_field IS NULL THEN coalesce(text_notes, {_notes_sql(substitute)}) END AS notes,
+          unpriced_field IS NULL AND (text_notes IS NOT NULL OR {_some_note_sql(substitute)}) AS has_notes,
           text_reason AS unpriced_reason,
           unpriced_field IS NULL AND (priced_provider_id <> provider_id OR lower(priced_model_id) <> lower(model_id))
             AS moved, provider_id AS used_provider, model_id AS used_model
@@ -317,7 +322,8 @@ def write_csv(con, target: str) -> None:
                "cost_before_change", "cost_after_change"]
     for c in TOKEN_COMPONENTS:
         columns += [f"{c}_tokens", f"{c}_price", f"{c}_tier", f"{c}_cost"]
-    columns += ["nullif(array_to_string(notes, '; '), '') AS notes", "unpriced_field", "unpriced_reason"]
+    columns += ["CASE WHEN has_notes THEN nullif(array_to_string(notes, '; '), '') END AS notes", "unpriced_field",
+                "unpriced_reason"]
     con.execute(f"COPY (SELECT {', '.join(columns)} FROM out) TO '{_sq(target)}' (FORMAT CSV, HEADER true)")
 
 
@@ -391,14 +397,14 @@ def write_table(con, pricer: Pricer, target: str, exact: bool = True) -> None:
     ``scraper.output.money`` rounds it (``exact``: every digit), the breakdown exact."""
     from scraper.output import EXTRA_PLACES, MINOR_UNITS
 
-    breakdown = ("array_to_string(list_filter([" + ", ".join(
+    breakdown = ("concat_ws('; ', " + ", ".join(
         f"CASE WHEN {c}_tokens IS NOT NULL THEN '{LABELS[c]} ' || format('{{:,}}', {c}_tokens) || ' x ' || {c}_price"
         f" || CASE WHEN {c}_tier = 'standard' THEN '' ELSE ' ' || {c}_tier END || ' = ' || {c}_cost END"
-        for c in TOKEN_COMPONENTS) + "], lambda x: x IS NOT NULL), '; ')")
+        for c in TOKEN_COMPONENTS) + ")")  # the parts that are not NULL
     low = ("coalesce(CASE WHEN lowest_cost IS NOT NULL THEN ' (lowest possible ' || lowest_cost || ')' END, '')"
            " || coalesce(CASE WHEN moved THEN ' (tokens used on ' || used_provider || '/' || used_model || ')' END, '')"
-           " || array_to_string(list_transform(list_filter(notes, lambda n: NOT starts_with(n, 'date without time')),"
-           " lambda n: '; ' || n), '')")
+           " || CASE WHEN has_notes THEN array_to_string(list_transform(list_filter(notes,"
+           " lambda n: NOT starts_with(n, 'date without time')), lambda n: '; ' || n), '') ELSE '' END")
     code = pricer.currency.upper()
     places = MINOR_UNITS.get(code, 2) + EXTRA_PLACES["cost"]
     cost = "cost" if exact else _rounded_sql("cost_units", places, 6 + pricer.scale)
