@@ -390,3 +390,25 @@ def test_a_summary_kept_or_streamed_has_the_same_totals(pricer, engine, usage):
         kept.price(totals_only=True)
         assert kept.totals == streamed
     assert streamed.priced_rows > 0 and streamed.unpriced and streamed.uncertain_rows > 0
+
+
+@pytest.mark.parametrize("keep", ["instants", "days"])
+def test_a_file_no_window_meets_prices_the_same_with_its_constant_columns(pricer, engine, usage, tmp_path, keep):
+    """A file of instants (or of days) that no uncertain change meets: the columns its shape
+    makes constant are not stored, and every row still equals the row pricer's."""
+    lines = usage.read_text().splitlines(keepends=True)
+    rows = [line for line in lines[1:] if ",deepseek," not in line  # deepseek-reasoner has the window
+            and (("T" in line.split(",")[0] or " " in line.split(",")[0]) == (keep == "instants"))]
+    path = tmp_path / f"{keep}.csv"
+    path.write_text(lines[0] + "".join(rows))
+    engine.load(path)
+    shape = engine.shape(None, None)
+    assert (shape.days, shape.windows) == (keep == "days", False)
+    engine.price()
+    stored = {c for (c,) in engine.con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'priced_rows'").fetchall()}
+    assert not {"uncertain", "changed_after_us", "units_before_change", "priced_at_us"} & stored
+    assert ("day_lowest" in stored) == (keep == "days")
+    got, want = engine_rows(engine), expected(pricer, path)
+    assert len(got) == len(rows) > 100
+    assert [g for g, w in zip(got, want) if g != w] == []

@@ -73,6 +73,29 @@ _NO_TEXTS = ("CAST(NULL AS VARCHAR) AS text_field, CAST(NULL AS VARCHAR) AS text
              " CAST(NULL AS VARCHAR[]) AS text_notes")
 
 
+def _constant_priced_columns(shape: Shape, own_time: bool, used: tuple[str, ...]) -> dict[str, str]:
+    """The priced columns the pricing query sets to a constant (or to another column) for this
+    shape, as SQL: read from ``pricing_sql._final``.  ``own_time``: no ``--at`` (each row priced
+    at its own time); ``used``: the components some row has tokens for."""
+    constants: dict[str, str] = {}
+    for column in PRICED_COLUMNS:
+        component = _component_of(column)
+        if component is not None and component[0] not in used:
+            constants[column] = _COMPONENT_PARTS[component[1]]
+    if not shape.windows:  # no change of unknown instant: nothing uncertain
+        constants.update({"uncertain": "false", "early_unpriced": "false",
+                          **{c: "CAST(NULL AS BIGINT)" for c in ("changed_after_us", "changed_by_us",
+                                                                 "units_before_change", "units_after_change")},
+                          "switched_from": "CAST(NULL AS VARCHAR)", "switched_to": "CAST(NULL AS VARCHAR)"})
+    if not shape.days:  # no row priced as a whole day
+        constants.update({"day_lowest": "false", "whole_day_context": "false"})
+        if not shape.windows:
+            constants["lowest_units"] = "CAST(NULL AS BIGINT)"
+    if own_time:
+        constants.update({"priced_at_us": "start_us", "priced_whole_day": "whole_day"})
+    return constants
+
+
 def _component_of(column: str) -> tuple[str, str] | None:
     """``input_cache_hit_rate_ord`` -> (``input_cache_hit``, ``rate_ord``); None for a row column."""
     for part in _COMPONENT_PARTS:
@@ -205,17 +228,13 @@ class Engine:
         if self.loaded is not None and self.loaded.streamed:
             raise ValueError("the file was loaded for its totals only")
         sql = self.query(at, target)
-        # Sorted by line once; a component no row uses is a constant of the view, not columns
-        # of NULLs carried through the sort.
-        used = set(self.loaded.components) if self.loaded else set(TOKEN_COMPONENTS)
-        stored, view = [], []
-        for column in PRICED_COLUMNS:
-            component = _component_of(column)
-            if component is None or component[0] in used:
-                stored.append(column)
-                view.append(column)
-            else:
-                view.append(f"{_COMPONENT_PARTS[component[1]]} AS {column}")
+        # Sorted by line once, narrow: a column the file's shape makes constant (a component no
+        # row uses, the uncertain-change columns of a file no window meets, ...) is a constant
+        # of the view, not a column carried through the sort.
+        constants = _constant_priced_columns(self.shape(at, target), at is None,
+                                             self.loaded.components if self.loaded else TOKEN_COMPONENTS)
+        stored = [c for c in PRICED_COLUMNS if c not in constants]
+        view = [f"{constants[c]} AS {c}" if c in constants else c for c in PRICED_COLUMNS]
         self.con.execute(f"CREATE TABLE priced_rows AS SELECT {', '.join(stored)} FROM ({sql}) ORDER BY line")
         self.con.execute(f"CREATE TEMP VIEW priced AS SELECT {', '.join(view)}, {_NO_TEXTS} FROM priced_rows")
         if target is None:
