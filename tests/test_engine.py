@@ -412,3 +412,33 @@ def test_a_file_no_window_meets_prices_the_same_with_its_constant_columns(pricer
     got, want = engine_rows(engine), expected(pricer, path)
     assert len(got) == len(rows) > 100
     assert [g for g, w in zip(got, want) if g != w] == []
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "table", "parquet"])
+def test_a_file_priced_a_run_of_lines_at_a_time_writes_the_same_bytes(pricer, usage, tmp_path, fmt):
+    """Per-row outputs of a long file are priced ``chunk_lines`` lines at a time (memory that
+    does not grow with the file): the same output, byte for byte, and the same totals, as the
+    whole file at once, including rows priced as whole days, in uncertain windows and
+    unpriced rows, whichever run they fall in."""
+    import io
+
+    written = {}
+    for chunk in (10**9, 300, 97):
+        with Engine(pricer, threads=2, chunk_lines=chunk) as engine:
+            engine.load(usage)
+            engine.price()
+            assert len(engine.chunks) == (1 if chunk > 1000 else -(-1000 // chunk))
+            out = io.StringIO()
+            target = tmp_path / f"rows-{chunk}.parquet"
+            totals = engine.write(fmt, out, str(usage), rows_to=target if fmt == "parquet" else None)
+            written[chunk] = (out.getvalue(), totals, target.read_bytes() if fmt == "parquet" else b"")
+    whole = written[10**9]
+    assert whole[1].unpriced and whole[1].uncertain_rows and whole[1].priced_rows
+    for chunk in (300, 97):
+        assert written[chunk][:2] == whole[:2]
+        if fmt == "parquet":
+            con = duckdb.connect()
+            a, b = (f"read_parquet('{tmp_path / f'rows-{c}.parquet'}')" for c in (10**9, chunk))
+            assert con.execute(f"SELECT count(*) FROM {b}").fetchone()[0] == 1000
+            assert con.execute(f"SELECT list(line) = (SELECT list(line) FROM {a}) FROM {b}").fetchone()[0]
+            assert con.execute(f"SELECT count(*) FROM (SELECT * FROM {a} EXCEPT ALL SELECT * FROM {b})").fetchone()[0] == 0

@@ -47,6 +47,8 @@ MEMORY_LIMIT = os.environ.get("RATECARD_MEMORY_LIMIT", "1GB")
 #: ``--summary`` streams a usage file of this many bytes of text or more (a gzip file counts
 #: six times its size) instead of keeping its parsed rows (RATECARD_STREAM_FROM_BYTES overrides).
 STREAM_FROM_BYTES = int(os.environ.get("RATECARD_STREAM_FROM_BYTES", 128 << 20))
+#: Per-row outputs price a file this many lines at a time (RATECARD_CHUNK_LINES overrides).
+CHUNK_LINES = int(os.environ.get("RATECARD_CHUNK_LINES", 1_000_000))
 #: The canonical usage columns every file becomes.
 USAGE_COLUMNS = ("line", "start_us", "whole_day", "provider_id", "model_id", "tier", "context",
                  *(f"t_{c}" for c in TOKEN_COMPONENTS))
@@ -137,9 +139,11 @@ class Engine:
     """One DuckDB connection holding the rate table of one history in one currency."""
 
     def __init__(self, pricer: Pricer, threads: int | None = None, memory_limit: str = MEMORY_LIMIT,
-                 stream_from_bytes: int = STREAM_FROM_BYTES) -> None:
+                 stream_from_bytes: int = STREAM_FROM_BYTES, chunk_lines: int = CHUNK_LINES) -> None:
         self.pricer = pricer
         self.stream_from_bytes = stream_from_bytes
+        self.chunk_lines = chunk_lines
+        self.chunks: list[tuple[int, int]] = []
         self.table: RateTable = compile_rates(pricer)
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone = 'UTC'")
@@ -203,12 +207,14 @@ class Engine:
         return Shape(days=days, windows=windows, keys="usage_keys")
 
     def query(self, at: When | datetime | None = None, target: tuple[str, str] | None = None,
-              lines: bool = True) -> str:
-        """The pricing query over the loaded file (``lines``: with its line numbers)."""
+              lines: bool = True, between: tuple[int, int] | None = None) -> str:
+        """The pricing query over the loaded file (``lines``: with its line numbers; ``between``:
+        only the rows of those lines, both included)."""
         shape = self.shape(at, target)
-        source = "usage_lines" if lines or shape.days or shape.windows else "usage_src"
+        source = "usage_lines" if lines or shape.days or shape.windows or between else "usage_src"
         row_id = "line" if source == "usage_lines" else "CAST(NULL AS BIGINT) AS line, NULL"
-        return pricing_sql("duckdb", usage=f"(SELECT *, {row_id} AS row_id FROM {source}) usage_rows",
+        where = f" WHERE line BETWEEN {int(between[0])} AND {int(between[1])}" if between else ""
+        return pricing_sql("duckdb", usage=f"(SELECT *, {row_id} AS row_id FROM {source}{where}) usage_rows",
                            at=placement(at), target=target, shape=shape, texts=False)
 
     def price(self, at: When | datetime | None = None, target: tuple[str, str] | None = None,
@@ -227,7 +233,25 @@ class Engine:
             return self.loaded.rows if self.loaded else 0
         if self.loaded is not None and self.loaded.streamed:
             raise ValueError("the file was loaded for its totals only")
-        sql = self.query(at, target)
+        # A file of more lines than ``chunk_lines`` is priced a run of lines at a time (each
+        # sorted in memory, written, then dropped): time that grows with the file, not faster,
+        # and memory that does not.  The writers go through the chunks in order.
+        first, last = self.con.execute("SELECT min(line), max(line) FROM usage_lines").fetchone()
+        step = max(1, self.chunk_lines)
+        self.chunks = ([(lo, min(lo + step - 1, last)) for lo in range(first, last + 1, step)]
+                       if first is not None else [(0, 0)])
+        self._placed = (at, target)
+        self.price_chunk(0)
+        return self.loaded.rows if self.loaded else 0
+
+    def price_chunk(self, k: int) -> None:
+        """The table ``priced`` for the ``k``-th run of lines (:attr:`chunks`) alone."""
+        from db.reprice import writers
+
+        at, target = self._placed
+        self.con.execute("DROP VIEW IF EXISTS priced")
+        self.con.execute("DROP TABLE IF EXISTS priced_rows")
+        sql = self.query(at, target, between=self.chunks[k] if len(self.chunks) > 1 else None)
         # Sorted by line once, narrow: a column the file's shape makes constant (a component no
         # row uses, the uncertain-change columns of a file no window meets, ...) is a constant
         # of the view, not a column carried through the sort.
@@ -250,8 +274,6 @@ class Engine:
             self.con.execute("ALTER TABLE priced_texts RENAME TO priced_rows")
             self.con.execute(f"CREATE TEMP VIEW priced AS SELECT {', '.join(view)},"
                              f" text_field, text_reason, text_notes FROM priced_rows")
-        self.totals = None
-        return self.con.execute("SELECT count(*) FROM priced").fetchone()[0]
 
     def write(self, fmt: str, out, path: str, at: When | datetime | None = None,
               target: tuple[str, str] | None = None, rows_to: str | Path | None = None, exact: bool = True):

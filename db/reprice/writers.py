@@ -15,8 +15,9 @@ text, tier and promo flag are read from lists indexed by the rate's ordinal, not
 
 from __future__ import annotations
 
+import codecs
 import json
-import shutil
+import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -278,26 +279,47 @@ def write(engine: "Engine", fmt: str, out: TextIO | None, path: str, at: When | 
             raise ValueError("the file was priced for its totals only")
         write_totals(pricer, totals, out, exact)
         return totals
-    totals = summary(engine, path)
-    if fmt == "summary":
-        write_totals(pricer, totals, out, exact)
-        return totals
-    define_rate_texts(con)
-    create_output(con, path, target is not None)
-    part = engine.tmpdir / f"rows.{fmt}"
+    totals = Summary()
+    parts: list[Path] = []
     try:
-        if fmt == "csv":
-            write_csv(con, str(part))
-            copy_file(part, out)
+        for k in range(len(engine.chunks) or 1):
+            if k:
+                engine.price_chunk(k)
+            add_totals(totals, summary(engine, path))
+            if fmt == "summary":
+                continue
+            if k == 0:
+                define_rate_texts(con)
+                create_output(con, path, target is not None)
+            part = engine.tmpdir / f"rows-{k}.{fmt}"
+            parts.append(part)
+            if fmt == "csv":
+                write_csv(con, str(part), header=k == 0)
+            elif fmt == "json":
+                write_json_rows(con, str(part))
+            elif fmt == "parquet":
+                write_parquet(con, str(part), pricer.scale)
+            else:
+                write_table(con, pricer, str(part), exact)
+        totals.by_model_month.sort()
+        if fmt == "summary":
+            write_totals(pricer, totals, out, exact)
+        elif fmt == "csv":
+            for part in parts:
+                copy_file(part, out)
         elif fmt == "json":
-            write_json_rows(con, str(part))
-            write_json(pricer, totals, str(part), out)
+            write_json(pricer, totals, parts, out)
         elif fmt == "parquet":  # written beside the target, then renamed: never half a file
             assert rows_to is not None
             final = Path(rows_to)
             partial = final.with_name(f".{final.name}.part")
             try:
-                write_parquet(con, str(partial), pricer.scale)
+                if len(parts) == 1:
+                    parts[0].replace(partial)
+                else:  # the chunks' files in order, as one
+                    files = ", ".join(f"'{_sq(str(part))}'" for part in parts)
+                    con.execute(f"COPY (SELECT * FROM read_parquet([{files}])) TO '{_sq(str(partial))}'"
+                                " (FORMAT PARQUET)")
                 partial.replace(final)
             finally:
                 partial.unlink(missing_ok=True)
@@ -306,17 +328,34 @@ def write(engine: "Engine", fmt: str, out: TextIO | None, path: str, at: When | 
         else:
             assert out is not None
             out.write(f"{'line':>6}  {'time':<20}  {'provider/model':<32}  {'cost':>18}  breakdown\n")
-            write_table(con, pricer, str(part), exact)
-            copy_file(part, out)
+            for part in parts:
+                copy_file(part, out)
             out.write("\n")
             write_totals(pricer, totals, out, exact)
     finally:
-        part.unlink(missing_ok=True)
+        for part in parts:
+            part.unlink(missing_ok=True)
     return totals
 
 
-def write_csv(con, target: str) -> None:
-    """One CSV line per row, the columns ``reprice --csv`` always had."""
+def add_totals(into: Summary, part: Summary) -> None:
+    """``part``'s totals (a later run of lines) added to ``into``; months of one model summed."""
+    into.units += part.units
+    into.lowest_units += part.lowest_units
+    into.priced_rows += part.priced_rows
+    into.uncertain_rows += part.uncertain_rows
+    into.if_later_units += part.if_later_units
+    into.if_earlier_units += part.if_earlier_units
+    months = {(p, m, month): units for p, m, month, units in into.by_model_month}
+    for p, m, month, units in part.by_model_month:
+        months[(p, m, month)] = months.get((p, m, month), 0) + units
+    into.by_model_month = [(p, m, month, units) for (p, m, month), units in months.items()]
+    into.unpriced.extend(part.unpriced)
+
+
+def write_csv(con, target: str, header: bool = True) -> None:
+    """One CSV line per row, the columns ``reprice --csv`` always had (``header``: and their
+    names first)."""
     columns = ["file", "line", "time", "priced_at", "provider", "model", "cost", "lowest_cost",
                "CASE WHEN uncertain THEN iso(changed_after_us) || '/' || iso(changed_by_us) END AS uncertain_change",
                "cost_before_change", "cost_after_change"]
@@ -324,7 +363,8 @@ def write_csv(con, target: str) -> None:
         columns += [f"{c}_tokens", f"{c}_price", f"{c}_tier", f"{c}_cost"]
     columns += ["CASE WHEN has_notes THEN nullif(array_to_string(notes, '; '), '') END AS notes", "unpriced_field",
                 "unpriced_reason"]
-    con.execute(f"COPY (SELECT {', '.join(columns)} FROM out) TO '{_sq(target)}' (FORMAT CSV, HEADER true)")
+    con.execute(f"COPY (SELECT {', '.join(columns)} FROM out) TO '{_sq(target)}'"
+                f" (FORMAT CSV, HEADER {'true' if header else 'false'})")
 
 
 def write_parquet(con, target: str, scale: int) -> None:
@@ -349,11 +389,10 @@ def write_parquet(con, target: str, scale: int) -> None:
 
 
 def write_json_rows(con, target: str) -> None:
-    """The priced rows as the lines of ``reprice --json``'s ``rows`` array, indented and with
-    their commas, ready to be copied into the document as bytes.  Each row is DuckDB's JSON of
+    """The priced rows as the lines of ``reprice --json``'s ``rows`` array, indented and each
+    with a comma (the document drops the last), ready to be copied into it as bytes.  Each row is DuckDB's JSON of
     a struct; ``components`` (the components with tokens) and ``used`` (only on rows priced on
     another model) are spliced as JSON text, not built as maps and filtered lists per row."""
-    last = con.execute("SELECT max(line) FROM out WHERE unpriced_field IS NULL").fetchone()[0]
     parts = ", ".join(
         f"CASE WHEN {c}_tokens IS NOT NULL THEN '\"{c}\":' || to_json({{'tokens': {c}_tokens, 'price': {c}_price,"
         f" 'tier': {c}_tier, 'promo': {c}_promo, 'cost': {c}_cost}}) END" for c in TOKEN_COMPONENTS)
@@ -365,16 +404,22 @@ def write_json_rows(con, target: str) -> None:
               " 'notes': notes")
     row = (f"CASE WHEN moved THEN to_json({{{fields}, 'used': used_provider || '/' || used_model}})"
            f" ELSE to_json({{{fields}}}) END")
-    con.execute(f"""COPY (SELECT '    ' || {row} || CASE WHEN line = {int(last or 0)} THEN '' ELSE ',' END
+    con.execute(f"""COPY (SELECT '    ' || {row} || ','
         FROM out WHERE unpriced_field IS NULL) TO '{_sq(target)}'
         (FORMAT CSV, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01')""")
 
 
-def write_json(pricer: Pricer, s: Summary, rows_file: str, out: TextIO) -> None:
-    """The ``reprice --json`` document: rows (from ``rows_file``), unpriced, totals."""
+def write_json(pricer: Pricer, s: Summary, rows_files: list[Path], out: TextIO) -> None:
+    """The ``reprice --json`` document: rows (from ``rows_files``, in order, each line ending
+    in a comma: the last one is dropped), unpriced, totals."""
     money = lambda units: _money(pricer, units)  # noqa: E731
     out.write('{\n  "currency": %s,\n  "rows": [\n' % json.dumps(pricer.currency))
-    copy_file(rows_file, out)
+    filled = [f for f in rows_files if Path(f).stat().st_size]
+    for f in filled[:-1]:
+        copy_file(f, out)
+    if filled:
+        copy_file(filled[-1], out, drop_last=2)  # its last row's ",\n"
+        out.write("\n")
     tail = {
         "unpriced": [{"file": u.row.path, "line": u.row.line, "field": u.field,
                       "time": u.row.start.date().isoformat() if u.row.whole_day else _iso(u.row.start),
@@ -453,17 +498,25 @@ def write_totals(pricer: Pricer, s: Summary, out: TextIO, exact: bool = False) -
                   f" {pricer.currency} if before (the higher of each row's two costs is counted)\n")
 
 
-def copy_file(source: str | Path, out: TextIO) -> None:
-    """The UTF-8 file DuckDB wrote, appended to ``out`` as bytes when ``out`` has them (no
-    decoding and encoding again of hundreds of megabytes)."""
+def copy_file(source: str | Path, out: TextIO, drop_last: int = 0) -> None:
+    """The UTF-8 file DuckDB wrote (but its last ``drop_last`` bytes, ASCII), appended to
+    ``out`` as bytes when ``out`` has them (no decoding and encoding again of hundreds of
+    megabytes)."""
     out.flush()
+    size = os.path.getsize(source) - drop_last
     target = getattr(out, "buffer", None)
-    if target is None or (getattr(out, "encoding", "") or "").lower().replace("-", "") != "utf8":
-        with open(source, encoding="utf-8") as handle:
-            shutil.copyfileobj(handle, out, 1 << 20)
-        return
     with open(source, "rb") as handle:
-        shutil.copyfileobj(handle, target, 1 << 20)
+        if target is None or (getattr(out, "encoding", "") or "").lower().replace("-", "") != "utf8":
+            decoder = codecs.getincrementaldecoder("utf-8")()  # a character may straddle two blocks
+            while size > 0:
+                block = handle.read(min(size, 1 << 20))
+                size -= len(block)
+                out.write(decoder.decode(block, final=size <= 0))
+            return
+        while size > 0:
+            block = handle.read(min(size, 1 << 20))
+            size -= len(block)
+            target.write(block)
     target.flush()
 
 
