@@ -2,21 +2,26 @@
 
 The steps, the same for every row shape and every output:
 
-1. **Read and check** (:meth:`Engine.load`): the file becomes the view ``usage_src`` of canonical
-   rows (line, time, provider, model, tier, billed context, five token counts, ``bad``).  CSV
-   (plain or gzip, UTF-8) and Parquet are read by DuckDB's own readers, the header planned by
-   ``db.reprice.usage`` (the same column names, formulas and checks as the row reader); shapes
-   DuckDB cannot read as columns (JSON documents and lines, provider exports, UTF-16 or cp1252
-   text, a CSV whose blank lines would shift line numbers) are read by
-   ``db.reprice.usage.read_usage`` into a canonical CSV first.  One streaming pass over the
-   view checks every row and finds the file's (provider, model, tier) keys, whether it has
-   whole-day rows and its time span; the first bad row (if any) is read again by
-   ``db.reprice.usage`` so that its message (file, line, field) is the row reader's own.  Nothing
-   is priced or written before the whole file has been checked.
+1. **Read and check** (:meth:`Engine.load`): the file becomes the table ``usage_rows`` of
+   canonical rows (line, instant, whole day, provider, model, tier, billed context, five token
+   counts, ``bad``), parsed once by every core; its views ``usage_lines``/``usage_src`` are what
+   the query reads.  CSV (plain or gzip, UTF-8) and Parquet are read by DuckDB's own readers,
+   the header planned by ``db.reprice.usage`` (the same column names, formulas and checks as
+   the row reader); a CSV row's line is its place in the table, which keeps the file's order
+   (checked against the file's count of lines).  Shapes DuckDB cannot read as columns (JSON
+   documents and lines, provider exports, UTF-16 or cp1252 text, a CSV whose blank lines would
+   shift line numbers) are read by ``db.reprice.usage.read_usage`` into a canonical CSV first.
+   One pass over the table finds bad rows, the file's (provider, model, tier) keys, whether it
+   has whole-day rows and its time span; the first bad row (if any) is read again by
+   ``db.reprice.usage`` so that its message (file, line, field) is the row reader's own.
+   Nothing is priced or written before the whole file has been checked.  For ``--summary`` a
+   large CSV is not kept (``_stream_csv``): surveyed from its key and time cells, its cells are
+   checked by the totals' pass, still before anything is written.
 2. **Price** (:meth:`Engine.price`): ``db.reprice.pricing_sql`` over the rate table of
    ``db.reprice.rates``, shaped by what the first pass found (:class:`~db.reprice.pricing_sql.Shape`):
    one query, integer money.  The totals stream (no table of rows); per-row outputs are kept in
-   the table ``priced``, in line order.
+   the table ``priced_rows`` (view ``priced``), sorted by line and narrow, a million lines at
+   a time (:attr:`Engine.chunks`).
 3. **Write**: ``db.reprice.writers`` (table, CSV, JSON, Parquet, summary).
 """
 
@@ -154,6 +159,9 @@ class Engine:
         # (it can guess a few thousand rows and build its hash table on 10M usage rows, past the
         # memory limit): keep the joins as written, small tables (rates, keys) on the build side.
         self.con.execute("SET disabled_optimizers = 'join_order,build_side_probe_side'")
+        # A CSV's parsed rows keep the file's order (a row's line is its place): DuckDB's default,
+        # said here so that no configuration can change it.
+        self.con.execute("SET preserve_insertion_order = true")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         self._tmp = tempfile.TemporaryDirectory(prefix="ratecard-engine-")
