@@ -38,9 +38,14 @@ def test_the_job_coalesces_missed_runs_has_a_grace_time_and_never_runs_twice_at_
 
 
 def runs_after_sleeping(grace_seconds: int, late: timedelta) -> int:
-    """How often the job runs when the machine wakes ``late`` after a missed run (daily cron)."""
+    """How often the job runs when the machine wakes ``late`` after a missed run (daily cron).
+
+    The cron's hour is half a day from now, so that no later night of the cron falls inside the
+    grace time whatever the hour the test runs at (a fixed 03:00 cron ran between 03:00 and
+    04:00 UTC: that night was within the hour's grace)."""
     calls: list[int] = []
-    scheduler = build_scheduler(lambda: calls.append(1), cron_trigger("0 3 * * *"), grace_seconds)
+    hour = (datetime.now(timezone.utc).hour + 12) % 24
+    scheduler = build_scheduler(lambda: calls.append(1), cron_trigger(f"0 {hour} * * *"), grace_seconds)
     scheduler.start(paused=True)
     try:
         scheduler.modify_job("scrape", next_run_time=datetime.now(timezone.utc) - late)
