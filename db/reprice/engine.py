@@ -32,7 +32,7 @@ import gzip
 import io
 import os
 import tempfile
-import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -215,10 +215,10 @@ class Engine:
         return Shape(days=days, windows=windows, keys="usage_keys")
 
     def query(self, at: When | datetime | None = None, target: tuple[str, str] | None = None,
-              lines: bool = True, between: tuple[int, int] | None = None) -> str:
+              lines: bool = True, between: tuple[int, int] | None = None, shape: Shape | None = None) -> str:
         """The pricing query over the loaded file (``lines``: with its line numbers; ``between``:
-        only the rows of those lines, both included)."""
-        shape = self.shape(at, target)
+        only the rows of those lines, both included; ``shape``: :meth:`shape`, if known)."""
+        shape = shape or self.shape(at, target)
         source = "usage_lines" if lines or shape.days or shape.windows or between else "usage_src"
         row_id = "line" if source == "usage_lines" else "CAST(NULL AS BIGINT) AS line, NULL"
         where = f" WHERE line BETWEEN {int(between[0])} AND {int(between[1])}" if between else ""
@@ -248,7 +248,7 @@ class Engine:
         step = max(1, self.chunk_lines)
         self.chunks = ([(lo, min(lo + step - 1, last)) for lo in range(first, last + 1, step)]
                        if first is not None else [(0, 0)])
-        self._placed = (at, target)
+        self._placed = (at, target, self.shape(at, target))
         self.price_chunk(0)
         return self.loaded.rows if self.loaded else 0
 
@@ -256,14 +256,14 @@ class Engine:
         """The table ``priced`` for the ``k``-th run of lines (:attr:`chunks`) alone."""
         from db.reprice import writers
 
-        at, target = self._placed
+        at, target, shape = self._placed
         self.con.execute("DROP VIEW IF EXISTS priced")
         self.con.execute("DROP TABLE IF EXISTS priced_rows")
-        sql = self.query(at, target, between=self.chunks[k] if len(self.chunks) > 1 else None)
+        sql = self.query(at, target, between=self.chunks[k] if len(self.chunks) > 1 else None, shape=shape)
         # Sorted by line once, narrow: a column the file's shape makes constant (a component no
         # row uses, the uncertain-change columns of a file no window meets, ...) is a constant
         # of the view, not a column carried through the sort.
-        constants = _constant_priced_columns(self.shape(at, target), at is None,
+        constants = _constant_priced_columns(shape, at is None,
                                              self.loaded.components if self.loaded else TOKEN_COMPONENTS)
         stored = [c for c in PRICED_COLUMNS if c not in constants]
         view = [f"{constants[c]} AS {c}" if c in constants else c for c in PRICED_COLUMNS]
@@ -396,30 +396,6 @@ def _count_lines(path: str, compression: str) -> tuple[int, bool]:
     return count, last == b"\n"
 
 
-class _LineCount(threading.Thread):
-    """:func:`_count_lines` beside DuckDB's parse (which lets go of Python's lock while it runs)."""
-
-    def __init__(self, path: str, compression: str) -> None:
-        super().__init__(daemon=True)
-        self.args_ = (path, compression)
-        self.result: tuple[int, bool] | None = None
-        self.error: BaseException | None = None
-        self.start()
-
-    def run(self) -> None:
-        try:
-            self.result = _count_lines(*self.args_)
-        except BaseException as exc:  # re-raised by value()
-            self.error = exc
-
-    def value(self) -> tuple[int, bool]:
-        self.join()
-        if self.error is not None:
-            raise self.error
-        assert self.result is not None
-        return self.result
-
-
 def _cell_sql(cell: str) -> str:
     """SQL for one token cell, as ``db.reprice.usage._count`` reads it (NULL: not a count).
     Plain digits, nearly every cell, are tested first and cast at once."""
@@ -548,25 +524,44 @@ def _csv_source(name: str, header: CsvHeader, compression: str) -> str:
             f" null_padding = false, auto_detect = false, parallel = true)")
 
 
+def _read_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, compression: str,
+              read: Callable[[], tuple[Loaded, bool]]) -> tuple[Loaded, bool] | None:
+    """``read()`` (DuckDB reading the CSV, then its survey) beside a count of the file's
+    newlines; None when its rows would not be the file's lines (blank lines or quoted line
+    breaks: the row reader keeps the line numbers).  A file DuckDB cannot read is read again by
+    the row reader, whose message names the line."""
+    # the count runs in a thread while DuckDB parses (DuckDB lets go of Python's lock)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        lines = pool.submit(_count_lines, name, compression)
+        try:
+            found = read()
+        except duckdb.Error:
+            drop_rows(con)
+            _raise_row_error(name, header, None)  # the row reader names the line; else it is ours
+            raise
+        newlines, ends = lines.result()
+    if found[0].rows != newlines - (1 if ends else 0):
+        drop_rows(con)
+        return None
+    return found
+
+
 def _load_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, compression: str) -> Loaded | None:
     """DuckDB's CSV reader; None when its rows would not be the file's lines."""
     assert header.plan is not None
+    plan = header.plan
     source = _csv_source(name, header, compression)
-    lines = _LineCount(name, compression)
-    try:
+
+    def read() -> tuple[Loaded, bool]:
         # the table keeps the file's order (DuckDB preserves insertion order): row k is line k + 2
-        _keep_rows(con, _select_sql(header.plan, f"(SELECT *, CAST(NULL AS BIGINT) AS line_no FROM {source})"),
-                   "rowid + 2", header.plan)
-    except duckdb.Error:
-        drop_rows(con)
-        lines.join()
-        _raise_row_error(name, header, None)  # the row reader names the line; else it is ours
-        raise
-    loaded, bad = _survey(con, name)
-    newlines, ends = lines.value()
-    if loaded.rows != newlines - (1 if ends else 0):
-        drop_rows(con)
-        return None  # blank lines or quoted line breaks: the row reader keeps the line numbers
+        _keep_rows(con, _select_sql(plan, f"(SELECT *, CAST(NULL AS BIGINT) AS line_no FROM {source})"),
+                   "rowid + 2", plan)
+        return _survey(con, name)
+
+    found = _read_csv(con, name, header, compression, read)
+    if found is None:
+        return None
+    loaded, bad = found
     if bad:
         line = con.execute("SELECT min(line) FROM usage_lines WHERE bad").fetchone()[0]
         drop_rows(con)
@@ -586,7 +581,6 @@ def _stream_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, co
                 f" ({_select_sql(plan, f'(SELECT *, CAST(NULL AS BIGINT) AS line_no FROM {source})')})")
     con.execute(f"CREATE OR REPLACE TEMP VIEW usage_lines AS"
                 f" {_select_sql(plan, f'(SELECT *, row_number() OVER () + 1 AS line_no FROM {source})')}")
-    lines = _LineCount(name, compression)
     whole_day, start = _time_sql(plan)
     provider, model, tier = _key_sql(plan)
     cells = sorted({f"c{i}" for i in (plan.provider, plan.model, plan.tier) if i is not None})
@@ -598,17 +592,10 @@ def _stream_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, co
     grouped = (f"SELECT provider_id, model_id, {rate_tier_sql()} AS rate_tier, false AS bad, bool_or(days) AS days,"
                f" min(first_us) AS first_us, max(last_us) AS last_us, sum(rows) AS rows, {used}"
                f" FROM ({keyed}) GROUP BY ALL")
-    try:
-        loaded, _ = _survey(con, name, grouped)
-    except duckdb.Error:
-        drop_rows(con)
-        lines.join()
-        _raise_row_error(name, header, None)  # the row reader names the line; else it is ours
-        raise
-    newlines, ends = lines.value()
-    if loaded.rows != newlines - (1 if ends else 0):
-        drop_rows(con)
+    found = _read_csv(con, name, header, compression, lambda: _survey(con, name, grouped))
+    if found is None:
         return None
+    loaded = found[0]
     loaded.streamed = True
     loaded.bad_line = lambda line: _raise_row_error(name, header, line)
     return loaded
