@@ -498,15 +498,23 @@ def write_totals(pricer: Pricer, s: Summary, out: TextIO, exact: bool = False) -
                   f" {pricer.currency} if before (the higher of each row's two costs is counted)\n")
 
 
+def utf8_bytes(out: TextIO):
+    """The byte stream under ``out`` when ``out`` writes UTF-8 (UTF-8 text can go there as is),
+    else None."""
+    target = getattr(out, "buffer", None)
+    encoding = (getattr(out, "encoding", "") or "").lower().replace("-", "").replace("_", "")
+    return target if encoding == "utf8" else None
+
+
 def copy_file(source: str | Path, out: TextIO, drop_last: int = 0) -> None:
     """The UTF-8 file DuckDB wrote (but its last ``drop_last`` bytes, ASCII), appended to
     ``out`` as bytes when ``out`` has them (no decoding and encoding again of hundreds of
     megabytes)."""
     out.flush()
     size = os.path.getsize(source) - drop_last
-    target = getattr(out, "buffer", None)
+    target = utf8_bytes(out)
     with open(source, "rb") as handle:
-        if target is None or (getattr(out, "encoding", "") or "").lower().replace("-", "") != "utf8":
+        if target is None:
             decoder = codecs.getincrementaldecoder("utf-8")()  # a character may straddle two blocks
             while size > 0:
                 block = handle.read(min(size, 1 << 20))

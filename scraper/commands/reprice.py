@@ -103,8 +103,10 @@ def run(args: argparse.Namespace) -> int:
 def copy_out(held, out) -> None:
     """The whole output to ``out``: as bytes when both sides are UTF-8 streams with a buffer
     (hundreds of megabytes are not decoded and encoded again), else as text."""
-    source, target = getattr(held, "buffer", None), getattr(out, "buffer", None)
-    if source is None or target is None or (getattr(out, "encoding", "") or "").lower().replace("-", "") != "utf8":
+    from db.reprice.writers import utf8_bytes
+
+    source, target = getattr(held, "buffer", None), utf8_bytes(out)
+    if source is None or target is None:
         shutil.copyfileobj(held, out, 1 << 20)
         return
     out.flush()
