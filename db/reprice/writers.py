@@ -21,7 +21,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from db.reprice.pricer import Pricer, Unpriced, When
 from db.reprice.usage import TOKEN_COMPONENTS, UsageRow
