@@ -41,7 +41,7 @@ from typing import Callable
 import duckdb
 
 from db.reprice.pricer import CurrencyNotPublished, Pricer, When
-from db.reprice.pricing_sql import DAY_US, Shape, placement, pricing_sql, rate_tier_sql
+from db.reprice.pricing_sql import DAY_US, FALLBACK, Shape, placement, pricing_sql, rate_tier_sql
 from db.reprice.rates import COLUMN_TYPES, RATE_COLUMNS, RateTable, compile_rates
 from db.reprice.textfile import GZIP_MAGIC, UnreadableText, detect_encoding
 from db.reprice.usage import (SERVICE_TIERS, TOKEN_COMPONENTS, CsvHeader, Plan, UsageError, csv_rows,
@@ -101,6 +101,48 @@ def _constant_priced_columns(shape: Shape, own_time: bool, used: tuple[str, ...]
     if own_time:
         constants.update({"priced_at_us": "start_us", "priced_whole_day": "whole_day"})
     return constants
+
+
+@dataclass
+class PricedView:
+    """How the view ``priced`` makes each of ``PRICED_COLUMNS``: ``stored`` in ``priced_rows``,
+    a ``constant`` of the file's shape, or derived from a rate's ordinal (``rates``: a
+    component's rate, from the rate table's lists) and its tokens (``costs``).  The fewer
+    columns stored, the less is sorted."""
+
+    stored: list[str]
+    constants: dict[str, str]
+    rates: dict[str, str]
+    costs: dict[str, str]
+
+
+def _priced_view(shape: Shape, own_time: bool, substitute: bool, used: tuple[str, ...]) -> PricedView:
+    """Where each priced column comes from for this file (see :class:`PricedView`).
+    ``substitute``: ``--as`` (a component may be billed at another's rate: its source is stored)."""
+    constants = _constant_priced_columns(shape, own_time, used)
+    rates, costs = {}, {}
+    if not substitute:
+        constants.update({f"{c}_billed_as": "CAST(NULL AS VARCHAR)" for c in FALLBACK})
+    for c in used:
+        if substitute:
+            looked = ("CASE " + " ".join(f"WHEN {c}_rate_src = '{f}' THEN getvariable('rate_{f}_units')[{c}_rate_ord + 1]"
+                                         for f in (c, *FALLBACK.get(c, ()))) + " END")
+        else:
+            constants[f"{c}_rate_src"] = f"CASE WHEN {c}_tokens > 0 THEN '{c}' END"
+            looked = f"getvariable('rate_{c}_units')[{c}_rate_ord + 1]"
+        rates[f"{c}_rate_units"] = f"CASE WHEN {c}_tokens > 0 THEN {looked} END"
+        costs[f"{c}_cost_units"] = f"CASE WHEN {c}_tokens > 0 THEN {c}_tokens * {c}_rate_units END"
+    made = {*constants, *rates, *costs}
+    stored = [c for c in PRICED_COLUMNS if c not in made]
+    return PricedView(stored, constants, rates, costs)
+
+
+def define_rate_units(con: duckdb.DuckDBPyConnection) -> None:
+    """Each component's rate (units) as a list indexed by the rate's ordinal + 1 (NULL where the
+    rate row has no price for it), which the view ``priced`` reads a row's rate from."""
+    for c in TOKEN_COMPONENTS:
+        con.execute(f"SET VARIABLE rate_{c}_units = (SELECT coalesce(list({c}_units ORDER BY ordinal), [])"
+                    f" FROM rates)")
 
 
 def _component_of(column: str) -> tuple[str, str] | None:
@@ -168,6 +210,7 @@ class Engine:
         self.tmpdir = Path(self._tmp.name)
         self.con.execute(f"SET temp_directory = '{_sq(str(self.tmpdir / 'spill'))}'")
         _load_rates(self.con, self.table, self.tmpdir / "rates.csv")
+        define_rate_units(self.con)
         self.loaded: Loaded | None = None
         self.totals = None
 
@@ -259,29 +302,35 @@ class Engine:
         at, target, shape = self._placed
         self.con.execute("DROP VIEW IF EXISTS priced")
         self.con.execute("DROP TABLE IF EXISTS priced_rows")
-        sql = self.query(at, target, between=self.chunks[k] if len(self.chunks) > 1 else None, shape=shape)
+        between = self.chunks[k] if len(self.chunks) > 1 else None
+        sql = self.query(at, target, between=between, shape=shape)
         # Sorted by line once, narrow: a column the file's shape makes constant (a component no
-        # row uses, the uncertain-change columns of a file no window meets, ...) is a constant
-        # of the view, not a column carried through the sort.
-        constants = _constant_priced_columns(shape, at is None,
-                                             self.loaded.components if self.loaded else TOKEN_COMPONENTS)
-        stored = [c for c in PRICED_COLUMNS if c not in constants]
-        view = [f"{constants[c]} AS {c}" if c in constants else c for c in PRICED_COLUMNS]
-        self.con.execute(f"CREATE TABLE priced_rows AS SELECT {', '.join(stored)} FROM ({sql}) ORDER BY line")
-        self.con.execute(f"CREATE TEMP VIEW priced AS SELECT {', '.join(view)}, {_NO_TEXTS} FROM priced_rows")
+        # row uses, the uncertain-change columns of a file no window meets, ...) or that a rate's
+        # ordinal gives (its units, and the cost) is made by the view, not carried through the sort.
+        columns = _priced_view(shape, at is None, target is not None,
+                               self.loaded.components if self.loaded else TOKEN_COMPONENTS)
+        self.con.execute(f"CREATE TABLE priced_rows AS SELECT {', '.join(columns.stored)} FROM ({sql}) ORDER BY line")
+        self._define_priced(columns, _NO_TEXTS)
         if target is None:
             self._check_currency("priced")
         if writers.row_texts(self, at, target, self.loaded.path if self.loaded else ""):
             # The row pricer's words become columns of the rows that have them (a join, then
             # the rows sorted again: only for a file with such rows).
-            self.con.execute(f"CREATE TABLE priced_texts AS SELECT p.*, t.field AS text_field, t.reason AS text_reason,"
-                             f" t.notes AS text_notes FROM priced_rows p LEFT JOIN texts t ON t.line = p.line"
-                             f" ORDER BY p.line")
+            self.con.execute("CREATE TABLE priced_texts AS SELECT p.*, t.field AS text_field, t.reason AS text_reason,"
+                             " t.notes AS text_notes FROM priced_rows p LEFT JOIN texts t ON t.line = p.line"
+                             " ORDER BY p.line")
             self.con.execute("DROP VIEW priced")
             self.con.execute("DROP TABLE priced_rows")
             self.con.execute("ALTER TABLE priced_texts RENAME TO priced_rows")
-            self.con.execute(f"CREATE TEMP VIEW priced AS SELECT {', '.join(view)},"
-                             f" text_field, text_reason, text_notes FROM priced_rows")
+            self._define_priced(columns, "text_field, text_reason, text_notes")
+
+    def _define_priced(self, columns: "PricedView", texts: str) -> None:
+        """The view ``priced`` (``PRICED_COLUMNS`` and ``texts``) over ``priced_rows``."""
+        first = ", ".join(f"{sql} AS {c}" for c, sql in columns.constants.items())
+        rates = ", ".join(f"{sql} AS {c}" for c, sql in columns.rates.items())
+        final = ", ".join(columns.costs.get(c, c) + (f" AS {c}" if c in columns.costs else "") for c in PRICED_COLUMNS)
+        self.con.execute(f"CREATE TEMP VIEW priced AS SELECT {final}, {texts} FROM (SELECT *{', ' + rates if rates else ''}"
+                         f" FROM (SELECT *{', ' + first if first else ''} FROM priced_rows))")
 
     def write(self, fmt: str, out, path: str, at: When | datetime | None = None,
               target: tuple[str, str] | None = None, rows_to: str | Path | None = None, exact: bool = True):
