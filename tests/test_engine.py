@@ -17,6 +17,7 @@ import pytest
 duckdb = pytest.importorskip("duckdb")
 
 from db.reprice.engine import Engine  # noqa: E402
+from db.reprice.writers import csv_cell  # noqa: E402
 from db.reprice.pricer import Priced, Pricer, When  # noqa: E402
 from db.reprice.usage import TOKEN_COMPONENTS, UsageError, read_usage  # noqa: E402
 from parsers.quote import decimal_text  # noqa: E402
@@ -231,6 +232,60 @@ def test_money_is_exact_decimal(pricer, engine, usage):
     rows = [pricer.price(r) for r in read_usage(usage)]
     assert pricer.money(total) == pricer.money(sum(p.units for p in rows if isinstance(p, Priced)))
     assert isinstance(pricer.money(total), Decimal)
+
+
+def test_csv_lines_are_duckdbs_csv_writer_bytes_with_odd_text(pricer, tmp_path):
+    """The CSV rows are made as one text per line: cells with a comma, quote, ``#`` or line
+    break (in the file name, ids and the row pricer's reasons) are quoted exactly as DuckDB's
+    CSV writer quotes them, and Python's csv reader reads back the very ids."""
+    import csv as csvmod
+    import io
+
+    from db.reprice.writers import CSV_COLUMNS
+
+    folder = tmp_path / "a,b #c"
+    folder.mkdir()
+    path = folder / 'use "d".csv'
+    odd = ["gpt,4", 'say "hi"', "m#1", "plain"]
+    lines = usage_lines(200, 5) + [f"2025-03-03T10:00:00Z,deepseek,{csv_cell(m)},,10,0,0,0,5\n" for m in odd]
+    lines += ['2025-03-03T10:00:00Z,"we,ird",x,,1,0,0,0,1\n']
+    path.write_text(HEADER + "".join(lines), encoding="utf-8")
+    with Engine(pricer, threads=2) as engine:
+        engine.load(path)
+        engine.price()
+        out = io.StringIO()
+        engine.write("csv", out, str(path))
+        native = tmp_path / "native.csv"
+        columns = [c if c not in ("uncertain_change", "notes") else
+                   {"uncertain_change": "CASE WHEN uncertain THEN iso(changed_after_us) || '/' || iso(changed_by_us)"
+                                        " END AS uncertain_change",
+                    "notes": "CASE WHEN has_notes THEN nullif(array_to_string(notes, '; '), '') END AS notes"}[c]
+                   for c in CSV_COLUMNS]
+        engine.con.execute(f"COPY (SELECT {', '.join(columns)} FROM out) TO '{native}' (FORMAT CSV, HEADER true)")
+    assert out.getvalue() == native.read_text(encoding="utf-8")
+    rows = list(csvmod.DictReader(io.StringIO(out.getvalue(), newline="")))
+    assert len(rows) == len(lines)
+    assert [r["model"] for r in rows[200:204]] == odd and {r["file"] for r in rows} == {str(path)}
+    assert rows[-1]["unpriced_field"] == "provider" and "we,ird" in rows[-1]["unpriced_reason"]
+
+
+@pytest.mark.parametrize("scale", [0, 3, 11, 12])
+def test_money_text_is_the_exact_decimal_of_the_units(scale):
+    """The SQL money text equals Python's exact decimal of the units, on both of its paths (up
+    to 18 digits, the DECIMAL text cut before its trailing zeros; beyond, the digit arithmetic)."""
+    from db.reprice.writers import define_macros
+
+    k = 6 + scale
+    values = [0, 1, 7, 10, 100, 10 ** k, 10 ** k + 1, 5 * 10 ** (k - 1), 10 ** 18 - 1, 10 ** 18, 2 ** 63 - 1,
+              -1, -(10 ** k), *(random.Random(scale).randrange(10 ** 15) for _ in range(300))]
+    con = duckdb.connect()
+    define_macros(con, scale)
+    got = con.execute("SELECT u, money(u) FROM unnest(CAST($1 AS BIGINT[])) t(u)", [values]).fetchall()
+    want = [(u, decimal_text(Decimal(u).scaleb(-k))) for u in values]
+    assert [g for g, w in zip(got, want) if g != w and g[0] >= 0] == []
+    assert con.execute("SELECT money(NULL)").fetchone()[0] is None
+    if k <= 17:  # the DECIMAL path also writes a negative amount exactly
+        assert [g for g, w in zip(got, want) if g != w and -(10 ** 18) < g[0] < 0] == []
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "table", "summary"])
