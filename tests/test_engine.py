@@ -234,21 +234,25 @@ def test_money_is_exact_decimal(pricer, engine, usage):
     assert isinstance(pricer.money(total), Decimal)
 
 
-def test_csv_lines_are_duckdbs_csv_writer_bytes_with_odd_text(pricer, tmp_path):
+def test_csv_lines_are_duckdbs_csv_writer_bytes_with_odd_text(tmp_path):
     """The CSV rows are made as one text per line: cells with a comma, quote, ``#`` or line
     break (in the file name, ids and the row pricer's reasons) are quoted exactly as DuckDB's
     CSV writer quotes them, and Python's csv reader reads back the very ids."""
     import csv as csvmod
     import io
+    import json
 
     from db.reprice.writers import CSV_COLUMNS
 
     folder = tmp_path / "a,b #c"
     folder.mkdir()
     path = folder / 'use "d".csv'
-    odd = ["gpt,4", 'say "hi"', "m#1", "plain"]
+    odd = ["gpt,4", 'say "hi"', "m#1", "back\\slash", "é-modèle", "plain"]
     lines = usage_lines(200, 5) + [f"2025-03-03T10:00:00Z,deepseek,{csv_cell(m)},,10,0,0,0,5\n" for m in odd]
     lines += ['2025-03-03T10:00:00Z,"we,ird",x,,1,0,0,0,1\n']
+    pricer = Pricer(HISTORY + [v for m in odd[:-1] for v in versions("deepseek", m, "USD", "2025-01-01",
+                                                                     input=("1", None), output=("2.5", None))],
+                    "USD", PUBLISHED)
     path.write_text(HEADER + "".join(lines), encoding="utf-8")
     with Engine(pricer, threads=2) as engine:
         engine.load(path)
@@ -262,11 +266,22 @@ def test_csv_lines_are_duckdbs_csv_writer_bytes_with_odd_text(pricer, tmp_path):
                     "notes": "CASE WHEN has_notes THEN nullif(array_to_string(notes, '; '), '') END AS notes"}[c]
                    for c in CSV_COLUMNS]
         engine.con.execute(f"COPY (SELECT {', '.join(columns)} FROM out) TO '{native}' (FORMAT CSV, HEADER true)")
+        document = io.StringIO()
+        engine.write("json", document, str(path))
     assert out.getvalue() == native.read_text(encoding="utf-8")
     rows = list(csvmod.DictReader(io.StringIO(out.getvalue(), newline="")))
     assert len(rows) == len(lines)
-    assert [r["model"] for r in rows[200:204]] == odd and {r["file"] for r in rows} == {str(path)}
+    assert [r["model"] for r in rows[200:206]] == odd and {r["file"] for r in rows} == {str(path)}
     assert rows[-1]["unpriced_field"] == "provider" and "we,ird" in rows[-1]["unpriced_reason"]
+    # the JSON rows, made as text, are the row writer's document
+    from db.reprice import reference
+
+    expected_json = io.StringIO()
+    reference.write_json(pricer, reference.priced_rows(pricer, str(path)), expected_json)
+    assert json.loads(document.getvalue()) == json.loads(expected_json.getvalue())
+    doc = json.loads(document.getvalue())
+    assert [r["model"] for r in doc["rows"] if r["line"] in range(202, 208)] == odd[:-1]
+    assert [(u["line"], u["model"]) for u in doc["unpriced"] if u["line"] in range(202, 208)] == [(207, "plain")]
 
 
 @pytest.mark.parametrize("scale", [0, 3, 11, 12])

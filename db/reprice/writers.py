@@ -89,11 +89,15 @@ def define_macros(con, scale: int) -> None:
 
 
 def define_rate_texts(con) -> None:
-    """Each rate's price text, tier and promo flag as lists indexed by ordinal + 1."""
+    """Each rate's price text, tier and promo flag as lists indexed by ordinal + 1, and the three
+    as the JSON a priced component shows them in (``json``: up to its cost's value)."""
     for c in TOKEN_COMPONENTS:
         for part in ("price", "tier", "promo"):
             con.execute(f"SET VARIABLE rate_{c}_{part} = (SELECT coalesce(list({c}_{part} ORDER BY ordinal), [])"
                         f" FROM rates)")
+        con.execute(f"""SET VARIABLE rate_{c}_json = (SELECT coalesce(list(',"price":' || coalesce(to_json({c}_price), 'null')
+            || ',"tier":' || coalesce(to_json({c}_tier), 'null') || ',"promo":' || coalesce(to_json({c}_promo), 'null')
+            || ',"cost":' ORDER BY ordinal), []) FROM rates)""")
 
 
 def rate_text_sql(c: str, part: str, substitute: bool = True) -> str:
@@ -194,6 +198,7 @@ def create_output(con, path: str, substitute: bool) -> None:
             CASE WHEN unpriced_field IS NULL THEN {rate_text_sql(c, 'price', substitute)} END AS {c}_price,
             CASE WHEN unpriced_field IS NULL THEN {rate_text_sql(c, 'tier', substitute)} END AS {c}_tier,
             CASE WHEN unpriced_field IS NULL THEN {rate_text_sql(c, 'promo', substitute)} END AS {c}_promo,
+            CASE WHEN unpriced_field IS NULL THEN {rate_text_sql(c, 'json', substitute)} END AS {c}_json,
             CASE WHEN unpriced_field IS NULL THEN money({c}_cost_units) END AS {c}_cost,
             CASE WHEN unpriced_field IS NULL THEN {c}_cost_units END AS {c}_units_out""")
     con.execute(f"""CREATE OR REPLACE TEMP VIEW out AS
@@ -302,7 +307,7 @@ def write(engine: "Engine", fmt: str, out: TextIO | None, path: str, at: When | 
             if fmt == "csv":
                 write_csv(con, str(part), path)
             elif fmt == "json":
-                write_json_rows(con, str(part))
+                write_json_rows(con, str(part), path)
             elif fmt == "parquet":
                 write_parquet(con, str(part), pricer.scale)
             else:
@@ -424,23 +429,30 @@ def write_parquet(con, target: str, scale: int) -> None:
     con.execute(f"COPY (SELECT {', '.join(columns)} FROM out) TO '{_sq(target)}' (FORMAT PARQUET)")
 
 
-def write_json_rows(con, target: str) -> None:
+def write_json_rows(con, target: str, file: str) -> None:
     """The priced rows as the lines of ``reprice --json``'s ``rows`` array, indented and each
-    with a comma (the document drops the last), ready to be copied into it as bytes.  Each row is DuckDB's JSON of
-    a struct; ``components`` (the components with tokens) and ``used`` (only on rows priced on
-    another model) are spliced as JSON text, not built as maps and filtered lists per row."""
-    parts = ", ".join(
-        f"CASE WHEN {c}_tokens IS NOT NULL THEN '\"{c}\":' || to_json({{'tokens': {c}_tokens, 'price': {c}_price,"
-        f" 'tier': {c}_tier, 'promo': {c}_promo, 'cost': {c}_cost}}) END" for c in TOKEN_COMPONENTS)
-    fields = ("'file': file, 'line': line, 'time': time, 'priced_at': priced_at, 'provider': provider,"
-              " 'model': model, 'cost': cost, 'lowest_cost': lowest_cost,"
-              " 'uncertain_change': CASE WHEN uncertain THEN {'changed_after': iso(changed_after_us),"
-              " 'changed_by': iso(changed_by_us), 'cost_before_change': cost_before_change,"
-              f" 'cost_after_change': cost_after_change}} END, 'components': json('{{' || concat_ws(',', {parts}) || '}}'),"
-              " 'notes': notes")
-    row = (f"CASE WHEN moved THEN to_json({{{fields}, 'used': used_provider || '/' || used_model}})"
-           f" ELSE to_json({{{fields}}}) END")
-    con.execute(f"""COPY (SELECT '    ' || {row} || ','
+    with a comma (the document drops the last), ready to be copied into it as bytes.  Each row
+    is made as one text, the bytes DuckDB's ``to_json`` writes for the row's struct: text from
+    the file (ids, notes) goes through ``to_json``; a component's price, tier and promo are one
+    piece of JSON per rate (``rate_..._json``), looked up by the rate's ordinal; digits and
+    ISO times are written as they are (no per-row struct, no per-row JSON writer)."""
+    def text(value: str) -> str:
+        return f"coalesce('\"' || {value} || '\"', 'null')"
+
+    components = ", ".join(
+        f"CASE WHEN {c}_tokens IS NOT NULL THEN '\"{c}\":{{\"tokens\":' || CAST({c}_tokens AS VARCHAR)"
+        f" || {c}_json || {text(f'{c}_cost')} || '}}' END" for c in TOKEN_COMPONENTS)
+    uncertain = ("to_json({'changed_after': iso(changed_after_us), 'changed_by': iso(changed_by_us),"
+                 " 'cost_before_change': cost_before_change, 'cost_after_change': cost_after_change})")
+    row = (f"'    {{\"file\":{_sq(json.dumps(file, ensure_ascii=False))},\"line\":' || CAST(line AS VARCHAR)"
+           f" || ',\"time\":' || {text('time')} || ',\"priced_at\":' || {text('priced_at')}"
+           " || ',\"provider\":' || to_json(provider) || ',\"model\":' || to_json(model)"
+           f" || ',\"cost\":' || {text('cost')} || ',\"lowest_cost\":' || {text('lowest_cost')}"
+           f" || ',\"uncertain_change\":' || CASE WHEN uncertain THEN {uncertain} ELSE 'null' END"
+           f" || ',\"components\":{{' || concat_ws(',', {components}) || '}},\"notes\":'"
+           " || CASE WHEN has_notes THEN to_json(notes) ELSE '[]' END"
+           " || CASE WHEN moved THEN ',\"used\":' || to_json(used_provider || '/' || used_model) ELSE '' END || '},'")
+    con.execute(f"""COPY (SELECT {row}
         FROM out WHERE unpriced_field IS NULL) TO '{_sq(target)}'
         (FORMAT CSV, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01')""")
 
