@@ -105,9 +105,9 @@ def write_usage(path: Path, rows: int, variant: str = "base", seed: int = 7) -> 
 def load_pricer(db: str):
     """The scraped history plus claude-sonnet-4 at genai-prices' rates (long context above 200k)."""
     from db.reprice.pricer import PriceVersion, Pricer, load_versions, published_currencies
-    from db.schema import open_db
+    from db.readonly import open_prices
 
-    history = open_db(db, create=False)
+    history = open_prices(db)  # as ratecard reprice opens it
     extra = [PriceVersion("anthropic", "claude-sonnet-4", component, tier, "", "USD", Decimal(price),
                           datetime(2025, 1, 1, tzinfo=timezone.utc))
              for tier, prices in SONNET for component, price in prices.items()]

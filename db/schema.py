@@ -6,13 +6,13 @@ Datasette) without reading Python.  Tables are created if missing; opening never
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from pathlib import Path
 
 import sqlite_utils
 
 from db.errors import DatabaseUnusable, describe_sqlite_error
+from db.readonly import check_path, default_db_path  # noqa: F401 (where they were)
 from db.migrate import migrate
 from db.views import ensure_views
 
@@ -20,11 +20,6 @@ SCHEMA_PATH = Path(__file__).with_name("schema.sql")
 
 #: Derived tables, rebuilt from the observation log by ``db.history.rebuild``.
 DERIVED_TABLES = ("prices", "changes", "announcements", "disagreements")
-
-
-def default_db_path() -> Path:
-    """``$RATECARD_DB`` if set, else ``prices.db`` in the current folder."""
-    return Path(os.environ.get("RATECARD_DB") or "prices.db")
 
 
 def open_db(path: str | Path, create: bool = True) -> sqlite_utils.Database:
@@ -46,22 +41,6 @@ def open_db(path: str | Path, create: bool = True) -> sqlite_utils.Database:
     except sqlite3.Error as exc:
         raise DatabaseUnusable(f"{path}: {describe_sqlite_error(exc)}") from None
     return db
-
-
-def check_path(path: Path, create: bool) -> None:
-    """Refuse, in one line, a path that cannot be (or become) a ratecard database."""
-    if path.is_dir():
-        raise DatabaseUnusable(f"{path}: is a directory, not a SQLite database file")
-    if not path.exists():
-        if not create:
-            raise DatabaseUnusable(f"{path}: no such database (run `ratecard scrape` or"
-                                   " `ratecard backfill --curated` first)")
-        if not path.parent.is_dir():
-            raise DatabaseUnusable(f"{path}: the folder {path.parent} does not exist")
-        return
-    if path.stat().st_size == 0:
-        raise DatabaseUnusable(f"{path}: is an empty (0-byte) file, not a ratecard database;"
-                               " restore it or remove it to start a new history")
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:

@@ -7,12 +7,17 @@ import difflib
 from datetime import datetime
 from pathlib import Path
 
-import sqlite_utils
+from typing import TYPE_CHECKING
 
+from db.readonly import default_db_path, open_prices
 from db.reprice.pricer import When, parse_when
-from db.schema import default_db_path, open_db
 from parsers.quote import parse_utc
 from scraper.cli import CommandError
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    import sqlite_utils
 
 
 def add_db_argument(parser: argparse.ArgumentParser) -> None:
@@ -26,10 +31,17 @@ def db_path(args: argparse.Namespace) -> Path:
 
 def open_existing(args: argparse.Namespace) -> sqlite_utils.Database:
     """The database named by ``--db``; a missing file is an error, never a new empty database."""
+    from db.schema import open_db  # imports sqlite-utils: only for the commands that use it
+
     try:
         return open_db(db_path(args), create=False)
     except FileNotFoundError as exc:
         raise CommandError(str(exc)) from None
+
+
+def open_prices_of(args: argparse.Namespace) -> sqlite3.Connection | sqlite_utils.Database:
+    """The database named by ``--db``, to read its prices (``db.readonly.open_prices``)."""
+    return open_prices(db_path(args))
 
 
 def port_number(text: str) -> int:

@@ -67,3 +67,29 @@ def test_every_command_is_listed_and_each_registers_in_full():
         action = lazy._subparsers._group_actions[0]  # type: ignore[union-attr]
         assert list(action.choices) == names
         assert action.choices[name].get_default("func") is not None, name
+
+
+def test_reprice_reads_its_prices_without_sqlite_utils(tmp_path):
+    """``reprice`` reads the prices table with sqlite3 alone (``db.readonly``): no sqlite-utils
+    import and no schema update on the way to the first priced row; a database without a
+    prices table still gets ``open_db``'s answer."""
+    import sqlite3
+
+    from scraper.cli import main
+
+    db = tmp_path / "h.db"
+    assert main(["backfill", "--curated", "--db", str(db)]) == 0
+    usage = tmp_path / "u.csv"
+    usage.write_text("time,provider,model,input_tokens,output_tokens\n2025-03-03T10:00:00Z,deepseek,deepseek-chat,"
+                     "1000000,0\n", encoding="utf-8")
+    code = (f"import sys; from scraper.cli import main; rc = main(['reprice', {str(usage)!r}, '--db', {str(db)!r},"
+            " '--summary']); print(rc, 'sqlite_utils' in sys.modules, 'db.schema' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert out.splitlines()[-1] == "0 False False"
+    assert "Total: 0.27 USD over 1 priced row(s)" in out
+    bare = tmp_path / "bare.db"
+    sqlite3.connect(bare).execute("CREATE TABLE other (x)").connection.commit()
+    code = (f"from scraper.cli import main; print(main(['reprice', {str(usage)!r}, '--db', {str(bare)!r},"
+            " '--summary']))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "1" and "no prices in the history" in done.stderr

@@ -20,7 +20,7 @@ import tempfile
 from db.reprice.pricer import CurrencyNotPublished, Pricer, load_versions, published_currencies
 from db.reprice.usage import UsageError
 from scraper.cli import CommandError
-from scraper.options import MOMENT_HELP, add_db_argument, db_path, moment, open_existing
+from scraper.options import MOMENT_HELP, add_db_argument, db_path, moment, open_prices_of
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -54,7 +54,14 @@ def add_pricing_args(p: argparse.ArgumentParser) -> None:
 def open_pricer(args: argparse.Namespace) -> Pricer:
     """The compiled history in the asked currency; errors the user can act on become CommandError."""
     currency = args.currency.upper()
-    db = open_existing(args)
+    db = open_prices_of(args)
+    try:
+        return _compiled(args, db, currency)
+    finally:
+        db.close()
+
+
+def _compiled(args: argparse.Namespace, db, currency: str) -> Pricer:
     published = published_currencies(db)
     if not published:
         raise CommandError(f"{db_path(args)}: no prices in the history (run `ratecard scrape`)")
