@@ -210,7 +210,6 @@ class Engine:
         self.tmpdir = Path(self._tmp.name)
         self.con.execute(f"SET temp_directory = '{_sq(str(self.tmpdir / 'spill'))}'")
         _load_rates(self.con, self.table, self.tmpdir / "rates.csv")
-        define_rate_units(self.con)
         self.loaded: Loaded | None = None
         self.totals = None
 
@@ -292,6 +291,7 @@ class Engine:
         self.chunks = ([(lo, min(lo + step - 1, last)) for lo in range(first, last + 1, step)]
                        if first is not None else [(0, 0)])
         self._placed = (at, target, self.shape(at, target))
+        define_rate_units(self.con)
         self.price_chunk(0)
         return self.loaded.rows if self.loaded else 0
 
