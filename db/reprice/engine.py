@@ -191,6 +191,8 @@ class Engine:
         self.stream_from_bytes = stream_from_bytes
         self.chunk_lines = chunk_lines
         self.chunks: list[tuple[int, int]] = []
+        #: The priced columns the priced file's shape makes constant (see ``_priced_view``).
+        self.constant_columns: frozenset[str] = frozenset()
         self.table: RateTable = compile_rates(pricer)
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone = 'UTC'")
@@ -309,6 +311,7 @@ class Engine:
         # ordinal gives (its units, and the cost) is made by the view, not carried through the sort.
         columns = _priced_view(shape, at is None, target is not None,
                                self.loaded.components if self.loaded else TOKEN_COMPONENTS)
+        self.constant_columns = frozenset(columns.constants)
         self.con.execute(f"CREATE TABLE priced_rows AS SELECT {', '.join(columns.stored)} FROM ({sql}) ORDER BY line")
         self._define_priced(columns, _NO_TEXTS)
         if target is None:

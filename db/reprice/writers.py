@@ -190,10 +190,18 @@ def _some_note_sql(substitute: bool) -> str:
                                                                   "input_cache_write_1h")) if substitute else ""))
 
 
-def create_output(con, path: str, substitute: bool) -> None:
-    """The view ``out`` of per-row output columns, in line order (a scan of ``priced``)."""
+def create_output(con, path: str, substitute: bool, constant: frozenset[str] = frozenset()) -> None:
+    """The view ``out`` of per-row output columns, in line order (a scan of ``priced``).
+    ``constant``: the priced columns the file's shape makes constant (``Engine.constant_columns``);
+    the outputs made of them only are typed NULLs, which cost the writers (Parquet's above
+    all) next to nothing, where a column computed per row costs as much NULL as not."""
     comps = []
     for c in TOKEN_COMPONENTS:
+        if f"{c}_tokens" in constant:  # no row has tokens there
+            comps.append(", ".join(f"CAST(NULL AS {t}) AS {c}_{n}" for n, t in (
+                ("tokens", "BIGINT"), ("price", "VARCHAR"), ("tier", "VARCHAR"), ("promo", "BOOLEAN"),
+                ("json", "VARCHAR"), ("cost", "VARCHAR"), ("units_out", "BIGINT"))))
+            continue
         comps.append(f"""CASE WHEN {c}_tokens > 0 AND unpriced_field IS NULL THEN {c}_tokens END AS {c}_tokens,
             CASE WHEN unpriced_field IS NULL THEN {rate_text_sql(c, 'price', substitute)} END AS {c}_price,
             CASE WHEN unpriced_field IS NULL THEN {rate_text_sql(c, 'tier', substitute)} END AS {c}_tier,
@@ -201,16 +209,23 @@ def create_output(con, path: str, substitute: bool) -> None:
             CASE WHEN unpriced_field IS NULL THEN {rate_text_sql(c, 'json', substitute)} END AS {c}_json,
             CASE WHEN unpriced_field IS NULL THEN money({c}_cost_units) END AS {c}_cost,
             CASE WHEN unpriced_field IS NULL THEN {c}_cost_units END AS {c}_units_out""")
+    lowest = ("CAST(NULL AS BIGINT) AS lowest_units, CAST(NULL AS VARCHAR) AS lowest_cost" if "lowest_units" in constant
+              else "lowest_units, money(lowest_units) AS lowest_cost")
+    if "uncertain" in constant:  # no change of unknown instant meets the file
+        uncertain = ("false AS uncertain, " + ", ".join(f"CAST(NULL AS BIGINT) AS {c}" for c in (
+            "changed_after_us", "changed_by_us", "units_before_change", "units_after_change"))
+            + ", CAST(NULL AS VARCHAR) AS cost_before_change, CAST(NULL AS VARCHAR) AS cost_after_change")
+    else:
+        uncertain = ("uncertain, changed_after_us, changed_by_us, units_before_change, units_after_change,"
+                     " money(units_before_change) AS cost_before_change, money(units_after_change) AS cost_after_change")
     con.execute(f"""CREATE OR REPLACE TEMP VIEW out AS
         SELECT '{path.replace("'", "''")}' AS file, line, {UNPRICED_FIELD} AS unpriced_field, time,
           CASE WHEN unpriced_field IS NULL THEN CASE WHEN priced_at_us = start_us AND priced_whole_day = whole_day
             THEN time ELSE day_or_iso(priced_at_us, priced_whole_day) END END AS priced_at,
           CASE WHEN unpriced_field IS NULL THEN priced_provider_id ELSE provider_id END AS provider,
           CASE WHEN unpriced_field IS NULL THEN priced_model_id ELSE model_id END AS model,
-          cost_units, lowest_units, money(cost_units) AS cost, money(lowest_units) AS lowest_cost,
-          uncertain, changed_after_us, changed_by_us,
-          units_before_change, units_after_change,
-          money(units_before_change) AS cost_before_change, money(units_after_change) AS cost_after_change,
+          cost_units, money(cost_units) AS cost, {lowest},
+          {uncertain},
           {", ".join(comps)},
           CASE WHEN unpriced_field IS NULL THEN coalesce(text_notes, {_notes_sql(substitute)}) END AS notes,
           unpriced_field IS NULL AND (text_notes IS NOT NULL OR {_some_note_sql(substitute)}) AS has_notes,
@@ -301,7 +316,7 @@ def write(engine: "Engine", fmt: str, out: TextIO | None, path: str, at: When | 
                 continue
             if k == 0:
                 define_rate_texts(con)
-                create_output(con, path, target is not None)
+                create_output(con, path, target is not None, engine.constant_columns)
             part = engine.tmpdir / f"rows-{k}.{fmt}"
             parts.append(part)
             if fmt == "csv":
