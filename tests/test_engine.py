@@ -512,3 +512,10 @@ def test_a_file_priced_a_run_of_lines_at_a_time_writes_the_same_bytes(pricer, us
             assert con.execute(f"SELECT count(*) FROM {b}").fetchone()[0] == 1000
             assert con.execute(f"SELECT list(line) = (SELECT list(line) FROM {a}) FROM {b}").fetchone()[0]
             assert con.execute(f"SELECT count(*) FROM (SELECT * FROM {a} EXCEPT ALL SELECT * FROM {b})").fetchone()[0] == 0
+
+
+def test_duckdb_draws_no_progress_bar_on_stdout(pricer):
+    """A query past two seconds would otherwise print DuckDB's progress bar to stdout, where
+    ``reprice --csv > out.csv`` writes its rows."""
+    with Engine(pricer) as engine:
+        assert engine.con.execute("SELECT current_setting('enable_progress_bar')").fetchone()[0] is False

@@ -196,6 +196,9 @@ class Engine:
         self.table: RateTable = compile_rates(pricer)
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone = 'UTC'")
+        # DuckDB draws a progress bar on stdout for a query past two seconds: on a large file it
+        # would land in the middle of ``reprice --csv > out.csv``.
+        self.con.execute("SET enable_progress_bar = false")
         # Past this DuckDB spills the priced rows to the temporary folder, so a file of any size
         # is priced in bounded memory.
         self.con.execute(f"SET memory_limit = '{_sq(memory_limit)}'")

@@ -89,12 +89,16 @@ def define_macros(con, scale: int) -> None:
 
 
 def define_rate_texts(con) -> None:
-    """Each rate's price text, tier and promo flag as lists indexed by ordinal + 1, and the three
-    as the JSON a priced component shows them in (``json``: up to its cost's value)."""
+    """Each rate's price text, tier and promo flag as lists indexed by ordinal + 1; the price and
+    tier as two CSV cells (``csv``), and the three as the JSON a priced component shows them in
+    (``json``: up to its cost's value)."""
     for c in TOKEN_COMPONENTS:
         for part in ("price", "tier", "promo"):
             con.execute(f"SET VARIABLE rate_{c}_{part} = (SELECT coalesce(list({c}_{part} ORDER BY ordinal), [])"
                         f" FROM rates)")
+        cell = lambda x: f"coalesce({_CSV_QUOTE.format(x=x)}, '')"  # noqa: E731
+        con.execute(f"SET VARIABLE rate_{c}_csv = (SELECT coalesce(list({cell(f'{c}_price')} || ','"
+                    f" || {cell(f'{c}_tier')} ORDER BY ordinal), []) FROM rates)")
         con.execute(f"""SET VARIABLE rate_{c}_json = (SELECT coalesce(list(',"price":' || coalesce(to_json({c}_price), 'null')
             || ',"tier":' || coalesce(to_json({c}_tier), 'null') || ',"promo":' || coalesce(to_json({c}_promo), 'null')
             || ',"cost":' ORDER BY ordinal), []) FROM rates)""")
@@ -200,13 +204,14 @@ def create_output(con, path: str, substitute: bool, constant: frozenset[str] = f
         if f"{c}_tokens" in constant:  # no row has tokens there
             comps.append(", ".join(f"CAST(NULL AS {t}) AS {c}_{n}" for n, t in (
                 ("tokens", "BIGINT"), ("price", "VARCHAR"), ("tier", "VARCHAR"), ("promo", "BOOLEAN"),
-                ("json", "VARCHAR"), ("cost", "VARCHAR"), ("units_out", "BIGINT"))))
+                ("json", "VARCHAR"), ("csv", "VARCHAR"), ("cost", "VARCHAR"), ("units_out", "BIGINT"))))
             continue
         comps.append(f"""CASE WHEN {c}_tokens > 0 AND unpriced_field IS NULL THEN {c}_tokens END AS {c}_tokens,
             CASE WHEN unpriced_field IS NULL THEN {rate_text_sql(c, 'price', substitute)} END AS {c}_price,
             CASE WHEN unpriced_field IS NULL THEN {rate_text_sql(c, 'tier', substitute)} END AS {c}_tier,
             CASE WHEN unpriced_field IS NULL THEN {rate_text_sql(c, 'promo', substitute)} END AS {c}_promo,
             CASE WHEN unpriced_field IS NULL THEN {rate_text_sql(c, 'json', substitute)} END AS {c}_json,
+            CASE WHEN unpriced_field IS NULL THEN {rate_text_sql(c, 'csv', substitute)} END AS {c}_csv,
             CASE WHEN unpriced_field IS NULL THEN money({c}_cost_units) END AS {c}_cost,
             CASE WHEN unpriced_field IS NULL THEN {c}_cost_units END AS {c}_units_out""")
     lowest = ("CAST(NULL AS BIGINT) AS lowest_units, CAST(NULL AS VARCHAR) AS lowest_cost" if "lowest_units" in constant
@@ -385,10 +390,9 @@ CSV_COLUMNS = ("file", "line", "time", "priced_at", "provider", "model", "cost",
                "cost_before_change", "cost_after_change",
                *(f"{c}_{part}" for c in TOKEN_COMPONENTS for part in ("tokens", "price", "tier", "cost")),
                "notes", "unpriced_field", "unpriced_reason")
-#: Columns whose text comes from the file, the history or the row pricer (any character);
-#: the others are digits, ISO times and words ratecard writes, which never need quotes.
-_CSV_TEXT = {"provider", "model", "notes", "unpriced_field", "unpriced_reason",
-             *(f"{c}_{part}" for c in TOKEN_COMPONENTS for part in ("price", "tier"))}
+#: SQL: ``{x}`` as one CSV cell, quoted as DuckDB's CSV writer quotes (see :func:`csv_cell`).
+_CSV_QUOTE = ("CASE WHEN {x} = '' OR regexp_matches({x}, '[,\"\\n\\r#]')"
+              " THEN '\"' || replace({x}, '\"', '\"\"') || '\"' ELSE {x} END")
 
 
 def csv_cell(text: str) -> str:
@@ -399,25 +403,33 @@ def csv_cell(text: str) -> str:
     return text
 
 
+def _ids_need_quotes(con) -> bool:
+    """Whether some provider or model id a row may show (the file's own, or one the history
+    prices it as) needs quotes in CSV: tested once on the ids, not on every row."""
+    return con.execute(f"""SELECT count(*) FROM (
+        SELECT provider_id AS id FROM usage_keys UNION ALL SELECT model_id FROM usage_keys
+        UNION ALL SELECT provider FROM rates UNION ALL SELECT model FROM rates
+        UNION ALL SELECT priced_as FROM rates WHERE priced_as IS NOT NULL)
+        WHERE {_CSV_QUOTE.format(x='id')} <> id""").fetchone()[0] > 0
+
+
 def write_csv(con, target: str, file: str) -> None:
-    """The rows of ``reprice --csv`` (no header), each line made as one text: the cells that
-    may need quotes are quoted in SQL, so DuckDB writes each line as is (the same bytes as its
-    CSV writer, at a fraction of its cost: it does not test and quote 35 cells per row)."""
-    quote = ("CASE WHEN {x} = '' OR regexp_matches({x}, '[,\"\\n\\r#]')"
-             " THEN '\"' || replace({x}, '\"', '\"\"') || '\"' ELSE {x} END")
-    exprs = {"uncertain_change": "CASE WHEN uncertain THEN iso(changed_after_us) || '/' || iso(changed_by_us) END",
-             "notes": "CASE WHEN has_notes THEN nullif(array_to_string(notes, '; '), '') END"}
-    cells = []
-    for column in CSV_COLUMNS:
-        if column == "file":
-            cells.append(f"'{_sq(csv_cell(file))}'")
-            continue
-        value = exprs.get(column, column)
-        if column in _CSV_TEXT:
-            value = quote.format(x=value)
-        elif column.endswith("_tokens") or column == "line":
-            value = f"CAST({value} AS VARCHAR)"
-        cells.append(value)
+    """The rows of ``reprice --csv`` (no header), each line made as one text, so DuckDB writes
+    each line as is: the same bytes as its CSV writer, at a fraction of its cost, because only
+    text that may need quotes is tested: provider and model ids only when some id needs them
+    (tested once), a rate's price and tier once per rate (``{c}_csv``), notes and reasons only
+    on the rows that have them.  Digits, ISO times and ratecard's own words never need quotes."""
+    quote = _CSV_QUOTE.format
+    ids = _ids_need_quotes(con)
+    cells = [f"'{_sq(csv_cell(file))}'", "CAST(line AS VARCHAR)", "time", "priced_at",
+             quote(x="provider") if ids else "provider", quote(x="model") if ids else "model", "cost", "lowest_cost",
+             "CASE WHEN uncertain THEN iso(changed_after_us) || '/' || iso(changed_by_us) END",
+             "cost_before_change", "cost_after_change"]
+    for c in TOKEN_COMPONENTS:
+        cells += [f"CAST({c}_tokens AS VARCHAR)", f"coalesce({c}_csv, ',')", f"{c}_cost"]
+    notes = "nullif(array_to_string(notes, '; '), '')"
+    cells += [f"CASE WHEN has_notes THEN {quote(x=notes)} END", "unpriced_field",  # a field's name
+              f"CASE WHEN unpriced_reason IS NOT NULL THEN {quote(x='unpriced_reason')} END"]
     line = "concat(" + ", ',', ".join(cells) + ")"
     con.execute(f"COPY (SELECT {line} FROM out) TO '{_sq(target)}'"
                 " (FORMAT CSV, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01')")
