@@ -493,18 +493,18 @@ def test_a_file_priced_a_run_of_lines_at_a_time_writes_the_same_bytes(pricer, us
     import io
 
     written = {}
-    for chunk in (10**9, 300, 97):
-        with Engine(pricer, threads=2, chunk_lines=chunk) as engine:
+    for chunk in (10**9, 300, 97, -97):  # -97: runs of 97 lines asked for, but priced in one run
+        with Engine(pricer, threads=2, chunk_lines=abs(chunk)) as engine:
             engine.load(usage)
-            engine.price()
-            assert len(engine.chunks) == (1 if chunk > 1000 else -(-1000 // chunk))
+            engine.price(runs=chunk > 0)
+            assert len(engine.chunks) == (1 if not 0 < chunk < 1000 else -(-1000 // chunk))
             out = io.StringIO()
             target = tmp_path / f"rows-{chunk}.parquet"
             totals = engine.write(fmt, out, str(usage), rows_to=target if fmt == "parquet" else None)
             written[chunk] = (out.getvalue(), totals, target.read_bytes() if fmt == "parquet" else b"")
     whole = written[10**9]
     assert whole[1].unpriced and whole[1].uncertain_rows and whole[1].priced_rows
-    for chunk in (300, 97):
+    for chunk in (300, 97, -97):
         assert written[chunk][:2] == whole[:2]
         if fmt == "parquet":
             con = duckdb.connect()

@@ -160,6 +160,27 @@ def test_csv_output(history, capsys):
                                          "3.443988", "", "", "", ""]
 
 
+def test_parquet_output_writes_the_rows_and_prints_the_totals(history, capsys, tmp_path):
+    """``--parquet FILE``: the CSV's rows as Parquet (costs DECIMAL, exact), the totals on stdout;
+    a bad file writes nothing at all."""
+    duckdb = pytest.importorskip("duckdb")
+    target = tmp_path / "rows.parquet"
+    usage = str(USAGE / "mistral_day.csv")
+    _, out, _ = reprice(capsys, usage, "--db", str(history), "--parquet", str(target))
+    _, summary, _ = reprice(capsys, usage, "--db", str(history), "--summary")
+    assert out == summary and "Total:" in out
+    _, csv_out, _ = reprice(capsys, usage, "--db", str(history), "--csv")
+    con = duckdb.connect()
+    rows = con.execute(f"SELECT line, provider, model, CAST(cost AS VARCHAR), typeof(cost) FROM '{target}'").fetchall()
+    csv_rows = [line.split(",") for line in csv_out.splitlines()[1:]]
+    assert [(r[0], r[1], r[2]) for r in rows] == [(int(c[1]), c[4], c[5]) for c in csv_rows]
+    assert [Decimal(r[3]) for r in rows] == [Decimal(c[6]) for c in csv_rows] and rows[0][4].startswith("DECIMAL(38,")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("time,provider,model,input_tokens\n2025-01-20,mistral,mistral-large-2411,x\n")
+    assert main(["reprice", str(bad), "--db", str(history), "--parquet", str(tmp_path / "no.parquet")]) == 1
+    assert "bad.csv:2" in capsys.readouterr().err and not (tmp_path / "no.parquet").exists()
+
+
 def test_summary_totals_equal_the_row_by_row_totals(history, capsys, tmp_path):
     usage = tmp_path / "many.csv"
     lines = ["time,provider,model,input_cache_hit_tokens,input_tokens,output_tokens"]

@@ -273,9 +273,12 @@ class Engine:
                            at=placement(at), target=target, shape=shape, texts=False)
 
     def price(self, at: When | datetime | None = None, target: tuple[str, str] | None = None,
-              totals_only: bool = False) -> int:
+              totals_only: bool = False, runs: bool = True) -> int:
         """Price the loaded file.  ``totals_only``: the totals, streamed (no table of rows);
-        else the table ``priced`` (``PRICED_COLUMNS``), in line order.  Returns the row count.
+        else the table ``priced`` (``PRICED_COLUMNS``), in line order.  ``runs``: a long file a
+        run of lines at a time (:attr:`chunks`, for outputs whose parts are joined as bytes);
+        False: in one table, sorted with DuckDB's spilling sort (Parquet, whose parts could only
+        be joined by encoding every row again).  Returns the row count.
 
         A provider the history has in another currency only is an error, as in the row pricer."""
         from db.reprice import writers
@@ -292,7 +295,7 @@ class Engine:
         # sorted in memory, written, then dropped): time that grows with the file, not faster,
         # and memory that does not.  The writers go through the chunks in order.
         first, last = self.con.execute("SELECT min(line), max(line) FROM usage_lines").fetchone()
-        step = max(1, self.chunk_lines)
+        step = max(1, self.chunk_lines) if runs else max(1, (last or 0) - (first or 0) + 1)
         self.chunks = ([(lo, min(lo + step - 1, last)) for lo in range(first, last + 1, step)]
                        if first is not None else [(0, 0)])
         self._placed = (at, target, self.shape(at, target))

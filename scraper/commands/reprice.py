@@ -1,7 +1,7 @@
 """``ratecard reprice``: cost a usage file at the rates in force when each row ran.
 
 One engine prices every output (``db.reprice.engine``: DuckDB reads and checks the file, one
-query prices it, ``db.reprice.writers`` writes table, CSV, JSON or the totals); memory holds the
+query prices it, ``db.reprice.writers`` writes table, CSV, JSON, Parquet or the totals); memory holds the
 compiled history and, for per-row outputs, the priced rows (spilled to disk past the engine's
 limit), never the file's text.  ``--at`` moves every row to one date (each keeps its time of day) or one instant
 (before/after a cut), ``--as`` prices the same token mix on another model (a cost benchmark of one
@@ -16,6 +16,7 @@ import argparse
 import shutil
 import sys
 import tempfile
+from pathlib import Path
 
 from db.reprice.pricer import CurrencyNotPublished, Pricer, load_versions, published_currencies
 from db.reprice.usage import UsageError
@@ -35,6 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     fmt.add_argument("--csv", action="store_true", help="print one CSV line per row")
     fmt.add_argument("--summary", action="store_true",
                      help="print the totals only, no per-row lines (fast on large CSV files)")
+    fmt.add_argument("--parquet", metavar="FILE", type=Path,
+                     help="write one row per usage row to FILE as Parquet (costs DECIMAL, exact), print the totals")
     p.set_defaults(func=run)
 
 
@@ -88,14 +91,15 @@ def run(args: argparse.Namespace) -> int:
             raise CommandError(f"--as: {args.as_model!r} is not a PROVIDER/MODEL with "
                                f"{pricer.currency} prices in the history")
         target = (provider.lower(), known)
-    fmt = "json" if args.json else "csv" if args.csv else "summary" if args.summary else "table"
+    fmt = ("json" if args.json else "csv" if args.csv else "summary" if args.summary
+           else "parquet" if args.parquet else "table")
     try:
         with Engine(pricer) as engine, tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as held:
             engine.load(args.file, args.provider, totals_only=fmt == "summary")
-            engine.price(args.at, target, totals_only=fmt == "summary")
+            engine.price(args.at, target, totals_only=fmt == "summary", runs=fmt != "parquet")
             # Every output is written aside and copied out only once it is whole: a bad row
             # stops the command with nothing printed, never half a file.
-            totals = engine.write(fmt, held, args.file, args.at, target, exact=args.exact)
+            totals = engine.write(fmt, held, args.file, args.at, target, rows_to=args.parquet, exact=args.exact)
             held.seek(0)
             copy_out(held, sys.stdout)
     except (UsageError, CurrencyNotPublished) as exc:
