@@ -12,7 +12,7 @@ from pathlib import Path
 import sqlite_utils
 
 from db.errors import DatabaseUnusable, describe_sqlite_error
-from db.readonly import check_path, default_db_path  # noqa: F401 (where they were)
+from db.readonly import check_path
 from db.migrate import migrate
 from db.views import ensure_views
 

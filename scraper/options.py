@@ -6,7 +6,6 @@ import argparse
 import difflib
 from datetime import datetime
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from db.readonly import default_db_path, open_prices

@@ -24,7 +24,8 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from db.schema import check_path, open_db
+from db.readonly import check_path
+from db.schema import open_db
 from parsers import registry
 from parsers.quote import iso_utc
 from scraper.run import RunResult, now_utc, run_scrape

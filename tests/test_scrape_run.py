@@ -317,7 +317,7 @@ def test_bad_usage_exits_2_and_a_missing_database_exits_1(tmp_path: Path, capsys
 
 
 def test_default_database_is_ratecard_db_or_prices_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    from db.schema import default_db_path
+    from db.readonly import default_db_path
     monkeypatch.delenv("RATECARD_DB", raising=False)
     assert default_db_path() == Path("prices.db")
     monkeypatch.setenv("RATECARD_DB", str(tmp_path / "elsewhere.db"))

@@ -20,8 +20,9 @@ The steps, the same for every row shape and every output:
 2. **Price** (:meth:`Engine.price`): ``db.reprice.pricing_sql`` over the rate table of
    ``db.reprice.rates``, shaped by what the first pass found (:class:`~db.reprice.pricing_sql.Shape`):
    one query, integer money.  The totals stream (no table of rows); per-row outputs are kept in
-   the table ``priced_rows`` (view ``priced``), sorted by line and narrow, a million lines at
-   a time (:attr:`Engine.chunks`).
+   the table ``priced_rows`` (view ``priced``), sorted by line and narrow (what the file's shape
+   makes constant, and a rate's units and cost, which its ordinal gives, are made by the view),
+   a million lines at a time (:attr:`Engine.chunks`; Parquet in one run).
 3. **Write**: ``db.reprice.writers`` (table, CSV, JSON, Parquet, summary).
 """
 
@@ -291,8 +292,8 @@ class Engine:
             return self.loaded.rows if self.loaded else 0
         if self.loaded is not None and self.loaded.streamed:
             raise ValueError("the file was loaded for its totals only")
-        # A file of more lines than ``chunk_lines`` is priced a run of lines at a time (each
-        # sorted in memory, written, then dropped): time that grows with the file, not faster,
+        # With ``runs``, a file of more lines than ``chunk_lines`` is priced a run of lines at a
+        # time (each sorted in memory, written, then dropped): time that grows with the file,
         # and memory that does not.  The writers go through the chunks in order.
         first, last = self.con.execute("SELECT min(line), max(line) FROM usage_lines").fetchone()
         step = max(1, self.chunk_lines) if runs else max(1, (last or 0) - (first or 0) + 1)

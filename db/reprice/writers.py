@@ -459,7 +459,7 @@ def write_parquet(con, target: str, scale: int) -> None:
 def write_json_rows(con, target: str, file: str) -> None:
     """The priced rows as the lines of ``reprice --json``'s ``rows`` array, indented and each
     with a comma (the document drops the last), ready to be copied into it as bytes.  Each row
-    is made as one text, the bytes DuckDB's ``to_json`` writes for the row's struct: text from
+    is made as one text, the JSON of the row pricer's document (tests compare them): text from
     the file (ids, notes) goes through ``to_json``; a component's price, tier and promo are one
     piece of JSON per rate (``rate_..._json``), looked up by the rate's ordinal; digits and
     ISO times are written as they are (no per-row struct, no per-row JSON writer)."""
