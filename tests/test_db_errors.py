@@ -19,6 +19,7 @@ from scraper.cli import main
 COMMANDS = [
     ("prices",), ("changes",), ("status",), ("rebuild",), ("export", "{tmp}/out"),
     ("feed", "{tmp}/feed.xml"), ("scrape", "--mirror", "http://127.0.0.1:9"), ("backfill", "--curated"),
+    ("reprice", "{tmp}/usage.csv"),  # reads the prices table with sqlite3 alone (db.readonly)
 ]
 
 
