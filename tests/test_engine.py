@@ -17,9 +17,9 @@ import pytest
 duckdb = pytest.importorskip("duckdb")
 
 from db.reprice.engine import Engine  # noqa: E402
-from db.reprice.writers import csv_cell  # noqa: E402
 from db.reprice.pricer import Priced, Pricer, When  # noqa: E402
 from db.reprice.usage import TOKEN_COMPONENTS, UsageError, read_usage  # noqa: E402
+from db.reprice.writers import csv_cell  # noqa: E402
 from parsers.quote import decimal_text  # noqa: E402
 from test_reprice import DEEPSEEK, MISTRAL, utc, versions  # noqa: E402
 from test_reprice_when import A, B, cut  # noqa: E402

@@ -596,11 +596,35 @@ def copy_file(source: str | Path, out: TextIO, drop_last: int = 0) -> None:
                 size -= len(block)
                 out.write(decoder.decode(block, final=size <= 0))
             return
+        target.flush()
+        size -= _copy_in_kernel(handle, target, size)
         while size > 0:
             block = handle.read(min(size, 1 << 20))
             size -= len(block)
             target.write(block)
     target.flush()
+
+
+def _copy_in_kernel(source, target, size: int) -> int:
+    """Up to ``size`` bytes from ``source`` to ``target`` (both flushed) by the kernel, without
+    passing through Python, when both are regular files (``os.copy_file_range``); how many were
+    copied (0 when the system cannot: a pipe or terminal, another file system, no such call)."""
+    import stat
+
+    done = 0
+    try:
+        if not (stat.S_ISREG(os.fstat(source.fileno()).st_mode) and stat.S_ISREG(os.fstat(target.fileno()).st_mode)):
+            return 0
+        while done < size:
+            n = os.copy_file_range(source.fileno(), target.fileno(), size - done)
+            if n <= 0:
+                break
+            done += n
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is an OSError
+        pass
+    if done:
+        source.seek(done)  # the kernel moved the descriptor; the rest is read from there
+    return done
 
 
 def _money(pricer: Pricer, units: int) -> str:
