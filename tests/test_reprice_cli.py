@@ -160,6 +160,26 @@ def test_csv_output(history, capsys):
                                          "3.443988", "", "", "", ""]
 
 
+@pytest.mark.parametrize("output", ["--csv", "--json"])
+def test_output_redirected_to_a_file_is_the_printed_output(history, capsys, tmp_path, output):
+    """``reprice --csv > out.csv``: the kernel appends the held output to the file (and a pipe
+    gets it block by block); either way the bytes are the ones printed."""
+    import subprocess
+    import sys
+
+    usage = str(USAGE / "mistral_day.csv")
+    _, printed, _ = reprice(capsys, usage, "--db", str(history), output)
+    target = tmp_path / "out.txt"
+    code = f"from scraper.cli import main; raise SystemExit(main(['reprice', {usage!r}, '--db', {str(history)!r}, {output!r}]))"
+    with open(target, "wb") as handle:
+        handle.write(b"kept\n")  # appended after what the file already holds
+        handle.flush()
+        subprocess.run([sys.executable, "-c", code], stdout=handle, check=True)
+    assert target.read_text(encoding="utf-8") == "kept\n" + printed
+    piped = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True).stdout
+    assert piped.decode("utf-8") == printed and len(printed) > 200
+
+
 def test_parquet_output_writes_the_rows_and_prints_the_totals(history, capsys, tmp_path):
     """``--parquet FILE``: the CSV's rows as Parquet (costs DECIMAL, exact), the totals on stdout;
     a bad file writes nothing at all."""

@@ -597,7 +597,7 @@ def copy_file(source: str | Path, out: TextIO, drop_last: int = 0) -> None:
                 out.write(decoder.decode(block, final=size <= 0))
             return
         target.flush()
-        size -= _copy_in_kernel(handle, target, size)
+        size -= copy_in_kernel(handle, target, size)
         while size > 0:
             block = handle.read(min(size, 1 << 20))
             size -= len(block)
@@ -605,25 +605,25 @@ def copy_file(source: str | Path, out: TextIO, drop_last: int = 0) -> None:
     target.flush()
 
 
-def _copy_in_kernel(source, target, size: int) -> int:
+def copy_in_kernel(source, target, size: int) -> int:
     """Up to ``size`` bytes from ``source`` to ``target`` (both flushed) by the kernel, without
     passing through Python, when both are regular files (``os.copy_file_range``); how many were
     copied (0 when the system cannot: a pipe or terminal, another file system, no such call)."""
     import stat
 
-    done = 0
+    done, start = 0, source.tell()
     try:
         if not (stat.S_ISREG(os.fstat(source.fileno()).st_mode) and stat.S_ISREG(os.fstat(target.fileno()).st_mode)):
             return 0
         while done < size:
-            n = os.copy_file_range(source.fileno(), target.fileno(), size - done)
+            n = os.copy_file_range(source.fileno(), target.fileno(), size - done, start + done)
             if n <= 0:
                 break
             done += n
     except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is an OSError
         pass
     if done:
-        source.seek(done)  # the kernel moved the descriptor; the rest is read from there
+        source.seek(start + done)  # the rest, if any, is read from there
     return done
 
 
@@ -641,6 +641,6 @@ def _sq(text: str) -> str:
     return text.replace("'", "''")
 
 
-__all__ = ["OUTPUTS", "Summary", "row_texts", "create_output", "define_macros", "define_rate_texts",
+__all__ = ["OUTPUTS", "Summary", "copy_file", "copy_in_kernel", "row_texts", "create_output", "define_macros", "define_rate_texts",
            "rate_text_sql", "stream_totals", "summary",
            "write", "write_csv", "write_json", "write_json_rows", "write_parquet", "write_table", "write_totals"]

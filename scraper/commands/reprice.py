@@ -114,13 +114,18 @@ def run(args: argparse.Namespace) -> int:
 def copy_out(held, out) -> None:
     """The whole output to ``out``: as bytes when both sides are UTF-8 streams with a buffer
     (hundreds of megabytes are not decoded and encoded again), else as text."""
-    from db.reprice.writers import utf8_bytes
+    import os
+
+    from db.reprice.writers import copy_in_kernel, utf8_bytes
 
     source, target = getattr(held, "buffer", None), utf8_bytes(out)
     if source is None or target is None:
         shutil.copyfileobj(held, out, 1 << 20)
         return
     out.flush()
+    target.flush()
+    # ``> out.csv``: the kernel appends the held file to it; a pipe or terminal gets the blocks
+    copy_in_kernel(source, target, os.fstat(source.fileno()).st_size - source.tell())
     shutil.copyfileobj(source, target, 1 << 20)
     target.flush()
 
