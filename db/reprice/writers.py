@@ -89,13 +89,17 @@ def define_macros(con, scale: int) -> None:
 
 
 def define_rate_texts(con) -> None:
-    """Each rate's price text, tier and promo flag as lists indexed by ordinal + 1; the price and
-    tier as two CSV cells (``csv``), and the three as the JSON a priced component shows them in
-    (``json``: up to its cost's value)."""
+    """Each rate's price text, tier and promo flag as lists indexed by ordinal + 1; and made once
+    per rate into the piece each output shows of them: the table's `` x price tier = ``
+    (``text``), two CSV cells (``csv``), and the JSON of a priced component up to its cost's
+    value (``json``)."""
     for c in TOKEN_COMPONENTS:
         for part in ("price", "tier", "promo"):
             con.execute(f"SET VARIABLE rate_{c}_{part} = (SELECT coalesce(list({c}_{part} ORDER BY ordinal), [])"
                         f" FROM rates)")
+        con.execute(f"SET VARIABLE rate_{c}_text = (SELECT coalesce(list(' x ' || {c}_price || CASE WHEN"
+                    f" {c}_tier = 'standard' THEN '' ELSE ' ' || {c}_tier END || ' = ' ORDER BY ordinal), [])"
+                    f" FROM rates)")
         cell = lambda x: f"coalesce({_CSV_QUOTE.format(x=x)}, '')"  # noqa: E731
         con.execute(f"SET VARIABLE rate_{c}_csv = (SELECT coalesce(list({cell(f'{c}_price')} || ','"
                     f" || {cell(f'{c}_tier')} ORDER BY ordinal), []) FROM rates)")
@@ -204,7 +208,8 @@ def create_output(con, path: str, substitute: bool, constant: frozenset[str] = f
         if f"{c}_tokens" in constant:  # no row has tokens there
             comps.append(", ".join(f"CAST(NULL AS {t}) AS {c}_{n}" for n, t in (
                 ("tokens", "BIGINT"), ("price", "VARCHAR"), ("tier", "VARCHAR"), ("promo", "BOOLEAN"),
-                ("json", "VARCHAR"), ("csv", "VARCHAR"), ("cost", "VARCHAR"), ("units_out", "BIGINT"))))
+                ("json", "VARCHAR"), ("csv", "VARCHAR"), ("text", "VARCHAR"), ("cost", "VARCHAR"),
+                ("units_out", "BIGINT"))))
             continue
         comps.append(f"""CASE WHEN {c}_tokens > 0 AND unpriced_field IS NULL THEN {c}_tokens END AS {c}_tokens,
             CASE WHEN unpriced_field IS NULL THEN {rate_text_sql(c, 'price', substitute)} END AS {c}_price,
@@ -212,6 +217,7 @@ def create_output(con, path: str, substitute: bool, constant: frozenset[str] = f
             CASE WHEN unpriced_field IS NULL THEN {rate_text_sql(c, 'promo', substitute)} END AS {c}_promo,
             CASE WHEN unpriced_field IS NULL THEN {rate_text_sql(c, 'json', substitute)} END AS {c}_json,
             CASE WHEN unpriced_field IS NULL THEN {rate_text_sql(c, 'csv', substitute)} END AS {c}_csv,
+            CASE WHEN unpriced_field IS NULL THEN {rate_text_sql(c, 'text', substitute)} END AS {c}_text,
             CASE WHEN unpriced_field IS NULL THEN money({c}_cost_units) END AS {c}_cost,
             CASE WHEN unpriced_field IS NULL THEN {c}_cost_units END AS {c}_units_out""")
     lowest = ("CAST(NULL AS BIGINT) AS lowest_units, CAST(NULL AS VARCHAR) AS lowest_cost" if "lowest_units" in constant
@@ -517,10 +523,9 @@ def write_table(con, pricer: Pricer, target: str, exact: bool = True) -> None:
     ``scraper.output.money`` rounds it (``exact``: every digit), the breakdown exact."""
     from scraper.output import EXTRA_PLACES, MINOR_UNITS
 
-    breakdown = ("concat_ws('; ', " + ", ".join(
-        f"CASE WHEN {c}_tokens IS NOT NULL THEN '{LABELS[c]} ' || format('{{:,}}', {c}_tokens) || ' x ' || {c}_price"
-        f" || CASE WHEN {c}_tier = 'standard' THEN '' ELSE ' ' || {c}_tier END || ' = ' || {c}_cost END"
-        for c in TOKEN_COMPONENTS) + ")")  # the parts that are not NULL
+    breakdown = ("concat_ws('; ', " + ", ".join(  # a rate's " x price tier = " is one piece per rate
+        f"CASE WHEN {c}_tokens IS NOT NULL THEN '{LABELS[c]} ' || format('{{:,}}', {c}_tokens) || {c}_text"
+        f" || {c}_cost END" for c in TOKEN_COMPONENTS) + ")")  # the parts that are not NULL
     low = ("coalesce(CASE WHEN lowest_cost IS NOT NULL THEN ' (lowest possible ' || lowest_cost || ')' END, '')"
            " || coalesce(CASE WHEN moved THEN ' (tokens used on ' || used_provider || '/' || used_model || ')' END, '')"
            " || CASE WHEN has_notes THEN array_to_string(list_transform(list_filter(notes,"
