@@ -241,8 +241,9 @@ def create_output(con, path: str, substitute: bool, constant: frozenset[str] = f
           CASE WHEN unpriced_field IS NULL THEN coalesce(text_notes, {_notes_sql(substitute)}) END AS notes,
           unpriced_field IS NULL AND (text_notes IS NOT NULL OR {_some_note_sql(substitute)}) AS has_notes,
           text_reason AS unpriced_reason,
-          unpriced_field IS NULL AND (priced_provider_id <> provider_id OR lower(priced_model_id) <> lower(model_id))
-            AS moved, provider_id AS used_provider, model_id AS used_model
+          unpriced_field IS NULL AND (priced_provider_id <> provider_id
+            OR (priced_model_id <> model_id AND lower(priced_model_id) <> lower(model_id))) AS moved,
+          provider_id AS used_provider, model_id AS used_model
         FROM (SELECT *, day_or_iso(start_us, whole_day) AS time FROM priced)""")
 
 
@@ -412,11 +413,10 @@ def csv_cell(text: str) -> str:
 def _ids_need_quotes(con) -> bool:
     """Whether some provider or model id a row may show (the file's own, or one the history
     prices it as) needs quotes in CSV: tested once on the ids, not on every row."""
-    return con.execute(f"""SELECT count(*) FROM (
+    return any(csv_cell(i) != i for (i,) in con.execute("""SELECT DISTINCT id FROM (
         SELECT provider_id AS id FROM usage_keys UNION ALL SELECT model_id FROM usage_keys
         UNION ALL SELECT provider FROM rates UNION ALL SELECT model FROM rates
-        UNION ALL SELECT priced_as FROM rates WHERE priced_as IS NOT NULL)
-        WHERE {_CSV_QUOTE.format(x='id')} <> id""").fetchone()[0] > 0
+        UNION ALL SELECT priced_as FROM rates) WHERE id IS NOT NULL""").fetchall())
 
 
 def write_csv(con, target: str, file: str) -> None:
