@@ -83,11 +83,12 @@ def expected(pricer: Pricer, path: Path, at=None, target=None) -> list[tuple]:
 
 
 def engine_rows(engine: Engine) -> list[tuple]:
-    from db.reprice.writers import UNPRICED_FIELD, define_rate_texts, rate_text_sql
+    from db.reprice.engine import rate_list_sql
+    from db.reprice.writers import UNPRICED_FIELD, define_rate_texts
 
     define_rate_texts(engine.con)
-    comps = ", ".join(f"{c}_tokens, {c}_rate_units, {rate_text_sql(c, 'price')}, {rate_text_sql(c, 'tier')},"
-                      f" {rate_text_sql(c, 'promo')}, {c}_cost_units" for c in TOKEN_COMPONENTS)
+    comps = ", ".join(f"{c}_tokens, {c}_rate_units, {rate_list_sql(c, 'price')}, {rate_list_sql(c, 'tier')},"
+                      f" {rate_list_sql(c, 'promo')}, {c}_cost_units" for c in TOKEN_COMPONENTS)
     out = []
     for r in engine.con.execute(f"SELECT line, {UNPRICED_FIELD}, priced_provider_id, priced_model_id, cost_units,"
                                 f" lowest_units, priced_whole_day, uncertain, units_before_change,"

@@ -125,13 +125,9 @@ def _priced_view(shape: Shape, own_time: bool, substitute: bool, used: tuple[str
     if not substitute:
         constants.update({f"{c}_billed_as": "CAST(NULL AS VARCHAR)" for c in FALLBACK})
     for c in used:
-        if substitute:
-            looked = ("CASE " + " ".join(f"WHEN {c}_rate_src = '{f}' THEN getvariable('rate_{f}_units')[{c}_rate_ord + 1]"
-                                         for f in (c, *FALLBACK.get(c, ()))) + " END")
-        else:
+        if not substitute:
             constants[f"{c}_rate_src"] = f"CASE WHEN {c}_tokens > 0 THEN '{c}' END"
-            looked = f"getvariable('rate_{c}_units')[{c}_rate_ord + 1]"
-        rates[f"{c}_rate_units"] = f"CASE WHEN {c}_tokens > 0 THEN {looked} END"
+        rates[f"{c}_rate_units"] = f"CASE WHEN {c}_tokens > 0 THEN {rate_list_sql(c, 'units', substitute)} END"
         costs[f"{c}_cost_units"] = f"CASE WHEN {c}_tokens > 0 THEN {c}_tokens * {c}_rate_units END"
     made = {*constants, *rates, *costs}
     stored = [c for c in PRICED_COLUMNS if c not in made]
@@ -144,6 +140,18 @@ def define_rate_units(con: duckdb.DuckDBPyConnection) -> None:
     for c in TOKEN_COMPONENTS:
         con.execute(f"SET VARIABLE rate_{c}_units = (SELECT coalesce(list({c}_units ORDER BY ordinal), [])"
                     f" FROM rates)")
+
+
+def rate_list_sql(c: str, part: str, substitute: bool = True) -> str:
+    """SQL for ``part`` of the rate billed for component ``c``, read from the list variable
+    ``rate_{component}_{part}`` (indexed by the rate's ordinal + 1: ``define_rate_units``, and
+    the writers' ``define_rate_texts``); under ``--as`` (``substitute``) the rate may be another
+    component's (``pricing_sql.FALLBACK``), as the row's ``{c}_rate_src`` says."""
+    sources = (c, *FALLBACK.get(c, ())) if substitute else (c,)
+    if len(sources) == 1:
+        return f"getvariable('rate_{c}_{part}')[{c}_rate_ord + 1]"
+    return ("CASE " + " ".join(f"WHEN {c}_rate_src = '{f}' THEN getvariable('rate_{f}_{part}')[{c}_rate_ord + 1]"
+                               for f in sources) + " END")
 
 
 def _component_of(column: str) -> tuple[str, str] | None:
@@ -355,8 +363,7 @@ class Engine:
         field); nothing is kept of the file."""
         loaded = self.loaded
         assert loaded is not None and loaded.bad_line is not None
-        line = self.con.execute("SELECT min(line) FROM usage_lines WHERE bad").fetchone()[0]
-        drop_rows(self.con)
+        line = _first_bad_line(self.con)
         self.loaded = None
         if line is not None:
             loaded.bad_line(line)
@@ -568,6 +575,14 @@ def _constant_columns(plan: Plan) -> dict[str, str]:
     return constants
 
 
+def _first_bad_line(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The line of the file's first bad row (None if DuckDB finds none); nothing of the refused
+    file is kept."""
+    line = con.execute("SELECT min(line) FROM usage_lines WHERE bad").fetchone()[0]
+    drop_rows(con)
+    return line
+
+
 def drop_rows(con: duckdb.DuckDBPyConnection) -> None:
     """Nothing of a refused file is kept."""
     con.execute("DROP VIEW IF EXISTS usage_src")
@@ -622,9 +637,7 @@ def _load_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, comp
         return None
     loaded, bad = found
     if bad:
-        line = con.execute("SELECT min(line) FROM usage_lines WHERE bad").fetchone()[0]
-        drop_rows(con)
-        _raise_row_error(name, header, line)
+        _raise_row_error(name, header, _first_bad_line(con))
     return loaded
 
 
@@ -696,8 +709,7 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, name: str, provider: str) -> L
                                       f" FROM read_parquet('{_sq(name)}', file_row_number = true))"), "line", plan)
     loaded, bad = _survey(con, name)
     if bad:
-        line = con.execute("SELECT min(line) FROM usage_lines WHERE bad").fetchone()[0]
-        drop_rows(con)
+        line = _first_bad_line(con)
         values = con.execute(f"SELECT * FROM read_parquet('{_sq(name)}') LIMIT 1 OFFSET {line - 1}").fetchone()
         _row(plan, list(values), names, name, line)
         raise UsageError(name, line, None, "a row DuckDB could not read as the row reader does")
@@ -740,4 +752,4 @@ def _sq(text: str) -> str:
     return text.replace("'", "''")
 
 
-__all__ = ["Engine", "Loaded", "USAGE_COLUMNS", "load_usage"]
+__all__ = ["Engine", "Loaded", "USAGE_COLUMNS", "load_usage", "rate_list_sql"]

@@ -23,7 +23,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from db.reprice.engine import rate_list_sql
 from db.reprice.pricer import Pricer, Unpriced, When
+from db.reprice.pricing_sql import FALLBACK
 from db.reprice.usage import TOKEN_COMPONENTS, UsageRow
 
 if TYPE_CHECKING:
@@ -108,16 +110,6 @@ def define_rate_texts(con) -> None:
             || ',"cost":' ORDER BY ordinal), []) FROM rates)""")
 
 
-def rate_text_sql(c: str, part: str, substitute: bool = True) -> str:
-    """The text ``part`` of the rate billed for component ``c`` (another component's under ``--as``)."""
-    sources = (c, *{"input_cache_write_1h": ("input_cache_write", "input"), "input_cache_write": ("input",),
-                    "input_cache_hit": ("input",)}.get(c, ())) if substitute else (c,)
-    if len(sources) == 1:
-        return f"getvariable('rate_{c}_{part}')[{c}_rate_ord + 1]"
-    return ("CASE " + " ".join(f"WHEN {c}_rate_src = '{f}' THEN getvariable('rate_{f}_{part}')[{c}_rate_ord + 1]"
-                               for f in sources) + " END")
-
-
 def _row(path: str, r: tuple) -> UsageRow:
     line, start_us, whole_day, provider, model, tier, context, *tokens = r
     return UsageRow(path, line, _EPOCH + timedelta(microseconds=start_us), whole_day, provider, model,
@@ -194,8 +186,7 @@ def _some_note_sql(substitute: bool) -> str:
     """Whether a priced row may have a note (most have none: their notes are not built)."""
     return ("row_note IS NOT NULL OR after_last_seen OR whole_day_context OR day_lowest OR uncertain"
             " OR alias_note_text IS NOT NULL"
-            + ("".join(f" OR {c}_billed_as IS NOT NULL" for c in ("input_cache_hit", "input_cache_write",
-                                                                  "input_cache_write_1h")) if substitute else ""))
+            + ("".join(f" OR {c}_billed_as IS NOT NULL" for c in FALLBACK) if substitute else ""))
 
 
 def create_output(con, path: str, substitute: bool, constant: frozenset[str] = frozenset()) -> None:
@@ -212,12 +203,12 @@ def create_output(con, path: str, substitute: bool, constant: frozenset[str] = f
                 ("units_out", "BIGINT"))))
             continue
         comps.append(f"""CASE WHEN {c}_tokens > 0 AND unpriced_field IS NULL THEN {c}_tokens END AS {c}_tokens,
-            CASE WHEN unpriced_field IS NULL THEN {rate_text_sql(c, 'price', substitute)} END AS {c}_price,
-            CASE WHEN unpriced_field IS NULL THEN {rate_text_sql(c, 'tier', substitute)} END AS {c}_tier,
-            CASE WHEN unpriced_field IS NULL THEN {rate_text_sql(c, 'promo', substitute)} END AS {c}_promo,
-            CASE WHEN unpriced_field IS NULL THEN {rate_text_sql(c, 'json', substitute)} END AS {c}_json,
-            CASE WHEN unpriced_field IS NULL THEN {rate_text_sql(c, 'csv', substitute)} END AS {c}_csv,
-            CASE WHEN unpriced_field IS NULL THEN {rate_text_sql(c, 'text', substitute)} END AS {c}_text,
+            CASE WHEN unpriced_field IS NULL THEN {rate_list_sql(c, 'price', substitute)} END AS {c}_price,
+            CASE WHEN unpriced_field IS NULL THEN {rate_list_sql(c, 'tier', substitute)} END AS {c}_tier,
+            CASE WHEN unpriced_field IS NULL THEN {rate_list_sql(c, 'promo', substitute)} END AS {c}_promo,
+            CASE WHEN unpriced_field IS NULL THEN {rate_list_sql(c, 'json', substitute)} END AS {c}_json,
+            CASE WHEN unpriced_field IS NULL THEN {rate_list_sql(c, 'csv', substitute)} END AS {c}_csv,
+            CASE WHEN unpriced_field IS NULL THEN {rate_list_sql(c, 'text', substitute)} END AS {c}_text,
             CASE WHEN unpriced_field IS NULL THEN money({c}_cost_units) END AS {c}_cost,
             CASE WHEN unpriced_field IS NULL THEN {c}_cost_units END AS {c}_units_out""")
     lowest = ("CAST(NULL AS BIGINT) AS lowest_units, CAST(NULL AS VARCHAR) AS lowest_cost" if "lowest_units" in constant
@@ -647,5 +638,5 @@ def _sq(text: str) -> str:
 
 
 __all__ = ["OUTPUTS", "Summary", "copy_file", "copy_in_kernel", "row_texts", "create_output", "define_macros", "define_rate_texts",
-           "rate_text_sql", "stream_totals", "summary",
+           "stream_totals", "summary",
            "write", "write_csv", "write_json", "write_json_rows", "write_parquet", "write_table", "write_totals"]
