@@ -592,12 +592,20 @@ def copy_file(source: str | Path, out: TextIO, drop_last: int = 0) -> None:
                 size -= len(block)
                 out.write(decoder.decode(block, final=size <= 0))
             return
-        target.flush()
-        size -= copy_in_kernel(handle, target, size)
-        while size > 0:
-            block = handle.read(min(size, 1 << 20))
-            size -= len(block)
-            target.write(block)
+        copy_bytes(handle, target, size)
+
+
+def copy_bytes(source, target, size: int) -> None:
+    """``size`` bytes from the binary stream ``source`` to the binary stream ``target``: by the
+    kernel when both are regular files (``copy_in_kernel``), the rest block by block."""
+    target.flush()
+    size -= copy_in_kernel(source, target, size)
+    while size > 0:
+        block = source.read(min(size, 1 << 20))
+        if not block:
+            break
+        size -= len(block)
+        target.write(block)
     target.flush()
 
 
@@ -637,6 +645,6 @@ def _sq(text: str) -> str:
     return text.replace("'", "''")
 
 
-__all__ = ["OUTPUTS", "Summary", "copy_file", "copy_in_kernel", "row_texts", "create_output", "define_macros", "define_rate_texts",
+__all__ = ["OUTPUTS", "Summary", "copy_bytes", "copy_file", "copy_in_kernel", "row_texts", "create_output", "define_macros", "define_rate_texts",
            "stream_totals", "summary",
            "write", "write_csv", "write_json", "write_json_rows", "write_parquet", "write_table", "write_totals"]

@@ -116,18 +116,15 @@ def copy_out(held, out) -> None:
     (hundreds of megabytes are not decoded and encoded again), else as text."""
     import os
 
-    from db.reprice.writers import copy_in_kernel, utf8_bytes
+    from db.reprice.writers import copy_bytes, utf8_bytes
 
     source, target = getattr(held, "buffer", None), utf8_bytes(out)
     if source is None or target is None:
         shutil.copyfileobj(held, out, 1 << 20)
         return
     out.flush()
-    target.flush()
     # ``> out.csv``: the kernel appends the held file to it; a pipe or terminal gets the blocks
-    copy_in_kernel(source, target, os.fstat(source.fileno()).st_size - source.tell())
-    shutil.copyfileobj(source, target, 1 << 20)
-    target.flush()
+    copy_bytes(source, target, os.fstat(source.fileno()).st_size - source.tell())
 
 
 __all__ = ["add_pricing_args", "open_pricer", "register", "run"]
