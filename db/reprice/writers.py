@@ -23,6 +23,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from db.reprice.bytecopy import copy_bytes
 from db.reprice.engine import rate_list_sql
 from db.reprice.pricer import Pricer, Unpriced, When
 from db.reprice.pricing_sql import FALLBACK
@@ -595,42 +596,6 @@ def copy_file(source: str | Path, out: TextIO, drop_last: int = 0) -> None:
         copy_bytes(handle, target, size)
 
 
-def copy_bytes(source, target, size: int) -> None:
-    """``size`` bytes from the binary stream ``source`` to the binary stream ``target``: by the
-    kernel when both are regular files (``copy_in_kernel``), the rest block by block."""
-    target.flush()
-    size -= copy_in_kernel(source, target, size)
-    while size > 0:
-        block = source.read(min(size, 1 << 20))
-        if not block:
-            break
-        size -= len(block)
-        target.write(block)
-    target.flush()
-
-
-def copy_in_kernel(source, target, size: int) -> int:
-    """Up to ``size`` bytes from ``source`` to ``target`` (both flushed) by the kernel, without
-    passing through Python, when both are regular files (``os.copy_file_range``); how many were
-    copied (0 when the system cannot: a pipe or terminal, another file system, no such call)."""
-    import stat
-
-    done, start = 0, source.tell()
-    try:
-        if not (stat.S_ISREG(os.fstat(source.fileno()).st_mode) and stat.S_ISREG(os.fstat(target.fileno()).st_mode)):
-            return 0
-        while done < size:
-            n = os.copy_file_range(source.fileno(), target.fileno(), size - done, start + done)
-            if n <= 0:
-                break
-            done += n
-    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is an OSError
-        pass
-    if done:
-        source.seek(start + done)  # the rest, if any, is read from there
-    return done
-
-
 def _money(pricer: Pricer, units: int) -> str:
     from parsers.quote import decimal_text
 
@@ -645,6 +610,6 @@ def _sq(text: str) -> str:
     return text.replace("'", "''")
 
 
-__all__ = ["OUTPUTS", "Summary", "copy_bytes", "copy_file", "copy_in_kernel", "row_texts", "create_output", "define_macros", "define_rate_texts",
+__all__ = ["OUTPUTS", "Summary", "copy_file", "row_texts", "create_output", "define_macros", "define_rate_texts",
            "stream_totals", "summary",
            "write", "write_csv", "write_json", "write_json_rows", "write_parquet", "write_table", "write_totals"]
