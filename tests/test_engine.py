@@ -6,6 +6,7 @@ mixed-case ids, whole-day rows at every edge, with and without ``--at`` and ``--
 from __future__ import annotations
 
 import gzip
+import io
 import random
 from dataclasses import replace
 from datetime import timedelta
@@ -168,26 +169,31 @@ def test_gzip_json_and_parquet_input_price_the_same(pricer, engine, usage, tmp_p
     ("-3", "-3 is negative"),
     ("abc", "'abc' is not an integer"),
 ])
-@pytest.mark.parametrize("totals_only", [False, True])
-def test_a_bad_row_is_the_row_readers_message_and_nothing_is_priced(engine, usage, tmp_path, cell, message,
-                                                                    totals_only):
+@pytest.mark.parametrize("read", ["kept", "runs", "totals"])
+def test_a_bad_row_is_the_row_readers_message_and_nothing_is_priced(pricer, usage, tmp_path, cell, message, read):
+    """A kept file is checked as it is read; a file past ``stream_from_bytes`` by the pass that
+    reads its cells: the totals' pass (--summary) or, per row, the run of lines it is in (the
+    bad line is in the third run of 450) -- before anything is written, every time."""
     lines = usage.read_text().splitlines(keepends=True)
     bad = lines[:1000] + [lines[1000].rsplit(",", 1)[0] + f',"{cell}"\n'] + lines[1001:]
     path = tmp_path / "bad.csv"
     path.write_text("".join(bad))
     with pytest.raises(UsageError) as caught:
         list(read_usage(path))
-    engine.con.execute("DROP TABLE IF EXISTS usage_rows")
-    with pytest.raises(UsageError) as got:
-        # --summary reads the file for its totals only: its cells are checked by that pass,
-        # which raises before anything is written
-        engine.load(path, totals_only=totals_only)
-        assert totals_only
-        engine.price(totals_only=True)
-    assert str(got.value) == str(caught.value)
-    assert str(got.value).startswith(f"{path}:1001: output_tokens: ") and message in str(got.value)
-    assert engine.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'usage_rows'").fetchone()[0] == 0
-    assert engine.totals is None and engine.loaded is None
+    totals_only = read == "totals"
+    with Engine(pricer, threads=2, stream_from_bytes=10**12 if read == "kept" else 0, chunk_lines=450) as engine:
+        out = io.StringIO()
+        with pytest.raises(UsageError) as got:
+            engine.load(path, totals_only=totals_only)
+            assert read != "kept"
+            assert (engine.loaded.runs is not None) == (read == "runs")
+            engine.price(totals_only=totals_only)
+            engine.write("summary" if totals_only else "csv", out, str(path))
+        assert str(got.value) == str(caught.value)
+        assert str(got.value).startswith(f"{path}:1001: output_tokens: ") and message in str(got.value)
+        assert engine.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'usage_rows'").fetchone()[0] == 0
+        assert engine.totals is None and engine.loaded is None
+        assert out.getvalue() == "" and not list(engine.tmpdir.glob("rows-*"))
 
 
 @pytest.mark.parametrize("row", ["2025-03-01T10:00:00Z,,deepseek-chat,,1,0,0,0,1",
@@ -211,7 +217,8 @@ def test_a_bad_time_names_its_line(engine, tmp_path):
     path.write_text(HEADER + "2025-03-01T10:00:00Z,deepseek,deepseek-chat,,1,0,0,0,1\n"
                     + "yesterday,deepseek,deepseek-chat,,1,0,0,0,1\n")
     with pytest.raises(UsageError, match=r"t\.csv:3: time: 'yesterday' is not an ISO 8601 time or date"):
-        engine.load(path)
+        engine.load(path)  # past stream_from_bytes (0 here): named as its run of lines is read
+        engine.price()
 
 
 def test_blank_lines_keep_the_files_line_numbers(pricer, engine, tmp_path):
@@ -490,29 +497,58 @@ def test_a_file_priced_a_run_of_lines_at_a_time_writes_the_same_bytes(pricer, us
     """Per-row outputs of a long file are priced ``chunk_lines`` lines at a time (memory that
     does not grow with the file): the same output, byte for byte, and the same totals, as the
     whole file at once, including rows priced as whole days, in uncertain windows and
-    unpriced rows, whichever run they fall in."""
+    unpriced rows, whichever run they fall in.  A file past ``stream_from_bytes`` is not even
+    kept: each run is cut from it and parsed in its turn (``file``); Parquet then appends the
+    sorted runs into one table."""
     import io
 
     written = {}
-    for chunk in (10**9, 300, 97, -97):  # -97: runs of 97 lines asked for, but priced in one run
-        with Engine(pricer, threads=2, chunk_lines=abs(chunk)) as engine:
+    # -97: runs of 97 lines asked for, but priced in one run; "file": a file read run by run
+    for chunk, read in ((10**9, "kept"), (300, "kept"), (97, "kept"), (-97, "kept"), (300, "file"), (-97, "file"),
+                        (10**9, "file")):
+        with Engine(pricer, threads=2, chunk_lines=abs(chunk), stream_from_bytes=0 if read == "file" else 10**12) as engine:
             engine.load(usage)
+            assert (engine.loaded.runs is not None) == (read == "file")
             engine.price(runs=chunk > 0)
-            assert len(engine.chunks) == (1 if not 0 < chunk < 1000 else -(-1000 // chunk))
+            runs = 1 if not 0 < chunk < 1000 else -(-1000 // chunk)
+            assert len(engine.chunks) == runs
+            if read == "file":  # parsed rows held: the first run's (or, priced in one table, the last's: 30)
+                held = min(1000, chunk) if chunk > 0 else 1000 - 97 * (1000 // 97)
+                assert engine.con.execute("SELECT count(*) FROM usage_rows").fetchone()[0] == held
             out = io.StringIO()
-            target = tmp_path / f"rows-{chunk}.parquet"
+            target = tmp_path / f"rows-{chunk}-{read}.parquet"
             totals = engine.write(fmt, out, str(usage), rows_to=target if fmt == "parquet" else None)
-            written[chunk] = (out.getvalue(), totals, target.read_bytes() if fmt == "parquet" else b"")
-    whole = written[10**9]
+            written[chunk, read] = (out.getvalue(), totals, target)
+    whole = written[10**9, "kept"]
     assert whole[1].unpriced and whole[1].uncertain_rows and whole[1].priced_rows
-    for chunk in (300, 97, -97):
-        assert written[chunk][:2] == whole[:2]
+    for key, (text, totals, target) in written.items():
+        assert (text, totals) == whole[:2], key
         if fmt == "parquet":
             con = duckdb.connect()
-            a, b = (f"read_parquet('{tmp_path / f'rows-{c}.parquet'}')" for c in (10**9, chunk))
-            assert con.execute(f"SELECT count(*) FROM {b}").fetchone()[0] == 1000
-            assert con.execute(f"SELECT list(line) = (SELECT list(line) FROM {a}) FROM {b}").fetchone()[0]
+            a, b = (f"read_parquet('{path}', file_row_number = true)" for path in (whole[2], target))
+            assert con.execute(f"SELECT count(*) FROM {b} WHERE line = file_row_number + 2").fetchone()[0] == 1000
             assert con.execute(f"SELECT count(*) FROM (SELECT * FROM {a} EXCEPT ALL SELECT * FROM {b})").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("lines", [250, 500, 999, 1000])
+def test_runs_cut_from_a_file_keep_every_line_at_its_edges(pricer, usage, tmp_path, lines):
+    """Runs that end exactly at the file's end, a run of one line, and a last line without a
+    newline: every line is read once, under its own number."""
+    path = tmp_path / "no-final-newline.csv"
+    path.write_bytes(usage.read_bytes().rstrip(b"\n"))
+    got = {}
+    for stream in (0, 10**12):
+        with Engine(pricer, threads=2, chunk_lines=lines, stream_from_bytes=stream) as engine:
+            engine.load(path)
+            assert engine.loaded.rows == 1000
+            if stream == 0:
+                assert [b - a + 1 for a, b in engine.loaded.runs.spans] == [lines] * (1000 // lines) + (
+                    [1000 % lines] if 1000 % lines else [])
+            engine.price()
+            out = io.StringIO()
+            engine.write("csv", out, str(path))
+            got[stream] = out.getvalue()
+    assert got[0] == got[10**12] and got[0].count("\n") == 1001
 
 
 def test_duckdb_draws_no_progress_bar_on_stdout(pricer):

@@ -14,15 +14,18 @@ The steps, the same for every row shape and every output:
    One pass over the table finds bad rows, the file's (provider, model, tier) keys, whether it
    has whole-day rows and its time span; the first bad row (if any) is read again by
    ``db.reprice.usage`` so that its message (file, line, field) is the row reader's own.
-   Nothing is priced or written before the whole file has been checked.  For ``--summary`` a
-   large CSV is not kept (``_stream_csv``): surveyed from its key and time cells, its cells are
-   checked by the totals' pass, still before anything is written.
+   Nothing is written before the whole file has been checked.  A large plain CSV is not kept
+   (``_stream_csv``): surveyed from its key and time cells, its cells are checked by the pass
+   that reads them -- the totals' pass for ``--summary``, or, for per-row outputs, each run of
+   a million lines as it is cut from the file and parsed (:class:`RunFile`) -- still before
+   anything is written, so memory does not grow with the file.
 2. **Price** (:meth:`Engine.price`): ``db.reprice.pricing_sql`` over the rate table of
    ``db.reprice.rates``, shaped by what the first pass found (:class:`~db.reprice.pricing_sql.Shape`):
    one query, integer money.  The totals stream (no table of rows); per-row outputs are kept in
    the table ``priced_rows`` (view ``priced``), sorted by line and narrow (what the file's shape
    makes constant, and a rate's units and cost, which its ordinal gives, are made by the view),
-   a million lines at a time (:attr:`Engine.chunks`; Parquet in one run).
+   a million lines at a time (:attr:`Engine.chunks`; Parquet in one table, appended run by run
+   when the file is read in runs).
 3. **Write**: ``db.reprice.writers`` (table, CSV, JSON, Parquet, summary).
 """
 
@@ -189,6 +192,8 @@ class Loaded:
     #: totals' pass; ``bad_line`` raises the row reader's message for a line.
     streamed: bool = False
     bad_line: Callable[[int], None] | None = None
+    #: A streamed file that per-row outputs read a run of lines at a time (see :class:`RunFile`).
+    runs: "RunFile | None" = None
 
 
 class Engine:
@@ -202,6 +207,8 @@ class Engine:
         self.chunks: list[tuple[int, int]] = []
         #: The priced columns the priced file's shape makes constant (see ``_priced_view``).
         self.constant_columns: frozenset[str] = frozenset()
+        self._columns: PricedView | None = None
+        self._has_texts = False  # whether priced_rows holds the row pricer's words
         self.table: RateTable = compile_rates(pricer)
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone = 'UTC'")
@@ -239,14 +246,16 @@ class Engine:
 
     def load(self, path: str | Path, provider: str = "", totals_only: bool = False) -> Loaded:
         """Read and check the whole file (one pass); a bad row raises the row reader's
-        ``UsageError`` before anything is priced.  ``totals_only`` (``--summary``): a CSV is not
-        kept but read again by the totals' pass, which checks its cells (memory that does not
-        grow with the file); a bad row then raises from :meth:`price`, still before anything is
-        written.  A file smaller than ``stream_from_bytes`` is kept even then: parsed once, it
-        is priced faster, in memory that a file of that size bounds."""
+        ``UsageError`` before anything is priced.  A plain CSV of ``stream_from_bytes`` or more
+        is not kept, so that memory does not grow with the file: surveyed from its key and time
+        cells, its cells are checked by the totals' pass (``totals_only``, ``--summary``) or run
+        by run as per-row outputs read it (:class:`RunFile`); a bad row then raises from
+        :meth:`price` or :meth:`write`, still before anything is written.  A smaller file is
+        kept: parsed once, it is priced faster, in memory that a file of that size bounds."""
         self.loaded, self.totals = None, None
-        keep = not totals_only or _text_bytes(path) < self.stream_from_bytes
-        self.loaded = load_usage(self.con, path, provider, self.tmpdir, keep=keep)
+        keep = _text_bytes(path) < self.stream_from_bytes
+        mode = "keep" if keep else "stream" if totals_only else "runs"
+        self.loaded = load_usage(self.con, path, provider, self.tmpdir, mode=mode, run_lines=self.chunk_lines)
         return self.loaded
 
     def shape(self, at: When | datetime | None, target: tuple[str, str] | None) -> Shape:
@@ -295,22 +304,47 @@ class Engine:
         self.totals = None
         self.con.execute("DROP VIEW IF EXISTS priced")
         self.con.execute("DROP TABLE IF EXISTS priced_rows")
+        self.con.execute("DROP TABLE IF EXISTS every_run")
         if totals_only:
             self.totals = writers.stream_totals(self, at, target)
             return self.loaded.rows if self.loaded else 0
-        if self.loaded is not None and self.loaded.streamed:
+        file_runs = self.loaded.runs if self.loaded is not None else None
+        if self.loaded is not None and self.loaded.streamed and file_runs is None:
             raise ValueError("the file was loaded for its totals only")
+        self._placed = (at, target, self.shape(at, target))
+        define_rate_units(self.con)
         # With ``runs``, a file of more lines than ``chunk_lines`` is priced a run of lines at a
         # time (each sorted in memory, written, then dropped): time that grows with the file,
         # and memory that does not.  The writers go through the chunks in order.
-        first, last = self.con.execute("SELECT min(line), max(line) FROM usage_lines").fetchone()
-        step = max(1, self.chunk_lines) if runs else max(1, (last or 0) - (first or 0) + 1)
-        self.chunks = ([(lo, min(lo + step - 1, last)) for lo in range(first, last + 1, step)]
-                       if first is not None else [(0, 0)])
-        self._placed = (at, target, self.shape(at, target))
-        define_rate_units(self.con)
+        if file_runs is not None:  # a file not kept: its runs are parsed one at a time too
+            self.chunks = file_runs.spans or [(0, 0)]
+            if not runs:
+                self._price_every_run()
+                return self.loaded.rows if self.loaded else 0
+        else:
+            first, last = self.con.execute("SELECT min(line), max(line) FROM usage_lines").fetchone()
+            step = max(1, self.chunk_lines) if runs else max(1, (last or 0) - (first or 0) + 1)
+            self.chunks = ([(lo, min(lo + step - 1, last)) for lo in range(first, last + 1, step)]
+                           if first is not None else [(0, 0)])
         self.price_chunk(0)
         return self.loaded.rows if self.loaded else 0
+
+    def _price_every_run(self) -> None:
+        """A file read in runs (:class:`RunFile`) priced into one table in line order, for an
+        output that is one file of every row (Parquet): each run is priced and sorted alone,
+        then appended (a table keeps its insertion order), so no sort ever holds more than one
+        run.  The writers then see one chunk."""
+        texts = "text_field, text_reason, text_notes"
+        for k in range(len(self.chunks)):
+            self.price_chunk(k)
+            rows = "SELECT * FROM priced_rows" if self._has_texts else f"SELECT *, {_NO_TEXTS} FROM priced_rows"
+            self.con.execute(f"CREATE TABLE every_run AS {rows}" if k == 0 else f"INSERT INTO every_run {rows}")
+        self.con.execute("DROP VIEW priced")
+        self.con.execute("DROP TABLE priced_rows")
+        self.con.execute("ALTER TABLE every_run RENAME TO priced_rows")
+        assert self._columns is not None
+        self._define_priced(self._columns, texts)
+        self.chunks = [(self.chunks[0][0], self.chunks[-1][1])]
 
     def price_chunk(self, k: int) -> None:
         """The table ``priced`` for the ``k``-th run of lines (:attr:`chunks`) alone."""
@@ -320,12 +354,22 @@ class Engine:
         self.con.execute("DROP VIEW IF EXISTS priced")
         self.con.execute("DROP TABLE IF EXISTS priced_rows")
         between = self.chunks[k] if len(self.chunks) > 1 else None
+        file_runs = self.loaded.runs if self.loaded is not None else None
+        if file_runs is not None:  # the run's rows alone are in usage_rows
+            if file_runs.spans:
+                try:
+                    file_runs.keep(self.con, k, self.tmpdir)
+                except UsageError:
+                    self.loaded = None  # nothing of a refused file is kept
+                    raise
+            between = None
         sql = self.query(at, target, between=between, shape=shape)
         # Sorted by line once, narrow: a column the file's shape makes constant (a component no
         # row uses, the uncertain-change columns of a file no window meets, ...) or that a rate's
         # ordinal gives (its units, and the cost) is made by the view, not carried through the sort.
         columns = _priced_view(shape, at is None, target is not None,
                                self.loaded.components if self.loaded else TOKEN_COMPONENTS)
+        self._columns, self._has_texts = columns, False
         self.constant_columns = frozenset(columns.constants)
         self.con.execute(f"CREATE TABLE priced_rows AS SELECT {', '.join(columns.stored)} FROM ({sql}) ORDER BY line")
         self._define_priced(columns, _NO_TEXTS)
@@ -341,6 +385,7 @@ class Engine:
             self.con.execute("DROP TABLE priced_rows")
             self.con.execute("ALTER TABLE priced_texts RENAME TO priced_rows")
             self._define_priced(columns, "text_field, text_reason, text_notes")
+            self._has_texts = True
 
     def _define_priced(self, columns: "PricedView", texts: str) -> None:
         """The view ``priced`` (``PRICED_COLUMNS`` and ``texts``) over ``priced_rows``."""
@@ -405,10 +450,12 @@ def _load_rates(con: duckdb.DuckDBPyConnection, table: RateTable, path: Path) ->
 # --- loading ---------------------------------------------------------------------------------
 
 def load_usage(con: duckdb.DuckDBPyConnection, path: str | Path, provider: str, tmpdir: Path,
-               keep: bool = True) -> Loaded:
+               mode: str = "keep", run_lines: int = CHUNK_LINES) -> Loaded:
     """Define the views ``usage_src`` (no line numbers: the fastest read) and ``usage_lines``
     over the file, check every row in one pass, and keep its keys in ``usage_keys``; a bad row
-    raises the row reader's ``UsageError``."""
+    raises the row reader's ``UsageError``.  ``mode``: ``keep`` the parsed rows; ``stream`` a
+    plain or gzip CSV for its totals; or read a plain CSV in ``runs`` of ``run_lines`` lines
+    (a gzip file, which cannot be cut as bytes, is kept)."""
     name = str(path)
     try:
         with open(path, "rb") as raw:
@@ -420,7 +467,10 @@ def load_usage(con: duckdb.DuckDBPyConnection, path: str | Path, provider: str, 
     plan = _duckdb_csv_plan(path, name, provider)
     if plan is not None:
         header, compression = plan
-        loaded = (_load_csv if keep else _stream_csv)(con, name, header, compression)
+        if mode == "stream" or (mode == "runs" and compression == "none"):
+            loaded = _stream_csv(con, name, header, compression, run_lines if mode == "runs" else None)
+        else:
+            loaded = _load_csv(con, name, header, compression)
         if loaded is not None:
             return loaded
     return _load_rows(con, name, provider, tmpdir)
@@ -450,16 +500,26 @@ def _duckdb_csv_plan(path: str | Path, name: str, provider: str) -> tuple[CsvHea
     return header, "gzip" if gz else "none"
 
 
-def _count_lines(path: str, compression: str) -> tuple[int, bool]:
-    """Newlines in the file and whether it ends with one (to check DuckDB's rows are its lines)."""
+def _count_lines(path: str, compression: str, every: int | None = None) -> tuple[int, bool, list[int]]:
+    """Newlines in the file, whether it ends with one (to check DuckDB's rows are its lines),
+    and with ``every``: the byte offsets where lines 2, 2 + every, 2 + 2 x every... start (the
+    runs a long file is priced in, cut from it as bytes)."""
     opener = gzip.open if compression == "gzip" else open
-    count, last = 0, b"\n"
+    count, last, at, cuts = 0, b"\n", 0, []
     block = bytearray(1 << 22)
     with opener(path, "rb") as raw:
         while size := raw.readinto(block):
-            count += (block if size == len(block) else block[:size]).count(b"\n")
+            found = block.count(b"\n", 0, size)
+            # the newline ending line 1 + k x every is where run k starts
+            while every and count + found >= 1 + len(cuts) * every:
+                pos = -1
+                for _ in range(1 + len(cuts) * every - count):
+                    pos = block.find(b"\n", pos + 1, size)
+                cuts.append(at + pos + 1)
+            count += found
+            at += size
             last = block[size - 1:size]
-    return count, last == b"\n"
+    return count, last == b"\n", [c for c in cuts if c < at]
 
 
 def _cell_sql(cell: str) -> str:
@@ -590,34 +650,35 @@ def drop_rows(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DROP TABLE IF EXISTS usage_rows")
 
 
-def _csv_source(name: str, header: CsvHeader, compression: str) -> str:
+def _csv_source(name: str, header: CsvHeader, compression: str, has_header: bool = True) -> str:
     sep = header.dialect.delimiter
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header.cells)))
-    return (f"read_csv('{_sq(name)}', header = true, delim = '{_sq(sep)}', quote = '\"', escape = '\"',"
+    return (f"read_csv('{_sq(name)}', header = {str(has_header).lower()}, delim = '{_sq(sep)}', quote = '\"', escape = '\"',"
             f" columns = {{{columns}}}, compression = '{compression}', strict_mode = true,"
             f" null_padding = false, auto_detect = false, parallel = true)")
 
 
 def _read_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, compression: str,
-              read: Callable[[], tuple[Loaded, bool]]) -> tuple[Loaded, bool] | None:
+              read: Callable[[], tuple[Loaded, bool]], every: int | None = None) -> tuple[Loaded, bool, list[int]] | None:
     """``read()`` (DuckDB reading the CSV, then its survey) beside a count of the file's
-    newlines; None when its rows would not be the file's lines (blank lines or quoted line
-    breaks: the row reader keeps the line numbers).  A file DuckDB cannot read is read again by
-    the row reader, whose message names the line."""
+    newlines (and, with ``every``, where its runs of lines start: see :func:`_count_lines`);
+    None when its rows would not be the file's lines (blank lines or quoted line breaks: the
+    row reader keeps the line numbers).  A file DuckDB cannot read is read again by the row
+    reader, whose message names the line."""
     # the count runs in a thread while DuckDB parses (DuckDB lets go of Python's lock)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        lines = pool.submit(_count_lines, name, compression)
+        lines = pool.submit(_count_lines, name, compression, every)
         try:
             found = read()
         except duckdb.Error:
             drop_rows(con)
             _raise_row_error(name, header, None)  # the row reader names the line; else it is ours
             raise
-        newlines, ends = lines.result()
+        newlines, ends, cuts = lines.result()
     if found[0].rows != newlines - (1 if ends else 0):
         drop_rows(con)
         return None
-    return found
+    return (*found, cuts)
 
 
 def _load_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, compression: str) -> Loaded | None:
@@ -635,16 +696,18 @@ def _load_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, comp
     found = _read_csv(con, name, header, compression, read)
     if found is None:
         return None
-    loaded, bad = found
+    loaded, bad, _ = found
     if bad:
         _raise_row_error(name, header, _first_bad_line(con))
     return loaded
 
 
-def _stream_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, compression: str) -> Loaded | None:
-    """For the totals alone: the file is not kept, only surveyed from its key and time cells
-    (so memory does not grow with the file); every cell is checked by the totals' own pass
-    (``Engine.price``), before anything is written.  None when its rows would not be its lines."""
+def _stream_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, compression: str,
+                run_lines: int | None = None) -> Loaded | None:
+    """The file is not kept, only surveyed from its key and time cells (so memory does not
+    grow with the file); every cell is checked by the totals' own pass (``Engine.price``) or,
+    with ``run_lines``, run by run as per-row outputs read it (:class:`RunFile`), before
+    anything is written.  None when its rows would not be its lines."""
     assert header.plan is not None
     plan = header.plan
     source = _csv_source(name, header, compression)
@@ -664,13 +727,66 @@ def _stream_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, co
     grouped = (f"SELECT provider_id, model_id, {rate_tier_sql()} AS rate_tier, false AS bad, bool_or(days) AS days,"
                f" min(first_us) AS first_us, max(last_us) AS last_us, sum(rows) AS rows, {used}"
                f" FROM ({keyed}) GROUP BY ALL")
-    found = _read_csv(con, name, header, compression, lambda: _survey(con, name, grouped))
+    found = _read_csv(con, name, header, compression, lambda: _survey(con, name, grouped), run_lines)
     if found is None:
         return None
-    loaded = found[0]
+    loaded, _, cuts = found
     loaded.streamed = True
+    if run_lines:
+        loaded.runs = RunFile(name, header, cuts, run_lines, loaded.rows)
     loaded.bad_line = lambda line: _raise_row_error(name, header, line)
     return loaded
+
+
+@dataclass
+class RunFile:
+    """A long plain CSV that per-row outputs read a run of lines at a time: each run's bytes are
+    cut from the file (by the kernel, no header) and parsed into ``usage_rows`` only when its
+    turn comes, every cell checked then.  The parsed rows in memory never pass one run, whatever
+    the file's length; the file was surveyed (keys, span, rows = lines) before."""
+
+    path: str
+    header: CsvHeader
+    #: The byte offset where each run starts (line 2 + k x ``lines``).
+    cuts: list[int]
+    lines: int
+    rows: int
+
+    @property
+    def spans(self) -> list[tuple[int, int]]:
+        """The first and last line of each run."""
+        return [(2 + k * self.lines, min(2 + (k + 1) * self.lines, self.rows + 2) - 1) for k in range(len(self.cuts))]
+
+    def keep(self, con: duckdb.DuckDBPyConnection, k: int, tmpdir: Path) -> None:
+        """Run ``k`` as the table ``usage_rows`` and its views; a bad row raises the row reader's
+        message (file, line, field)."""
+        from db.reprice.bytecopy import copy_bytes
+
+        assert self.header.plan is not None
+        part = tmpdir / "run.csv"
+        start = self.cuts[k]
+        with open(self.path, "rb") as source, open(part, "wb") as target:
+            end = self.cuts[k + 1] if k + 1 < len(self.cuts) else os.fstat(source.fileno()).st_size
+            source.seek(start)
+            copy_bytes(source, target, end - start)
+        first, last = self.spans[k]
+        cells = _csv_source(str(part), self.header, "none", has_header=False)
+        try:
+            _keep_rows(con, _select_sql(self.header.plan, f"(SELECT *, CAST(NULL AS BIGINT) AS line_no FROM {cells})"),
+                       f"rowid + {first}", self.header.plan)
+        except duckdb.Error:
+            drop_rows(con)
+            _raise_row_error(self.path, self.header, None)
+            raise
+        finally:
+            part.unlink(missing_ok=True)
+        rows, bad = con.execute("SELECT count(*), coalesce(bool_or(bad), false) FROM usage_rows").fetchone()
+        if bad:
+            _raise_row_error(self.path, self.header, _first_bad_line(con))
+        if rows != last - first + 1:  # the survey saw another file
+            drop_rows(con)
+            raise UsageError(self.path, first, None, f"the file changed while it was read ({rows} rows"
+                             f" in lines {first}-{last})")
 
 
 def _raise_row_error(name: str, header: CsvHeader, line: int | None) -> None:
