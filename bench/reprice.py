@@ -123,7 +123,7 @@ def child_engine(usage: str, db: str, output: str, out_dir: str) -> dict:
     pricer = load_pricer(db)
     with Engine(pricer) as engine:
         loaded = engine.load(usage, totals_only=output == "summary")
-        engine.price(totals_only=output == "summary", runs=output != "parquet")  # as ratecard reprice
+        engine.price(totals_only=output == "summary")  # as ratecard reprice
         target = Path(out_dir) / f"engine.{output}"
         if output == "parquet":
             totals = engine.write(output, None, usage, rows_to=target)

@@ -498,23 +498,17 @@ def test_a_file_priced_a_run_of_lines_at_a_time_writes_the_same_bytes(pricer, us
     does not grow with the file): the same output, byte for byte, and the same totals, as the
     whole file at once, including rows priced as whole days, in uncertain windows and
     unpriced rows, whichever run they fall in.  A file past ``stream_from_bytes`` is not even
-    kept: each run is cut from it and parsed in its turn (``file``); Parquet then appends the
-    sorted runs into one table."""
-    import io
-
+    kept: each run is cut from it and parsed in its turn (``file``).  Parquet's runs are
+    joined as row groups: the same rows, in line order."""
     written = {}
-    # -97: runs of 97 lines asked for, but priced in one run; "file": a file read run by run
-    for chunk, read in ((10**9, "kept"), (300, "kept"), (97, "kept"), (-97, "kept"), (300, "file"), (-97, "file"),
-                        (10**9, "file")):
-        with Engine(pricer, threads=2, chunk_lines=abs(chunk), stream_from_bytes=0 if read == "file" else 10**12) as engine:
+    for chunk, read in ((10**9, "kept"), (300, "kept"), (97, "kept"), (300, "file"), (97, "file"), (10**9, "file")):
+        with Engine(pricer, threads=2, chunk_lines=chunk, stream_from_bytes=0 if read == "file" else 10**12) as engine:
             engine.load(usage)
             assert (engine.loaded.runs is not None) == (read == "file")
-            engine.price(runs=chunk > 0)
-            runs = 1 if not 0 < chunk < 1000 else -(-1000 // chunk)
-            assert len(engine.chunks) == runs
-            if read == "file":  # parsed rows held: the first run's (or, priced in one table, the last's: 30)
-                held = min(1000, chunk) if chunk > 0 else 1000 - 97 * (1000 // 97)
-                assert engine.con.execute("SELECT count(*) FROM usage_rows").fetchone()[0] == held
+            engine.price()
+            assert len(engine.chunks) == -(-1000 // min(chunk, 1000))
+            if read == "file":  # the parsed rows held: the first run's
+                assert engine.con.execute("SELECT count(*) FROM usage_rows").fetchone()[0] == min(1000, chunk)
             out = io.StringIO()
             target = tmp_path / f"rows-{chunk}-{read}.parquet"
             totals = engine.write(fmt, out, str(usage), rows_to=target if fmt == "parquet" else None)
@@ -528,6 +522,8 @@ def test_a_file_priced_a_run_of_lines_at_a_time_writes_the_same_bytes(pricer, us
             a, b = (f"read_parquet('{path}', file_row_number = true)" for path in (whole[2], target))
             assert con.execute(f"SELECT count(*) FROM {b} WHERE line = file_row_number + 2").fetchone()[0] == 1000
             assert con.execute(f"SELECT count(*) FROM (SELECT * FROM {a} EXCEPT ALL SELECT * FROM {b})").fetchone()[0] == 0
+            groups = con.execute(f"SELECT count(DISTINCT row_group_id) FROM parquet_metadata('{target}')").fetchone()[0]
+            assert groups == -(-1000 // min(key[0], 1000))
 
 
 @pytest.mark.parametrize("lines", [250, 500, 999, 1000])

@@ -24,8 +24,8 @@ The steps, the same for every row shape and every output:
    one query, integer money.  The totals stream (no table of rows); per-row outputs are kept in
    the table ``priced_rows`` (view ``priced``), sorted by line and narrow (what the file's shape
    makes constant, and a rate's units and cost, which its ordinal gives, are made by the view),
-   a million lines at a time (:attr:`Engine.chunks`; Parquet in one table, appended run by run
-   when the file is read in runs).
+   a million lines at a time (:attr:`Engine.chunks`), each run's output written as a part and
+   the parts joined as bytes (Parquet's row groups by ``db.reprice.parquet_concat``).
 3. **Write**: ``db.reprice.writers`` (table, CSV, JSON, Parquet, summary).
 """
 
@@ -207,8 +207,6 @@ class Engine:
         self.chunks: list[tuple[int, int]] = []
         #: The priced columns the priced file's shape makes constant (see ``_priced_view``).
         self.constant_columns: frozenset[str] = frozenset()
-        self._columns: PricedView | None = None
-        self._has_texts = False  # whether priced_rows holds the row pricer's words
         self.table: RateTable = compile_rates(pricer)
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone = 'UTC'")
@@ -291,12 +289,11 @@ class Engine:
                            at=placement(at), target=target, shape=shape, texts=False)
 
     def price(self, at: When | datetime | None = None, target: tuple[str, str] | None = None,
-              totals_only: bool = False, runs: bool = True) -> int:
+              totals_only: bool = False) -> int:
         """Price the loaded file.  ``totals_only``: the totals, streamed (no table of rows);
-        else the table ``priced`` (``PRICED_COLUMNS``), in line order.  ``runs``: a long file a
-        run of lines at a time (:attr:`chunks`, for outputs whose parts are joined as bytes);
-        False: in one table, sorted with DuckDB's spilling sort (Parquet, whose parts could only
-        be joined by encoding every row again).  Returns the row count.
+        else the table ``priced`` (``PRICED_COLUMNS``), in line order, a run of
+        ``chunk_lines`` lines at a time (:attr:`chunks`; the writers go through them in order
+        and join their parts as bytes).  Returns the row count.
 
         A provider the history has in another currency only is an error, as in the row pricer."""
         from db.reprice import writers
@@ -304,7 +301,6 @@ class Engine:
         self.totals = None
         self.con.execute("DROP VIEW IF EXISTS priced")
         self.con.execute("DROP TABLE IF EXISTS priced_rows")
-        self.con.execute("DROP TABLE IF EXISTS every_run")
         if totals_only:
             self.totals = writers.stream_totals(self, at, target)
             return self.loaded.rows if self.loaded else 0
@@ -313,38 +309,18 @@ class Engine:
             raise ValueError("the file was loaded for its totals only")
         self._placed = (at, target, self.shape(at, target))
         define_rate_units(self.con)
-        # With ``runs``, a file of more lines than ``chunk_lines`` is priced a run of lines at a
-        # time (each sorted in memory, written, then dropped): time that grows with the file,
-        # and memory that does not.  The writers go through the chunks in order.
-        if file_runs is not None:  # a file not kept: its runs are parsed one at a time too
+        # A file of more lines than ``chunk_lines`` is priced a run of lines at a time (each
+        # sorted in memory, written, then dropped): time that grows with the file, and memory
+        # that does not.  A file not kept has its runs parsed one at a time too.
+        if file_runs is not None:
             self.chunks = file_runs.spans or [(0, 0)]
-            if not runs:
-                self._price_every_run()
-                return self.loaded.rows if self.loaded else 0
         else:
             first, last = self.con.execute("SELECT min(line), max(line) FROM usage_lines").fetchone()
-            step = max(1, self.chunk_lines) if runs else max(1, (last or 0) - (first or 0) + 1)
+            step = max(1, self.chunk_lines)
             self.chunks = ([(lo, min(lo + step - 1, last)) for lo in range(first, last + 1, step)]
                            if first is not None else [(0, 0)])
         self.price_chunk(0)
         return self.loaded.rows if self.loaded else 0
-
-    def _price_every_run(self) -> None:
-        """A file read in runs (:class:`RunFile`) priced into one table in line order, for an
-        output that is one file of every row (Parquet): each run is priced and sorted alone,
-        then appended (a table keeps its insertion order), so no sort ever holds more than one
-        run.  The writers then see one chunk."""
-        texts = "text_field, text_reason, text_notes"
-        for k in range(len(self.chunks)):
-            self.price_chunk(k)
-            rows = "SELECT * FROM priced_rows" if self._has_texts else f"SELECT *, {_NO_TEXTS} FROM priced_rows"
-            self.con.execute(f"CREATE TABLE every_run AS {rows}" if k == 0 else f"INSERT INTO every_run {rows}")
-        self.con.execute("DROP VIEW priced")
-        self.con.execute("DROP TABLE priced_rows")
-        self.con.execute("ALTER TABLE every_run RENAME TO priced_rows")
-        assert self._columns is not None
-        self._define_priced(self._columns, texts)
-        self.chunks = [(self.chunks[0][0], self.chunks[-1][1])]
 
     def price_chunk(self, k: int) -> None:
         """The table ``priced`` for the ``k``-th run of lines (:attr:`chunks`) alone."""
@@ -369,7 +345,6 @@ class Engine:
         # ordinal gives (its units, and the cost) is made by the view, not carried through the sort.
         columns = _priced_view(shape, at is None, target is not None,
                                self.loaded.components if self.loaded else TOKEN_COMPONENTS)
-        self._columns, self._has_texts = columns, False
         self.constant_columns = frozenset(columns.constants)
         self.con.execute(f"CREATE TABLE priced_rows AS SELECT {', '.join(columns.stored)} FROM ({sql}) ORDER BY line")
         self._define_priced(columns, _NO_TEXTS)
@@ -385,7 +360,6 @@ class Engine:
             self.con.execute("DROP TABLE priced_rows")
             self.con.execute("ALTER TABLE priced_texts RENAME TO priced_rows")
             self._define_priced(columns, "text_field, text_reason, text_notes")
-            self._has_texts = True
 
     def _define_priced(self, columns: "PricedView", texts: str) -> None:
         """The view ``priced`` (``PRICED_COLUMNS`` and ``texts``) over ``priced_rows``."""

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from db.reprice.bytecopy import copy_bytes
 from db.reprice.engine import rate_list_sql
+from db.reprice.parquet_concat import concat_parquet
 from db.reprice.pricer import Pricer, Unpriced, When
 from db.reprice.pricing_sql import FALLBACK
 from db.reprice.usage import TOKEN_COMPONENTS, UsageRow
@@ -347,10 +348,8 @@ def write(engine: "Engine", fmt: str, out: TextIO | None, path: str, at: When | 
             try:
                 if len(parts) == 1:
                     parts[0].replace(partial)
-                else:  # the chunks' files in order, as one
-                    files = ", ".join(f"'{_sq(str(part))}'" for part in parts)
-                    con.execute(f"COPY (SELECT * FROM read_parquet([{files}])) TO '{_sq(str(partial))}'"
-                                " (FORMAT PARQUET)")
+                else:  # the runs' row groups in order, as one file (no value decoded again)
+                    concat_parquet(parts, partial)
                 partial.replace(final)
             finally:
                 partial.unlink(missing_ok=True)

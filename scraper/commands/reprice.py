@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with Engine(pricer) as engine, tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as held:
             engine.load(args.file, args.provider, totals_only=fmt == "summary")
-            engine.price(args.at, target, totals_only=fmt == "summary", runs=fmt != "parquet")
+            engine.price(args.at, target, totals_only=fmt == "summary")
             # Every output is written aside and copied out only once it is whole: a bad row
             # stops the command with nothing printed, never half a file.
             totals = engine.write(fmt, held, args.file, args.at, target, rows_to=args.parquet, exact=args.exact)
