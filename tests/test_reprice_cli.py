@@ -351,12 +351,47 @@ def test_the_table_rounds_costs_with_the_currency_code_and_exact_prints_every_di
     assert "CNY 9.0503876  cache miss" in out and "2025-01  CNY 9.0503876" in out
 
 
-@pytest.mark.parametrize("output", [(), ("--csv",), ("--json",)])
-def test_a_bad_last_row_stops_before_any_row_is_printed(history, capsys, tmp_path, output):
+@pytest.mark.parametrize("read", ["kept", "runs"])
+@pytest.mark.parametrize("output", [(), ("--csv",), ("--json",), ("--parquet",), ("--summary",)])
+def test_a_bad_last_row_stops_before_any_row_is_printed(history, capsys, tmp_path, monkeypatch, output, read):
+    """Kept, or read in runs of 1000 lines cut from the file (as a file of 128 MB or more is):
+    the bad row, in the last run, stops the command before any row is printed or written."""
+    from db.reprice import engine
+
+    if read == "runs":
+        monkeypatch.setattr(engine, "STREAM_FROM_BYTES", 0)
+        monkeypatch.setattr(engine, "CHUNK_LINES", 1000)
     usage = tmp_path / "u.csv"
     good = "2025-03-01T09:00:00Z,deepseek,deepseek-chat,1000,1000\n"
     usage.write_text("time,provider,model,input_tokens,output_tokens\n" + good * 3000
                      + "2025-03-01T09:00:00Z,deepseek,deepseek-chat,12abc,1\n")
-    code, out, err = reprice(capsys, str(usage), "--db", str(history), *output)
+    rows = tmp_path / "rows.parquet"
+    code, out, err = reprice(capsys, str(usage), "--db", str(history), *output,
+                             *([str(rows)] if output == ("--parquet",) else []))
     assert (code, out) == (1, "")
     assert err == f"ratecard reprice: {usage}:3002: input_tokens: '12abc' is not an integer\n"
+    assert list(tmp_path.iterdir()) == [usage]
+
+
+@pytest.mark.parametrize("output", [(), ("--csv",), ("--json",), ("--summary",)])
+def test_a_file_read_in_runs_prints_what_the_kept_file_prints(history, capsys, tmp_path, monkeypatch, output):
+    """The command over a file past ``RATECARD_STREAM_FROM_BYTES``, priced in runs of 4 lines cut
+    from it: every output the same as the kept file's, rows in the uncertain V3.2 window, whole
+    days and unpriced rows included, whichever run they fall in."""
+    from db.reprice import engine
+
+    usage = tmp_path / "u.csv"
+    times = ("2025-02-08T15:59:59Z", "2025-02-08T16:00:00Z", "2025-03-03T16:30:00Z", "2025-03-03",
+             "2025-09-28T18:00:00Z", "2025-09-29T06:00:00Z", "2025-09-29", "2024-01-01T10:00:00Z",
+             "2025-10-01T10:00:00Z")
+    usage.write_text("time,provider,model,cache hit,cache miss,output\n" + "".join(
+        f"{t},deepseek,{model},{946_816 + k},{2_753_752 + k},{3_100_977 + k}\n"
+        for k, t in enumerate(times) for model in ("deepseek-chat", "deepseek-coder")))
+    kept = reprice(capsys, str(usage), "--db", str(history), *output)
+    assert kept[0] == 1 and "10 row(s) unpriced" in kept[2]
+    if output != ("--summary",):  # the V3.2 window: rows with both costs (the table marks them with ?)
+        window = "2025-09-28T12:00:00Z/2025-09-29T12:00:00Z" if output == ("--csv",) else "2025-09-29T12:00:00Z"
+        assert ("?  cache miss " if not output else window) in kept[1]
+    monkeypatch.setattr(engine, "STREAM_FROM_BYTES", 0)
+    monkeypatch.setattr(engine, "CHUNK_LINES", 4)
+    assert reprice(capsys, str(usage), "--db", str(history), *output) == kept

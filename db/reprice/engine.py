@@ -200,10 +200,11 @@ class Engine:
     """One DuckDB connection holding the rate table of one history in one currency."""
 
     def __init__(self, pricer: Pricer, threads: int | None = None, memory_limit: str = MEMORY_LIMIT,
-                 stream_from_bytes: int = STREAM_FROM_BYTES, chunk_lines: int = CHUNK_LINES) -> None:
+                 stream_from_bytes: int | None = None, chunk_lines: int | None = None) -> None:
         self.pricer = pricer
-        self.stream_from_bytes = stream_from_bytes
-        self.chunk_lines = chunk_lines
+        # the module's settings as they are now (not when this module was read): tests set them
+        self.stream_from_bytes = STREAM_FROM_BYTES if stream_from_bytes is None else stream_from_bytes
+        self.chunk_lines = CHUNK_LINES if chunk_lines is None else chunk_lines
         self.chunks: list[tuple[int, int]] = []
         #: The priced columns the priced file's shape makes constant (see ``_priced_view``).
         self.constant_columns: frozenset[str] = frozenset()
