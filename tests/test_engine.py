@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import itertools
 import random
 from dataclasses import replace
 from datetime import timedelta
@@ -545,6 +546,22 @@ def test_runs_cut_from_a_file_keep_every_line_at_its_edges(pricer, usage, tmp_pa
             engine.write("csv", out, str(path))
             got[stream] = out.getvalue()
     assert got[0] == got[10**12] and got[0].count("\n") == 1001
+
+
+@pytest.mark.parametrize("every", [1, 3, 1000, 10**6])
+def test_the_runs_cuts_are_where_their_first_lines_start(tmp_path, every):
+    """Where run k (lines 2 + k x every onwards) starts, found in one walk of each block of the
+    file however small the runs (a run of one line: every line's start)."""
+    from db.reprice.engine import _count_lines
+
+    path = tmp_path / "u.csv"
+    lines = ["time,provider,model,input_tokens\n"] + [f"2025-03-01T10:00:00Z,p,m{'x' * (k % 13)},{k}\n"
+                                                    for k in range(150_000)]  # 6 MB: blocks of 4 MB
+    path.write_text("".join(lines))
+    starts = list(itertools.accumulate(len(x) for x in lines[:-1]))  # where lines 2, 3, ... start
+    count, ends, cuts = _count_lines(str(path), "none", every)
+    assert (count, ends) == (150_001, True)
+    assert cuts == starts[::every]
 
 
 def test_duckdb_draws_no_progress_bar_on_stdout(pricer):

@@ -485,11 +485,13 @@ def _count_lines(path: str, compression: str, every: int | None = None) -> tuple
     with opener(path, "rb") as raw:
         while size := raw.readinto(block):
             found = block.count(b"\n", 0, size)
-            # the newline ending line 1 + k x every is where run k starts
+            # the newline ending line 1 + k x every is where run k starts; each block is walked
+            # once, from one cut to the next
+            pos, seen = -1, count
             while every and count + found >= 1 + len(cuts) * every:
-                pos = -1
-                for _ in range(1 + len(cuts) * every - count):
+                for _ in range(1 + len(cuts) * every - seen):
                     pos = block.find(b"\n", pos + 1, size)
+                seen = 1 + len(cuts) * every
                 cuts.append(at + pos + 1)
             count += found
             at += size
