@@ -197,6 +197,25 @@ def test_a_bad_row_is_the_row_readers_message_and_nothing_is_priced(pricer, usag
         assert out.getvalue() == "" and not list(engine.tmpdir.glob("rows-*"))
 
 
+def test_a_row_duckdb_cannot_parse_in_a_file_read_in_runs_is_named_by_the_row_reader(pricer, usage, tmp_path):
+    """A file past ``stream_from_bytes`` with a cell too many on line 701 (its third run of
+    300): named as the row reader names it, and nothing is written."""
+    lines = usage.read_text().splitlines(keepends=True)
+    lines[700] = lines[700].rstrip("\n") + ",1\n"
+    path = tmp_path / "extra.csv"
+    path.write_text("".join(lines))
+    with pytest.raises(UsageError) as caught:
+        list(read_usage(path))
+    out = io.StringIO()
+    with Engine(pricer, threads=2, stream_from_bytes=0, chunk_lines=300) as engine:
+        with pytest.raises(UsageError) as got:
+            engine.load(path)
+            engine.price()
+            engine.write("csv", out, str(path))
+        assert str(got.value) == str(caught.value) and f"{path}:701:" in str(got.value)
+        assert out.getvalue() == "" and engine.loaded is None
+
+
 @pytest.mark.parametrize("row", ["2025-03-01T10:00:00Z,,deepseek-chat,,1,0,0,0,1",
                                  "2025-03-01T10:00:00Z,openai,gpt-4.1,premium,1,0,0,0,1",
                                  "yesterday,deepseek,deepseek-chat,,1,0,0,0,1"])

@@ -395,3 +395,26 @@ def test_a_file_read_in_runs_prints_what_the_kept_file_prints(history, capsys, t
     monkeypatch.setattr(engine, "STREAM_FROM_BYTES", 0)
     monkeypatch.setattr(engine, "CHUNK_LINES", 4)
     assert reprice(capsys, str(usage), "--db", str(history), *output) == kept
+
+
+def test_parquet_of_a_file_read_in_runs_is_the_kept_files(history, capsys, tmp_path, monkeypatch):
+    """``--parquet`` of a file read in runs of 4 lines: one file of the runs' row groups, the
+    same rows in the same order as the kept file's, the same totals printed."""
+    import duckdb
+
+    from db.reprice import engine
+
+    usage = tmp_path / "u.csv"
+    usage.write_text("time,provider,model,input_tokens,output_tokens\n" + "".join(
+        f"2025-0{3 + k % 7}-0{1 + k % 9}T1{k % 10}:00:00Z,deepseek,deepseek-{'chat' if k % 5 else 'coder'},{k},{2 * k}\n"
+        for k in range(30)))
+    kept, runs = tmp_path / "kept.parquet", tmp_path / "runs.parquet"
+    printed = reprice(capsys, str(usage), "--db", str(history), "--parquet", str(kept))
+    monkeypatch.setattr(engine, "STREAM_FROM_BYTES", 0)
+    monkeypatch.setattr(engine, "CHUNK_LINES", 4)
+    assert reprice(capsys, str(usage), "--db", str(history), "--parquet", str(runs)) == printed
+    con = duckdb.connect()
+    a, b = (f"read_parquet('{path}', file_row_number = true)" for path in (kept, runs))
+    assert con.execute(f"SELECT count(*) FROM (SELECT * FROM {a} EXCEPT ALL SELECT * FROM {b})").fetchone()[0] == 0
+    assert con.execute(f"SELECT count(*), count(*) FILTER (WHERE line = file_row_number + 2) FROM {b}").fetchone() == (30, 30)
+    assert con.execute(f"SELECT count(DISTINCT row_group_id) FROM parquet_metadata('{runs}')").fetchone()[0] == 8
