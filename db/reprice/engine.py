@@ -44,6 +44,7 @@ from typing import Callable
 
 import duckdb
 
+from db.reprice.bytecopy import copy_bytes
 from db.reprice.pricer import CurrencyNotPublished, Pricer, When
 from db.reprice.pricing_sql import DAY_US, FALLBACK, Shape, placement, pricing_sql, rate_tier_sql
 from db.reprice.rates import COLUMN_TYPES, RATE_COLUMNS, RateTable, compile_rates
@@ -737,8 +738,6 @@ class RunFile:
     def keep(self, con: duckdb.DuckDBPyConnection, k: int, tmpdir: Path) -> None:
         """Run ``k`` as the table ``usage_rows`` and its views; a bad row raises the row reader's
         message (file, line, field)."""
-        from db.reprice.bytecopy import copy_bytes
-
         assert self.header.plan is not None
         part = tmpdir / "run.csv"
         start = self.cuts[k]

@@ -214,7 +214,8 @@ def concat_parquet(parts: list[Path], target: Path) -> None:
             elif part_schema != schema:
                 raise ParquetConcatError(f"{part}: not the schema of {parts[0]}")
             by = out.tell() - len(MAGIC)  # where this part's bytes (after its magic) now start
-            for group in (_field(meta, _FILE_ROW_GROUPS) or [0, 0, (_STRUCT, [])])[2][1]:
+            part_groups = _field(meta, _FILE_ROW_GROUPS)
+            for group in part_groups[2][1] if part_groups else []:
                 _shift(group, _GROUP_FILE_OFFSET, by)
                 ordinal = _field(group, _GROUP_ORDINAL)
                 if ordinal is not None:
