@@ -1,11 +1,20 @@
 """Bytes from one open file to another, by the kernel when it can: the engine's run files cut
 from a usage file, its part files joined into the output, and the command's held output copied
-to a redirected stdout all go through here."""
+to a redirected stdout all go through here (as bytes only when the text stream writes UTF-8)."""
 
 from __future__ import annotations
 
 import os
 import stat
+from typing import TextIO
+
+
+def utf8_bytes(out: TextIO):
+    """The byte stream under ``out`` when ``out`` writes UTF-8 (UTF-8 text can go there as is),
+    else None."""
+    target = getattr(out, "buffer", None)
+    encoding = (getattr(out, "encoding", "") or "").lower().replace("-", "").replace("_", "")
+    return target if encoding == "utf8" else None
 
 
 def copy_bytes(source, target, size: int) -> None:
@@ -42,4 +51,4 @@ def copy_in_kernel(source, target, size: int) -> int:
     return done
 
 
-__all__ = ["copy_bytes", "copy_in_kernel"]
+__all__ = ["copy_bytes", "copy_in_kernel", "utf8_bytes"]

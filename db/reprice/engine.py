@@ -37,10 +37,11 @@ import io
 import os
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import duckdb
 
@@ -636,6 +637,31 @@ def _csv_source(name: str, header: CsvHeader, compression: str, has_header: bool
             f" null_padding = false, auto_detect = false, parallel = true)")
 
 
+def _cells_without_lines(source: str) -> str:
+    """A CSV's cells as ``_select_sql`` reads them, with no line numbers (a row's line is known
+    otherwise: its place in the table it is kept in)."""
+    return f"(SELECT *, CAST(NULL AS BIGINT) AS line_no FROM {source})"
+
+
+def _keep_csv_rows(con: duckdb.DuckDBPyConnection, header: CsvHeader, source: str, first_line: int) -> None:
+    """The CSV ``source``'s rows kept in ``usage_rows`` (see :func:`_keep_rows`), the first on
+    line ``first_line`` (the table keeps the file's order: row k is line k + ``first_line``)."""
+    assert header.plan is not None
+    _keep_rows(con, _select_sql(header.plan, _cells_without_lines(source)), f"rowid + {first_line}", header.plan)
+
+
+@contextmanager
+def _named_by_row_reader(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader) -> Iterator[None]:
+    """A file DuckDB cannot read is read again by the row reader, whose message names the line
+    (else DuckDB's error stands); nothing of it is kept."""
+    try:
+        yield
+    except duckdb.Error:
+        drop_rows(con)
+        _raise_row_error(name, header, None)
+        raise
+
+
 def _read_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, compression: str,
               read: Callable[[], tuple[Loaded, bool]], every: int | None = None) -> tuple[Loaded, bool, list[int]] | None:
     """``read()`` (DuckDB reading the CSV, then its survey) beside a count of the file's
@@ -646,12 +672,8 @@ def _read_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, comp
     # the count runs in a thread while DuckDB parses (DuckDB lets go of Python's lock)
     with ThreadPoolExecutor(max_workers=1) as pool:
         lines = pool.submit(_count_lines, name, compression, every)
-        try:
+        with _named_by_row_reader(con, name, header):
             found = read()
-        except duckdb.Error:
-            drop_rows(con)
-            _raise_row_error(name, header, None)  # the row reader names the line; else it is ours
-            raise
         newlines, ends, cuts = lines.result()
     if found[0].rows != newlines - (1 if ends else 0):
         drop_rows(con)
@@ -661,14 +683,10 @@ def _read_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, comp
 
 def _load_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, compression: str) -> Loaded | None:
     """DuckDB's CSV reader; None when its rows would not be the file's lines."""
-    assert header.plan is not None
-    plan = header.plan
     source = _csv_source(name, header, compression)
 
     def read() -> tuple[Loaded, bool]:
-        # the table keeps the file's order (DuckDB preserves insertion order): row k is line k + 2
-        _keep_rows(con, _select_sql(plan, f"(SELECT *, CAST(NULL AS BIGINT) AS line_no FROM {source})"),
-                   "rowid + 2", plan)
+        _keep_csv_rows(con, header, source, 2)
         return _survey(con, name)
 
     found = _read_csv(con, name, header, compression, read)
@@ -691,7 +709,7 @@ def _stream_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, co
     source = _csv_source(name, header, compression)
     drop_rows(con)
     con.execute(f"CREATE OR REPLACE TEMP VIEW usage_src AS SELECT * EXCLUDE (line) FROM"
-                f" ({_select_sql(plan, f'(SELECT *, CAST(NULL AS BIGINT) AS line_no FROM {source})')})")
+                f" ({_select_sql(plan, _cells_without_lines(source))})")
     con.execute(f"CREATE OR REPLACE TEMP VIEW usage_lines AS"
                 f" {_select_sql(plan, f'(SELECT *, row_number() OVER () + 1 AS line_no FROM {source})')}")
     whole_day, start = _time_sql(plan)
@@ -738,7 +756,6 @@ class RunFile:
     def keep(self, con: duckdb.DuckDBPyConnection, k: int, tmpdir: Path) -> None:
         """Run ``k`` as the table ``usage_rows`` and its views; a bad row raises the row reader's
         message (file, line, field)."""
-        assert self.header.plan is not None
         part = tmpdir / "run.csv"
         start = self.cuts[k]
         with open(self.path, "rb") as source, open(part, "wb") as target:
@@ -746,14 +763,9 @@ class RunFile:
             source.seek(start)
             copy_bytes(source, target, end - start)
         first, last = self.spans[k]
-        cells = _csv_source(str(part), self.header, "none", has_header=False)
         try:
-            _keep_rows(con, _select_sql(self.header.plan, f"(SELECT *, CAST(NULL AS BIGINT) AS line_no FROM {cells})"),
-                       f"rowid + {first}", self.header.plan)
-        except duckdb.Error:
-            drop_rows(con)
-            _raise_row_error(self.path, self.header, None)
-            raise
+            with _named_by_row_reader(con, self.path, self.header):
+                _keep_csv_rows(con, self.header, _csv_source(str(part), self.header, "none", has_header=False), first)
         finally:
             part.unlink(missing_ok=True)
         rows, bad = con.execute("SELECT count(*), coalesce(bool_or(bad), false) FROM usage_rows").fetchone()

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from db.reprice.bytecopy import copy_bytes
+from db.reprice.bytecopy import copy_bytes, utf8_bytes
 from db.reprice.engine import rate_list_sql
 from db.reprice.parquet_concat import concat_parquet
 from db.reprice.pricer import Pricer, Unpriced, When
@@ -567,14 +567,6 @@ def write_totals(pricer: Pricer, s: Summary, out: TextIO, exact: bool = False) -
                   f" unknown: the total is {money(s.if_later_units)} {pricer.currency} if"
                   f" the changes came after them, {money(s.if_earlier_units)}"
                   f" {pricer.currency} if before (the higher of each row's two costs is counted)\n")
-
-
-def utf8_bytes(out: TextIO):
-    """The byte stream under ``out`` when ``out`` writes UTF-8 (UTF-8 text can go there as is),
-    else None."""
-    target = getattr(out, "buffer", None)
-    encoding = (getattr(out, "encoding", "") or "").lower().replace("-", "").replace("_", "")
-    return target if encoding == "utf8" else None
 
 
 def copy_file(source: str | Path, out: TextIO, drop_last: int = 0) -> None:

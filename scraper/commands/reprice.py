@@ -116,8 +116,7 @@ def copy_out(held, out) -> None:
     (hundreds of megabytes are not decoded and encoded again), else as text."""
     import os
 
-    from db.reprice.bytecopy import copy_bytes
-    from db.reprice.writers import utf8_bytes
+    from db.reprice.bytecopy import copy_bytes, utf8_bytes
 
     source, target = getattr(held, "buffer", None), utf8_bytes(out)
     if source is None or target is None:
