@@ -23,7 +23,7 @@ MAGIC = b"PAR1"
 _TRUE, _FALSE, _BYTE, _I16, _I32, _I64, _DOUBLE, _BINARY, _LIST, _SET, _MAP, _STRUCT = range(1, 13)
 
 # parquet.thrift field ids of the offsets that locate bytes in the file
-_FILE_NUM_ROWS, _FILE_ROW_GROUPS = 3, 4
+_FILE_SCHEMA, _FILE_NUM_ROWS, _FILE_ROW_GROUPS = 2, 3, 4
 _GROUP_COLUMNS, _GROUP_FILE_OFFSET, _GROUP_ORDINAL = 1, 5, 7
 _CHUNK_FILE_OFFSET, _CHUNK_META, _CHUNK_OFFSET_INDEX, _CHUNK_COLUMN_INDEX = 2, 3, 4, 6
 _META_OFFSETS = (9, 10, 11, 14)  # data, index and dictionary page; bloom filter
@@ -200,18 +200,16 @@ def concat_parquet(parts: list[Path], target: Path) -> None:
     groups in order, their bytes copied as they are."""
     if not parts:
         raise ParquetConcatError("no Parquet file to join")
-    first: Fields | None = None
-    schema = None
+    first: Fields | None = None  # the first part's footer: the joined file's, with every row group
     groups: list = []
     rows = 0
     with open(target, "wb") as out:
         out.write(MAGIC)
         for part in parts:
             meta, end = read_footer(part)
-            part_schema = _field(meta, 2)
             if first is None:
-                first, schema = meta, part_schema
-            elif part_schema != schema:
+                first = meta
+            elif _field(meta, _FILE_SCHEMA) != _field(first, _FILE_SCHEMA):
                 raise ParquetConcatError(f"{part}: not the schema of {parts[0]}")
             by = out.tell() - len(MAGIC)  # where this part's bytes (after its magic) now start
             part_groups = _field(meta, _FILE_ROW_GROUPS)
