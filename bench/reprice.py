@@ -8,7 +8,11 @@ and against a hand-written DuckDB range join over the same rate table, in one ru
 2. Usage files of N rows (``--sizes``, default 1,000,000; 80 % deepseek-chat, 20 % mistral-large,
    random instants in March 2025, on both sides of the off-peak edges); the ``long`` variant
    writes times as ``...00.000Z`` and makes a third of the rows claude-sonnet-4 with prompts on
-   both sides of 200k.
+   both sides of 200k.  The ``wide`` variant is the issue's workload, priced by the curated
+   history (``backfill --curated``): 13 models of 6 providers over two years (2024-12 to
+   2026-11), crossing DeepSeek's promo end, its off-peak windows and the V3.2 cut (a change of
+   unknown instant: rows in its window are uncertain), the V4 renames (alias notes), models no
+   longer listed, and prompts past claude-sonnet-4's and gemini-2.5-pro's 200k tiers.
 3. Each path runs in its own process (its own timing and peak RSS, VmHWM): ratecard's engine
    for each output (``summary``, ``table``, ``csv``, ``json``, ``parquet``; load, check, price,
    write to a file), the hand-written DuckDB range join producing the same output from the same
@@ -21,9 +25,12 @@ and against a hand-written DuckDB range join over the same rate table, in one ru
    join; totals must be equal to the last unit (engine, join, and genai-prices on its rows), and
    the join's file must be the engine's (CSV, table and summary byte for byte, Parquet by schema
    and rows; JSON not compared); peak memory per size.  A failed path is reported, and fails the
-   run like a difference.
+   run like a difference.  On the ``wide`` file the join makes less than the engine: no notes,
+   no lowest cost and no uncertain change (its cost is the history's as stored, as the engine's
+   is); its CSV and Parquet are compared on the columns it makes, the other files are not
+   compared, and genai-prices' total (its own history) is shown, not required to match.
 
-Run: ``python bench/reprice.py [--sizes 1000000,10000000] [--repeat R] [--variants base,long]``.
+Run: ``python bench/reprice.py [--sizes 1000000,10000000] [--repeat R] [--variants base,long,wide]``.
 """
 
 from __future__ import annotations
@@ -56,8 +63,20 @@ SCRAPES = (  # (observed at, {mirror path: fixture})
 MODELS = (("deepseek", "deepseek-chat", 0.8), ("mistral", "mistral-large-2411", 0.2))
 
 
-def build_history(db: Path) -> None:
-    """Scrape the fixture pages through a 127.0.0.1 mirror into ``db``."""
+def build_history(db: Path, variant: str = "base") -> None:
+    """Scrape the fixture pages through a 127.0.0.1 mirror into ``db`` (the ``wide`` file: the
+    curated history)."""
+    if variant == "wide":
+        from db import curated
+        from db.history import rebuild
+        from db.schema import open_db
+
+        histories = curated.read_all()
+        history = open_db(db)
+        curated.load(history, histories)
+        rebuild(history, [h.provider for h in histories])
+        history.close()
+        return
     from parsers.quote import parse_utc
     from scraper.mirror import Mirror
     from scraper.run import run_scrape
@@ -75,10 +94,33 @@ def build_history(db: Path) -> None:
 SONNET = (("standard", {"input": "3", "input_cache_hit": "0.3", "output": "15"}),
           ("context>200k", {"input": "6", "input_cache_hit": "0.6", "output": "22.5"}))
 OUTPUTS = ("summary", "table", "csv", "json", "parquet")
+#: The ``wide`` file (the issue's workload): 13 models of 6 providers over two years, priced by
+#: the curated history; each model's rows fall where the history prices it (its first price to
+#: the span's end).  ``hit``: whether its rows have cache-hit tokens (only models with a cache-hit
+#: price over all that time: a token without a price makes a row unpriced, never free).
+#: ``long``: a share of rows whose prompt passes the model's 200k context tier.
+WIDE_SPAN = (datetime(2024, 12, 1, tzinfo=timezone.utc), datetime(2026, 12, 1, tzinfo=timezone.utc))
+WIDE_MODELS = (  # (provider, model, first priced, weight, hit, long)
+    ("deepseek", "deepseek-chat", "2024-12-26", 0.20, True, 0.0),
+    ("deepseek", "deepseek-reasoner", "2025-01-20", 0.10, True, 0.0),
+    ("anthropic", "claude-sonnet-4", "2025-05-22", 0.10, True, 0.2),
+    ("anthropic", "claude-3-5-haiku", "2025-05-24", 0.05, True, 0.0),
+    ("openai", "gpt-4o", "2024-12-01", 0.10, False, 0.0),
+    ("openai", "gpt-4o-mini", "2024-12-01", 0.08, False, 0.0),
+    ("openai", "gpt-4.1", "2025-04-14", 0.07, True, 0.0),
+    ("google", "gemini-2.0-flash", "2025-02-05", 0.06, False, 0.0),
+    ("google", "gemini-2.5-pro", "2025-06-17", 0.06, False, 0.2),
+    ("xai", "grok-3", "2025-04-09", 0.05, False, 0.0),
+    ("xai", "grok-3-mini", "2025-04-09", 0.04, False, 0.0),
+    ("mistral", "mistral-large-2411", "2024-12-01", 0.05, False, 0.0),
+    ("mistral", "open-mistral-7b", "2024-12-01", 0.04, False, 0.0),
+)
 
 
 def write_usage(path: Path, rows: int, variant: str = "base", seed: int = 7) -> None:
     """``rows`` usage rows; ``long``: ``.000Z`` times and a third of them on a long-context model."""
+    if variant == "wide":
+        return write_wide_usage(path, rows, seed)
     rng = random.Random(seed)
     start = datetime(2025, 3, 1, tzinfo=timezone.utc)
     span = 31 * 86400
@@ -102,17 +144,40 @@ def write_usage(path: Path, rows: int, variant: str = "base", seed: int = 7) -> 
         out.write("".join(lines))
 
 
+def write_wide_usage(path: Path, rows: int, seed: int = 7) -> None:
+    """``rows`` rows of ``WIDE_MODELS`` (see there), times to the second."""
+    rng = random.Random(seed)
+    end = int(WIDE_SPAN[1].timestamp())
+    models = [(provider, model, int(datetime.fromisoformat(first).replace(tzinfo=timezone.utc).timestamp()),
+               hit, long) for provider, model, first, _, hit, long in WIDE_MODELS]
+    weights = [weight for *_, weight, _, _ in WIDE_MODELS]
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("time,provider,model,input_tokens,input_cache_hit_tokens,output_tokens\n")
+        lines = []
+        for provider, model, first, hit, long in rng.choices(models, weights, k=rows):
+            t = datetime.fromtimestamp(first + rng.randrange(end - first), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            prompt = 150_000 + rng.randrange(200_000) if long and rng.random() < long else rng.randrange(12_000)
+            cached = rng.randrange(prompt // 2 + 1) if hit else 0
+            lines.append(f"{t},{provider},{model},{prompt - cached},{cached},{rng.randrange(3_000)}\n")
+            if len(lines) >= 100_000:
+                out.write("".join(lines))
+                lines = []
+        out.write("".join(lines))
+
+
 def load_pricer(db: str):
-    """The scraped history plus claude-sonnet-4 at genai-prices' rates (long context above 200k)."""
+    """The history, plus claude-sonnet-4 at genai-prices' rates (long context above 200k) when
+    it has no Anthropic price (the scraped history of the ``base`` and ``long`` files)."""
     from db.reprice.pricer import PriceVersion, Pricer, load_versions, published_currencies
     from db.readonly import open_prices
 
     history = open_prices(db)  # as ratecard reprice opens it
-    extra = [PriceVersion("anthropic", "claude-sonnet-4", component, tier, "", "USD", Decimal(price),
-                          datetime(2025, 1, 1, tzinfo=timezone.utc))
-             for tier, prices in SONNET for component, price in prices.items()]
     published = published_currencies(history)
-    published["anthropic"] = {"USD"}
+    extra = [] if "anthropic" in published else [
+        PriceVersion("anthropic", "claude-sonnet-4", component, tier, "", "USD", Decimal(price),
+                     datetime(2025, 1, 1, tzinfo=timezone.utc))
+        for tier, prices in SONNET for component, price in prices.items()]
+    published.setdefault("anthropic", {"USD"})
     return Pricer(load_versions(history, "USD") + extra, "USD", published)
 
 
@@ -143,7 +208,7 @@ USED = ("input", "input_cache_hit", "output")
 
 JOIN_SQL = """
 SELECT u.line, strftime(u.time, '%Y-%m-%dT%H:%M:%SZ') AS time, strftime(u.time, '%Y-%m') AS month,
-       u.provider, u.model, {components},
+       u.provider, coalesce(r.priced_as, u.model) AS model, {components},
        u.input_tokens * r.input_units + u.input_cache_hit_tokens * coalesce(r.input_cache_hit_units, 0)
          + u.output_tokens * r.output_units AS cost_units
 FROM (SELECT row_number() OVER () + 1 AS line, time, epoch_us(time) AS us,
@@ -350,20 +415,32 @@ def best_of(repeat: int, *args: str) -> dict | None:
     return min(runs, key=lambda r: r["seconds"])
 
 
-def same_files(output: str, engine: Path, join: Path) -> bool | None:
+#: The columns of ratecard's rows the ``wide`` file's join does not make (notes, lowest cost,
+#: uncertain change), by output: its files are compared without them.
+NOT_JOINED = {"csv": ("lowest_cost", "uncertain_change", "cost_before_change", "cost_after_change", "notes"),
+              "parquet": ("lowest_cost", "uncertain", "changed_after", "changed_by", "cost_before_change",
+                          "cost_after_change", "notes")}
+
+
+def same_files(output: str, engine: Path, join: Path, partial: bool = False) -> bool | None:
     """Whether the join wrote the engine's file: CSV, table and summary byte for byte, Parquet
     by schema and rows.  None: not compared (a file missing; JSON, whose bytes may differ as long
-    as ``json.load`` gives the same document)."""
-    if output == "json" or not (engine.exists() and join.exists()):
+    as ``json.load`` gives the same document).  ``partial``: the join makes less than the engine
+    (the ``wide`` file): CSV and Parquet rows are compared without ``NOT_JOINED``, the other
+    files not at all."""
+    if output == "json" or not (engine.exists() and join.exists()) or (partial and output not in NOT_JOINED):
         return None
-    if output != "parquet":
+    if output != "parquet" and not partial:
         return filecmp.cmp(engine, join, shallow=False)
     import duckdb
 
     con = duckdb.connect()
-    a, b = (f"read_parquet('{sq(str(path))}')" for path in (engine, join))
+    a, b = (f"read_parquet('{sq(str(path))}')" if output == "parquet" else
+            f"read_csv('{sq(str(path))}', header = true, all_varchar = true)" for path in (engine, join))
     if con.execute(f"DESCRIBE SELECT * FROM {a}").fetchall() != con.execute(f"DESCRIBE SELECT * FROM {b}").fetchall():
         return False
+    if partial:
+        a, b = (f"(SELECT * EXCLUDE ({', '.join(NOT_JOINED[output])}) FROM {x})" for x in (a, b))
     return con.execute(f"SELECT (SELECT count(*) FROM (SELECT * FROM {a} EXCEPT ALL SELECT * FROM {b}))"
                        f" + (SELECT count(*) FROM (SELECT * FROM {b} EXCEPT ALL SELECT * FROM {a}))").fetchone()[0] == 0
 
@@ -371,7 +448,8 @@ def same_files(output: str, engine: Path, join: Path) -> bool | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1000000", help="comma-separated row counts (e.g. 1000000,10000000)")
-    parser.add_argument("--variants", default="base,long", help="base and/or long (.000Z times, long context)")
+    parser.add_argument("--variants", default="base,long,wide",
+                        help="base, long (.000Z times, long context), wide (13 models, 6 providers, two years)")
     parser.add_argument("--outputs", default=",".join(OUTPUTS))
     parser.add_argument("--repeat", type=int, default=1, help="runs of each path; the fastest counts")
     parser.add_argument("--genai-rows", type=int, default=100_000, help="rows genai-prices prices (the slow side)")
@@ -391,14 +469,19 @@ def main() -> None:
 
     failed = False
     with tempfile.TemporaryDirectory() as tmp:
-        db, rates = Path(tmp) / "prices.db", Path(tmp) / "rates.parquet"
-        build_history(db)
         from db.reprice.rates import compile_rates, write_rates
-        pricer = load_pricer(str(db))
-        write_rates(compile_rates(pricer), rates)
-        print(f"python {sys.version.split()[0]}; rate table: {rates.stat().st_size:,} bytes;"
-              f" best of {args.repeat} run(s); each path in its own process")
+
+        print(f"python {sys.version.split()[0]}; best of {args.repeat} run(s); each path in its own process")
         for variant in args.variants.split(","):
+            history = "curated" if variant == "wide" else "scraped"
+            db, rates = Path(tmp) / f"prices-{history}.db", Path(tmp) / f"rates-{history}.parquet"
+            if not db.exists():
+                build_history(db, variant)
+                pricer = load_pricer(str(db))
+                table = compile_rates(pricer)
+                write_rates(table, rates)
+                print(f"{history} history: rate table of {len(table.rows):,} rows ({rates.stat().st_size:,} bytes)")
+            pricer = load_pricer(str(db))
             for size in (int(s) for s in args.sizes.split(",")):
                 usage, sample = Path(tmp) / f"usage-{variant}.csv", Path(tmp) / f"sample-{variant}.csv"
                 write_usage(usage, size, variant)
@@ -406,8 +489,9 @@ def main() -> None:
                 genai = best_of(args.repeat, "genai", str(sample), str(args.genai_rows))
                 check = best_of(1, "engine", str(sample), str(db), "summary", tmp)
                 ok = genai is not None and check is not None and Decimal(check["total"]) == Decimal(genai["total"])
-                # genai-prices tiers claude-sonnet-4's long prompts its own way (the ``long`` file):
-                # there its total is shown, not required to match
+                # genai-prices tiers claude-sonnet-4's long prompts its own way (the ``long`` file),
+                # and has its own history (the ``wide`` file): there its total is shown, not
+                # required to match
                 failed |= not ok and variant == "base"
                 head = f"\n[{variant}] {size:,} rows ({usage.stat().st_size / 1e6:.0f} MB CSV): "
                 if genai is None:
@@ -417,6 +501,7 @@ def main() -> None:
                     genai_rate = genai["rows"] / genai["seconds"]
                     verdict = ("equals" if ok else "could not be checked against" if check is None
                                else "differs (long-context tiers, expected) from" if variant == "long"
+                               else "differs (its own history, expected) from" if variant == "wide"
                                else "DIFFERS FROM")
                     print(head + f"genai-prices calc_price on the first {genai['rows']:,} rows = 1x; its total"
                           f" {verdict} ratecard's on those rows ({genai['total']} USD)")
@@ -436,13 +521,14 @@ def main() -> None:
                         continue
                     rate, join_rate = eng["rows"] / eng["seconds"], join["rows"] / join["seconds"]
                     same = Decimal(eng["total"]) == Decimal(join["total"])
-                    files = same_files(output, eng_file, join_file)
+                    files = same_files(output, eng_file, join_file, partial=variant == "wide")
                     failed |= not same or files is False
                     vs_genai = "-" if genai_rate is None else f"{rate / genai_rate:.1f}x"
                     print(f"{output:<9} {eng['seconds']:>9.2f} {join['seconds']:>7.2f} {vs_genai:>17}"
                           f" {rate / join_rate:>14.2f}x {eng['peak_rss_mb']:>9.0f} MB {join['peak_rss_mb']:>7.0f} MB"
                           f"  {'equal' if same else 'DIFFER'} ({eng['total']} USD)"
-                          f"{'' if files is None else ', files equal' if files else ', FILES DIFFER'}")
+                          f"{'' if files is None else ', files equal' if files else ', FILES DIFFER'}"
+                          f"{' (the join makes no notes)' if files and variant == 'wide' else ''}")
     if failed:
         sys.exit(1)
 
