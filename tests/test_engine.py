@@ -170,24 +170,30 @@ def test_gzip_json_and_parquet_input_price_the_same(pricer, engine, usage, tmp_p
     ("-3", "-3 is negative"),
     ("abc", "'abc' is not an integer"),
 ])
-@pytest.mark.parametrize("read", ["kept", "runs", "totals"])
-def test_a_bad_row_is_the_row_readers_message_and_nothing_is_priced(pricer, usage, tmp_path, cell, message, read):
+@pytest.mark.parametrize("read", ["kept", "runs", "totals by run", "streamed totals"])
+def test_a_bad_row_is_the_row_readers_message_and_nothing_is_priced(pricer, usage, tmp_path, cell, message, read,
+                                                                    monkeypatch):
     """A kept file is checked as it is read; a file past ``stream_from_bytes`` by the pass that
-    reads its cells: the totals' pass (--summary) or, per row, the run of lines it is in (the
-    bad line is in the third run of 450) -- before anything is written, every time."""
+    reads its cells: per row, or for the totals of a file whose query holds its rows (whole days
+    and a change of unknown instant meet this one), the run of lines it is in (the bad line is
+    in the third run of 450); else the totals' streamed pass (--summary) -- before anything is
+    written, every time."""
     lines = usage.read_text().splitlines(keepends=True)
     bad = lines[:1000] + [lines[1000].rsplit(",", 1)[0] + f',"{cell}"\n'] + lines[1001:]
     path = tmp_path / "bad.csv"
     path.write_text("".join(bad))
     with pytest.raises(UsageError) as caught:
         list(read_usage(path))
-    totals_only = read == "totals"
+    totals_only = read.endswith("totals") or read == "totals by run"
+    if read == "streamed totals":
+        monkeypatch.setattr(Engine, "_holds_rows", lambda self, at, target: False)
     with Engine(pricer, threads=2, stream_from_bytes=10**12 if read == "kept" else 0, chunk_lines=450) as engine:
         out = io.StringIO()
         with pytest.raises(UsageError) as got:
             engine.load(path, totals_only=totals_only)
             assert read != "kept"
-            assert (engine.loaded.runs is not None) == (read == "runs")
+            assert engine.loaded.runs is not None and engine.loaded.streamed
+            assert engine._holds_rows(None, None) == (read != "streamed totals")
             engine.price(totals_only=totals_only)
             engine.write("summary" if totals_only else "csv", out, str(path))
         assert str(got.value) == str(caught.value)
@@ -488,6 +494,45 @@ def test_a_summary_kept_or_streamed_has_the_same_totals(pricer, engine, usage):
         kept.price(totals_only=True)
         assert kept.totals == streamed
     assert streamed.priced_rows > 0 and streamed.unpriced and streamed.uncertain_rows > 0
+
+
+@pytest.mark.parametrize("at", [None, When(utc("2025-09-29"), True)])
+def test_the_totals_of_a_long_file_whose_query_holds_its_rows_are_priced_run_by_run(pricer, usage, tmp_path, at):
+    """A long file that whole days and a change of unknown instant meet: one pass would hold all
+    its rows (10M: over a gigabyte), so its totals are priced a run of lines at a time (97
+    here: the last run holds 30 rows), and equal the kept file's, unpriced rows in line order."""
+    with Engine(pricer, threads=2, stream_from_bytes=0, chunk_lines=97) as engine:
+        engine.load(usage, totals_only=True)
+        assert engine._holds_rows(at, None)
+        engine.price(at, totals_only=True)
+        assert engine.con.execute("SELECT min(line), max(line), count(*) FROM usage_lines").fetchone() == (972, 1001, 30)
+        by_run = engine.totals
+    with Engine(pricer, threads=2) as kept:
+        kept.load(usage, totals_only=True)
+        kept.price(at, totals_only=True)
+        assert kept.totals == by_run
+    assert by_run.priced_rows > 0 and by_run.uncertain_rows > 0 and by_run.lowest_units < by_run.units
+    assert [u.row.line for u in by_run.unpriced] == sorted(u.row.line for u in by_run.unpriced) != []
+    assert by_run.by_model_month == sorted(by_run.by_model_month)
+
+
+def test_the_totals_of_a_long_file_no_window_or_day_meets_are_streamed(pricer, usage, tmp_path):
+    """Instants only, and no change of unknown instant near them: one streamed pass, no row
+    kept (the file is not even parsed into a table)."""
+    lines = usage.read_text().splitlines(keepends=True)
+    rows = [line for line in lines[1:] if ",deepseek," not in line and "T" in line.split(",")[0]]
+    path = tmp_path / "instants.csv"
+    path.write_text(lines[0] + "".join(rows))
+    with Engine(pricer, threads=2, stream_from_bytes=0, chunk_lines=97) as engine:
+        engine.load(path, totals_only=True)
+        assert not engine._holds_rows(None, None)
+        engine.price(totals_only=True)
+        assert engine.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'usage_rows'").fetchone()[0] == 0
+        streamed = engine.totals
+    with Engine(pricer, threads=2) as kept:
+        kept.load(path, totals_only=True)
+        kept.price(totals_only=True)
+        assert kept.totals == streamed and streamed.priced_rows == len(rows) - len(streamed.unpriced) > 0
 
 
 @pytest.mark.parametrize("keep", ["instants", "days"])

@@ -250,12 +250,15 @@ class Engine:
         ``UsageError`` before anything is priced.  A plain CSV of ``stream_from_bytes`` or more
         is not kept, so that memory does not grow with the file: surveyed from its key and time
         cells, its cells are checked by the totals' pass (``totals_only``, ``--summary``) or run
-        by run as per-row outputs read it (:class:`RunFile`); a bad row then raises from
+        by run as per-row outputs read it (:class:`RunFile`), as are the totals of a file whose
+        pricing query would hold its rows (:meth:`_holds_rows`); a bad row then raises from
         :meth:`price` or :meth:`write`, still before anything is written.  A smaller file is
         kept: parsed once, it is priced faster, in memory that a file of that size bounds."""
         self.loaded, self.totals = None, None
         keep = _text_bytes(path) < self.stream_from_bytes
-        mode = "keep" if keep else "stream" if totals_only else "runs"
+        # the totals too know where the runs start: a file whose pricing query must hold every
+        # row once (a whole day, a change of unknown instant) has its totals priced run by run
+        mode = "keep" if keep else "totals" if totals_only else "runs"
         self.loaded = load_usage(self.con, path, provider, self.tmpdir, mode=mode, run_lines=self.chunk_lines)
         return self.loaded
 
@@ -305,7 +308,11 @@ class Engine:
         self.con.execute("DROP VIEW IF EXISTS priced")
         self.con.execute("DROP TABLE IF EXISTS priced_rows")
         if totals_only:
-            self.totals = writers.stream_totals(self, at, target)
+            file_runs = self.loaded.runs if self.loaded is not None else None
+            if file_runs is not None and file_runs.spans and self._holds_rows(at, target):
+                self.totals = self._totals_by_run(file_runs, at, target)
+            else:
+                self.totals = writers.stream_totals(self, at, target)
             return self.loaded.rows if self.loaded else 0
         file_runs = self.loaded.runs if self.loaded is not None else None
         if self.loaded is not None and self.loaded.streamed and file_runs is None:
@@ -324,6 +331,30 @@ class Engine:
                            if first is not None else [(0, 0)])
         self.price_chunk(0)
         return self.loaded.rows if self.loaded else 0
+
+    def _holds_rows(self, at: When | datetime | None, target: tuple[str, str] | None) -> bool:
+        """Whether the pricing query keeps every row it reads once (its rows are read by several
+        of its parts: whole days, changes of unknown instant), so that one pass over a long
+        file would hold all of it (10M rows: over a gigabyte, spilled, three times slower)."""
+        shape = self.shape(at, target)
+        return shape.days or shape.windows
+
+    def _totals_by_run(self, file_runs: "RunFile", at: When | datetime | None,
+                       target: tuple[str, str] | None) -> "writers.Summary":
+        """The totals of a long file whose query holds its rows: each run of lines is cut,
+        checked and priced alone (memory one run bounds), and the runs' totals added."""
+        from db.reprice import writers
+
+        totals = writers.Summary()
+        for k in range(len(file_runs.spans)):
+            try:
+                file_runs.keep(self.con, k, self.tmpdir)
+            except UsageError:
+                self.loaded = None  # nothing of a refused file is kept
+                raise
+            writers.add_totals(totals, writers.stream_totals(self, at, target, checked=True))
+        totals.by_model_month.sort()
+        return totals
 
     def price_chunk(self, k: int) -> None:
         """The table ``priced`` for the ``k``-th run of lines (:attr:`chunks`) alone."""
@@ -431,8 +462,9 @@ def load_usage(con: duckdb.DuckDBPyConnection, path: str | Path, provider: str, 
     """Define the views ``usage_src`` (no line numbers: the fastest read) and ``usage_lines``
     over the file, check every row in one pass, and keep its keys in ``usage_keys``; a bad row
     raises the row reader's ``UsageError``.  ``mode``: ``keep`` the parsed rows; ``stream`` a
-    plain or gzip CSV for its totals; or read a plain CSV in ``runs`` of ``run_lines`` lines
-    (a gzip file, which cannot be cut as bytes, is kept)."""
+    plain or gzip CSV for its totals; read a plain CSV in ``runs`` of ``run_lines`` lines (a
+    gzip file, which cannot be cut as bytes, is kept); or for its ``totals``: a plain CSV
+    surveyed for its runs (its totals are streamed, or priced run by run), a gzip file streamed."""
     name = str(path)
     try:
         with open(path, "rb") as raw:
@@ -444,8 +476,9 @@ def load_usage(con: duckdb.DuckDBPyConnection, path: str | Path, provider: str, 
     plan = _duckdb_csv_plan(path, name, provider)
     if plan is not None:
         header, compression = plan
-        if mode == "stream" or (mode == "runs" and compression == "none"):
-            loaded = _stream_csv(con, name, header, compression, run_lines if mode == "runs" else None)
+        cut = mode in ("runs", "totals") and compression == "none"
+        if cut or mode in ("stream", "totals"):
+            loaded = _stream_csv(con, name, header, compression, run_lines if cut else None)
         else:
             loaded = _load_csv(con, name, header, compression)
         if loaded is not None:

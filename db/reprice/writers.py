@@ -267,9 +267,12 @@ def summary(engine: "Engine", path: str) -> Summary:
     return s
 
 
-def stream_totals(engine: "Engine", at: When | datetime | None, target: tuple[str, str] | None) -> Summary:
+def stream_totals(engine: "Engine", at: When | datetime | None, target: tuple[str, str] | None,
+                  checked: bool = False) -> Summary:
     """``reprice --summary``: the totals in one streaming pass (no table of rows); the unpriced
-    rows, if any, are found by a second pass with line numbers."""
+    rows, if any, are found by a second pass with line numbers.  ``checked``: the rows read (a
+    run of a long file) were checked as they were kept; else a streamed file's cells are checked
+    by this pass."""
     con, loaded = engine.con, engine.loaded
     assert loaded is not None
     path = loaded.path
@@ -281,7 +284,7 @@ def stream_totals(engine: "Engine", at: When | datetime | None, target: tuple[st
             count(*) FILTER (WHERE unpriced_field IS NOT NULL) AS unpriced_rows,
             bool_or(unpriced_field = 'provider') AS unknown_provider, bool_or(bad) AS bad, count(*) AS seen
         FROM ({sql}) GROUP BY ALL) ORDER BY 1, 2, 3""").fetchall()
-    if loaded.streamed and (any(p[-2] for p in parts) or sum(p[-1] for p in parts) != loaded.rows):
+    if loaded.streamed and not checked and (any(p[-2] for p in parts) or sum(p[-1] for p in parts) != loaded.rows):
         engine.raise_bad_row()  # the file's cells are checked here: nothing is written yet
     unpriced_rows = 0
     for provider, model, month, units, lowest, priced, uncertain, later, earlier, unpriced, unknown, _, _ in parts:
