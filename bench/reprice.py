@@ -25,10 +25,11 @@ and against a hand-written DuckDB range join over the same rate table, in one ru
    join; totals must be equal to the last unit (engine, join, and genai-prices on its rows), and
    the join's file must be the engine's (CSV, table and summary byte for byte, Parquet by schema
    and rows; JSON not compared); peak memory per size.  A failed path is reported, and fails the
-   run like a difference.  On the ``wide`` file the join makes less than the engine: no notes,
-   no lowest cost and no uncertain change (its cost is the history's as stored, as the engine's
-   is); its CSV and Parquet are compared on the columns it makes, the other files are not
-   compared, and genai-prices' total (its own history) is shown, not required to match.
+   run like a difference.  On the ``wide`` file the join also prices the rows inside the window
+   of a change of unknown instant on the history with the change at the window's start, and
+   writes ratecard's notes (no longer listed, the uncertain change, an alias's name), in its CSV
+   and Parquet, which are compared whole; its table, JSON and summary have no notes and are not
+   compared; genai-prices' total (its own history) is shown, not required to match.
 
 Run: ``python bench/reprice.py [--sizes 1000000,10000000] [--repeat R] [--variants base,long,wide]``.
 """
@@ -233,9 +234,87 @@ COMPONENT_SQL = ("CASE WHEN u.{c}_tokens > 0 THEN u.{c}_tokens END AS {c}_tokens
                  " CASE WHEN u.{c}_tokens > 0 THEN u.{c}_tokens * r.{c}_units END AS {c}_units")
 
 
-def child_join(usage: str, rates: str, output: str, out_dir: str, scale: int, currency: str) -> dict:
+#: The ``wide`` file's join: the same range join on the history as stored (``late``), and for
+#: the rows inside the window of a change of unknown instant the same join on the history with
+#: the change at the window's start (``early``): the higher cost counts, the lower is the lowest
+#: cost; a removed model's rows after it was last seen and an alias's rows get ratecard's notes.
+WIDE_JOIN_SQL = """
+WITH u AS ({usage_rows}),
+l AS (SELECT u.*, r.priced_as AS l_priced_as, r.alias_note AS l_alias_note, {late}
+      FROM u JOIN (SELECT * FROM read_parquet('{rates}') WHERE book = 'late' AND tier = 'standard') r {on}),
+w AS (SELECT u.line, min(w.valid_from_us) AS w_from, min(w.valid_to_us) AS w_to
+      FROM u JOIN (SELECT * FROM read_parquet('{rates}') WHERE book = 'window') w
+        ON w.provider = u.provider AND w.model = u.model AND w.valid_from_us < u.us AND u.us < w.valid_to_us
+      GROUP BY u.line),
+e AS (SELECT u.line, r.priced_as AS e_priced_as, r.alias_note AS e_alias_note, {early}
+      FROM u JOIN w USING (line)
+      JOIN (SELECT * FROM read_parquet('{rates}') WHERE book = 'early' AND tier = 'standard') r {on}),
+c AS (SELECT l.*, w.w_from, w.w_to, e.* EXCLUDE (line), {l_cost} AS l_cost, {e_cost} AS e_cost
+      FROM l LEFT JOIN w USING (line) LEFT JOIN e USING (line)),
+x AS (SELECT *, uncertain AND e_cost > l_cost AS high FROM (
+        SELECT *, w_from IS NOT NULL AND e_cost IS NOT NULL AND e_cost <> l_cost AS uncertain FROM c)),
+p AS (SELECT x.*, CASE WHEN high THEN e_priced_as ELSE l_priced_as END AS priced_as,
+             CASE WHEN high THEN e_alias_note ELSE l_alias_note END AS alias_note
+      FROM x)
+SELECT p.line, strftime(p.time, '%Y-%m-%dT%H:%M:%SZ') AS time, strftime(p.time, '%Y-%m') AS month,
+       p.provider, coalesce(p.priced_as, p.model) AS model, {components},
+       CASE WHEN high THEN e_cost ELSE l_cost END AS cost_units,
+       CASE WHEN uncertain THEN least(l_cost, e_cost) END AS lowest_units, uncertain,
+       CASE WHEN uncertain THEN w_from END AS changed_after_us, CASE WHEN uncertain THEN w_to END AS changed_by_us,
+       CASE WHEN uncertain THEN l_cost END AS before_units, CASE WHEN uncertain THEN e_cost END AS after_units,
+       list_filter([
+         CASE WHEN rm.seen_us < p.us AND p.us < rm.ended_us THEN p.provider || '/' || coalesce(p.priced_as, p.model)
+              || ' was no longer listed at ' || iso(rm.ended_us) || ' (last seen ' || iso(rm.seen_us)
+              || '): priced at its last listed price' END,
+         CASE WHEN uncertain THEN 'the price changed at an unknown instant between ' || iso(w_from) || ' and '
+              || iso(w_to) || ': ' || money(l_cost) || ' at the price before, ' || money(e_cost)
+              || ' at the price after; the higher is counted' END,
+         p.model || p.alias_note], lambda n: n IS NOT NULL) AS notes
+FROM p LEFT JOIN (SELECT provider, model, valid_from_us AS seen_us, valid_to_us AS ended_us
+                  FROM read_parquet('{rates}') WHERE book = 'removed') rm
+  ON rm.provider = p.provider AND rm.model = coalesce(p.priced_as, p.model)
+"""
+#: The usage rows both joins read, typed by DuckDB's CSV reader.
+USAGE_ROWS_SQL = """SELECT row_number() OVER () + 1 AS line, time, epoch_us(time) AS us,
+             ((epoch_us(time) // 60000000 - 5760) % 10080 + 10080) % 10080 AS mow,
+             provider, model, input_tokens, input_cache_hit_tokens, output_tokens,
+             input_tokens + input_cache_hit_tokens AS prompt
+      FROM read_csv('{usage}', header = true, columns = {{'time': 'TIMESTAMPTZ', 'provider': 'VARCHAR',
+        'model': 'VARCHAR', 'input_tokens': 'BIGINT', 'input_cache_hit_tokens': 'BIGINT',
+        'output_tokens': 'BIGINT'}})"""
+RANGE_ON = """ON r.provider = u.provider AND r.model = u.model
+  AND u.prompt >= r.min_prompt AND (r.max_prompt IS NULL OR u.prompt <= r.max_prompt)
+  AND r.valid_from_us <= u.us AND (r.valid_to_us IS NULL OR u.us < r.valid_to_us)
+  AND r.minute_from <= u.mow AND u.mow < r.minute_to"""
+
+
+def wide_join_sql(usage: str, rates: str) -> str:
+    """``WIDE_JOIN_SQL`` over ``usage`` and ``rates``: each used component's tokens, price, tier,
+    promo and cost units, from the early rates where the higher cost is theirs."""
+    def book(prefix: str) -> str:
+        return ", ".join(f"r.{c}_{part} AS {prefix}_{c}_{part}" for c in USED for part in ("units", "price", "tier", "promo"))
+
+    def cost(prefix: str) -> str:
+        return " + ".join(f"CASE WHEN {c}_tokens > 0 THEN {c}_tokens * {prefix}_{c}_units ELSE 0 END" for c in USED)
+
+    def component(c: str) -> str:
+        pick = "CASE WHEN high THEN e_{c}_{part} ELSE l_{c}_{part} END"
+        return ", ".join([f"CASE WHEN p.{c}_tokens > 0 THEN p.{c}_tokens END AS {c}_tokens"]
+                         + [f"CASE WHEN p.{c}_tokens > 0 THEN {pick.format(c=c, part=part)} END AS {c}_{part}"
+                            for part in ("price", "tier", "promo")]
+                         + [f"CASE WHEN p.{c}_tokens > 0 THEN p.{c}_tokens * {pick.format(c=c, part='units')} END"
+                            f" AS {c}_units"])
+    return WIDE_JOIN_SQL.format(usage_rows=USAGE_ROWS_SQL.format(usage=sq(usage)), rates=sq(rates), on=RANGE_ON,
+                                late=book("l"), early=book("e"), l_cost=cost("l"), e_cost=cost("e"),
+                                components=", ".join(component(c) for c in USED))
+
+
+def child_join(usage: str, rates: str, output: str, out_dir: str, scale: int, currency: str,
+               history: str = "scraped") -> dict:
     """What a data engineer writes by hand: the range join, then ratecard's output, in DuckDB
-    (only the totals block and the JSON document's frame in Python)."""
+    (only the totals block and the JSON document's frame in Python).  ``history``: ``curated``
+    (the ``wide`` file) also prices the rows inside a change's uncertain window both ways, and
+    writes ratecard's notes, in its CSV and Parquet (``WIDE_JOIN_SQL``)."""
     import duckdb
 
     start = time.perf_counter()
@@ -246,8 +325,11 @@ def child_join(usage: str, rates: str, output: str, out_dir: str, scale: int, cu
     con.execute(f"CREATE MACRO money(u) AS CASE WHEN u % {10 ** k} = 0 THEN CAST(u // {10 ** k} AS VARCHAR)"
                 f" ELSE CAST(u // {10 ** k} AS VARCHAR) || '.'"
                 f" || rtrim(lpad(CAST(u % {10 ** k} AS VARCHAR), {k}, '0'), '0') END")
-    join = JOIN_SQL.format(usage=sq(usage), rates=sq(rates),
-                           components=", ".join(COMPONENT_SQL.format(c=c) for c in USED))
+    con.execute("CREATE MACRO iso(us) AS strftime(make_timestamp(us), '%Y-%m-%dT%H:%M:%SZ')")
+    wide = history == "curated"
+    join = (wide_join_sql(usage, rates) if wide else
+            JOIN_SQL.format(usage=sq(usage), rates=sq(rates),
+                            components=", ".join(COMPONENT_SQL.format(c=c) for c in USED)))
     con.execute(f"CREATE TEMP {'VIEW' if output == 'summary' else 'TABLE'} priced AS {join}")
     target = Path(out_dir) / f"join.{output}"
     file = f"'{sq(usage)}' AS file"
@@ -258,7 +340,13 @@ def child_join(usage: str, rates: str, output: str, out_dir: str, scale: int, cu
 
     if output in ("csv", "parquet"):
         columns = [file, "line", "time", "time AS priced_at", "provider", "model"]
-        if output == "csv":
+        if output == "csv" and wide:
+            columns += ["money(cost_units) AS cost", "money(lowest_units) AS lowest_cost",
+                        "CASE WHEN uncertain THEN iso(changed_after_us) || '/' || iso(changed_by_us) END"
+                        " AS uncertain_change", "money(before_units) AS cost_before_change",
+                        "money(after_units) AS cost_after_change"]
+            cost = "money({c}_units)"
+        elif output == "csv":
             columns += ["money(cost_units) AS cost", "NULL AS lowest_cost", "NULL AS uncertain_change",
                         "NULL AS cost_before_change", "NULL AS cost_after_change"]
             cost = "money({c}_units)"
@@ -268,15 +356,23 @@ def child_join(usage: str, rates: str, output: str, out_dir: str, scale: int, cu
 
             def dec(units: str) -> str:
                 return f"CAST({units} AS DECIMAL(38, 0)) * {unit}"
-            columns += [f"{dec('cost_units')} AS cost", f"CAST(NULL AS DECIMAL(38, {k})) AS lowest_cost",
-                        "false AS uncertain", "CAST(NULL AS VARCHAR) AS changed_after",
-                        "CAST(NULL AS VARCHAR) AS changed_by", f"CAST(NULL AS DECIMAL(38, {k})) AS cost_before_change",
-                        f"CAST(NULL AS DECIMAL(38, {k})) AS cost_after_change"]
+            if wide:
+                columns += [f"{dec('cost_units')} AS cost", f"{dec('lowest_units')} AS lowest_cost", "uncertain",
+                            "CASE WHEN uncertain THEN iso(changed_after_us) END AS changed_after",
+                            "CASE WHEN uncertain THEN iso(changed_by_us) END AS changed_by",
+                            f"{dec('before_units')} AS cost_before_change", f"{dec('after_units')} AS cost_after_change"]
+            else:
+                columns += [f"{dec('cost_units')} AS cost", f"CAST(NULL AS DECIMAL(38, {k})) AS lowest_cost",
+                            "false AS uncertain", "CAST(NULL AS VARCHAR) AS changed_after",
+                            "CAST(NULL AS VARCHAR) AS changed_by", f"CAST(NULL AS DECIMAL(38, {k})) AS cost_before_change",
+                            f"CAST(NULL AS DECIMAL(38, {k})) AS cost_after_change"]
             cost = dec("{c}_units")
         for c in COMPONENTS:
             columns += [part(c, "tokens", f"{c}_tokens"), part(c, "price", f"{c}_price"),
                         part(c, "tier", f"{c}_tier"), part(c, "cost", cost.format(c=c))]
-        columns += ["NULL AS notes" if output == "csv" else "CAST([] AS VARCHAR[]) AS notes",
+        notes = ("nullif(array_to_string(notes, '; '), '')" if wide and output == "csv" else "notes" if wide
+                 else "NULL" if output == "csv" else "CAST([] AS VARCHAR[])")
+        columns += [f"{notes} AS notes",
                     "CAST(NULL AS VARCHAR) AS unpriced_field", "CAST(NULL AS VARCHAR) AS unpriced_reason"]
         fmt = "CSV, HEADER true" if output == "csv" else "PARQUET"
         con.execute(f"COPY (SELECT {', '.join(columns)} FROM priced ORDER BY line) TO '{sq(str(target))}'"
@@ -415,32 +511,22 @@ def best_of(repeat: int, *args: str) -> dict | None:
     return min(runs, key=lambda r: r["seconds"])
 
 
-#: The columns of ratecard's rows the ``wide`` file's join does not make (notes, lowest cost,
-#: uncertain change), by output: its files are compared without them.
-NOT_JOINED = {"csv": ("lowest_cost", "uncertain_change", "cost_before_change", "cost_after_change", "notes"),
-              "parquet": ("lowest_cost", "uncertain", "changed_after", "changed_by", "cost_before_change",
-                          "cost_after_change", "notes")}
-
-
-def same_files(output: str, engine: Path, join: Path, partial: bool = False) -> bool | None:
+def same_files(output: str, engine: Path, join: Path, rows_only: bool = False) -> bool | None:
     """Whether the join wrote the engine's file: CSV, table and summary byte for byte, Parquet
     by schema and rows.  None: not compared (a file missing; JSON, whose bytes may differ as long
-    as ``json.load`` gives the same document).  ``partial``: the join makes less than the engine
-    (the ``wide`` file): CSV and Parquet rows are compared without ``NOT_JOINED``, the other
-    files not at all."""
-    if output == "json" or not (engine.exists() and join.exists()) or (partial and output not in NOT_JOINED):
+    as ``json.load`` gives the same document; with ``rows_only`` (the ``wide`` file, whose
+    join makes ratecard's notes and uncertain changes in CSV and Parquet only) the table and
+    the summary)."""
+    if output == "json" or not (engine.exists() and join.exists()) or (rows_only and output not in ("csv", "parquet")):
         return None
-    if output != "parquet" and not partial:
+    if output != "parquet":
         return filecmp.cmp(engine, join, shallow=False)
     import duckdb
 
     con = duckdb.connect()
-    a, b = (f"read_parquet('{sq(str(path))}')" if output == "parquet" else
-            f"read_csv('{sq(str(path))}', header = true, all_varchar = true)" for path in (engine, join))
+    a, b = (f"read_parquet('{sq(str(path))}')" for path in (engine, join))
     if con.execute(f"DESCRIBE SELECT * FROM {a}").fetchall() != con.execute(f"DESCRIBE SELECT * FROM {b}").fetchall():
         return False
-    if partial:
-        a, b = (f"(SELECT * EXCLUDE ({', '.join(NOT_JOINED[output])}) FROM {x})" for x in (a, b))
     return con.execute(f"SELECT (SELECT count(*) FROM (SELECT * FROM {a} EXCEPT ALL SELECT * FROM {b}))"
                        f" + (SELECT count(*) FROM (SELECT * FROM {b} EXCEPT ALL SELECT * FROM {a}))").fetchone()[0] == 0
 
@@ -462,7 +548,7 @@ def main() -> None:
         elif kind == "engine":
             result = child_engine(*rest)
         else:
-            result = child_join(rest[0], rest[1], rest[2], rest[3], int(rest[4]), rest[5])
+            result = child_join(rest[0], rest[1], rest[2], rest[3], int(rest[4]), rest[5], *rest[6:])
         result["peak_rss_mb"] = peak_rss_mb()
         print(json.dumps(result))
         return
@@ -513,7 +599,7 @@ def main() -> None:
                     join_file.unlink(missing_ok=True)
                     eng = best_of(args.repeat, "engine", str(usage), str(db), output, tmp)
                     join = best_of(args.repeat, "join", str(usage), str(rates), output, tmp, str(pricer.scale),
-                                   pricer.currency)
+                                   pricer.currency, history)
                     if eng is None or join is None:
                         failed = True
                         print(f"{output:<9} {'failed' if eng is None else format(eng['seconds'], '.2f'):>9}"
@@ -521,14 +607,13 @@ def main() -> None:
                         continue
                     rate, join_rate = eng["rows"] / eng["seconds"], join["rows"] / join["seconds"]
                     same = Decimal(eng["total"]) == Decimal(join["total"])
-                    files = same_files(output, eng_file, join_file, partial=variant == "wide")
+                    files = same_files(output, eng_file, join_file, rows_only=variant == "wide")
                     failed |= not same or files is False
                     vs_genai = "-" if genai_rate is None else f"{rate / genai_rate:.1f}x"
                     print(f"{output:<9} {eng['seconds']:>9.2f} {join['seconds']:>7.2f} {vs_genai:>17}"
                           f" {rate / join_rate:>14.2f}x {eng['peak_rss_mb']:>9.0f} MB {join['peak_rss_mb']:>7.0f} MB"
                           f"  {'equal' if same else 'DIFFER'} ({eng['total']} USD)"
-                          f"{'' if files is None else ', files equal' if files else ', FILES DIFFER'}"
-                          f"{' (the join makes no notes)' if files and variant == 'wide' else ''}")
+                          f"{'' if files is None else ', files equal' if files else ', FILES DIFFER'}")
     if failed:
         sys.exit(1)
 
