@@ -451,7 +451,7 @@ def test_a_file_read_and_sorted_in_parallel_keeps_every_rows_line_and_texts(pric
             out.write(f"2025-09-{1 + line % 28:02d}T{line % 24:02d}:00:00Z,{provider},{model},{tier},"
                       f"{line},0,0,0,{line % 997}\n")
     assert path.stat().st_size > 40_000_000
-    with Engine(pricer, threads=2) as engine:
+    with Engine(pricer, threads=2, chunk_lines=2_000_000) as engine:  # one run (half runs: a million lines)
         engine.load(path)
         engine.price()
         con = engine.con
@@ -500,12 +500,13 @@ def test_a_summary_kept_or_streamed_has_the_same_totals(pricer, engine, usage):
 def test_the_totals_of_a_long_file_whose_query_holds_its_rows_are_priced_run_by_run(pricer, usage, tmp_path, at):
     """A long file that whole days and a change of unknown instant meet: one pass would hold all
     its rows (10M: over a gigabyte), so its totals are priced a run of lines at a time (97
-    here: the last run holds 30 rows), and equal the kept file's, unpriced rows in line order."""
+    here, halved as the query holds its rows: 48, the last run holding 40 rows), and equal the
+    kept file's, unpriced rows in line order."""
     with Engine(pricer, threads=2, stream_from_bytes=0, chunk_lines=97) as engine:
         engine.load(usage, totals_only=True)
         assert engine._holds_rows(at, None)
         engine.price(at, totals_only=True)
-        assert engine.con.execute("SELECT min(line), max(line), count(*) FROM usage_lines").fetchone() == (972, 1001, 30)
+        assert engine.con.execute("SELECT min(line), max(line), count(*) FROM usage_lines").fetchone() == (962, 1001, 40)
         by_run = engine.totals
     with Engine(pricer, threads=2) as kept:
         kept.load(usage, totals_only=True)
@@ -564,16 +565,17 @@ def test_a_file_priced_a_run_of_lines_at_a_time_writes_the_same_bytes(pricer, us
     whole file at once, including rows priced as whole days, in uncertain windows and
     unpriced rows, whichever run they fall in.  A file past ``stream_from_bytes`` is not even
     kept: each run is cut from it and parsed in its turn (``file``).  Parquet's runs are
-    joined as row groups: the same rows, in line order."""
+    joined as row groups: the same rows, in line order.  Whole days and uncertain windows meet
+    this file: its runs are half of ``chunk_lines``."""
     written = {}
     for chunk, read in ((10**9, "kept"), (300, "kept"), (97, "kept"), (300, "file"), (97, "file"), (10**9, "file")):
         with Engine(pricer, threads=2, chunk_lines=chunk, stream_from_bytes=0 if read == "file" else 10**12) as engine:
             engine.load(usage)
             assert (engine.loaded.runs is not None) == (read == "file")
             engine.price()
-            assert len(engine.chunks) == -(-1000 // min(chunk, 1000))
+            assert len(engine.chunks) == -(-1000 // min(chunk // 2, 1000))
             if read == "file":  # the parsed rows held: the first run's
-                assert engine.con.execute("SELECT count(*) FROM usage_rows").fetchone()[0] == min(1000, chunk)
+                assert engine.con.execute("SELECT count(*) FROM usage_rows").fetchone()[0] == min(1000, chunk // 2)
             out = io.StringIO()
             target = tmp_path / f"rows-{chunk}-{read}.parquet"
             totals = engine.write(fmt, out, str(usage), rows_to=target if fmt == "parquet" else None)
@@ -588,28 +590,58 @@ def test_a_file_priced_a_run_of_lines_at_a_time_writes_the_same_bytes(pricer, us
             assert con.execute(f"SELECT count(*) FROM {b} WHERE line = file_row_number + 2").fetchone()[0] == 1000
             assert con.execute(f"SELECT count(*) FROM (SELECT * FROM {a} EXCEPT ALL SELECT * FROM {b})").fetchone()[0] == 0
             groups = con.execute(f"SELECT count(DISTINCT row_group_id) FROM parquet_metadata('{target}')").fetchone()[0]
-            assert groups == -(-1000 // min(key[0], 1000))
+            assert groups == -(-1000 // min(key[0] // 2, 1000))
 
 
 @pytest.mark.parametrize("lines", [250, 500, 999, 1000])
 def test_runs_cut_from_a_file_keep_every_line_at_its_edges(pricer, usage, tmp_path, lines):
     """Runs that end exactly at the file's end, a run of one line, and a last line without a
-    newline: every line is read once, under its own number."""
+    newline: every line is read once, under its own number (``chunk_lines`` is twice the run:
+    whole days and uncertain windows meet this file)."""
     path = tmp_path / "no-final-newline.csv"
     path.write_bytes(usage.read_bytes().rstrip(b"\n"))
     got = {}
     for stream in (0, 10**12):
-        with Engine(pricer, threads=2, chunk_lines=lines, stream_from_bytes=stream) as engine:
+        with Engine(pricer, threads=2, chunk_lines=2 * lines, stream_from_bytes=stream) as engine:
             engine.load(path)
             assert engine.loaded.rows == 1000
-            if stream == 0:
-                assert [b - a + 1 for a, b in engine.loaded.runs.spans] == [lines] * (1000 // lines) + (
-                    [1000 % lines] if 1000 % lines else [])
             engine.price()
+            if stream == 0:
+                assert [b - a + 1 for a, b in engine.chunks] == [lines] * (1000 // lines) + (
+                    [1000 % lines] if 1000 % lines else [])
             out = io.StringIO()
             engine.write("csv", out, str(path))
             got[stream] = out.getvalue()
     assert got[0] == got[10**12] and got[0].count("\n") == 1001
+
+
+@pytest.mark.parametrize("read", ["kept", "file"])
+def test_runs_are_halved_only_when_the_query_holds_its_rows(pricer, usage, tmp_path, read):
+    """Whole days or uncertain windows make the query read its rows more than once (a run's
+    memory doubled): those files are priced in runs of half ``chunk_lines``; a file of instants
+    no window meets in runs of ``chunk_lines`` (two half runs of the cut file); the same bytes
+    as the file priced whole, either way."""
+    lines = usage.read_text().splitlines(keepends=True)
+    instants = tmp_path / "instants.csv"
+    instants.write_text(lines[0] + "".join(line for line in lines[1:] if ",deepseek," not in line
+                                           and "T" in line.split(",")[0]))
+    for path, run in ((usage, 100), (instants, 200)):
+        outputs = []
+        for chunk in (200, 10**9):
+            with Engine(pricer, threads=2, chunk_lines=chunk,
+                        stream_from_bytes=0 if read == "file" else 10**12) as engine:
+                engine.load(path)
+                engine.price()
+                rows = engine.loaded.rows
+                if chunk == 200:
+                    assert [b - a + 1 for a, b in engine.chunks] == [run] * (rows // run) + (
+                        [rows % run] if rows % run else []), path.name
+                    if read == "file":  # cut every 100 lines
+                        assert {b - a + 1 for a, b in engine.loaded.runs.spans[:-1]} == {100}
+                out = io.StringIO()
+                engine.write("csv", out, str(path))
+                outputs.append(out.getvalue())
+        assert outputs[0] == outputs[1] and outputs[0].count("\n") == rows + 1 > 300
 
 
 @pytest.mark.parametrize("every", [1, 3, 1000, 10**6])
