@@ -207,23 +207,27 @@ LABELS = {"input": "cache miss", "input_cache_hit": "cache hit", "input_cache_wr
 #: The components the bench's usage files have tokens for (the cache writes are empty cells).
 USED = ("input", "input_cache_hit", "output")
 
-JOIN_SQL = """
-SELECT u.line, strftime(u.time, '%Y-%m-%dT%H:%M:%SZ') AS time, strftime(u.time, '%Y-%m') AS month,
-       u.provider, coalesce(r.priced_as, u.model) AS model, {components},
-       u.input_tokens * r.input_units + u.input_cache_hit_tokens * coalesce(r.input_cache_hit_units, 0)
-         + u.output_tokens * r.output_units AS cost_units
-FROM (SELECT row_number() OVER () + 1 AS line, time, epoch_us(time) AS us,
+#: The usage rows both joins read, typed by DuckDB's CSV reader.
+USAGE_ROWS_SQL = """SELECT row_number() OVER () + 1 AS line, time, epoch_us(time) AS us,
              ((epoch_us(time) // 60000000 - 5760) % 10080 + 10080) % 10080 AS mow,
              provider, model, input_tokens, input_cache_hit_tokens, output_tokens,
              input_tokens + input_cache_hit_tokens AS prompt
       FROM read_csv('{usage}', header = true, columns = {{'time': 'TIMESTAMPTZ', 'provider': 'VARCHAR',
         'model': 'VARCHAR', 'input_tokens': 'BIGINT', 'input_cache_hit_tokens': 'BIGINT',
-        'output_tokens': 'BIGINT'}})) u
-JOIN (SELECT * FROM read_parquet('{rates}') WHERE book = 'late' AND tier = 'standard') r
-  ON r.provider = u.provider AND r.model = u.model
+        'output_tokens': 'BIGINT'}})"""
+RANGE_ON = """ON r.provider = u.provider AND r.model = u.model
   AND u.prompt >= r.min_prompt AND (r.max_prompt IS NULL OR u.prompt <= r.max_prompt)
   AND r.valid_from_us <= u.us AND (r.valid_to_us IS NULL OR u.us < r.valid_to_us)
-  AND r.minute_from <= u.mow AND u.mow < r.minute_to
+  AND r.minute_from <= u.mow AND u.mow < r.minute_to"""
+
+
+JOIN_SQL = """
+SELECT u.line, strftime(u.time, '%Y-%m-%dT%H:%M:%SZ') AS time, strftime(u.time, '%Y-%m') AS month,
+       u.provider, coalesce(r.priced_as, u.model) AS model, {components},
+       u.input_tokens * r.input_units + u.input_cache_hit_tokens * coalesce(r.input_cache_hit_units, 0)
+         + u.output_tokens * r.output_units AS cost_units
+FROM ({usage_rows}) u
+JOIN (SELECT * FROM read_parquet('{rates}') WHERE book = 'late' AND tier = 'standard') r {on}
 """
 #: Each used component of a priced row: its tokens, price, tier, promo and cost units, all NULL
 #: when the row has no tokens there (as ratecard leaves those cells empty).
@@ -274,20 +278,6 @@ FROM p LEFT JOIN (SELECT provider, model, valid_from_us AS seen_us, valid_to_us 
                   FROM read_parquet('{rates}') WHERE book = 'removed') rm
   ON rm.provider = p.provider AND rm.model = coalesce(p.priced_as, p.model)
 """
-#: The usage rows both joins read, typed by DuckDB's CSV reader.
-USAGE_ROWS_SQL = """SELECT row_number() OVER () + 1 AS line, time, epoch_us(time) AS us,
-             ((epoch_us(time) // 60000000 - 5760) % 10080 + 10080) % 10080 AS mow,
-             provider, model, input_tokens, input_cache_hit_tokens, output_tokens,
-             input_tokens + input_cache_hit_tokens AS prompt
-      FROM read_csv('{usage}', header = true, columns = {{'time': 'TIMESTAMPTZ', 'provider': 'VARCHAR',
-        'model': 'VARCHAR', 'input_tokens': 'BIGINT', 'input_cache_hit_tokens': 'BIGINT',
-        'output_tokens': 'BIGINT'}})"""
-RANGE_ON = """ON r.provider = u.provider AND r.model = u.model
-  AND u.prompt >= r.min_prompt AND (r.max_prompt IS NULL OR u.prompt <= r.max_prompt)
-  AND r.valid_from_us <= u.us AND (r.valid_to_us IS NULL OR u.us < r.valid_to_us)
-  AND r.minute_from <= u.mow AND u.mow < r.minute_to"""
-
-
 def wide_join_sql(usage: str, rates: str) -> str:
     """``WIDE_JOIN_SQL`` over ``usage`` and ``rates``: each used component's tokens, price, tier,
     promo and cost units, from the early rates where the higher cost is theirs."""
@@ -328,7 +318,7 @@ def child_join(usage: str, rates: str, output: str, out_dir: str, scale: int, cu
     con.execute("CREATE MACRO iso(us) AS strftime(make_timestamp(us), '%Y-%m-%dT%H:%M:%SZ')")
     wide = history == "curated"
     join = (wide_join_sql(usage, rates) if wide else
-            JOIN_SQL.format(usage=sq(usage), rates=sq(rates),
+            JOIN_SQL.format(usage_rows=USAGE_ROWS_SQL.format(usage=sq(usage)), rates=sq(rates), on=RANGE_ON,
                             components=", ".join(COMPONENT_SQL.format(c=c) for c in USED)))
     con.execute(f"CREATE TEMP {'VIEW' if output == 'summary' else 'TABLE'} priced AS {join}")
     target = Path(out_dir) / f"join.{output}"

@@ -67,6 +67,12 @@ class Shape:
     windows: bool = True
     keys: str | None = None
 
+    @property
+    def rereads_rows(self) -> bool:
+        """Whether several parts of the query read the usage rows (whole days, uncertain
+        windows): it holds them once, so a run of them takes twice the memory."""
+        return self.days or self.windows
+
 
 EVERY_PART = Shape()
 
@@ -188,7 +194,7 @@ named AS (
     ON st.provider = n.priced_provider AND st.model = n.priced_model AND st.tier = n.rate_tier
   LEFT JOIN (SELECT DISTINCT provider, model FROM {rates} WHERE book = 'late' AND min_prompt > 0) cm
     ON cm.provider = n.priced_provider AND cm.model = n.priced_model)"""
-    shared = shape.days or shape.windows  # urows is read more than once: compute it once
+    shared = shape.rereads_rows  # urows is read more than once: compute it once
     parts = [f"u AS ({typed})",
              f"""placed AS (
   SELECT u.*, {p_us} AS p_us, {p_day} AS p_day,
