@@ -119,7 +119,8 @@ WIDE_MODELS = (  # (provider, model, first priced, weight, hit, long)
 
 
 def write_usage(path: Path, rows: int, variant: str = "base", seed: int = 7) -> None:
-    """``rows`` usage rows; ``long``: ``.000Z`` times and a third of them on a long-context model."""
+    """``rows`` usage rows; ``long``: ``.000Z`` times and a third of them on a long-context model;
+    ``wide``: the issue's workload (:func:`write_wide_usage`)."""
     if variant == "wide":
         return write_wide_usage(path, rows, seed)
     rng = random.Random(seed)
