@@ -165,6 +165,61 @@ def test_gzip_json_and_parquet_input_price_the_same(pricer, engine, usage, tmp_p
         assert [r[1:] for r in engine_rows(engine)] == reference, path
 
 
+@pytest.mark.parametrize("totals_only", [False, True])
+def test_a_long_gzip_file_is_read_in_runs_from_its_text(pricer, usage, tmp_path, totals_only):
+    """A gzip file past ``stream_from_bytes``: DuckDB reads gzip with one thread and cannot cut
+    it into runs (it would be held whole), so its text is decompressed to a temporary file and
+    read in runs like a plain file's; the same bytes and totals as the plain file, messages
+    naming the gzip file, and the text gone with the engine."""
+    zipped = tmp_path / "usage.csv.gz"
+    zipped.write_bytes(gzip.compress(usage.read_bytes()))
+    got = {}
+    for path in (usage, zipped):
+        with Engine(pricer, threads=2, stream_from_bytes=0, chunk_lines=300) as engine:
+            engine.load(path, totals_only=totals_only)
+            runs = engine.loaded.runs
+            assert runs is not None and runs.path == str(path) and engine.loaded.path == str(path)
+            if path == zipped:
+                assert Path(runs.text).parent == engine.tmpdir and Path(runs.text).read_bytes() == usage.read_bytes()
+            else:
+                assert runs.text == str(usage)
+            engine.price(totals_only=totals_only)
+            out = io.StringIO()
+            totals = engine.write("summary" if totals_only else "csv", out, "u.csv")
+            got[path] = (out.getvalue().replace(str(path), "FILE"), totals.units, totals.by_model_month,
+                         [(u.row.line, u.field, u.reason) for u in totals.unpriced], totals.uncertain_rows)
+            tmpdir = engine.tmpdir
+        assert not tmpdir.exists()
+    assert got[usage] == got[zipped]
+    assert got[usage][3] and got[usage][4] and "FILE:" in got[usage][0] or not totals_only
+    assert totals_only or got[usage][0].count("\n") == 1001
+
+
+@pytest.mark.parametrize("cut", ["bad cell", "cut short"])
+def test_a_long_gzip_files_bad_row_is_named_in_the_gzip_file(pricer, usage, tmp_path, cut):
+    """A bad cell on line 1001 of a long gzip file (in its third run), or a gzip file cut short
+    past its first 64 KB of text: the row reader's message, naming the gzip file."""
+    lines = usage.read_text().splitlines(keepends=True)
+    if cut == "bad cell":
+        text = "".join(lines[:1000] + [lines[1000].rsplit(",", 1)[0] + ',"abc"\n'] + lines[1001:])
+        data = gzip.compress(text.encode())
+    else:
+        data = gzip.compress("".join(lines[:1] + lines[1:] * 4).encode())
+        data = data[:len(data) * 3 // 4]
+    path = tmp_path / "bad.csv.gz"
+    path.write_bytes(data)
+    with pytest.raises(UsageError) as caught:
+        list(read_usage(path))
+    assert str(caught.value).startswith(f"{path}:")
+    with Engine(pricer, threads=2, stream_from_bytes=0, chunk_lines=900) as engine:
+        with pytest.raises(UsageError) as got:
+            engine.load(path)
+            engine.price()
+            engine.write("csv", io.StringIO(), str(path))
+        assert str(got.value) == str(caught.value)
+        assert cut != "bad cell" or str(got.value).startswith(f"{path}:1001: output_tokens: ")
+
+
 @pytest.mark.parametrize("cell, message", [
     ("12,5", "'12,5' is not a whole number of tokens"),
     ("-3", "-3 is negative"),

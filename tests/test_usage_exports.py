@@ -115,6 +115,19 @@ def test_gzip_compressed_files(tmp_path):
     assert [r.model for r in read_usage(jsonl)] == ["deepseek-chat", "deepseek-reasoner"]
 
 
+def test_a_gzip_file_cut_short_past_its_first_block_is_one_line(tmp_path):
+    """Cut short after the first 64 KB of text that the sample reads: the line the row reader
+    reached, not the decompressor's traceback."""
+    path = tmp_path / "u.csv.gz"
+    text = CANONICAL.format(n=5)
+    data = gzip.compress((text + text.split("\n", 1)[1] * 20000).encode())
+    path.write_bytes(data[:len(data) * 3 // 4])
+    with pytest.raises(UsageError) as err:
+        list(read_usage(path))
+    line = int(str(err.value).split(":")[1])
+    assert str(err.value) == f"{path}:{line}: the gzip data is cut short or damaged" and line > 1000
+
+
 def test_a_cut_short_gzip_file_is_one_line(tmp_path):
     path = tmp_path / "u.csv.gz"
     path.write_bytes(gzip.compress((CANONICAL.format(n=5) * 2000).encode())[:200])

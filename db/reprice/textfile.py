@@ -66,13 +66,19 @@ def first_bad_line(path: str | Path, encoding: str) -> int | None:
     return None
 
 
+#: What a gzip file's decompressor raises on data cut short or damaged past its first block
+#: (the readers turn it into :data:`GZIP_DAMAGED`, on the line they reached).
+GZIP_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile)
+GZIP_DAMAGED = "the gzip data is cut short or damaged"
+
+
 def _sample(raw: io.BufferedIOBase) -> bytes:
     try:
         return raw.read(SAMPLE_BYTES)
     except gzip.BadGzipFile as exc:
         raise UnreadableText(f"not a valid gzip file ({exc})") from None
     except (EOFError, zlib.error):
-        raise UnreadableText("the gzip data is cut short or damaged") from None
+        raise UnreadableText(GZIP_DAMAGED) from None
 
 
 def detect_encoding(sample: bytes) -> str:
@@ -92,4 +98,4 @@ def detect_encoding(sample: bytes) -> str:
         return "cp1252"
 
 
-__all__ = ["SAMPLE_BYTES", "UnreadableText", "detect_encoding", "first_bad_line", "is_gzip", "open_text"]
+__all__ = ["GZIP_DAMAGED", "GZIP_ERRORS", "SAMPLE_BYTES", "UnreadableText", "detect_encoding", "first_bad_line", "is_gzip", "open_text"]

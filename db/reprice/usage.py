@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from db.reprice.exports import ExportError, csv_export, csv_record, json_records
-from db.reprice.textfile import UnreadableText, first_bad_line, open_text
+from db.reprice.textfile import GZIP_DAMAGED, GZIP_ERRORS, UnreadableText, first_bad_line, open_text
 
 #: The priced components, in the order UsageRow keeps their counts.
 TOKEN_COMPONENTS = ("input", "input_cache_hit", "input_cache_write", "input_cache_write_1h", "output")
@@ -136,6 +136,8 @@ def read_usage(path: str | Path, provider: str = "") -> Iterator[UsageRow]:
                                           " (save the file as UTF-8)") from None
     except UnreadableText as exc:
         raise UsageError(name, line + 1, None, str(exc)) from None
+    except GZIP_ERRORS:  # past the first block the sample checked
+        raise UsageError(name, line + 1, None, GZIP_DAMAGED) from None
     except RecursionError:  # json.loads of [[[[...]]]]: no usage file nests that deep
         raise UsageError(name, line + 1, None, "JSON nested too deeply to be usage records") from None
 
