@@ -554,14 +554,14 @@ def test_a_summary_kept_or_streamed_has_the_same_totals(pricer, engine, usage):
 @pytest.mark.parametrize("at", [None, When(utc("2025-09-29"), True)])
 def test_the_totals_of_a_long_file_whose_query_holds_its_rows_are_priced_run_by_run(pricer, usage, tmp_path, at):
     """A long file that whole days and a change of unknown instant meet: one pass would hold all
-    its rows (10M: over a gigabyte), so its totals are priced a run of lines at a time (97
-    here, halved as the query holds its rows: 48, the last run holding 40 rows), and equal the
+    its rows (10M: over a gigabyte), so its totals are priced a run of lines at a time (194
+    here, halved as the query holds its rows: 97, the last run holding 30 rows), and equal the
     kept file's, unpriced rows in line order."""
-    with Engine(pricer, threads=2, stream_from_bytes=0, chunk_lines=97) as engine:
+    with Engine(pricer, threads=2, stream_from_bytes=0, chunk_lines=194) as engine:
         engine.load(usage, totals_only=True)
         assert engine._holds_rows(at, None)
         engine.price(at, totals_only=True)
-        assert engine.con.execute("SELECT min(line), max(line), count(*) FROM usage_lines").fetchone() == (962, 1001, 40)
+        assert engine.con.execute("SELECT min(line), max(line), count(*) FROM usage_lines").fetchone() == (972, 1001, 30)
         by_run = engine.totals
     with Engine(pricer, threads=2) as kept:
         kept.load(usage, totals_only=True)
@@ -623,7 +623,7 @@ def test_a_file_priced_a_run_of_lines_at_a_time_writes_the_same_bytes(pricer, us
     joined as row groups: the same rows, in line order.  Whole days and uncertain windows meet
     this file: its runs are half of ``chunk_lines``."""
     written = {}
-    for chunk, read in ((10**9, "kept"), (300, "kept"), (97, "kept"), (300, "file"), (97, "file"), (10**9, "file")):
+    for chunk, read in ((10**9, "kept"), (600, "kept"), (194, "kept"), (600, "file"), (194, "file"), (10**9, "file")):
         with Engine(pricer, threads=2, chunk_lines=chunk, stream_from_bytes=0 if read == "file" else 10**12) as engine:
             engine.load(usage)
             assert (engine.loaded.runs is not None) == (read == "file")
