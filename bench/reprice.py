@@ -64,10 +64,10 @@ SCRAPES = (  # (observed at, {mirror path: fixture})
 MODELS = (("deepseek", "deepseek-chat", 0.8), ("mistral", "mistral-large-2411", 0.2))
 
 
-def build_history(db: Path, variant: str = "base") -> None:
-    """Scrape the fixture pages through a 127.0.0.1 mirror into ``db`` (the ``wide`` file: the
-    curated history)."""
-    if variant == "wide":
+def build_history(db: Path, history: str = "scraped") -> None:
+    """Scrape the fixture pages through a 127.0.0.1 mirror into ``db``, or load the ``curated``
+    history (the ``wide`` file's)."""
+    if history == "curated":
         from db import curated
         from db.history import rebuild
         from db.schema import open_db
@@ -279,6 +279,8 @@ FROM p LEFT JOIN (SELECT provider, model, valid_from_us AS seen_us, valid_to_us 
                   FROM read_parquet('{rates}') WHERE book = 'removed') rm
   ON rm.provider = p.provider AND rm.model = coalesce(p.priced_as, p.model)
 """
+
+
 def wide_join_sql(usage: str, rates: str) -> str:
     """``WIDE_JOIN_SQL`` over ``usage`` and ``rates``: each used component's tokens, price, tier,
     promo and cost units, from the early rates where the higher cost is theirs."""
@@ -552,13 +554,14 @@ def main() -> None:
         for variant in args.variants.split(","):
             history = "curated" if variant == "wide" else "scraped"
             db, rates = Path(tmp) / f"prices-{history}.db", Path(tmp) / f"rates-{history}.parquet"
-            if not db.exists():
-                build_history(db, variant)
-                pricer = load_pricer(str(db))
+            built = db.exists()
+            if not built:
+                build_history(db, history)
+            pricer = load_pricer(str(db))
+            if not built:
                 table = compile_rates(pricer)
                 write_rates(table, rates)
                 print(f"{history} history: rate table of {len(table.rows):,} rows ({rates.stat().st_size:,} bytes)")
-            pricer = load_pricer(str(db))
             for size in (int(s) for s in args.sizes.split(",")):
                 usage, sample = Path(tmp) / f"usage-{variant}.csv", Path(tmp) / f"sample-{variant}.csv"
                 write_usage(usage, size, variant)
