@@ -420,6 +420,42 @@ def test_outputs_equal_the_row_writers(pricer, engine, usage, fmt):
         assert got.getvalue() == reference.getvalue()
 
 
+@pytest.mark.parametrize("fmt", ["csv", "json", "table"])
+@pytest.mark.parametrize("at, target", [(None, ("mistral", "mistral-large-2411")),
+                                        (When(utc("2025-09-29"), True), None)])
+def test_outputs_of_moved_rows_and_whole_days_equal_the_row_writers(pricer, engine, usage, fmt, at, target):
+    """Every piece of a row's text that may be absent: ``--as`` moves every row to another model
+    (JSON's ``used``, the table's "tokens used on", a cache rate billed as another's note), and
+    a date gives whole-day rows their lowest cost and note (the row's text is one ``concat``:
+    an absent piece must be empty, never the whole row's NULL)."""
+    import io
+    import json
+
+    from db.reprice import reference as rows
+
+    reference = io.StringIO()
+    results = rows.priced_rows(pricer, str(usage), at, target)
+    if fmt == "table":
+        rows.write_text(pricer, results, reference, True)
+    else:
+        {"csv": rows.write_csv, "json": rows.write_json}[fmt](pricer, results, reference)
+    engine.load(usage)
+    engine.price(at, target)
+    got = io.StringIO()
+    engine.write(fmt, got, str(usage), at, target)
+    text = got.getvalue()
+    if target is not None:
+        assert ("tokens used on" if fmt == "table" else "has no price on this model: billed as") in text
+    else:
+        assert "lowest possible" in text if fmt == "table" else "date without time during a day" in text
+    if fmt == "json":
+        document = json.loads(text)
+        assert document == json.loads(reference.getvalue())
+        assert any("used" in r for r in document["rows"])  # the case is reached
+    else:
+        assert text == reference.getvalue()
+
+
 def test_parquet_output_has_exact_decimal_costs(pricer, engine, usage, tmp_path):
     engine.load(usage)
     engine.price()
