@@ -527,6 +527,56 @@ def test_a_billed_context_window_is_priced_at_that_tier_as_the_row_pricer_does(p
     assert {None, "tier", "time"} <= fields, fields
 
 
+def test_the_printed_query_reads_a_billed_context_window_as_the_row_reader_does(pricer, engine, tmp_path):
+    """``ratecard sql --context-window``: the query reads the usage table's ``context_window``
+    column as the row reader reads the file's (``0-200k`` standard, ``200k-1M`` its tier, empty:
+    by prompt size; case, spaces and ``to`` allowed), so every row's cost and flags are the
+    engine's; a cell that is no window leaves that row unpriced on ``context_window`` where
+    ``reprice`` stops at its line."""
+    from db.reprice.pricing_sql import canonical_usage, pricing_sql
+    from db.reprice.rates import compile_rates, write_rates
+
+    windows = ["0-200k", "200k-1M", "500K-1M", "", " 200k to 1m ", "300k-1M", "0 - 200000"]
+    lines = [f"{t},anthropic,{model},{tier},{prompt},10,{window}\n"
+             for t in ("2025-09-01T10:00:00Z", "2025-09-16T10:00:00Z", "2025-09-16", "2025-08-01T00:00:00Z")
+             for model in ("claude-sonnet-4", "claude-sonnet-4-20250514")
+             for tier in ("", "batch") for prompt in (1000, 300_000, 600_000) for window in windows]
+    header = "time,provider,model,service_tier,input_tokens,output_tokens,context_window\n"
+    path = tmp_path / "report.csv"
+    path.write_text(header + "".join(lines))
+    engine.load(path)
+    engine.price()
+    want = engine.con.execute("SELECT line, unpriced_field, cost_units, lowest_units, uncertain FROM priced"
+                              " ORDER BY line").fetchall()
+    assert {w[1] for w in want} >= {None, "tier", "time"}
+    bad = ["200-1M", "1.5k-1M", "big", "200k"]
+    with_bad = tmp_path / "with-bad.csv"
+    with_bad.write_text(header + "".join(lines) + "".join(f"2025-09-16T10:00:00Z,anthropic,claude-sonnet-4,,1000,10,{b}\n"
+                                                         for b in bad))
+    for cell in bad:  # reprice stops at such a cell, naming its field
+        one = tmp_path / "one.csv"
+        one.write_text(header + f"2025-09-16T10:00:00Z,anthropic,claude-sonnet-4,,1000,10,{cell}\n")
+        with pytest.raises(UsageError, match="context_window"):
+            engine.load(one)
+    write_rates(compile_rates(pricer), tmp_path / "rates.parquet")
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    absent = ", ".join(f"CAST(NULL AS VARCHAR) AS {c}_tokens" for c in TOKEN_COMPONENTS[1:4])  # not in the report
+    con.execute(f"CREATE TABLE usage AS SELECT row_number() OVER () + 1 AS line, *, {absent}"
+                f" FROM read_csv('{with_bad}', all_varchar = true)")
+    con.execute(f"CREATE TABLE rates AS SELECT * FROM read_parquet('{tmp_path / 'rates.parquet'}')")
+    query = pricing_sql("duckdb", usage=f"({canonical_usage('duckdb', context_window=True)}) typed", scale=pricer.scale)
+    got = con.execute(f"SELECT line, unpriced_field, cost_units, lowest_units, uncertain FROM ({query})"
+                      " ORDER BY line").fetchall()
+    assert got[:len(lines)] == want
+    assert got[len(lines):] == [(n, "context_window", None, None, False)
+                                for n in range(len(lines) + 2, len(lines) + 2 + len(bad))]
+    # without the flag the column is passed through and every row priced by its prompt's size
+    plain = pricing_sql("duckdb", usage=f"({canonical_usage('duckdb')}) typed", scale=pricer.scale)
+    assert "context_window" not in {r[0] for r in con.execute(f"SELECT DISTINCT unpriced_field FROM ({plain})"
+                                                              " WHERE unpriced_field IS NOT NULL").fetchall()}
+
+
 def test_a_file_read_and_sorted_in_parallel_keeps_every_rows_line_and_texts(pricer, tmp_path):
     """Past DuckDB's CSV buffer and many row groups, read by two threads: each row keeps its
     line (the parse keeps the file's order), and the texts set beside the sorted priced rows by

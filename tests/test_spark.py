@@ -83,3 +83,41 @@ def test_spark_prices_like_reprice_to_the_last_unit(history, spark, capsys, tmp_
     total = sum((r["cost"] for r in got.values() if r["cost"] is not None), Decimal(0))
     assert total == Decimal(reference["total"]["USD"])
     assert any(r["uncertain"] for r in got.values()) and any(r["lowest_cost"] is not None for r in got.values())
+
+
+def test_spark_reads_a_billed_context_window_like_reprice(history, spark, capsys, tmp_path):
+    """``ratecard sql --dialect spark --context-window`` on Anthropic's usage report shape: each
+    row at the context tier its export says it was billed at, as ``reprice`` reads the file; a
+    cell that is no window leaves its row unpriced on ``context_window`` (``reprice`` stops there)."""
+    names = ["time", "provider", "model", "service_tier", "input_tokens", "output_tokens", "context_window"]
+    windows = ["0-200k", "200k-1M", "", " 200K to 1m ", "300k-1M"]
+    lines = [f"{t},anthropic,{model},,{prompt},10,{window}\n"
+             for t in ("2025-09-02T10:00:00Z", "2025-09-20", "2025-08-01T00:00:00Z")
+             for model in ("claude-sonnet-4", "claude-sonnet-4-20250514")
+             for prompt in (1000, 300_000) for window in windows]
+    usage = tmp_path / "report.csv"
+    usage.write_text(",".join(names) + "\n" + "".join(lines), encoding="utf-8")
+    reference = json.loads(run(capsys, "reprice", str(usage), "--db", str(history), "--json"))
+    rates = tmp_path / "rates.parquet"
+    run(capsys, "export", "--db", str(history), "--rates", str(rates))
+    query = run(capsys, "sql", "--db", str(history), "--dialect", "spark", "--context-window")
+
+    bad = ["200-1M", "big"]
+    texts = lines + [f"2025-09-02T10:00:00Z,anthropic,claude-sonnet-4,,1000,10,{b}\n" for b in bad]
+    records = [dict(zip(names, text.rstrip("\n").split(",")), line=n, **{f"{c}_tokens": None for c in
+               ("input_cache_hit", "input_cache_write", "input_cache_write_1h")}) for n, text in enumerate(texts, start=2)]
+    columns = names + [f"{c}_tokens" for c in ("input_cache_hit", "input_cache_write", "input_cache_write_1h")]
+    spark.createDataFrame(records, schema=", ".join(f"{n} STRING" for n in columns) + ", line INT") \
+        .createOrReplaceTempView("usage")
+    spark.read.parquet(str(rates)).createOrReplaceTempView("rates")
+    got = {r["line"]: r for r in spark.sql(query.rstrip().rstrip(";")).collect()}
+
+    priced = {r["line"]: Decimal(r["cost"]) for r in reference["rows"]}
+    unpriced = {u["line"]: u["field"] for u in reference["unpriced"]}
+    assert len(priced) + len(unpriced) == len(lines) and set(unpriced.values()) >= {"time"}
+    assert {line: (r["cost"] if r["unpriced_field"] is None else r["unpriced_field"]) for line, r in got.items()} == {
+        **priced, **unpriced, **{n: "context_window" for n in range(len(lines) + 2, len(texts) + 2)}}
+    # the tier the window names, not the prompt's size: a 1,000-token prompt billed at 200k-1M
+    tiered = [line for line, r in got.items() if texts[line - 2].endswith(",1000,10,200k-1M\n")
+              and r["unpriced_field"] is None]
+    assert tiered and all(priced[line] > priced[line - 1] for line in tiered)

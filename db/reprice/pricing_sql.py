@@ -118,20 +118,45 @@ class _Dialect:
         return "monotonically_increasing_id()" if self.spark else "row_number() OVER ()"
 
 
-def canonical_usage(dialect: str = "duckdb", source: str = "usage") -> str:
+def canonical_usage(dialect: str = "duckdb", source: str = "usage", context_window: bool = False) -> str:
     """The canonical usage table (text ``time``, ``provider``, ``model``, ``service_tier``, token
-    columns) as the typed rows the pricing query reads."""
+    columns) as the typed rows the pricing query reads.  ``context_window``: the table also has
+    the column ``context_window``, the context tier an export says a row was billed at
+    (``0-200k``, ``200k-1M``; see :func:`context_window_sql`)."""
     d = _Dialect(dialect)
     tokens = ",\n    ".join(f"coalesce(CAST({c}_tokens AS BIGINT), 0) AS t_{c}" for c in TOKEN_COMPONENTS)
+    context = context_window_sql(dialect) if context_window else "''"
     return f"""SELECT src.*, {d.row_id()} AS row_id,
     {d.full_match("trim(time)", "[0-9]{4}-[0-9]{2}-[0-9]{2}")} AS whole_day,
     {d.epoch_us("trim(time)")} AS start_us,
     lower(trim(provider)) AS provider_id, trim(model) AS model_id,
     CASE WHEN lower(trim(coalesce(service_tier, ''))) IN ('', 'default', 'auto') THEN 'standard'
          ELSE lower(trim(service_tier)) END AS tier,
-    '' AS context,
+    {context} AS context,
     {tokens}
   FROM {source} src"""
+
+
+#: A billed context window's text (``db.reprice.usage._CONTEXT_BOUNDS``, lower case, trimmed;
+#: at most 12 digits, so that its number is a BIGINT).
+CONTEXT_WINDOW = "[0-9]{1,12} *[km]? *(-|to) *[0-9]+ *[km]?"
+#: ``context`` of a row whose billed context window is not one: unpriced on ``context_window``.
+BAD_CONTEXT = "?"
+
+
+def context_window_sql(dialect: str = "duckdb", column: str = "context_window") -> str:
+    """The pricer's context tier of a billed context window, as the row reader reads it
+    (``db.reprice.usage._context``): empty = decided by the prompt's size, a window from 0 =
+    ``standard``, from 200k = ``context>200k``; a cell that is no window, or starts past whole
+    thousands, is ``BAD_CONTEXT`` (the row reader's error; in SQL the row is left unpriced on
+    ``context_window``, the rest of the table priced)."""
+    d = _Dialect(dialect)
+    text = f"lower(trim(coalesce({column}, '')))"
+    low = (f"(CAST(regexp_extract({text}, '^([0-9]+)', 1) AS BIGINT) * CASE regexp_extract({text},"
+           f" '^[0-9]+ *([km]?)', 1) WHEN 'k' THEN 1000 WHEN 'm' THEN 1000000 ELSE 1 END)")
+    return (f"CASE WHEN {text} = '' THEN '' WHEN NOT {d.full_match(text, CONTEXT_WINDOW)} THEN '{BAD_CONTEXT}'"
+            f" WHEN {low} = 0 THEN 'standard' WHEN {d.mod(low, '1000')} <> 0 THEN '{BAD_CONTEXT}'"
+            f" ELSE concat('context>', CAST({d.div(low, '1000')} AS STRING), 'k') END")
 
 
 def rate_tier_sql(tier: str = "tier", context: str = "context") -> str:
@@ -377,7 +402,8 @@ FROM (
 SELECT h.*, {uncertain} AS uncertain, {early_unpriced} AS early_unpriced
 FROM (
 SELECT k.*,
-       CASE WHEN priced_model IS NULL AND NOT known_provider THEN 'provider'
+       CASE WHEN context = '{BAD_CONTEXT}' THEN 'context_window'
+            WHEN priced_model IS NULL AND NOT known_provider THEN 'provider'
             WHEN priced_model IS NULL THEN 'model'
             WHEN rate_tier <> 'standard' AND NOT has_tier THEN 'tier'
             WHEN NOT l_found THEN 'time'
@@ -425,5 +451,5 @@ def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-__all__ = ["DIALECTS", "EVERY_PART", "Placement", "Shape", "canonical_usage", "placement", "pricing_sql",
-           "rate_tier_sql"]
+__all__ = ["BAD_CONTEXT", "DIALECTS", "EVERY_PART", "Placement", "Shape", "canonical_usage", "context_window_sql",
+           "placement", "pricing_sql", "rate_tier_sql"]

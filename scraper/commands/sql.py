@@ -2,10 +2,13 @@
 
 Prints one query over two tables: ``usage`` (the canonical usage columns: ``time`` as ISO 8601
 text, a date alone being the whole UTC day; ``provider``, ``model``, ``service_tier`` and the
-five ``*_tokens`` columns; any other column is passed through) and ``rates`` (what ``ratecard
-export --rates`` writes from the same history).  It returns one row per usage row with its exact
-``cost`` (DECIMAL built from integer units, never a float) and the engine's flags: which field
-left it unpriced, ``priced_whole_day`` with ``lowest_cost``, and ``uncertain`` with both costs.
+five ``*_tokens`` columns; with ``--context-window`` also ``context_window``, the context tier an
+export says a row was billed at, such as ``0-200k``; any other column is passed through) and
+``rates`` (what ``ratecard export --rates`` writes from the same history).  It returns one row
+per usage row with its exact ``cost`` (DECIMAL built from integer units, never a float) and the
+engine's flags: which field left it unpriced (``context_window`` for a cell that is no context
+window, where ``reprice`` stops at that line), ``priced_whole_day`` with ``lowest_cost``, and
+``uncertain`` with both costs.
 It is the query ``ratecard reprice`` itself runs (``db.reprice.pricing_sql``).
 """
 
@@ -23,6 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dialect", choices=("duckdb", "spark"), default="duckdb", help="SQL dialect (default duckdb)")
     p.add_argument("--currency", default="USD", help="the currency of the exported rate table")
     p.add_argument("--at", metavar="ISO8601", type=moment, help="price every row as if it ran then: " + MOMENT_HELP)
+    p.add_argument("--context-window", action="store_true",
+                   help="the usage table has a context_window column: the context tier each row was billed at"
+                        " (0-200k, 200k-1M), as in Anthropic's usage report")
     p.add_argument("--usage-table", default="usage", metavar="NAME", help="the usage table (default usage)")
     p.add_argument("--rates-table", default="rates", metavar="NAME", help="the rate table (default rates)")
     p.set_defaults(func=run)
@@ -33,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from scraper.commands.reprice import open_pricer
 
     pricer = open_pricer(args)
-    usage = f"({canonical_usage(args.dialect, args.usage_table)}) typed_usage"
+    usage = f"({canonical_usage(args.dialect, args.usage_table, args.context_window)}) typed_usage"
     query = pricing_sql(args.dialect, usage=usage, rates=args.rates_table, at=placement(args.at),
                         scale=pricer.scale)
     zone = ("SET spark.sql.session.timeZone = UTC" if args.dialect == "spark" else "SET TimeZone = 'UTC'")
