@@ -475,6 +475,20 @@ def head_file(source: Path, target: Path, rows: int) -> None:
             out.write(line)
 
 
+def peer_versions() -> str:
+    """The versions of the peers, printed with their ratios: genai-prices' speed moves between
+    releases (0.2.3 priced the issue's workload, the wide file, at about 20k rows/s; the issue
+    measured about 12k)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def one(name: str) -> str:
+        try:
+            return f"{name} {version(name)}"
+        except PackageNotFoundError:
+            return f"{name} not installed"
+    return ", ".join(one(name) for name in ("duckdb", "genai-prices"))
+
+
 def peak_rss_mb() -> float:
     """This process's peak resident memory (VmHWM).  Not ``ru_maxrss``: Linux carries that over
     from the parent through fork and exec, so every child would report the parent's size."""
@@ -550,7 +564,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         from db.reprice.rates import compile_rates, write_rates
 
-        print(f"python {sys.version.split()[0]}; best of {args.repeat} run(s); each path in its own process")
+        print(f"python {sys.version.split()[0]}, {peer_versions()}; best of {args.repeat} run(s);"
+              " each path in its own process")
         for variant in args.variants.split(","):
             history = "curated" if variant == "wide" else "scraped"
             db, rates = Path(tmp) / f"prices-{history}.db", Path(tmp) / f"rates-{history}.parquet"
