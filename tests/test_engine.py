@@ -480,25 +480,40 @@ def test_rate_table_csv_and_parquet_exports_hold_the_same_rows(pricer, tmp_path)
     assert {r[2] for r in table.rows} == {"late", "early", "window"}
 
 
-def test_the_printed_duckdb_query_over_usage_and_exported_rates_equals_the_engine(pricer, engine, usage, tmp_path):
-    """What ``ratecard sql --dialect duckdb`` prints, run by a plain DuckDB over the canonical
-    usage table and the exported rate table, gives the engine's cost and flags on every row."""
+def printed_query_rows(pricer: Pricer, usage: Path, tmp_path: Path, *extra: str,
+                       context_window: bool = False) -> list[tuple]:
+    """What ``ratecard sql --dialect duckdb`` prints, run by a plain DuckDB over the CSV ``usage``
+    as the canonical usage table (its cells as text, token columns it lacks empty) and the
+    exported rate table: each row's line, unpriced field, cost units, lowest units, uncertain
+    flag and ``extra`` columns, in line order."""
     from db.reprice.pricing_sql import canonical_usage, pricing_sql
     from db.reprice.rates import compile_rates, write_rates
 
-    write_rates(compile_rates(pricer), tmp_path / "rates.parquet")
-    engine.load(usage)
-    engine.price()
-    want = engine.con.execute("SELECT line, unpriced_field, cost_units, lowest_units, uncertain FROM priced"
-                              " ORDER BY line").fetchall()
+    rates = tmp_path / "rates.parquet"
+    write_rates(compile_rates(pricer), rates)
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     con.execute(f"CREATE TABLE usage AS SELECT row_number() OVER () + 1 AS line, *"
                 f" FROM read_csv('{usage}', all_varchar = true)")
-    con.execute(f"CREATE TABLE rates AS SELECT * FROM read_parquet('{tmp_path / 'rates.parquet'}')")
-    query = pricing_sql("duckdb", usage=f"({canonical_usage('duckdb')}) typed", scale=pricer.scale)
-    got = con.execute(f"SELECT line, unpriced_field, cost_units, lowest_units, uncertain, cost FROM ({query})"
-                      " ORDER BY line").fetchall()
+    have = {name for (name,) in con.execute("SELECT column_name FROM (DESCRIBE usage)").fetchall()}
+    for c in TOKEN_COMPONENTS:
+        if f"{c}_tokens" not in have:
+            con.execute(f"ALTER TABLE usage ADD COLUMN {c}_tokens VARCHAR")
+    con.execute(f"CREATE TABLE rates AS SELECT * FROM read_parquet('{rates}')")
+    query = pricing_sql("duckdb", usage=f"({canonical_usage('duckdb', context_window=context_window)}) typed",
+                        scale=pricer.scale)
+    columns = ", ".join(("line", "unpriced_field", "cost_units", "lowest_units", "uncertain", *extra))
+    return con.execute(f"SELECT {columns} FROM ({query}) ORDER BY line").fetchall()
+
+
+def test_the_printed_duckdb_query_over_usage_and_exported_rates_equals_the_engine(pricer, engine, usage, tmp_path):
+    """What ``ratecard sql --dialect duckdb`` prints, run by a plain DuckDB over the canonical
+    usage table and the exported rate table, gives the engine's cost and flags on every row."""
+    engine.load(usage)
+    engine.price()
+    want = engine.con.execute("SELECT line, unpriced_field, cost_units, lowest_units, uncertain FROM priced"
+                              " ORDER BY line").fetchall()
+    got = printed_query_rows(pricer, usage, tmp_path, "cost")
     assert [g[:5] for g in got] == want
     assert all(g[5] is None or g[5] == pricer.money(g[2]) for g in got)
 
@@ -533,9 +548,6 @@ def test_the_printed_query_reads_a_billed_context_window_as_the_row_reader_does(
     by prompt size; case, spaces and ``to`` allowed), so every row's cost and flags are the
     engine's; a cell that is no window leaves that row unpriced on ``context_window`` where
     ``reprice`` stops at its line."""
-    from db.reprice.pricing_sql import canonical_usage, pricing_sql
-    from db.reprice.rates import compile_rates, write_rates
-
     windows = ["0-200k", "200k-1M", "500K-1M", "", " 200k to 1m ", "300k-1M", "0 - 200000"]
     lines = [f"{t},anthropic,{model},{tier},{prompt},10,{window}\n"
              for t in ("2025-09-01T10:00:00Z", "2025-09-16T10:00:00Z", "2025-09-16", "2025-08-01T00:00:00Z")
@@ -558,23 +570,12 @@ def test_the_printed_query_reads_a_billed_context_window_as_the_row_reader_does(
         one.write_text(header + f"2025-09-16T10:00:00Z,anthropic,claude-sonnet-4,,1000,10,{cell}\n")
         with pytest.raises(UsageError, match="context_window"):
             engine.load(one)
-    write_rates(compile_rates(pricer), tmp_path / "rates.parquet")
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    absent = ", ".join(f"CAST(NULL AS VARCHAR) AS {c}_tokens" for c in TOKEN_COMPONENTS[1:4])  # not in the report
-    con.execute(f"CREATE TABLE usage AS SELECT row_number() OVER () + 1 AS line, *, {absent}"
-                f" FROM read_csv('{with_bad}', all_varchar = true)")
-    con.execute(f"CREATE TABLE rates AS SELECT * FROM read_parquet('{tmp_path / 'rates.parquet'}')")
-    query = pricing_sql("duckdb", usage=f"({canonical_usage('duckdb', context_window=True)}) typed", scale=pricer.scale)
-    got = con.execute(f"SELECT line, unpriced_field, cost_units, lowest_units, uncertain FROM ({query})"
-                      " ORDER BY line").fetchall()
+    got = printed_query_rows(pricer, with_bad, tmp_path, context_window=True)
     assert got[:len(lines)] == want
     assert got[len(lines):] == [(n, "context_window", None, None, False)
                                 for n in range(len(lines) + 2, len(lines) + 2 + len(bad))]
     # without the flag the column is passed through and every row priced by its prompt's size
-    plain = pricing_sql("duckdb", usage=f"({canonical_usage('duckdb')}) typed", scale=pricer.scale)
-    assert "context_window" not in {r[0] for r in con.execute(f"SELECT DISTINCT unpriced_field FROM ({plain})"
-                                                              " WHERE unpriced_field IS NOT NULL").fetchall()}
+    assert "context_window" not in {r[1] for r in printed_query_rows(pricer, with_bad, tmp_path)}
 
 
 def test_a_file_read_and_sorted_in_parallel_keeps_every_rows_line_and_texts(pricer, tmp_path):
