@@ -427,7 +427,8 @@ def test_outputs_of_moved_rows_and_whole_days_equal_the_row_writers(pricer, engi
     """Every piece of a row's text that may be absent: ``--as`` moves every row to another model
     (JSON's ``used``, the table's "tokens used on", a cache rate billed as another's note), and
     a date gives whole-day rows their lowest cost and note (the row's text is one ``concat``:
-    an absent piece must be empty, never the whole row's NULL)."""
+    an absent piece must be empty, never the whole row's NULL).  The rows are written in two
+    parts side by side (``part_min_lines``), each on a connection of its own."""
     import io
     import json
 
@@ -439,8 +440,10 @@ def test_outputs_of_moved_rows_and_whole_days_equal_the_row_writers(pricer, engi
         rows.write_text(pricer, results, reference, True)
     else:
         {"csv": rows.write_csv, "json": rows.write_json}[fmt](pricer, results, reference)
+    engine.part_min_lines = 300
     engine.load(usage)
     engine.price(at, target)
+    assert engine.part_spans() == [(2, 501), (502, 1001)]
     got = io.StringIO()
     engine.write(fmt, got, str(usage), at, target)
     text = got.getvalue()
@@ -708,23 +711,33 @@ def test_a_file_priced_a_run_of_lines_at_a_time_writes_the_same_bytes(pricer, us
     unpriced rows, whichever run they fall in.  A file past ``stream_from_bytes`` is not even
     kept: each run is cut from it and parsed in its turn (``file``).  Parquet's runs are
     joined as row groups: the same rows, in line order.  Whole days and uncertain windows meet
-    this file: its runs are half of ``chunk_lines``."""
+    this file: its runs are half of ``chunk_lines``.  A run of ``part_min_lines`` or more lines
+    per thread is written in parts side by side (``part``), joined as bytes: the same output."""
     written = {}
-    for chunk, read in ((10**9, "kept"), (600, "kept"), (194, "kept"), (600, "file"), (194, "file"), (10**9, "file")):
-        with Engine(pricer, threads=2, chunk_lines=chunk, stream_from_bytes=0 if read == "file" else 10**12) as engine:
+    for chunk, read, part in ((10**9, "kept", 10**9), (600, "kept", 10**9), (194, "kept", 10**9),
+                              (600, "file", 10**9), (194, "file", 10**9), (10**9, "file", 10**9),
+                              (10**9, "kept", 300), (194, "kept", 40), (194, "file", 45), (600, "file", 150)):
+        with Engine(pricer, threads=2, chunk_lines=chunk, stream_from_bytes=0 if read == "file" else 10**12,
+                    part_min_lines=part) as engine:
             engine.load(usage)
             assert (engine.loaded.runs is not None) == (read == "file")
             engine.price()
             assert len(engine.chunks) == -(-1000 // min(chunk // 2, 1000))
             if read == "file":  # the parsed rows held: the first run's
                 assert engine.con.execute("SELECT count(*) FROM usage_rows").fetchone()[0] == min(1000, chunk // 2)
+            # parts of the first run: two (each a thread's) once a run has twice ``part`` lines
+            first_run = engine.chunks[0][1] - engine.chunks[0][0] + 1
+            assert len(engine.part_spans()) == (2 if first_run >= 2 * part else 1)
+            parts = sum(max(1, min(2, (b - a + 1) // part)) for a, b in engine.chunks)
             out = io.StringIO()
-            target = tmp_path / f"rows-{chunk}-{read}.parquet"
+            target = tmp_path / f"rows-{chunk}-{read}-{part}.parquet"
             totals = engine.write(fmt, out, str(usage), rows_to=target if fmt == "parquet" else None)
-            written[chunk, read] = (out.getvalue(), totals, target)
-    whole = written[10**9, "kept"]
+            assert int(engine.con.execute("SELECT current_setting('threads')").fetchone()[0]) == 2  # put back
+            written[chunk, read, part] = (out.getvalue(), totals, target, parts)
+    whole = written[10**9, "kept", 10**9]
     assert whole[1].unpriced and whole[1].uncertain_rows and whole[1].priced_rows
-    for key, (text, totals, target) in written.items():
+    assert [written[key][3] for key in ((10**9, "kept", 300), (194, "kept", 40), (194, "file", 45), (600, "file", 150))] == [2, 21, 21, 7]
+    for key, (text, totals, target, parts) in written.items():
         assert (text, totals) == whole[:2], key
         if fmt == "parquet":
             con = duckdb.connect()
@@ -732,7 +745,7 @@ def test_a_file_priced_a_run_of_lines_at_a_time_writes_the_same_bytes(pricer, us
             assert con.execute(f"SELECT count(*) FROM {b} WHERE line = file_row_number + 2").fetchone()[0] == 1000
             assert con.execute(f"SELECT count(*) FROM (SELECT * FROM {a} EXCEPT ALL SELECT * FROM {b})").fetchone()[0] == 0
             groups = con.execute(f"SELECT count(DISTINCT row_group_id) FROM parquet_metadata('{target}')").fetchone()[0]
-            assert groups == -(-1000 // min(key[0] // 2, 1000))
+            assert groups == parts
 
 
 @pytest.mark.parametrize("lines", [250, 500, 999, 1000])

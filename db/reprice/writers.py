@@ -10,7 +10,10 @@ leaves the price after it unknown, are the row pricer's own words: those rows (f
 Why the rows are kept in line order and the rate texts looked up by ordinal: a join does not
 keep DuckDB's row order, so the priced rows are stored sorted once (narrow: integers and ids),
 and every output is then a plain scan of that table, whose order DuckDB keeps; a rate's price
-text, tier and promo flag are read from lists indexed by the rate's ordinal, not joined.
+text, tier and promo flag are read from lists indexed by the rate's ordinal, not joined.  A
+long run's rows are written in parts side by side, each by one COPY on one thread of its own
+connection into a file of its own, the files then joined as bytes (``Engine.part_spans`` says
+why: DuckDB's own parallel COPY keeps the order at a cost).
 """
 
 from __future__ import annotations
@@ -18,10 +21,12 @@ from __future__ import annotations
 import codecs
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Callable, TextIO
 
 from db.reprice.bytecopy import copy_bytes, utf8_bytes
 from db.reprice.engine import rate_list_sql
@@ -328,6 +333,7 @@ def write(engine: "Engine", fmt: str, out: TextIO | None, path: str, at: When | 
         return totals
     totals = Summary()
     parts: list[Path] = []
+    writing: list = []  # the connections beside the engine's own that write parts of a run
     try:
         for k in range(len(engine.chunks) or 1):
             if k:
@@ -338,16 +344,20 @@ def write(engine: "Engine", fmt: str, out: TextIO | None, path: str, at: When | 
             if k == 0:
                 define_rate_texts(con)
                 create_output(con, path, target is not None, engine.constant_columns)
-            part = engine.tmpdir / f"rows-{k}.{fmt}"
-            parts.append(part)
-            if fmt == "csv":
-                write_csv(con, str(part), path)
-            elif fmt == "json":
-                write_json_rows(con, str(part), path)
-            elif fmt == "parquet":
-                write_parquet(con, str(part), pricer.scale)
-            else:
-                write_table(con, pricer, str(part), exact)
+                write_rows = _rows_writer(fmt, pricer, path, fmt == "csv" and _ids_need_quotes(con), exact)
+            # the run's rows in parts side by side (Engine.part_spans), each on a connection
+            spans = engine.part_spans()
+            while len(writing) < len(spans) - 1:
+                writing.append(_writing_connection(engine, path, target is not None))
+            jobs = []
+            for j, span in enumerate(spans):
+                part = engine.tmpdir / f"rows-{k}-{j}.{fmt}"
+                parts.append(part)
+                on = con if j == 0 else writing[j - 1]
+                if j:  # the view of this run's rows
+                    engine.define_priced(on)
+                jobs.append(partial(write_rows, on, str(part), span if len(spans) > 1 else None))
+            _side_by_side(con, jobs)
         totals.by_model_month.sort()
         if fmt == "summary":
             write_totals(pricer, totals, out, exact)
@@ -360,15 +370,15 @@ def write(engine: "Engine", fmt: str, out: TextIO | None, path: str, at: When | 
         elif fmt == "parquet":  # written beside the target, then renamed: never half a file
             assert rows_to is not None
             final = Path(rows_to)
-            partial = final.with_name(f".{final.name}.part")
+            unfinished = final.with_name(f".{final.name}.part")
             try:
                 if len(parts) == 1:
-                    parts[0].replace(partial)
+                    parts[0].replace(unfinished)
                 else:  # the runs' row groups in order, as one file (no value decoded again)
-                    concat_parquet(parts, partial)
-                partial.replace(final)
+                    concat_parquet(parts, unfinished)
+                unfinished.replace(final)
             finally:
-                partial.unlink(missing_ok=True)
+                unfinished.unlink(missing_ok=True)
             if out is not None:
                 write_totals(pricer, totals, out, exact)
         else:
@@ -379,9 +389,56 @@ def write(engine: "Engine", fmt: str, out: TextIO | None, path: str, at: When | 
             out.write("\n")
             write_totals(pricer, totals, out, exact)
     finally:
+        for other in writing:
+            other.close()
         for part in parts:
             part.unlink(missing_ok=True)
     return totals
+
+
+def _rows_writer(fmt: str, pricer: Pricer, path: str, ids: bool, exact: bool) -> Callable:
+    """The writer of ``fmt``'s rows, called with a connection, a part's file and its lines (all
+    of the run's when None)."""
+    if fmt == "csv":
+        return lambda on, part, lines: write_csv(on, part, path, ids, lines)
+    if fmt == "json":
+        return lambda on, part, lines: write_json_rows(on, part, path, lines)
+    if fmt == "parquet":
+        return lambda on, part, lines: write_parquet(on, part, pricer.scale, lines)
+    return lambda on, part, lines: write_table(on, pricer, part, exact, lines)
+
+
+def _writing_connection(engine: "Engine", path: str, substitute: bool):
+    """A connection beside the engine's own with the view ``out`` (see ``Engine.part_spans``)."""
+    other = engine.writing_connection()
+    define_rate_texts(other)
+    engine.define_priced(other)
+    create_output(other, path, substitute, engine.constant_columns)
+    return other
+
+
+def _side_by_side(con, jobs: list) -> None:
+    """Run the writers of a run's parts (each a COPY on its own connection) at once, one thread
+    of DuckDB each (its setting of threads, for the database, is put back after); one job runs
+    as it is."""
+    if len(jobs) == 1:
+        jobs[0]()
+        return
+    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    con.execute("SET threads = 1")
+    try:
+        with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+            for done in [pool.submit(job) for job in jobs]:
+                done.result()
+    finally:
+        con.execute(f"SET threads = {int(threads)}")
+
+
+def _lines_sql(lines: tuple[int, int] | None, *conditions: str) -> str:
+    """The WHERE clause of a writer's rows: ``conditions`` and, for a part, its lines."""
+    if lines is not None:
+        conditions = (*conditions, f"line BETWEEN {int(lines[0])} AND {int(lines[1])}")
+    return f" WHERE {' AND '.join(conditions)}" if conditions else ""
 
 
 def add_totals(into: Summary, part: Summary) -> None:
@@ -426,14 +483,15 @@ def _ids_need_quotes(con) -> bool:
         UNION ALL SELECT priced_as FROM rates) WHERE id IS NOT NULL""").fetchall())
 
 
-def write_csv(con, target: str, file: str) -> None:
+def write_csv(con, target: str, file: str, ids: bool | None = None, lines: tuple[int, int] | None = None) -> None:
     """The rows of ``reprice --csv`` (no header), each line made as one text, so DuckDB writes
     each line as is: the same bytes as its CSV writer, at a fraction of its cost, because only
     text that may need quotes is tested: provider and model ids only when some id needs them
     (tested once), a rate's price and tier once per rate (``{c}_csv``), notes and reasons only
-    on the rows that have them.  Digits, ISO times and ratecard's own words never need quotes."""
+    on the rows that have them.  Digits, ISO times and ratecard's own words never need quotes.
+    ``ids``: whether some id needs quotes, if known; ``lines``: those lines only (a part)."""
     quote = _CSV_QUOTE.format
-    ids = _ids_need_quotes(con)
+    ids = _ids_need_quotes(con) if ids is None else ids
     cells = [f"'{_sq(csv_cell(file))}'", "CAST(line AS VARCHAR)", "time", "priced_at",
              quote(x="provider") if ids else "provider", quote(x="model") if ids else "model", "cost", "lowest_cost",
              "CASE WHEN uncertain THEN iso(changed_after_us) || '/' || iso(changed_by_us) END",
@@ -444,11 +502,11 @@ def write_csv(con, target: str, file: str) -> None:
     cells += [f"CASE WHEN has_notes THEN {quote(x=notes)} END", "unpriced_field",  # a field's name
               f"CASE WHEN unpriced_reason IS NOT NULL THEN {quote(x='unpriced_reason')} END"]
     line = "concat(" + ", ',', ".join(cells) + ")"
-    con.execute(f"COPY (SELECT {line} FROM out) TO '{_sq(target)}'"
+    con.execute(f"COPY (SELECT {line} FROM out{_lines_sql(lines)}) TO '{_sq(target)}'"
                 " (FORMAT CSV, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01')")
 
 
-def write_parquet(con, target: str, scale: int) -> None:
+def write_parquet(con, target: str, scale: int, lines: tuple[int, int] | None = None) -> None:
     """The per-row table as Parquet: costs as DECIMAL(38, 6 + scale), exact (the integer units
     times an exact 10^-(6 + scale), never a float)."""
     k = 6 + scale
@@ -466,10 +524,10 @@ def write_parquet(con, target: str, scale: int) -> None:
     for c in TOKEN_COMPONENTS:
         columns += [f"{c}_tokens", f"{c}_price", f"{c}_tier", dec(f"{c}_units_out", f"{c}_cost")]
     columns += ["notes", "unpriced_field", "unpriced_reason"]
-    con.execute(f"COPY (SELECT {', '.join(columns)} FROM out) TO '{_sq(target)}' (FORMAT PARQUET)")
+    con.execute(f"COPY (SELECT {', '.join(columns)} FROM out{_lines_sql(lines)}) TO '{_sq(target)}' (FORMAT PARQUET)")
 
 
-def write_json_rows(con, target: str, file: str) -> None:
+def write_json_rows(con, target: str, file: str, lines: tuple[int, int] | None = None) -> None:
     """The priced rows as the lines of ``reprice --json``'s ``rows`` array, indented and each
     with a comma (the document drops the last), ready to be copied into it as bytes.  Each row
     is made as one text, the JSON of the row pricer's document (tests compare them): text from
@@ -495,7 +553,7 @@ def write_json_rows(con, target: str, file: str) -> None:
               "CASE WHEN has_notes THEN to_json(notes) ELSE '[]' END",
               "CASE WHEN moved THEN concat(',\"used\":', to_json(used_provider || '/' || used_model)) END", "'},'"]
     con.execute(f"""COPY (SELECT concat({', '.join(pieces)})
-        FROM out WHERE unpriced_field IS NULL) TO '{_sq(target)}'
+        FROM out{_lines_sql(lines, "unpriced_field IS NULL")}) TO '{_sq(target)}'
         (FORMAT CSV, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01')""")
 
 
@@ -527,7 +585,7 @@ def write_json(pricer: Pricer, s: Summary, rows_files: list[Path], out: TextIO) 
     out.write("\n}\n")
 
 
-def write_table(con, pricer: Pricer, target: str, exact: bool = True) -> None:
+def write_table(con, pricer: Pricer, target: str, exact: bool = True, lines: tuple[int, int] | None = None) -> None:
     """The human table: one line per priced row; the cost rounded with the currency code as
     ``scraper.output.money`` rounds it (``exact``: every digit), the breakdown exact."""
     from scraper.output import EXTRA_PLACES, MINOR_UNITS
@@ -545,7 +603,7 @@ def write_table(con, pricer: Pricer, target: str, exact: bool = True) -> None:
     # one concat of the pieces (NULL ones are empty), not a chain of || copying the line so far
     line = (f"concat(format('{{:>6}}  {{:<20}}  {{:<32}}  {{:>18}}  ', line, time, concat(provider, '/', model),"
             f" concat('{_sq(code)} ', {cost}, CASE WHEN uncertain THEN '?' END)), {breakdown}, {low})")
-    con.execute(f"COPY (SELECT {line} FROM out WHERE unpriced_field IS NULL) TO '{_sq(target)}'"
+    con.execute(f"COPY (SELECT {line} FROM out{_lines_sql(lines, 'unpriced_field IS NULL')}) TO '{_sq(target)}'"
                 " (FORMAT CSV, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01')")
 
 
