@@ -392,6 +392,22 @@ def test_money_text_is_the_exact_decimal_of_the_units(scale):
         assert [g for g, w in zip(got, want) if g != w and -(10 ** 18) < g[0] < 0] == []
 
 
+def test_table_cells_are_pythons_padding_and_thousands_separators():
+    """The table's columns are padded as Python's ``{:<n}``/``{:>n}`` pad (characters, not
+    bytes; a longer text stays whole) and token counts grouped as ``{:,}`` groups them, on both
+    sides of each branch of the SQL (below a thousand, below a million, past it)."""
+    from db.reprice.writers import _grouped_sql, _pad_sql
+
+    con = duckdb.connect()
+    counts = [1, 9, 999, 1000, 1001, 10_010, 999_999, 1_000_000, 1_234_567, 10 ** 12 + 5, 2 ** 63 - 1]
+    got = con.execute(f"SELECT {_grouped_sql('n')} FROM unnest(CAST($1 AS BIGINT[])) t(n)", [counts]).fetchall()
+    assert [g for (g,) in got] == [f"{n:,}" for n in counts]
+    texts = ["", "a", "abcdef", "abcdefg", "e\u0301t\u00e9", "\u4e2d\u6587", "claude-sonnet-4-20250514-long-model-name"]
+    got = con.execute(f"SELECT {_pad_sql('x', 6)}, {_pad_sql('x', 6, left=True)} FROM unnest($1) t(x)",
+                      [texts]).fetchall()
+    assert got == [(f"{x:<6}", f"{x:>6}") for x in texts]
+
+
 @pytest.mark.parametrize("fmt", ["csv", "json", "table", "summary"])
 def test_outputs_equal_the_row_writers(pricer, engine, usage, fmt):
     import io
