@@ -1,6 +1,6 @@
 """Bytes from one open file to another, by the kernel when it can: the engine's run files cut
-from a usage file, its part files joined into the output, and the command's held output copied
-to a redirected stdout all go through here (as bytes only when the text stream writes UTF-8)."""
+from a usage file, and its part files joined into the output (a redirected stdout, a file) go
+through here (as bytes only when the text stream writes UTF-8)."""
 
 from __future__ import annotations
 

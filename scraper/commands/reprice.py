@@ -13,9 +13,7 @@ costs in every output.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 from db.reprice.pricer import CurrencyNotPublished, Pricer, load_versions, published_currencies
@@ -94,14 +92,15 @@ def run(args: argparse.Namespace) -> int:
     fmt = ("json" if args.json else "csv" if args.csv else "summary" if args.summary
            else "parquet" if args.parquet else "table")
     try:
-        with Engine(pricer) as engine, tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as held:
+        with Engine(pricer) as engine:
             engine.load(args.file, args.provider, totals_only=fmt == "summary")
             engine.price(args.at, target, totals_only=fmt == "summary")
-            # Every output is written aside and copied out only once it is whole: a bad row
-            # stops the command with nothing printed, never half a file.
-            totals = engine.write(fmt, held, args.file, args.at, target, rows_to=args.parquet, exact=args.exact)
-            held.seek(0)
-            copy_out(held, sys.stdout)
+            # The engine prints nothing before every run of lines is checked and priced (its
+            # rows are held in part files until then): a bad row stops the command with nothing
+            # printed, never half a file; the output is not held a second time here (10M JSON
+            # rows are 5 GB).
+            totals = engine.write(fmt, sys.stdout, args.file, args.at, target, rows_to=args.parquet,
+                                  exact=args.exact)
     except (UsageError, CurrencyNotPublished) as exc:
         raise CommandError(str(exc)) from None
     if totals.unpriced:  # the total is not the whole bill: say so, and exit 1 like any bad row
@@ -109,22 +108,6 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     return 0
-
-
-def copy_out(held, out) -> None:
-    """The whole output to ``out``: as bytes when both sides are UTF-8 streams with a buffer
-    (hundreds of megabytes are not decoded and encoded again), else as text."""
-    import os
-
-    from db.reprice.bytecopy import copy_bytes, utf8_bytes
-
-    source, target = getattr(held, "buffer", None), utf8_bytes(out)
-    if source is None or target is None:
-        shutil.copyfileobj(held, out, 1 << 20)
-        return
-    out.flush()
-    # ``> out.csv``: the kernel appends the held file to it; a pipe or terminal gets the blocks
-    copy_bytes(source, target, os.fstat(source.fileno()).st_size - source.tell())
 
 
 __all__ = ["add_pricing_args", "open_pricer", "register", "run"]
