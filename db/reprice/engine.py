@@ -427,7 +427,8 @@ class Engine:
         first = ", ".join(f"{sql} AS {c}" for c, sql in columns.constants.items())
         rates = ", ".join(f"{sql} AS {c}" for c, sql in columns.rates.items())
         final = ", ".join(columns.costs.get(c, c) + (f" AS {c}" if c in columns.costs else "") for c in PRICED_COLUMNS)
-        con.execute(f"CREATE OR REPLACE TEMP VIEW priced AS SELECT {final}, {texts} FROM (SELECT *{', ' + rates if rates else ''}"
+        con.execute(f"CREATE OR REPLACE TEMP VIEW priced AS SELECT {final}, {texts}"
+                    f" FROM (SELECT *{', ' + rates if rates else ''}"
                     f" FROM (SELECT *{', ' + first if first else ''} FROM priced_rows))")
 
     def writing_connection(self) -> duckdb.DuckDBPyConnection:
