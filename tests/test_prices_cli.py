@@ -13,7 +13,7 @@ import pytest
 
 from db.schema import open_db
 from scraper.cli import main
-from scraper.output import money
+from db.display import money
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from typing import Any, TextIO
 from db.reprice.pricer import Priced, Pricer, Totals, Unpriced, When
 from db.reprice.usage import TOKEN_COMPONENTS, read_usage
 from parsers.quote import decimal_text, iso_utc
-from scraper.output import money, print_table
+from db.display import money, print_table
 
 LABELS = {"input": "cache miss", "input_cache_hit": "cache hit", "input_cache_write": "cache write",
           "input_cache_write_1h": "cache write 1h", "output": "output"}

@@ -587,8 +587,8 @@ def write_json(pricer: Pricer, s: Summary, rows_files: list[Path], out: TextIO) 
 
 def write_table(con, pricer: Pricer, target: str, exact: bool = True, lines: tuple[int, int] | None = None) -> None:
     """The human table: one line per priced row; the cost rounded with the currency code as
-    ``scraper.output.money`` rounds it (``exact``: every digit), the breakdown exact."""
-    from scraper.output import EXTRA_PLACES, MINOR_UNITS
+    ``db.display.money`` rounds it (``exact``: every digit), the breakdown exact."""
+    from db.display import EXTRA_PLACES, MINOR_UNITS
 
     breakdown = ("concat_ws('; ', " + ", ".join(  # a rate's " x price tier = " is one piece per rate
         f"CASE WHEN {c}_tokens IS NOT NULL THEN concat('{LABELS[c]} ', {_grouped_sql(f'{c}_tokens')}, {c}_text,"
@@ -627,7 +627,7 @@ def _grouped_sql(count: str) -> str:
 
 def _rounded_sql(units: str, places: int, k: int) -> str:
     """Units of 10^-k as text rounded half-up to ``places``, ``~`` first when digits were
-    dropped: what ``scraper.output.money`` shows, in SQL (integers only)."""
+    dropped: what ``db.display.money`` shows, in SQL (integers only)."""
     if places >= k:
         frac = f"rpad(lpad(CAST({units} % {10 ** k} AS VARCHAR), {k}, '0'), {places}, '0')"
         return f"CAST({units} // {10 ** k} AS VARCHAR)" + (f" || '.' || {frac}" if places else "")
@@ -641,7 +641,7 @@ def _rounded_sql(units: str, places: int, k: int) -> str:
 def write_totals(pricer: Pricer, s: Summary, out: TextIO, exact: bool = False) -> None:
     """Totals per provider/model/month (rounded with the currency code unless ``exact``), the
     unpriced rows with their reasons, and the grand total (always exact: it is the answer)."""
-    from scraper.output import money as shown, print_table
+    from db.display import money as shown, print_table
 
     money = lambda units: _money(pricer, units)  # noqa: E731
     out.write(f"Totals ({pricer.currency}) by provider, model and month:\n")

@@ -28,7 +28,7 @@ FIELDS = ("provider", "model", "component", "tier", "currency", "kind", "old_pri
 TABLE_COLUMNS = ("effective_at", "basis", "provider", "model", "component", "tier",
                  "kind", "old_price", "new_price", "percent_change", "observed_after", "observed_at",
                  "status")
-#: Money columns of the table and how each is rounded (``scraper.output.money``).
+#: Money columns of the table and how each is rounded (``db.display.money``).
 MONEY = {"old_price": "price", "new_price": "price"}
 
 

@@ -13,6 +13,7 @@ import argparse
 import sys
 from typing import Any, TextIO
 
+from db.display import money, print_table
 from db.reprice.explain import ComponentChange, Explanation, explain, percent
 from db.reprice.pricer import CurrencyNotPublished, Pricer, When
 from db.reprice.usage import UsageError, read_usage
@@ -21,7 +22,7 @@ from scraper.cli import CommandError
 from db.reprice.reference import LABELS, unpriced_json, unpriced_line
 from scraper.commands.reprice import add_pricing_args, open_pricer
 from scraper.options import MOMENT_HELP, moment
-from scraper.output import counted, money, print_json, print_table
+from scraper.output import counted, print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -102,7 +103,7 @@ def as_json(pricer: Pricer, result: Explanation) -> dict[str, Any]:
 
 def write_text(pricer: Pricer, result: Explanation, name: str, out: TextIO, exact: bool = False) -> None:
     """The bills and the realised change exact, in sentences; the per-component table with money
-    as tables show it (``scraper.output.money``: rounded with the code unless ``exact``)."""
+    as tables show it (``db.display.money``: rounded with the code unless ``exact``)."""
     cur = pricer.currency
     out.write(f"{name}: {result.rows} row(s) priced at both instants, in {cur}\n")
     for label, when, units, lowest, ranged, uncertain in (

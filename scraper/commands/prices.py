@@ -47,7 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         " '~' marking a rounded figure)")
     p.set_defaults(func=run)
 
-#: Money columns of the table and how each is rounded (``scraper.output.money``).
+#: Money columns of the table and how each is rounded (``db.display.money``).
 MONEY = {"price": "price", "list_price": "price"}
 
 

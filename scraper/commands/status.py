@@ -10,10 +10,11 @@ from __future__ import annotations
 import argparse
 import sys
 
+from db.display import print_table
 from db.health import HELD_UNTIL, all_failing, source_health, waiting_suspects
 from parsers.safetext import one_line
 from scraper.options import add_db_argument, open_existing
-from scraper.output import print_json, print_table
+from scraper.output import print_json
 
 COLUMNS = ("source_id", "last_run_at", "last_outcome", "last_way", "failing_since", "last_success_at",
            "failures_in_a_row", "last_error")
