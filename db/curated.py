@@ -39,7 +39,6 @@ old facts.  Money is JSON strings (exact); a bad file is rejected whole, naming 
 
 from __future__ import annotations
 
-import json
 import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -51,6 +50,7 @@ from typing import Any
 import sqlite_utils
 
 from db.errors import DataError
+from db.jsonfields import FieldReader, read_json
 from db.observe import record_observation, store_quote_set
 from parsers import registry
 from parsers import window as windows
@@ -112,21 +112,13 @@ def read_all(directory: Path | None = None) -> list[CuratedHistory]:
 
 def read_file(path: Path) -> CuratedHistory:
     """Read and validate one curated file."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise CuratedError(f"{path}: line {exc.lineno}: invalid JSON: {exc.msg}") from None
-    return _History(path).read(data)
+    return _History(path).read(read_json(path, CuratedError))
 
 
-class _History:
+class _History(FieldReader):
     """Validation of one file; every error says ``file: field path: problem``."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def fail(self, where: str, problem: str) -> CuratedError:
-        return CuratedError(f"{self.path}: {where}: {problem}")
+    error = CuratedError
 
     def read(self, data: Any) -> CuratedHistory:
         self.object(data, "(top level)", _FILE_KEYS, {"provider", "entries"})
@@ -240,37 +232,6 @@ class _History:
                 promo_until=promo_until, effective_from=effective_from, source_url=source_url,
                 note=note))
         return quotes
-
-    def object(self, value: Any, where: str, allowed: set[str], required: set[str]) -> None:
-        if not isinstance(value, dict):
-            raise self.fail(where, "must be an object")
-        unknown = sorted(set(value) - allowed)
-        if unknown:
-            raise self.fail(where, f"unknown field {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})")
-        missing = sorted(required - set(value))
-        if missing:
-            raise self.fail(where, f"missing field {missing[0]!r}")
-
-    def text(self, value: Any, where: str, allow_empty: bool = False) -> str:
-        if not isinstance(value, str) or (not allow_empty and not value.strip()):
-            raise self.fail(where, "must be a non-empty string" if not allow_empty else "must be a string")
-        return value
-
-    def url(self, value: Any, where: str) -> str:
-        text = self.text(value, where)
-        if not text.startswith("https://"):
-            raise self.fail(where, f"{text!r} is not an https:// URL")
-        return text
-
-    def instant(self, value: Any, where: str) -> datetime:
-        text = self.text(value, where)
-        try:
-            parsed = parse_utc(text)
-        except ValueError:
-            parsed = None
-        if parsed is None or iso_utc(parsed) != text:
-            raise self.fail(where, f"{text!r} is not an instant like 2025-02-08T16:00:00Z")
-        return parsed
 
     def money(self, value: Any, where: str) -> Decimal:
         if not isinstance(value, str):

@@ -91,8 +91,8 @@ def _row(**changes) -> dict:
     (_row(promo_until="2025-02-08T16:00:00Z"), "entries[0].prices[0].promo_until", "needs its list prices"),
     (_row(list={"input_cache_hit": "1"}), "entries[0].prices[0].list", "list price without a price"),
     (_file(prices=[{"model": "m", "currency": "USD"}]), "entries[0].prices[0]", "no price"),
-    (_file(at="2025-01-01"), "entries[0].at", "not an instant like 2025-02-08T16:00:00Z"),
-    (_file(at="2025-01-01T01:00:00+01:00"), "entries[0].at", "not an instant like"),
+    (_file(at="2025-01-01"), "entries[0].at", "not a UTC instant like 2025-02-08T16:00:00Z"),
+    (_file(at="2025-01-01T01:00:00+01:00"), "entries[0].at", "not a UTC instant like"),
     (_file(exact="yes"), "entries[0].exact", "must be true"),
     (_file(source_url="http://example.com"), "entries[0].source_url", "not an https:// URL"),
     (_file(prices=[{"model": "m", "currency": "USD", "input": "1"}] * 2), "entries[0].prices",
@@ -111,7 +111,7 @@ def _row(**changes) -> dict:
         _file()["entries"][0],
         {**_file()["entries"][0], "at": "2025-01-03T00:00:00Z", "exact": False, "changed_after": "2025-01-03T00:00:00Z"}]},
      "entries[1].changed_after", "must lie between"),
-    (_file(exact=False, changed_after="2024-12-31"), "entries[0].changed_after", "not an instant like"),
+    (_file(exact=False, changed_after="2024-12-31"), "entries[0].changed_after", "not a UTC instant like"),
 ])
 def test_bad_file_names_file_and_field(tmp_path: Path, data: dict, where: str, problem: str):
     path = tmp_path / "deepseek.json"

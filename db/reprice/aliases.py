@@ -28,7 +28,6 @@ fast path, which sends its rows to the row path, which comes here.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -36,8 +35,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from db.errors import DataError
+from db.jsonfields import FieldReader, read_json
 from parsers import registry
-from parsers.quote import decimal_text, iso_utc, parse_utc
+from parsers.quote import decimal_text, iso_utc
 
 if TYPE_CHECKING:
     from db.reprice.pricer import Priced, Pricer, Unpriced, When
@@ -104,11 +104,7 @@ class AliasTable:
 
 def read_table(path: Path = ALIASES_FILE) -> AliasTable:
     """Read and validate an alias file; a bad one raises :class:`AliasError` naming file and field."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise AliasError(f"{path}: line {exc.lineno}: invalid JSON: {exc.msg}") from None
-    return AliasTable(_Reader(path).read(data))
+    return AliasTable(_Reader(path).read(read_json(path, AliasError)))
 
 
 @lru_cache(maxsize=1)
@@ -117,12 +113,8 @@ def shipped() -> AliasTable:
     return read_table()
 
 
-class _Reader:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def fail(self, where: str, problem: str) -> AliasError:
-        return AliasError(f"{self.path}: {where}: {problem}")
+class _Reader(FieldReader):
+    error = AliasError
 
     def read(self, data: Any) -> list[Alias]:
         if not isinstance(data, dict) or not isinstance(data.get("aliases"), list):
@@ -131,7 +123,7 @@ class _Reader:
         seen: set[tuple[str, str]] = set()
         for i, raw in enumerate(data["aliases"]):
             where = f"aliases[{i}]"
-            self.keys(raw, where, {"provider", "alias", "targets"}, {"provider", "alias", "targets"})
+            self.object(raw, where, {"provider", "alias", "targets"}, {"provider", "alias", "targets"})
             provider, alias = self.text(raw["provider"], f"{where}.provider"), self.text(raw["alias"], f"{where}.alias")
             if provider not in registry.PROVIDER_MODULES:
                 raise self.fail(f"{where}.provider", f"unknown provider {provider!r}")
@@ -152,17 +144,15 @@ class _Reader:
         return out
 
     def target(self, raw: Any, where: str, previous: Target | None) -> Target:
-        self.keys(raw, where, {"from", "model", "exact", "source_url", "note", "changed_after"},
-                  {"from", "model", "exact", "source_url"})
+        self.object(raw, where, {"from", "model", "exact", "source_url", "note", "changed_after"},
+                    {"from", "model", "exact", "source_url"})
         start = self.instant(raw["from"], f"{where}.from")
         model = raw["model"]
         if model is not None:
             model = self.text(model, f"{where}.model")
         if not isinstance(raw["exact"], bool):
             raise self.fail(f"{where}.exact", "must be true or false")
-        url = self.text(raw["source_url"], f"{where}.source_url")
-        if not url.startswith("https://"):
-            raise self.fail(f"{where}.source_url", f"{url!r} is not an https:// URL")
+        url = self.url(raw["source_url"], f"{where}.source_url")
         changed_after = self.instant(raw["changed_after"], f"{where}.changed_after") if "changed_after" in raw else None
         if previous is not None and start <= previous.start:
             raise self.fail(f"{where}.from", f"{iso_utc(start)} is not after the previous target's")
@@ -172,31 +162,6 @@ class _Reader:
                             " from, on a target with exact false")
         return Target(start, model, raw["exact"], url, self.text(raw.get("note", ""), f"{where}.note", True),
                       changed_after)
-
-    def keys(self, raw: Any, where: str, allowed: set[str], required: set[str]) -> None:
-        if not isinstance(raw, dict):
-            raise self.fail(where, "must be an object")
-        unknown = sorted(set(raw) - allowed)
-        if unknown:
-            raise self.fail(where, f"unknown field {unknown[0]!r}")
-        missing = sorted(required - set(raw))
-        if missing:
-            raise self.fail(where, f"missing field {missing[0]!r}")
-
-    def text(self, value: Any, where: str, allow_empty: bool = False) -> str:
-        if not isinstance(value, str) or (not allow_empty and not value.strip()):
-            raise self.fail(where, "must be a non-empty string")
-        return value
-
-    def instant(self, value: Any, where: str) -> datetime:
-        text = self.text(value, where)
-        try:
-            parsed = parse_utc(text)
-        except ValueError:
-            parsed = None
-        if parsed is None or iso_utc(parsed) != text:
-            raise self.fail(where, f"{text!r} is not a UTC instant like 2024-10-02T00:00:00Z")
-        return parsed
 
 
 def price_by_alias(pricer: "Pricer", row: "UsageRow", at: "When | datetime | None" = None,
