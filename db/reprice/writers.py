@@ -28,6 +28,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, TextIO
 
+from db import display
 from db.reprice.bytecopy import copy_bytes, utf8_bytes
 from db.reprice.engine import rate_list_sql
 from db.reprice.parquet_concat import concat_parquet
@@ -588,8 +589,6 @@ def write_json(pricer: Pricer, s: Summary, rows_files: list[Path], out: TextIO) 
 def write_table(con, pricer: Pricer, target: str, exact: bool = True, lines: tuple[int, int] | None = None) -> None:
     """The human table: one line per priced row; the cost rounded with the currency code as
     ``db.display.money`` rounds it (``exact``: every digit), the breakdown exact."""
-    from db.display import EXTRA_PLACES, MINOR_UNITS
-
     breakdown = ("concat_ws('; ', " + ", ".join(  # a rate's " x price tier = " is one piece per rate
         f"CASE WHEN {c}_tokens IS NOT NULL THEN concat('{LABELS[c]} ', {_grouped_sql(f'{c}_tokens')}, {c}_text,"
         f" {c}_cost) END" for c in TOKEN_COMPONENTS) + ")")  # the parts that are not NULL
@@ -598,7 +597,7 @@ def write_table(con, pricer: Pricer, target: str, exact: bool = True, lines: tup
            " CASE WHEN has_notes THEN array_to_string(list_transform(list_filter(notes,"
            " lambda n: NOT starts_with(n, 'date without time')), lambda n: '; ' || n), '') END")
     code = pricer.currency.upper()
-    places = MINOR_UNITS.get(code, 2) + EXTRA_PLACES["cost"]
+    places = display.MINOR_UNITS.get(code, 2) + display.EXTRA_PLACES["cost"]
     cost = "cost" if exact else _rounded_sql("cost_units", places, 6 + pricer.scale)
     # one concat of the pieces (NULL ones are empty), not a chain of || copying the line so far;
     # the columns padded by counting characters (format's width, 1M rows: 0.54 s -> 0.43 s of CPU)
@@ -641,12 +640,10 @@ def _rounded_sql(units: str, places: int, k: int) -> str:
 def write_totals(pricer: Pricer, s: Summary, out: TextIO, exact: bool = False) -> None:
     """Totals per provider/model/month (rounded with the currency code unless ``exact``), the
     unpriced rows with their reasons, and the grand total (always exact: it is the answer)."""
-    from db.display import money as shown, print_table
-
     money = lambda units: _money(pricer, units)  # noqa: E731
     out.write(f"Totals ({pricer.currency}) by provider, model and month:\n")
-    print_table([{"provider": p, "model": m, "month": month,
-                  "cost": shown(money(units), pricer.currency, "cost", exact)}
+    display.print_table([{"provider": p, "model": m, "month": month,
+                  "cost": display.money(money(units), pricer.currency, "cost", exact)}
                  for p, m, month, units in s.by_model_month], ("provider", "model", "month", "cost"), out)
     if s.unpriced:
         out.write(f"\nUnpriced rows ({len(s.unpriced)}), not counted in the total:\n")
