@@ -459,7 +459,9 @@ def _read_rows_per_model(table: Table, header: tuple[int, dict[int, str]],
                          skipped: list[Skipped]) -> list[_CellQuote]:
     start, components = header
     found: list[_CellQuote] = []
+    previous: list[Cell] | None = None
     for row in table.rows[start + 1:]:
+        row = previous = _realigned(row, previous, components)
         model = next((c.text for c in row if _MODEL_RE.match(c.text)), None)
         if model is None:
             if any(_money(c) for c in row):  # rowspans are already expanded: a copy broke this row
@@ -487,7 +489,9 @@ def _read_columns_per_model(table: Table, skipped: list[Skipped]) -> list[_CellQ
     # to a broken copy (the row span was not carried down); "standard" would price it all day
     timed = any(_tier(cell.text) in ("peak", "off_peak") for row in table.rows for cell in row)
     found: list[_CellQuote] = []
+    previous: list[Cell] | None = None
     for row in table.rows:
+        row = previous = _realigned(row, previous, models)
         priced = [(c, cell) for c, cell in enumerate(row) if _money(cell)]
         if not priced:
             continue
@@ -511,6 +515,46 @@ def _read_columns_per_model(table: Table, skipped: list[Skipped]) -> list[_CellQ
         for model, cell in pairs:
             found.append(_CellQuote(model, component, tier, cell, labels, model_cells.get(model)))
     return found
+
+
+def _realigned(row: list[Cell], previous: list[Cell] | None, columns: dict[int, str]) -> list[Cell]:
+    """``row`` as the page laid it out, when a renderer padded a row-spanned row on the right.
+
+    ``columns`` are where prices belong: the model columns of a table with a column per model,
+    the component columns of one with a row per model.
+
+    GitHub's and Python-Markdown's table renderers pad a short row with empty cells at its end, so
+    ``| PEAK | $0.014 | $0.044 |`` under a five-column header becomes ``PEAK | $0.014 | $0.044 |
+    | `` in the HTML: the cells the row shared with the row above (the component, ``PRICING``) were
+    on its left.  The row is moved right by its empty cells, and the row above fills them, only
+    when read in place it cannot be right (a price outside ``columns``) and moved it fits the
+    table exactly: every price in ``columns``, every period and component label in a column where
+    the row above has a label of the same kind, the row above itself a price row.  Anything else
+    is left as it is (and skipped later if it cannot be attributed): a row whose last model simply
+    has no price keeps its prices where they are.
+    """
+    width = len(row)
+    empty = 0
+    while empty < width and not row[width - 1 - empty].text.strip():
+        empty += 1
+    if previous is None or empty == 0 or empty == width or len(previous) != width:
+        return row
+    if all(c in columns for c, cell in enumerate(row) if _money(cell)):
+        return row  # read in place it is consistent: nothing to mend
+    if not any(_money(cell) for cell in previous):
+        return row
+    moved = previous[:empty] + row[:width - empty]
+    for c, cell in enumerate(moved[empty:], start=empty):
+        if _money(cell):
+            if c not in columns:
+                return row
+        elif cell.text.strip():
+            above = previous[c].text
+            same_tier = _tier(cell.text) is not None and _tier(above) is not None
+            same_component = _component(cell.text) is not None and _component(above) is not None
+            if not (same_tier or same_component) or _money(previous[c]):
+                return row
+    return moved
 
 
 def _assign_models(priced: list[tuple[int, Cell]], models: dict[int, str], distinct: list[str],

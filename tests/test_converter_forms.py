@@ -232,15 +232,77 @@ def test_a_bold_heading_line_directly_over_its_text_is_still_a_heading() -> None
 
 
 def test_deepseek_price_row_that_lost_its_time_period_is_not_priced_all_day() -> None:
-    """A copy that padded a row-spanned row on the right left ``百万tokens输入（缓存未命中） | 2元 |
-    4元 |`` without its period: read as standard all day, 2元 would be charged in the off-peak
-    hours too.  It is skipped with the reason; the labelled rows keep their UTC windows."""
+    """A copy that padded a row-spanned row on the right (``百万tokens输入（缓存未命中） | 2元 | 4元 |
+    ``) is moved back under its period: read in place its prices would sit under the wrong
+    columns, moved right they sit under the models and its label under the row above's label.
+    A row whose period cell is simply blank (``| | 百万tokens输出 | 8元 | 16元 |``) cannot be
+    placed: read as standard all day, 8元 would be charged in the off-peak hours too.  It is
+    skipped with the reason; the labelled rows keep their UTC windows."""
     reading = registry.read("deepseek", page("deepseek", "2025-02-26-lost-period-label.zh-cn.md"))
     assert {(q.model, q.component, q.tier, q.window): q.price for q in reading.quotes} == {
         ("deepseek-chat", "input_cache_hit", "standard", "00:30-16:30 UTC"): Decimal("0.5"),
         ("deepseek-reasoner", "input_cache_hit", "standard", "00:30-16:30 UTC"): Decimal("1"),
+        ("deepseek-chat", "input", "standard", "00:30-16:30 UTC"): Decimal("2"),
+        ("deepseek-reasoner", "input", "standard", "00:30-16:30 UTC"): Decimal("4"),
         ("deepseek-chat", "input_cache_hit", "off_peak", "16:30-00:30 UTC"): Decimal("0.25"),
         ("deepseek-reasoner", "input_cache_hit", "off_peak", "16:30-00:30 UTC"): Decimal("0.25"),
     }
-    assert [s.reason for s in reading.skipped] == [
-        "price row without its time period in a table priced by time of day"]
+    assert [(s.text, s.reason) for s in reading.skipped] == [
+        (" | 百万tokens输出 | 8元 | 16元", "price row without its time period in a table priced by time of day")]
+
+
+def _reading_key(q: Quote) -> tuple:
+    return (q.model, q.component, q.tier, q.currency, q.window, q.price, q.promo_until, q.effective_from)
+
+
+def test_deepseek_gfm_mirror_rendered_to_html_keeps_its_peak_rows() -> None:
+    """A GitHub-style renderer (here Python-Markdown) pads the mirror's short rows on the right:
+    ``PEAK | 0.10元 | 0.30元 | | `` under a five-column header.  Each is moved back under its
+    row-spanned component (column per model) or model (row per model, the announced table), so the
+    rendered page gives exactly the quotes of the Markdown it was rendered from."""
+    until = datetime(2026, 8, 16, 16, 0, tzinfo=timezone.utc)
+    peak, off = "01:00-04:00,06:00-10:00 UTC", "04:00-06:00,10:00-01:00 UTC"
+    rendered = registry.read("deepseek", page("deepseek", "2026-08-14-announced.en.rendered.html"))
+    assert rendered.skipped == []
+    assert sorted(map(_reading_key, rendered.quotes)) == sorted(
+        map(_reading_key, registry.read("deepseek", page("deepseek", "2026-08-14-announced.en.md")).quotes))
+    announced = {(q.model, q.component, q.tier, q.window): q.price for q in rendered.quotes if q.effective_from == until}
+    assert announced == {
+        ("deepseek-v4-flash", "input_cache_hit", "off_peak", off): Decimal("0.007"),
+        ("deepseek-v4-flash", "input", "off_peak", off): Decimal("0.22"),
+        ("deepseek-v4-flash", "output", "off_peak", off): Decimal("0.66"),
+        ("deepseek-v4-flash", "input_cache_hit", "peak", peak): Decimal("0.014"),
+        ("deepseek-v4-flash", "input", "peak", peak): Decimal("0.44"),
+        ("deepseek-v4-flash", "output", "peak", peak): Decimal("1.32"),
+        ("deepseek-v4-pro", "input_cache_hit", "off_peak", off): Decimal("0.022"),
+        ("deepseek-v4-pro", "input", "off_peak", off): Decimal("0.66"),
+        ("deepseek-v4-pro", "output", "off_peak", off): Decimal("1.98"),
+        ("deepseek-v4-pro", "input_cache_hit", "peak", peak): Decimal("0.044"),
+        ("deepseek-v4-pro", "input", "peak", peak): Decimal("1.32"),
+        ("deepseek-v4-pro", "output", "peak", peak): Decimal("3.96"),
+    }
+    zh = registry.read("deepseek", page("deepseek", "2026-08-17-peak.zh-cn.rendered.html"))
+    assert zh.skipped == []
+    assert sorted(map(_reading_key, zh.quotes)) == sorted(
+        map(_reading_key, registry.read("deepseek", page("deepseek", "2026-08-17-peak.zh-cn.md")).quotes))
+    assert {(q.model, q.component): q.price for q in zh.quotes if q.tier == "peak"} == {
+        ("deepseek-v4-flash", "input_cache_hit"): Decimal("0.10"), ("deepseek-v4-pro", "input_cache_hit"): Decimal("0.30"),
+        ("deepseek-v4-flash", "input"): Decimal("3.0"), ("deepseek-v4-pro", "input"): Decimal("9.0"),
+        ("deepseek-v4-flash", "output"): Decimal("9.0"), ("deepseek-v4-pro", "output"): Decimal("27.0")}
+
+
+def test_a_padded_row_whose_last_model_has_no_price_keeps_its_prices_in_place() -> None:
+    """Moving a row right is only for rows that cannot be read in place: a row whose prices sit
+    under the models and whose last cell is empty (that model has no such price) stays as it is,
+    while the padded output row below it (prices under the label and the first model) is moved."""
+    html = ("<table><tr><th>MODEL</th><th></th><th>deepseek-chat</th><th>deepseek-reasoner</th><th>deepseek-coder</th>"
+            "</tr><tr><td>PRICING</td><td>1M INPUT TOKENS (CACHE HIT)</td><td>$0.07</td><td>$0.14</td><td>$0.01</td></tr>"
+            "<tr><td>PRICING</td><td>1M INPUT TOKENS (CACHE MISS)</td><td>$0.27</td><td>$0.55</td><td></td></tr>"
+            "<tr><td>1M OUTPUT TOKENS</td><td>$1.10</td><td>$2.19</td><td>$0.28</td><td></td></tr></table>")
+    reading = registry.read("deepseek", f"<html><body><h2>Pricing Details</h2>{html}</body></html>")
+    assert {(q.model, q.component): q.price for q in reading.quotes} == {
+        ("deepseek-chat", "input_cache_hit"): Decimal("0.07"), ("deepseek-reasoner", "input_cache_hit"): Decimal("0.14"),
+        ("deepseek-coder", "input_cache_hit"): Decimal("0.01"),
+        ("deepseek-chat", "input"): Decimal("0.27"), ("deepseek-reasoner", "input"): Decimal("0.55"),
+        ("deepseek-chat", "output"): Decimal("1.10"), ("deepseek-reasoner", "output"): Decimal("2.19"),
+        ("deepseek-coder", "output"): Decimal("0.28")}
