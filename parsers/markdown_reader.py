@@ -210,7 +210,8 @@ class _Reader:
                     continue
                 raw_rows[-1][-1] += "\n" + stripped
             elif bare and len(raw_rows) > 1 and (_continues(raw_rows[-1], stripped)
-                                                 or _completes_first_row(raw_rows, stripped, bare)):
+                                                 or _completes_first_row(raw_rows, stripped, bare)
+                                                 or _completes_broken_row(raw_rows, stripped, bare)):
                 first, *rest = _split_row(stripped, bare)
                 raw_rows[-1][-1] += "\n" + first
                 raw_rows[-1].extend(rest)
@@ -259,15 +260,17 @@ def _empty_last_cells(raw_rows: list[list[str]], open_ended: list[list[str]], co
     cell the row is one short, and :func:`fill_ragged` re-aligns it as if it had lost its first
     cell to a row span (a model under the row above's model).  But a table that already lost its
     alignment upstream (short rows padded on the right) ends its short rows with ``|`` too, and
-    there the last column holds prices: those rows keep the row-span reading.
+    there the last column holds prices: those rows keep the row-span reading, unless they hold no
+    price at all (a group row such as ``Language models| | Per million tokens| | | `` names the
+    unit of the rows below it in its own columns; no price can move with it).
     """
     if not open_ended:
         return
     last = columns - 1
-    if any(len(row) == columns and find_money(row[last]) for row in raw_rows):
-        return
+    priced_last = any(len(row) == columns and find_money(row[last]) for row in raw_rows)
     for row in open_ended:
-        row.append("")
+        if not priced_last or not any(find_money(cell) for cell in row):
+            row.append("")
 
 
 def _completes_first_row(raw_rows: list[list[str]], line: str, bare: bool) -> bool:
@@ -284,6 +287,26 @@ def _completes_first_row(raw_rows: list[list[str]], line: str, bare: bool) -> bo
         return False
     width, have = len(raw_rows[0]), len(raw_rows[1])
     return have < width and have - 1 + len(_split_row(line, bare)) <= width
+
+
+def _completes_broken_row(raw_rows: list[list[str]], line: str, bare: bool) -> bool:
+    """Does an html2text line finish a body row broken by a ``<br>`` in a middle cell?
+
+    ``4Mtpm<br>600rpm`` in a rate-limits cell is written ``...| 1,000,000| 4Mtpm`` then
+    ``600rpm| $1.25$2.50``: two short rows that, joined at the break, have exactly the header's
+    cells.  Taken apart, :func:`fill_ragged` would read both as rows that lost cells to a row span
+    and shift the price under another column.  A row span leaves a row short too, so the join is
+    only made when the cells meet exactly and the break falls between two cells of words (a row
+    span's short row ends with a price, and the next row opens with its own label or price).
+    """
+    width, have = len(raw_rows[0]), len(raw_rows[-1])
+    if have >= width:
+        return False
+    cells = _split_row(line, bare)
+    if have - 1 + len(cells) != width or len(cells) < 2:
+        return False
+    before, after = raw_rows[-1][-1].strip(), cells[0].strip()
+    return bool(before and after) and not find_money(before) and not find_money(after)
 
 
 def _split_row(line: str, bare: bool) -> list[str]:

@@ -12,6 +12,8 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from parsers import registry
 from parsers.document import read_document
 from parsers.quote import Quote
@@ -109,11 +111,14 @@ def test_a_first_row_goes_on_with_a_price_written_with_its_code_after() -> None:
     assert table.texts()[1] == ["deepseek-chat", "64K", "0.07 USD\n0.014 USD", "1.10 USD"]
 
 
-def test_xai_models_table_rendered_by_python_markdown_keeps_its_groups() -> None:
+@pytest.mark.parametrize("name", ["models-python-markdown.html", "models-python-markdown-html2text.md"])
+def test_xai_models_table_rendered_by_python_markdown_keeps_its_groups(name: str) -> None:
     """Python-Markdown pads a short group row on the right, so ``Per million tokens`` is in a
     middle column, not under Pricing: it still opens the token-priced rows, and ``Per image
-    output`` still closes them (``$0.02`` is never a token price)."""
-    reading = registry.read("xai", page("xai", "models-python-markdown.html"))
+    output`` still closes them (``$0.02`` is never a token price).  Through html2text as well:
+    there the rate-limit cell's ``<br>`` breaks each model's row in two lines (``...| 4Mtpm`` /
+    ``600rpm| $1.25$2.50``), and the group rows end in ``|`` (an empty last cell)."""
+    reading = registry.read("xai", page("xai", name))
     assert table_of(reading.quotes) == {
         ("grok-4.3", "input", "standard", "USD"): (Decimal("1.25"), None),
         ("grok-4.3", "output", "standard", "USD"): (Decimal("2.50"), None),
@@ -122,6 +127,18 @@ def test_xai_models_table_rendered_by_python_markdown_keeps_its_groups() -> None
     }
     assert [(s.where, s.reason) for s in reading.skipped] == [
         ("table under 'Model Pricing' row 'grok-imagine-image'", "priced per image output, not per token")]
+
+
+def test_an_html2text_row_broken_in_a_middle_cell_is_joined_only_where_the_cells_meet_exactly() -> None:
+    (table,) = read_document(
+        "Model| Limits| Price  \n---|---|---  \n"
+        "grok-a| 4Mtpm  \n600rpm| $1  \n"          # 2 + 2 - 1 = 3 cells, words at the break: one row
+        "grok-b| 2Mtpm  \n480rpm| $2| extra  \n"   # would be 4 cells: two rows, as before
+        "grok-c| $3  \nnote| $4  \n").tables       # a price before the break: two rows
+    rows = table.texts()
+    assert rows[1] == ["grok-a", "4Mtpm\n600rpm", "$1"]
+    assert len(rows) == 6 and rows[3] == ["480rpm", "$2", "extra"] and rows[5][:2] == ["note", "$4"]
+    assert not any("\n" in cell for row in rows[2:] for cell in row)
 
 
 def test_bold_lines_that_stand_for_headings_are_headings() -> None:
