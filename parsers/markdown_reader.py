@@ -176,6 +176,13 @@ class _Reader:
                 len(_split_row(header_line, True)) == separator.strip("|").count("|") + 1):
             bare = True  # html2text: ``| Real-time API| Batch API`` is a header whose first cell is empty
         header = _split_row(header_line.lstrip("*"), bare)
+        if bare and header and (glued := _GLUED_PROSE_RE.match(header[0].strip())):
+            # html2text glued the text before the table onto its header line
+            # (``... (6x standard rates): Context window| Input| Output``): the prose is a
+            # paragraph of its own (it may name the models the table is for), the cell its label
+            if (block := paragraph(_inline_cell(glued.group(1)).text.replace("\n", " "))) is not None:
+                self.blocks.append(block)
+            header[0] = glued.group(2)
         j = i + 2
         if not _SEPARATOR_RE.match(self.lines[i + 1]) and (wrapped := self._wrapped_header(i)) is not None:
             header, j = wrapped[0], wrapped[1] + 1
@@ -211,7 +218,8 @@ class _Reader:
                 raw_rows[-1][-1] += "\n" + stripped
             elif bare and len(raw_rows) > 1 and (_continues(raw_rows[-1], stripped)
                                                  or _completes_first_row(raw_rows, stripped, bare)
-                                                 or _completes_broken_row(raw_rows, stripped, bare)):
+                                                 or _completes_broken_row(raw_rows, stripped, bare)
+                                                 or _continues_labelled_prices(raw_rows, stripped, bare)):
                 first, *rest = _split_row(stripped, bare)
                 raw_rows[-1][-1] += "\n" + first
                 raw_rows[-1].extend(rest)
@@ -307,6 +315,31 @@ def _completes_broken_row(raw_rows: list[list[str]], line: str, bare: bool) -> b
         return False
     before, after = raw_rows[-1][-1].strip(), cells[0].strip()
     return bool(before and after) and not find_money(before) and not find_money(after)
+
+
+#: A header line's first cell that is a sentence or more of prose, then the column's own label.
+_GLUED_PROSE_RE = re.compile(r"(.{40,}[.:])\s+([A-Z][A-Za-z ]{0,30})$", re.S)
+#: A cell line that names what its price is for: ``Input: $4 / MTok``, ``**Output:** $20``.
+_LABELLED_PRICE_RE = re.compile(r"\s*(?:\*\*|__)?([A-Za-z][A-Za-z ]{0,30}?)\s*:\s*(?:\*\*|__)?\s*(?:US\$|\$|€|£|¥)\s?\d")
+
+
+def _continues_labelled_prices(raw_rows: list[list[str]], line: str, bare: bool) -> bool:
+    """Does an html2text line carry on a cell that lists labelled prices, one per ``<br>``?
+
+    ``Input: $4 / MTok<br>Output: $20 / MTok`` in a long-context cell is written as two lines:
+    ``Claude Opus 4.6| Input: $4 / MTok`` then ``Output: $20 / MTok| Input: $8 / MTok``.  A new
+    row would open with its own label (a model, a context band), never with another labelled
+    price of the cell above; so when the previous row's last cell ends with one labelled price,
+    this line opens with another under a different label, and the cells still fit the header,
+    the line goes on with that cell.
+    """
+    width, have = len(raw_rows[0]), len(raw_rows[-1])
+    cells = _split_row(line, bare)
+    if have - 1 + len(cells) > width:
+        return False
+    before = _LABELLED_PRICE_RE.match(raw_rows[-1][-1].split("\n")[-1])
+    after = _LABELLED_PRICE_RE.match(cells[0])
+    return bool(before and after) and before.group(1).strip().lower() != after.group(1).strip().lower()
 
 
 def _split_row(line: str, bare: bool) -> list[str]:

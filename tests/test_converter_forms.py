@@ -323,3 +323,34 @@ def test_a_padded_row_whose_last_model_has_no_price_keeps_its_prices_in_place() 
         ("deepseek-chat", "input"): Decimal("0.27"), ("deepseek-reasoner", "input"): Decimal("0.55"),
         ("deepseek-chat", "output"): Decimal("1.10"), ("deepseek-reasoner", "output"): Decimal("2.19"),
         ("deepseek-coder", "output"): Decimal("0.28")}
+
+
+def test_anthropic_2026_page_through_html2text_reads_as_the_html() -> None:
+    """html2text glues the sentence before each table onto its header line (``... (6x standard
+    rates): Context window| Input| Output``) and breaks the long-context cells at their ``<br>``
+    (``Claude Opus 4.6| Input: $4 / MTok`` / ``Output: $20 / MTok| Input: $8 / MTok``).  The
+    sentence is a paragraph again (it names the model the fast table is for) and each cell is
+    whole again, so the page gives the HTML's quotes: read apart, Sonnet's $4.80 was also Opus's
+    and no long-context price was recorded."""
+    converted = registry.read("anthropic", page("anthropic", "2026-05-scheduled-fast-long-context.html2text.md"))
+    original = registry.read("anthropic", page("anthropic", "2026-05-scheduled-fast-long-context.html"))
+    assert sorted(map(_reading_key, converted.quotes)) == sorted(map(_reading_key, original.quotes))
+    assert {(q.model, q.component, q.tier): q.price for q in converted.quotes
+            if q.tier in ("fast", "context>200k")} == {
+        ("claude-opus-4-6", "input", "fast"): Decimal("24"), ("claude-opus-4-6", "output", "fast"): Decimal("120"),
+        ("claude-opus-4-6", "input", "context>200k"): Decimal("8"),
+        ("claude-opus-4-6", "output", "context>200k"): Decimal("30"),
+        **{(model, "input", "context>200k"): Decimal("4.80")
+           for model in ("claude-sonnet-4-6", "claude-sonnet-4-5", "claude-sonnet-4")},
+        **{(model, "output", "context>200k"): Decimal("18")
+           for model in ("claude-sonnet-4-6", "claude-sonnet-4-5", "claude-sonnet-4")}}
+
+
+def test_prose_glued_onto_a_header_line_becomes_a_paragraph_again() -> None:
+    doc = read_document("Fast mode for Claude Opus 4.6 provides faster output (6x standard rates): Context window|"
+                        " Input| Output  \n---|---|---  \n≤ 200K input tokens| $24 / MTok| $120 / MTok  \n")
+    assert [type(b).__name__ for b in doc.blocks] == ["Paragraph", "Table"]
+    assert doc.blocks[0].text == "Fast mode for Claude Opus 4.6 provides faster output (6x standard rates):"
+    assert doc.tables[0].texts()[0] == ["Context window", "Input", "Output"]
+    short = read_document("Plan: Model| Input  \n---|---  \nm| $1  \n")  # too short to be prose: a cell
+    assert short.tables[0].texts()[0] == ["Plan: Model", "Input"]
