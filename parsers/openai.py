@@ -339,6 +339,26 @@ def _strip_group(name: str) -> str:
     return name
 
 
+def _colspans_as_blanks(at: list[int], above: list[str], names: list[str], price_cols: list[int],
+                        width: int) -> list[str] | None:
+    """Groups written as a label over a group's first column and blanks over the rest (how
+    markdownify writes ``<th colspan="3">Short context</th>``), when each label opens a run of
+    the same columns in the same order (Input, Cached input, Output under each): else None."""
+    out = [""] * width
+    current = ""
+    for j in range(width):
+        if j in at:
+            current = above[j]
+        if j in price_cols:
+            out[j] = current
+    runs: dict[str, list[str]] = {}
+    for j in price_cols:
+        runs.setdefault(out[j], []).append(names[j])
+    if len(runs) != len(at) or len({tuple(run) for run in runs.values()}) != 1:
+        return None
+    return out
+
+
 def _groups(rows: list[list[Cell]], head: int, names: list[str]) -> list[str] | None:
     """The column group of each column ("" for none), from the header row above the names.
 
@@ -369,6 +389,10 @@ def _groups(rows: list[list[Cell]], head: int, names: list[str]) -> list[str] | 
     # first header row short, and the reader fills it from the row below) is no group label.
     at = [j for j in range(width) if above[j] and above[j] != names[j]]
     labels = [above[j] for j in at]
+    if labels and len(labels) > 1 and price_cols and at[0] == price_cols[0] and set(at) <= set(price_cols):
+        spread = _colspans_as_blanks(at, above, names, price_cols, width)
+        if spread is not None:
+            return spread
     if not labels or at != list(range(at[0], at[0] + len(at))) or at[0] > 1:
         return None
     if not price_cols or len(price_cols) % len(labels):

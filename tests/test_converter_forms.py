@@ -16,7 +16,7 @@ import pytest
 
 from parsers import registry
 from parsers.document import read_document
-from parsers.quote import Quote
+from parsers.quote import ParseError, Quote
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -354,3 +354,32 @@ def test_prose_glued_onto_a_header_line_becomes_a_paragraph_again() -> None:
     assert doc.tables[0].texts()[0] == ["Context window", "Input", "Output"]
     short = read_document("Plan: Model| Input  \n---|---  \nm| $1  \n")  # too short to be prose: a cell
     assert short.tables[0].texts()[0] == ["Plan: Model", "Input"]
+
+
+def test_openai_2026_page_through_markdownify_spreads_its_colspans() -> None:
+    """markdownify writes ``<th colspan="3">Short context</th>`` as the label and two blank cells,
+    so each group label stands over its first column only.  Every label opening a run of the same
+    columns (Input, Cached input, Output), the blanks belong to the label on their left."""
+    converted = registry.read("openai", page("openai", "2026-pricing.markdownify.md"))
+    original = registry.read("openai", page("openai", "2026-pricing.html"))
+    assert sorted(map(_reading_key, converted.quotes)) == sorted(map(_reading_key, original.quotes))
+    assert {(q.component, q.tier): q.price for q in converted.quotes if q.model == "gpt-5.5"} == {
+        ("input", "standard"): Decimal("5.00"), ("input_cache_hit", "standard"): Decimal("0.50"),
+        ("output", "standard"): Decimal("30.00"), ("input", "context>272k"): Decimal("10.00"),
+        ("input_cache_hit", "context>272k"): Decimal("1.00"), ("output", "context>272k"): Decimal("45.00"),
+        ("input", "batch"): Decimal("2.50"), ("input_cache_hit", "batch"): Decimal("0.25"),
+        ("output", "batch"): Decimal("15.00"), ("input", "batch context>272k"): Decimal("5.00"),
+        ("input_cache_hit", "batch context>272k"): Decimal("0.50"), ("output", "batch context>272k"): Decimal("22.50"),
+        ("input", "priority"): Decimal("12.50"), ("input_cache_hit", "priority"): Decimal("1.25"),
+        ("output", "priority"): Decimal("75.00")}
+
+
+def test_blank_group_cells_are_not_spread_over_columns_of_another_kind() -> None:
+    """``Short context`` over Input and Output, ``Long context`` over Input and Cached input: the
+    runs differ, so which group a blank belongs to is not certain, and the table gives no price
+    (the page then has none: an error naming what was skipped, never a guess)."""
+    md = ("## Flagship models\n\nPrices per 1M tokens.\n\n"
+          "| Model | Short context | | Long context | |\n| --- | --- | --- | --- | --- |\n"
+          "| Model | Input | Output | Input | Cached input |\n| gpt-x | $1.00 | $2.00 | $3.00 | $0.30 |\n")
+    with pytest.raises(ParseError, match=r"no per-1M-token model price table .* \(1 pieces skipped\)"):
+        registry.read("openai", md)
