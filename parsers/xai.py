@@ -661,7 +661,7 @@ def _model_page(doc: Document, url: str) -> list[Quote] | None:
     model = next((b.text.strip() for a, b in zip(blocks, blocks[1:])
                   if isinstance(a, Paragraph) and a.text.strip().lower() == "model name"
                   and isinstance(b, Paragraph)), None)
-    section = _section(doc, "pricing")
+    section = _section(doc, "pricing", within=("input", "output"))
     if model is None or section is None:
         return None
     if not _MODEL_ID_RE.match(model):
@@ -698,8 +698,11 @@ _MODEL_PAGE_COMPONENTS = {
 }
 
 
-def _section(doc: Document, title: str) -> list[Block] | None:
-    """The blocks under the first heading called ``title``, up to the next heading as high."""
+def _section(doc: Document, title: str, within: tuple[str, ...] = ()) -> list[Block] | None:
+    """The blocks under the first heading called ``title``, up to the next heading as high.
+
+    Headings named in ``within`` are the section's own even at its level: a converter that wrote
+    every heading as a bold line (one level for all) made ``Pricing`` > ``Input`` siblings."""
     blocks = doc.blocks
     start = next((i for i, b in enumerate(blocks)
                   if isinstance(b, Heading) and b.text.strip().lower() == title), None)
@@ -708,7 +711,8 @@ def _section(doc: Document, title: str) -> list[Block] | None:
     level = blocks[start].level
     out: list[Block] = []
     for block in blocks[start + 1:]:
-        if isinstance(block, Heading) and block.level <= level:
+        if isinstance(block, Heading) and block.level <= level and not (
+                block.level == level and block.text.strip().lower() in within):
             break
         out.append(block)
     return out

@@ -8,6 +8,7 @@ of each test: no price lands on another model, component or tier than the page g
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -383,3 +384,15 @@ def test_blank_group_cells_are_not_spread_over_columns_of_another_kind() -> None
           "| Model | Input | Output | Input | Cached input |\n| gpt-x | $1.00 | $2.00 | $3.00 | $0.30 |\n")
     with pytest.raises(ParseError, match=r"no per-1M-token model price table .* \(1 pieces skipped\)"):
         registry.read("openai", md)
+
+
+def test_xai_model_page_whose_headings_became_bold_lines_keeps_its_pricing() -> None:
+    """A crawler that writes every heading as a bold line puts ``Pricing``, ``Input`` and
+    ``Output`` at one level: Input and Output are still read as Pricing's own parts."""
+    bold = re.sub(r"(?m)^#+ (.+)$", r"**\1**", page("xai", "model-page.md"))
+    assert "**Pricing**" in bold and "**Input**" in bold and "#" not in bold.replace("\\#", "")
+    reading = registry.read("xai", bold)
+    assert {(q.model, q.component): q.price for q in reading.quotes} == {
+        (q.model, q.component): q.price for q in registry.read("xai", page("xai", "model-page.md")).quotes}
+    assert {q.component: q.price for q in reading.quotes} == {
+        "input": Decimal("0.20"), "input_cache_hit": Decimal("0.05"), "output": Decimal("0.50")}
