@@ -130,7 +130,7 @@ def read(text: str, source_url: str = "") -> Reading:
     _Cards(reader).read(doc.blocks)
     if not reader.quotes:
         raise ParseError(PROVIDER, "no per-1M-token model price table (Model | Input | Cached input | Output) "
-                                   f"with a price ({len(reader.skipped)} pieces skipped)", url or None)
+                                   f"with a price{_skip_detail(reader.skipped)}", url or None)
     return Reading(list(reader.quotes.values()), reader.skipped)
 
 
@@ -337,6 +337,15 @@ def _strip_group(name: str) -> str:
         if name.startswith(label + " "):
             return name[len(label) + 1:]
     return name
+
+
+def _skip_detail(skipped: list[Skipped]) -> str:
+    """The first few skipped pieces, for the message of a page that gave no price: what the
+    user needs to see whether the layout changed (xAI's parser says the same)."""
+    if not skipped:
+        return " (nothing skipped)"
+    more = f"; and {len(skipped) - 3} more" if len(skipped) > 3 else ""
+    return f" (skipped: {'; '.join(map(str, skipped[:3]))}{more})"
 
 
 def _colspans_as_blanks(at: list[int], above: list[str], names: list[str], price_cols: list[int],
