@@ -27,8 +27,11 @@ of day; a naive one is UTC) or a *date* (``2025-09-01``: the whole UTC day [00:0
   day, and when some moment of the day had a lower rate, the *lowest* possible cost (each
   component at its lowest rate of the day) is kept beside it (``lowest_units``) with a note.
   A day some part of which no price covers is unpriced.
-* Tiers: a row naming a service tier (batch, flex, priority) is priced on that tier's versions
-  only; a standard instant row whose prompt (all input, cached or not) exceeds a ``context>Nk``
+* Tiers: a row naming a service tier (batch, flex, priority, fast) is priced on that tier's
+  versions only; an instant one whose prompt is over a long-context threshold in force for the
+  model takes its tier's own rates for that size (``batch context>272k``) and, where the history
+  has none, is unpriced on ``tier`` (its tier's short-prompt rates would be a guess, and low);
+  a standard instant row whose prompt (all input, cached or not) exceeds a ``context>Nk``
   threshold takes that tier's rates where it has them (largest threshold first); a whole-day row
   cannot say, so it takes the standard rates, with a note.  A row whose export names the context
   tier it was billed at (``UsageRow.context``: Anthropic's usage report) takes that tier's rates
@@ -85,6 +88,9 @@ if TYPE_CHECKING:
 #: Long-context tiers (``context>200k``): they replace the rates of a request whose prompt (all
 #: input, cached or not) has more tokens than the threshold.
 _CONTEXT_TIER = re.compile(r"^context>(\d+)k$")
+#: A service tier's own long-context rates (``batch context>272k``: OpenAI prints Batch, Flex and
+#: Priority prices for prompts over 272K tokens).
+_SERVICE_CONTEXT_TIER = re.compile(r"^(batch|flex|priority|fast) context>(\d+)k$")
 #: A dated snapshot id: the model id, then ``-20250929``, ``-2024-08-06`` or ``-0709``.
 _SNAPSHOT_RE = re.compile(r"^(?P<model>.+?)-(?:\d{8}|\d{4}-\d{2}-\d{2}|\d{4})$")
 
@@ -250,6 +256,8 @@ class _Book:
     timelines: dict[tuple[str, str], _Timeline]
     services: dict[tuple[str, str, str], _Timeline]
     context: dict[tuple[str, str], list[tuple[int, _Timeline]]]
+    #: (provider, model, service tier) -> that tier's long-context timelines, largest threshold first
+    service_context: dict[tuple[str, str, str], list[tuple[int, _Timeline]]]
 
 
 class Pricer:
@@ -260,7 +268,8 @@ class Pricer:
         self.currency = currency
         self.published = published or {}
         mine = [v for v in versions if v.currency == currency]
-        used = [v for v in mine if v.tier in TIME_TIERS or v.tier in SERVICE_TIERS or _CONTEXT_TIER.match(v.tier)]
+        used = [v for v in mine if v.tier in TIME_TIERS or v.tier in SERVICE_TIERS or _CONTEXT_TIER.match(v.tier)
+                or _SERVICE_CONTEXT_TIER.match(v.tier)]
         self.scale = max([_decimals(v.price) for v in used]
                          + [_decimals(v.list_price) for v in used if v.list_price is not None] + [0])
         self.unit = Decimal(1).scaleb(-(6 + self.scale))
@@ -293,19 +302,26 @@ class Pricer:
         by_model: dict[tuple[str, str], list[PriceVersion]] = {}
         by_service: dict[tuple[str, str, str], list[PriceVersion]] = {}
         by_context: dict[tuple[str, str, int], list[PriceVersion]] = {}
+        by_service_context: dict[tuple[str, str, str, int], list[PriceVersion]] = {}
         for v in versions:
             if v.tier in TIME_TIERS:
                 by_model.setdefault((v.provider, v.model), []).append(v)
             elif v.tier in SERVICE_TIERS:
                 by_service.setdefault((v.provider, v.model, v.tier), []).append(v)
+            elif (both := _SERVICE_CONTEXT_TIER.match(v.tier)) is not None:
+                by_service_context.setdefault((v.provider, v.model, both.group(1), int(both.group(2)) * 1000),
+                                              []).append(v)
             else:
                 threshold = int(_CONTEXT_TIER.match(v.tier).group(1)) * 1000  # type: ignore[union-attr]
                 by_context.setdefault((v.provider, v.model, threshold), []).append(v)
         context: dict[tuple[str, str], list[tuple[int, _Timeline]]] = {}
         for (provider, model, threshold), vs in sorted(by_context.items(), key=lambda kv: -kv[0][2]):
             context.setdefault((provider, model), []).append((threshold, self._compile(vs)))
+        service_context: dict[tuple[str, str, str], list[tuple[int, _Timeline]]] = {}
+        for (provider, model, tier, threshold), vs in sorted(by_service_context.items(), key=lambda kv: -kv[0][3]):
+            service_context.setdefault((provider, model, tier), []).append((threshold, self._compile(vs)))
         return _Book({key: self._compile(vs) for key, vs in by_model.items()},
-                     {key: self._compile(vs) for key, vs in by_service.items()}, context)
+                     {key: self._compile(vs) for key, vs in by_service.items()}, context, service_context)
 
     def money(self, units: int) -> Decimal:
         """Exact currency amount of ``units`` cost units."""
@@ -428,6 +444,11 @@ class Pricer:
                 rates = tuple(lr if lr is not None else r for lr, r in zip(long, rates))
             elif row.tier == "standard" and row.context != "standard":
                 rates = self._long_context(book, provider, model, start, row.tokens, rates)
+            elif row.context != "standard":
+                long = self._service_long_context(book, row, provider, model, start, rates)
+                if isinstance(long, Unpriced):
+                    return long
+                rates = long
             return self._cost(row, provider, model, rates, None, substitute, start, False, notes)
         choices = _rates_during(timeline, start, start + DAY)
         if choices is None:
@@ -454,6 +475,28 @@ class Pricer:
                 if long is not None:
                     return tuple(lr if lr is not None else r for lr, r in zip(long, rates))
         return rates
+
+    def _service_long_context(self, book: _Book, row: UsageRow, provider: str, model: str,
+                              instant: datetime, rates: Rates) -> "Rates | Unpriced":
+        """A batch, flex, priority or fast request whose prompt is over a long-context threshold
+        in force for the model (its standard tier switches to dearer rates there) pays its own
+        tier's rates for that size (``batch context>272k``), largest threshold first.  When the
+        history has none for a threshold that large, the tier's usual rates would be a guess
+        (Anthropic's fast mode and batch discount both follow the long-context price), so the
+        row is unpriced on its tier, never priced low."""
+        prompt = sum(row.tokens[:4])
+        standard = next((t for t, timeline in book.context.get((provider, model), ())
+                         if prompt > t and _rates_at(timeline, instant) is not None), None)
+        own = next(((t, long) for t, timeline in book.service_context.get((provider, model, row.tier), ())
+                    if prompt > t and (long := _rates_at(timeline, instant)) is not None), None)
+        if own is not None and (standard is None or own[0] >= standard):
+            return tuple(lr if lr is not None else r for lr, r in zip(own[1], rates))
+        if standard is None:
+            return rates
+        return Unpriced(row, "tier", f"{provider}/{model}: a {prompt}-token prompt is over the {standard // 1000}k"
+                                     f" long-context threshold, and the history has no {row.tier} price for"
+                                     f" prompts that long at {iso_utc(instant)} (its {row.tier} rates are for"
+                                     " shorter prompts)")
 
     def _cost(self, row: UsageRow, provider: str, model: str, rates: Rates, lowest: Rates | None,
               substitute: bool, start: datetime, whole_day: bool,

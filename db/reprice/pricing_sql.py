@@ -217,7 +217,8 @@ named AS (
     ON kp.provider = n.provider_id
   LEFT JOIN (SELECT DISTINCT provider, model, tier FROM {rates} WHERE book = 'late') st
     ON st.provider = n.priced_provider AND st.model = n.priced_model AND st.tier = n.rate_tier
-  LEFT JOIN (SELECT DISTINCT provider, model FROM {rates} WHERE book = 'late' AND min_prompt > 0) cm
+  LEFT JOIN (SELECT DISTINCT provider, model FROM {rates} WHERE book = 'late' AND tier = 'standard'
+             AND min_prompt > 0) cm
     ON cm.provider = n.priced_provider AND cm.model = n.priced_model)"""
     shared = shape.rereads_rows  # urows is read more than once: compute it once
     parts = [f"u AS ({typed})",

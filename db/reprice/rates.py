@@ -110,8 +110,9 @@ def compile_rates(pricer: Pricer) -> RateTable:
         for (provider, model, tier), timeline in sorted(book.services.items()):
             if early_only and (provider, model) not in pricer._windows:
                 continue
-            for piece in _pieces([timeline], lambda rates: rates[0]):
-                rows.append(_row(provider, model, name, tier, (0, None), piece, pricer.scale))
+            for band, pieces in _service_bands(book, provider, model, tier, timeline):
+                for piece in pieces:
+                    rows.append(_row(provider, model, name, tier, band, piece, pricer.scale))
     for (provider, model), windows in sorted(pricer._windows.items()):
         for a, b in windows:
             rows.append((provider, model, "window", "any", 0, None, _us(a), _us(b), 0, WEEK_MINUTES)
@@ -159,6 +160,32 @@ def _bands(book: _Book, provider: str, model: str, timeline: _Timeline) -> Itera
             return standard
 
         yield (low, high), list(_pieces(timelines, pick))
+
+
+def _service_bands(book: _Book, provider: str, model: str, tier: str,
+                   timeline: _Timeline) -> Iterator[tuple[tuple[int, int | None], list[Piece]]]:
+    """Prompt-size bands of a service tier, by ``Pricer._service_long_context``: over a
+    long-context threshold in force for the standard tier, the service tier's own rates for that
+    size (``batch context>272k``) where the history has them, else no piece (unpriced)."""
+    standard = book.context.get((provider, model), [])  # largest threshold first
+    own = book.service_context.get((provider, model, tier), [])
+    thresholds = sorted({t for t, _ in standard} | {t for t, _ in own})
+    bounds = [0] + [t + 1 for t in thresholds]
+    for k, low in enumerate(bounds):
+        high = bounds[k + 1] - 1 if k + 1 < len(bounds) else None
+        over = [(t, tl) for t, tl in standard if t < low]
+        mine = [(t, tl) for t, tl in own if t < low]
+        timelines = [timeline] + [tl for _, tl in over] + [tl for _, tl in mine]
+
+        def pick(rates: list, over=over, mine=mine) -> "tuple | None":
+            base, longer, ours = rates[0], rates[1:1 + len(over)], rates[1 + len(over):]
+            threshold = next((t for (t, _), r in zip(over, longer) if r is not None), None)
+            hit = next(((t, r) for (t, _), r in zip(mine, ours) if r is not None), None)
+            if hit is not None and (threshold is None or hit[0] >= threshold):
+                return tuple(lr if lr is not None else b for lr, b in zip(hit[1], base))
+            return base if threshold is None else None
+
+        yield (low, high), [piece for piece in _pieces(timelines, pick) if piece[4] is not None]
 
 
 def _pieces(timelines: list[_Timeline], pick) -> Iterator[Piece]:
@@ -232,8 +259,9 @@ def alias_rows(pricer: Pricer) -> list[tuple]:
                 extra = (resolved, notes[0] if notes else None,
                          f" named {target.model} from {iso_utc(target.start)}{how}: {target.source_url}", None, None)
                 pieces = [(band, piece) for band, ps in _bands(book, provider, resolved, timeline) for piece in ps]
-                pieces += [((0, None), piece, tier) for (p, m, tier), tl in sorted(book.services.items())
-                           if (p, m) == (provider, resolved) for piece in _pieces([tl], lambda rates: rates[0])]
+                pieces += [(band, piece, tier) for (p, m, tier), tl in sorted(book.services.items())
+                           if (p, m) == (provider, resolved)
+                           for band, ps in _service_bands(book, provider, resolved, tier, tl) for piece in ps]
                 for item in pieces:
                     band, piece = item[0], item[1]
                     tier = item[2] if len(item) == 3 else "standard"
