@@ -25,7 +25,9 @@ What becomes quotes (USD per 1M tokens, "MTok" on the page):
   is never attributed to a model the section's prose excludes (such a row is skipped);
 * the fast mode table, tier ``fast`` (``Model | Input | Output``; a table without a model
   column takes the models the fast-mode prose names, minus those it says fast mode is not
-  available on).  A fast-mode price above a context threshold is skipped: no tier combines both.
+  available on).  A fast-mode or batch price above a context threshold is its tier's own for
+  that size (``fast context>200k``, ``batch context>200k``): what the pricer bills a fast or batch
+  request with a prompt that long.
 
 Model ids: ids the page prints win (a ``claude-...`` id in the name cell, or the models overview
 page's "Claude API" column / "API model name" row, snapshot date removed).  Otherwise ONE rule:
@@ -612,13 +614,14 @@ def _read_model_table(page: _Page, section: _Section, table: Table, tier: str) -
         header = _header(cell)
         component = _column_component(_THRESHOLD_PHRASE_RE.sub(" ", header))
         over = None if _AT_MOST_RE.search(header) else _THRESHOLD_RE.search(header)
-        if component is None or (over and tier != "standard"):
+        if component is None:
             if any(find_money(row[col].text) for row in table.body if col < len(row)):
                 page.skip(_where(section, kind, column=cell.text), cell.text,
-                          "price column the parser does not know: not recorded" if component is None else
-                          "a batch price above a context threshold: no tier combines both")
+                          "price column the parser does not know: not recorded")
             continue
-        columns.append((col, component, _tier_of(over) if over else None))
+        # over a threshold: the long-context tier, or (batch) the batch tier's own for that size
+        columns.append((col, component, (_tier_of(over) if tier == "standard" else f"{tier} {_tier_of(over)}")
+                        if over else None))
     for row in table.body:
         if not row or not row[0].text.strip():
             continue
@@ -628,11 +631,7 @@ def _read_model_table(page: _Page, section: _Section, table: Table, tier: str) -
                 page.skip(_where(section, kind, row=row[0].text), " | ".join(c.text for c in row), name)
             continue
         row_tier = tier if name.threshold in (None, "standard") else (
-            name.threshold if tier == "standard" else None)
-        if row_tier is None:
-            page.skip(_where(section, kind, row=row[0].text), row[0].text,
-                      "a batch price above a context threshold: no tier combines both")
-            continue
+            name.threshold if tier == "standard" else f"{tier} {name.threshold}")
         for model in name.models:
             _warn_derived(page, model, _where(section, kind, row=row[0].text))
         if name.clock_unread and name.clock_unread not in page.warned:
@@ -740,12 +739,8 @@ def _read_threshold_rows(page: _Page, section: _Section, table: Table, kind: str
         label = _header(row[0])
         over = _THRESHOLD_RE.search(label)
         tier = "fast" if kind == "fast" else None
-        if over:
-            if kind == "fast":
-                page.skip(_where(section, kind, row=row[0].text), " | ".join(c.text for c in row),
-                          "a fast-mode price above a context threshold: no tier combines both")
-                continue
-            tier = _tier_of(over)
+        if over:  # fast mode over the threshold: its own tier for that size (``fast context>200k``)
+            tier = f"fast {_tier_of(over)}" if kind == "fast" else _tier_of(over)
         if tier is None:
             continue  # the "<= 200K" row of a long-context table repeats the standard prices
         usable = [m for m in models if m.model_id not in excluded]
