@@ -52,10 +52,10 @@ raises ParseError.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from parsers.challenge import blocked_message, is_challenge_page
-from parsers.document import Document, Heading, Paragraph, Table, read_provider_page
+from parsers.document import Cell, Document, Heading, Paragraph, Table, read_provider_page
 from parsers.money import Money, find_money
 from parsers.quote import ParseError, Quote, Reading, Skipped
 from parsers.registry import Source
@@ -110,6 +110,7 @@ def read(text: str, source_url: str = "") -> Reading:
         raise ParseError(PROVIDER, blocked_message(marker), url)
     doc = read_provider_page(PROVIDER, text, source_url)
     reader = _Reader(source_url)
+    doc = replace(doc, blocks=_unflattened(doc.blocks, reader))
     reader.read(doc)
     if not reader.quotes:
         found = f"{reader.priced_tables} paid per-1M-token price tables, none under a model id" \
@@ -283,6 +284,72 @@ class _Reader:
             self.conflicted.add(quote.key)
             self.skip(f"{where}, {quote.model} {quote.component} ({quote.tier})",
                       f"{seen.price_text} vs {quote.price_text}", "priced twice: neither is recorded")
+
+
+#: The row labels a Gemini price table has used (the first cell of each row).
+FLAT_LABEL_RE = re.compile(r"^(?:input|output|context caching|grounding|used to improve|text|image|audio|video|"
+                           r"live api|tuning|storage|embedding)\b", re.I)
+
+
+def _unflattened(blocks: list, reader: "_Reader") -> list:
+    """``blocks`` with each table a converter flattened into paragraphs made a table again.
+
+    Some copies of the devsite page write each table cell as a paragraph of its own: ``Free Tier``,
+    ``Paid Tier, per 1M tokens in USD``, then ``Input price`` / ``Free of charge`` / ``$1.25,
+    prompts <= 200k tokens $2.50, ...`` and so on, three paragraphs a row.  The rows are rebuilt
+    only while every row keeps that shape (a known row label, a free-tier cell without a price, a
+    paid cell) up to a heading, the next table or the end of the model's prose; a run that loses
+    the shape anywhere is reported and not read at all, since one cell too many or too few would
+    put every later price on the wrong row.
+    """
+    out: list = []
+    i = 0
+    while i < len(blocks):
+        block = blocks[i]
+        if not (_is_paragraph(block, lambda t: t.lower() == "free tier") and i + 1 < len(blocks)
+                and _is_paragraph(blocks[i + 1], lambda t: bool(PAID_HEADER_RE.search(t)))):
+            out.append(block)
+            i += 1
+            continue
+        header = " ".join(blocks[i + 1].text.split())
+        if not PAID_TOKEN_HEADER_RE.search(header):  # per image, per second: not token prices
+            reader.skip("flattened table", header, "not priced per 1M tokens (per image, second or request)")
+            out.append(block)
+            i += 1
+            continue
+        rows: list[list[Cell]] = [[Cell.plain(""), Cell.plain("Free Tier"), Cell.plain(header)]]
+        j = i + 2
+        while j + 2 < len(blocks) and all(isinstance(b, Paragraph) for b in blocks[j:j + 3]):
+            label, free, paid = (" ".join(b.text.split()) for b in blocks[j:j + 3])
+            if not _row_label(label) or find_money(free) or _row_label(free) or _row_label(paid):
+                break
+            rows.append([Cell.plain(label), Cell.plain(free), Cell.plain(paid)])
+            j += 3
+        # what stopped the rows: a heading, the next table, prose, the end; or a row label whose
+        # row does not fit, or a cell where a row label should be (a price, "Free of charge"): the
+        # shape was lost there, so no row of the table is certain
+        lost = j < len(blocks) and _is_paragraph(
+            blocks[j], lambda t: bool(_CELL_NOT_LABEL_RE.match(t)) or _row_label(t))
+        if len(rows) > 1 and not lost:
+            out.append(Table(rows=rows, header_rows=1))
+            i = j
+            continue
+        reader.skip("flattened table", " ".join(getattr(b, "text", "") for b in blocks[i:j + 3])[:200],
+                    "a table written one cell per paragraph whose rows cannot be told apart: not read")
+        out.append(block)
+        i += 1
+    return out
+
+
+_CELL_NOT_LABEL_RE = re.compile(r"^(?:\$|US\$|free of charge|not available|yes$|no$)", re.I)
+
+
+def _row_label(text: str) -> bool:
+    return bool(FLAT_LABEL_RE.match(text)) and not find_money(text)
+
+
+def _is_paragraph(block: object, test) -> bool:
+    return isinstance(block, Paragraph) and test(" ".join(block.text.split()))
 
 
 def _paid_table(table: Table) -> _PaidTable | None:

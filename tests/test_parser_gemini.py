@@ -441,3 +441,37 @@ def test_paid_header_wordings(header: str) -> None:
     quotes = gemini.parse(page(MODEL, table("Input price|$1.50", "Output price|$6", header=header)))
     assert {(q.component, q.currency, q.price) for q in quotes} == {("input", "USD", D("1.50")),
                                                                      ("output", "USD", D("6"))}
+
+
+def test_a_copy_that_flattened_each_cell_into_a_paragraph_is_read_row_by_row() -> None:
+    """A devsite copy writes every table cell as a paragraph (``Free Tier`` / ``Paid Tier, per 1M
+    tokens in USD`` / ``Input price`` / ``Free of charge`` / ``$1.25, prompts <= 200k tokens  $2.50,
+    prompts > 200k tokens`` ...).  Three paragraphs a row, the tables are read again, the tab bar
+    giving Standard and Batch.  A flattened table that loses the shape (a cell missing, so a price
+    where a row label should be) is reported and not read at all, its rows before the loss included;
+    a per-image table is not a token price."""
+    reading = gemini.read(read("2025-10-devsite-flattened.md"))
+    assert prices(reading.quotes) == {
+        ("gemini-2.5-pro", "input", "standard"): Decimal("1.25"),
+        ("gemini-2.5-pro", "input", "context>200k"): Decimal("2.50"),
+        ("gemini-2.5-pro", "output", "standard"): Decimal("10.00"),
+        ("gemini-2.5-pro", "output", "context>200k"): Decimal("15.00"),
+        ("gemini-2.5-pro", "input_cache_hit", "standard"): Decimal("0.125"),
+        ("gemini-2.5-pro", "input_cache_hit", "context>200k"): Decimal("0.25"),
+        ("gemini-2.5-pro", "input", "batch"): Decimal("0.625"),
+        ("gemini-2.5-pro", "input", "batch context>200k"): Decimal("1.25"),
+        ("gemini-2.5-pro", "output", "batch"): Decimal("5.00"),
+        ("gemini-2.5-pro", "output", "batch context>200k"): Decimal("7.50"),
+        ("gemini-2.0-flash", "input", "standard"): Decimal("0.10"),
+        ("gemini-2.0-flash", "input", "audio"): Decimal("0.70"),
+        ("gemini-2.0-flash", "output", "standard"): Decimal("0.40"),
+    }
+    flattened = [(s.reason, s.text[:60]) for s in reading.skipped if s.where == "flattened table"]
+    assert flattened == [
+        ("a table written one cell per paragraph whose rows cannot be told apart: not read",
+         "Free Tier Paid Tier, per 1M tokens in USD Input price $0.075"),
+        ("not priced per 1M tokens (per image, second or request)", "Paid Tier, per Image in USD"),
+        ("a table written one cell per paragraph whose rows cannot be told apart: not read",
+         "Free Tier Paid Tier, per 1M tokens in USD Input price Free o"),
+    ]
+    assert not any(q.model.startswith(("gemini-2.0-flash-lite", "gemini-1.5", "imagen")) for q in reading.quotes)
