@@ -283,8 +283,9 @@ def pages(wanted: set[str]) -> list[tuple[str, str, str]]:
             for path in sorted(folder.iterdir()):
                 if path.is_file() and not any(s in path.name for s in SKIP_NAMES):
                     found.append((provider, f"real/{path.name}", path.read_text(encoding="utf-8", errors="replace")))
+    fixture_folders = {provider: folder for folder, provider in REAL_FOLDERS.items()}
     for provider in registry.providers():
-        folder = FIXTURES / provider
+        folder = FIXTURES / fixture_folders.get(provider, provider)  # Google's pages are in gemini/
         if folder.is_dir():
             for path in sorted(folder.iterdir()):
                 if path.is_file() and path.suffix in {".html", ".md", ".json", ".txt"}:

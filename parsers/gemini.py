@@ -213,6 +213,12 @@ class _Reader:
         self.priced_tables += len(priced)
         if not priced:
             return
+        if not section.ids and (derived := _derived_id(section.name)):
+            # a copy without the ids line (2025): a stable model's id is its name, spelled as
+            # the API spells it (``Gemini 2.0 Flash-Lite`` -> ``gemini-2.0-flash-lite``)
+            section.ids = [derived]
+            self.skip(f"{where}", section.name, f"model id {derived!r} derived from the heading: the page"
+                                                " prints no id (a stable model's id is its name)")
         if not section.ids:
             for t, _, _ in priced:
                 self.skip(f"{where} table", _first_prices(t), "price table with no model id above it")
@@ -456,6 +462,17 @@ def _clean_price_text(text: str) -> str:
                 text = text[:-len(word)].rstrip(" ,;.")
                 changed = True
     return text
+
+
+#: A stable Gemini model's heading, whose API id is the name itself: never a Preview,
+#: Experimental, TTS or Live model, whose ids carry dates or other words the heading does not.
+STABLE_NAME_RE = re.compile(r"Gemini (\d+(?:\.\d+)?) (Pro|Flash|Flash-Lite|Flash-8B)")
+
+
+def _derived_id(name: str) -> str | None:
+    """The id of a stable model named by ``name`` (the whole heading), else None."""
+    m = STABLE_NAME_RE.fullmatch(" ".join(name.split()))
+    return f"gemini-{m.group(1)}-{m.group(2).lower()}" if m else None
 
 
 def _id_line(text: str) -> list[str]:

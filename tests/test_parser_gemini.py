@@ -475,3 +475,27 @@ def test_a_copy_that_flattened_each_cell_into_a_paragraph_is_read_row_by_row() -
          "Free Tier Paid Tier, per 1M tokens in USD Input price Free o"),
     ]
     assert not any(q.model.startswith(("gemini-2.0-flash-lite", "gemini-1.5", "imagen")) for q in reading.quotes)
+
+
+def test_a_page_without_ids_names_stable_models_by_their_heading_only() -> None:
+    """A 2025 copy prints no ids line.  A stable model's id is its name as the API spells it
+    (``Gemini 2.0 Flash-Lite`` -> ``gemini-2.0-flash-lite``), reported as derived; a Preview model's
+    id carries a date the heading does not give, so its table stays unread."""
+    reading = gemini.read(page(
+        "<h2>Gemini 2.5 Pro Preview</h2><p>Our state-of-the-art model.</p>",
+        table("Input price|$1.25, prompts &lt;= 200k tokens<br>$2.50, prompts &gt; 200k tokens",
+              "Output price|$10.00"),
+        "<h2>Gemini 2.0 Flash-Lite</h2><p>Our smallest model.</p>",
+        table("Input price|$0.075", "Output price|$0.30"),
+        "<h2>Gemini 1.5 Flash-8B</h2>", table("Input price|$0.0375", "Output price|$0.15")))
+    assert prices(reading.quotes) == {
+        ("gemini-2.0-flash-lite", "input", "standard"): D("0.075"),
+        ("gemini-2.0-flash-lite", "output", "standard"): D("0.30"),
+        ("gemini-1.5-flash-8b", "input", "standard"): D("0.0375"),
+        ("gemini-1.5-flash-8b", "output", "standard"): D("0.15")}
+    assert [(s.where, s.reason) for s in reading.skipped] == [
+        ("'Gemini 2.5 Pro Preview' table", "price table with no model id above it"),
+        ("'Gemini 2.0 Flash-Lite'", "model id 'gemini-2.0-flash-lite' derived from the heading: the page prints no id"
+                                    " (a stable model's id is its name)"),
+        ("'Gemini 1.5 Flash-8B'", "model id 'gemini-1.5-flash-8b' derived from the heading: the page prints no id"
+                                  " (a stable model's id is its name)")]
