@@ -237,6 +237,10 @@ class _Reader:
             if has_money:
                 self._skip(f"{where} table", sample, "no Input/Cached input/Output price column")
             return
+        if tier is None and not ambiguous and any(c and c[1] for c in columns):
+            # ``Model | Cost | Batch cost``: the table names its tiers in its own columns, so it is
+            # no tab's table, and its plain column is the standard price
+            tier = "standard"
         if tier is None:
             reason = ("several tier labels above one table" if ambiguous else
                       "the table's service tier is not labelled and the tabs do not say which it is")

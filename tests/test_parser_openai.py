@@ -488,3 +488,20 @@ def test_group_row_over_a_table_cut_to_its_header_width_is_not_read() -> None:
     reading = openai.read(page, URL)
     assert prices(reading.quotes) == row("gpt-4.1", "standard", "2.00", None, "8.00")
     assert any("column groups" in s.reason for s in reading.skipped)
+
+
+def test_an_embeddings_table_that_names_its_tiers_in_its_columns_needs_no_tab() -> None:
+    """``Model | Cost | Batch cost`` shows the standard and the batch price side by side: it is no
+    tab's table, so a page whose tabs cannot say which table is which (a crawl that turned the
+    headings into empty ``###`` lines) still gives both prices."""
+    page = ("Pricing OpenAI\n=======\n\n### \n\nImage generation\n\nPrices per image.\n\n"
+            "|Model|Quality|1024 x 1024|1024 x 1536|\n|---|---|---|---|\n|DALL·E 3|Standard|$0.04|$0.08|\n"
+            "|HD|$0.08|$0.12|\n\n### \n\nEmbeddings\n\nPrices per 1M tokens.\n\n"
+            "|Model|Cost|Batch cost|\n|---|---|---|\n|text-embedding-3-small|$0.02|$0.01|\n"
+            "|text-embedding-3-large|$0.13|$0.065|\n")
+    reading = openai.read(page)
+    assert {(q.model, q.component, q.tier): q.price for q in reading.quotes} == {
+        ("text-embedding-3-small", "input", "standard"): Decimal("0.02"),
+        ("text-embedding-3-small", "input", "batch"): Decimal("0.01"),
+        ("text-embedding-3-large", "input", "standard"): Decimal("0.13"),
+        ("text-embedding-3-large", "input", "batch"): Decimal("0.065")}
