@@ -309,9 +309,12 @@ def _unflattened(blocks: list, reader: "_Reader") -> list:
     put every later price on the wrong row.
     """
     out: list = []
+    where = "flattened table"
     i = 0
     while i < len(blocks):
         block = blocks[i]
+        if isinstance(block, Heading):
+            where = f"'{block.text}' flattened table"
         if not (_is_paragraph(block, lambda t: t.lower() == "free tier") and i + 1 < len(blocks)
                 and _is_paragraph(blocks[i + 1], lambda t: bool(PAID_HEADER_RE.search(t)))):
             out.append(block)
@@ -319,7 +322,7 @@ def _unflattened(blocks: list, reader: "_Reader") -> list:
             continue
         header = " ".join(blocks[i + 1].text.split())
         if not PAID_TOKEN_HEADER_RE.search(header):  # per image, per second: not token prices
-            reader.skip("flattened table", header, "not priced per 1M tokens (per image, second or request)")
+            reader.skip(where, header, "not priced per 1M tokens (per image, second or request)")
             out.append(block)
             i += 1
             continue
@@ -340,7 +343,7 @@ def _unflattened(blocks: list, reader: "_Reader") -> list:
             out.append(Table(rows=rows, header_rows=1))
             i = j
             continue
-        reader.skip("flattened table", " ".join(getattr(b, "text", "") for b in blocks[i:j + 3])[:200],
+        reader.skip(where, " ".join(getattr(b, "text", "") for b in blocks[i:j + 3])[:200],
                     "a table written one cell per paragraph whose rows cannot be told apart: not read")
         out.append(block)
         i += 1

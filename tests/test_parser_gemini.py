@@ -466,12 +466,15 @@ def test_a_copy_that_flattened_each_cell_into_a_paragraph_is_read_row_by_row() -
         ("gemini-2.0-flash", "input", "audio"): Decimal("0.70"),
         ("gemini-2.0-flash", "output", "standard"): Decimal("0.40"),
     }
-    flattened = [(s.reason, s.text[:60]) for s in reading.skipped if s.where == "flattened table"]
+    flattened = [(s.where, s.reason, s.text[:60]) for s in reading.skipped if "flattened" in s.where]
     assert flattened == [
-        ("a table written one cell per paragraph whose rows cannot be told apart: not read",
+        ("'Gemini 2.0 Flash-Lite' flattened table",
+         "a table written one cell per paragraph whose rows cannot be told apart: not read",
          "Free Tier Paid Tier, per 1M tokens in USD Input price $0.075"),
-        ("not priced per 1M tokens (per image, second or request)", "Paid Tier, per Image in USD"),
-        ("a table written one cell per paragraph whose rows cannot be told apart: not read",
+        ("'Imagen 4' flattened table", "not priced per 1M tokens (per image, second or request)",
+         "Paid Tier, per Image in USD"),
+        ("'Gemini 1.5 Flash' flattened table",
+         "a table written one cell per paragraph whose rows cannot be told apart: not read",
          "Free Tier Paid Tier, per 1M tokens in USD Input price Free o"),
     ]
     assert not any(q.model.startswith(("gemini-2.0-flash-lite", "gemini-1.5", "imagen")) for q in reading.quotes)
