@@ -13,9 +13,11 @@ pricer means, into rows any engine can join on (DuckDB here, Spark past one mach
   context tier (``context>200k``) a provider's export says a row was billed at: that tier's rates
   where it has them, the standard rates for the other components.
 * ``min_prompt``/``max_prompt``: the prompt sizes (all input tokens, inclusive bounds, max NULL:
-  no bound) a row of standard tier must have to take these rates.  Long-context tiers are merged
-  in here, component by component, by the pricer's own rule (largest threshold first, a tier
-  without a price in force falls back to the next), so a row matches exactly one band.
+  no bound) a row must have to take these rates.  Long-context tiers are merged in here,
+  component by component, by the pricer's own rule (largest threshold first, a tier without a
+  price in force falls back to the next), so a row matches exactly one band.  A service tier is
+  banded the same way: over a standard long-context threshold it takes its own rates for that
+  size (``batch context>272k``) or has no row (unpriced), as ``Pricer._service_long_context``.
 * ``valid_from_us``/``valid_to_us``: the segment, half-open, in microseconds since 1970 UTC
   (``valid_to_us`` NULL: still in force).
 * ``minute_from``/``minute_to``: the piece of the UTC week, half-open, in minutes since Monday
