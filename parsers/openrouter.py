@@ -38,7 +38,9 @@ value, so equal prices give byte-identical quotes (and quote sets) whatever the 
   and the one-token edge case is documented here rather than guessed.  A threshold that is not a
   whole number of thousands cannot be named as a tier: it is skipped with a warning.
 * ``utc_start``/``utc_end`` (``HHMM`` integers, ``1000`` = 10:00 UTC, an end before the start
-  wraps midnight) -> time-of-day tiers.  The day is cut at every edge; hours no override covers
+  wraps midnight), on the ``utc_days`` named (``["saturday", "sunday"]``; all day when no hours
+  are given; every day without them) -> time-of-day tiers, with days in the window
+  (``Mon-Fri 01:00-04:00 UTC``).  The day is cut at every edge; hours no override covers
   keep the base prices.  Two distinct price sets become ``off_peak`` (the lower) and ``peak`` (the
   higher) with their UTC windows (:mod:`parsers.window`, as :mod:`parsers.deepseek` writes them);
   the base price is then not quoted on its own (it is never charged outside those windows).  One
@@ -232,9 +234,9 @@ class _Reader:
         covered = windows.Window(())
         for o in overrides:
             try:
-                window = windows.from_local(f"{_hhmm(o.get('utc_start'))}-{_hhmm(o.get('utc_end'))}", 0)
+                window = _utc_window(o)
             except (TypeError, ValueError, windows.WindowError) as exc:
-                self.skip(model, "pricing.overrides", o, f"unreadable UTC time of day ({exc}): model skipped")
+                self.skip(model, "pricing.overrides", o, f"unreadable UTC time of day or days ({exc}): model skipped")
                 return
             if _overlaps(covered, window):
                 self.skip(model, "pricing.overrides", overrides, "time-of-day overrides overlap: model skipped")
@@ -300,7 +302,30 @@ class _Reader:
 
 
 def _is_time(override: dict[str, Any]) -> bool:
-    return "utc_start" in override or "utc_end" in override
+    return "utc_start" in override or "utc_end" in override or "utc_days" in override
+
+
+#: ``utc_days`` names (``"saturday"``, ``"Sat"``) -> the window grammar's day names.
+_DAYS = {name.lower(): short for full in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+                                          "sunday") for short in [full[:3].title()] for name in (full, full[:3])}
+
+
+def _utc_window(override: dict[str, Any]) -> windows.Window:
+    """The UTC window of a time override: ``utc_start``-``utc_end`` (both, or neither: all day) on
+    the ``utc_days`` it names (every day without them).  A day limit is never dropped: without it
+    a weekday peak would be charged on weekends too."""
+    days = override.get("utc_days")
+    if days is None:
+        spec = ""
+    elif isinstance(days, list) and days and all(isinstance(d, str) and d.strip().lower() in _DAYS for d in days):
+        spec = ",".join(_DAYS[d.strip().lower()] for d in days)
+    else:
+        raise ValueError(f"utc_days {days!r} is not a list of day names")
+    if "utc_start" not in override and "utc_end" not in override:
+        ranges = "00:00-24:00"
+    else:
+        ranges = f"{_hhmm(override.get('utc_start'))}-{_hhmm(override.get('utc_end'))}"
+    return windows.from_local(ranges, 0, spec)
 
 
 def _hhmm(value: Any) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from parsers import openrouter, registry
+from parsers import openrouter, registry, window
 from parsers.quote import ParseError, parse_utc, quotes_to_json
 from scraper.run import run_scrape
 
@@ -506,3 +506,30 @@ def test_a_time_override_missing_its_end_skips_the_model_only():
     assert {q.model for q in reading.quotes} == {"a/c"}
     assert [s.where for s in reading.skipped] == ["a/b pricing.overrides"]
     assert "unreadable UTC time of day" in reading.skipped[0].reason
+
+
+def test_time_overrides_keep_the_days_they_are_limited_to():
+    """``utc_days`` limits an override to those UTC days: the weekday peak is charged Monday to
+    Friday only, and a weekend-long override is off-peak all day (read without the days, a
+    Saturday 02:00 request would be charged the peak price)."""
+    weekday = ["monday", "tuesday", "wednesday", "thursday", "friday"]
+    low = {"prompt": "0.00000015", "completion": "0.0000006"}
+    high = {"prompt": "0.0000003", "completion": "0.0000012"}
+    overrides = [{"utc_days": ["saturday", "sunday"], **low},
+                 {"utc_days": weekday, "utc_start": 0, "utc_end": 100, **low},
+                 {"utc_days": weekday, "utc_start": 100, "utc_end": 400, **high},
+                 {"utc_days": weekday, "utc_start": 400, "utc_end": 0, **low}]
+    text = json.dumps([{"id": "d/flash", "pricing": {**high, "overrides": overrides}},
+                       {"id": "d/bad", "pricing": {**high, "overrides": [{"utc_days": ["someday"], **low}]}}])
+    reading = openrouter.read(text, URL)
+    assert {(q.component, q.tier, q.window): q.price for q in reading.quotes if q.model == "d/flash"} == {
+        ("input", "off_peak", "Mon-Fri 00:00-01:00,04:00-24:00 UTC; Sat,Sun 00:00-24:00 UTC"): Decimal("0.15"),
+        ("output", "off_peak", "Mon-Fri 00:00-01:00,04:00-24:00 UTC; Sat,Sun 00:00-24:00 UTC"): Decimal("0.6"),
+        ("input", "peak", "Mon-Fri 01:00-04:00 UTC"): Decimal("0.3"),
+        ("output", "peak", "Mon-Fri 01:00-04:00 UTC"): Decimal("1.2")}
+    peak = window.parse("Mon-Fri 01:00-04:00 UTC")
+    assert peak.contains(parse_utc("2026-09-18T02:00:00Z")) and not peak.contains(parse_utc("2026-09-19T02:00:00Z"))
+    assert not any(q.model == "d/bad" for q in reading.quotes)
+    assert [(s.where, s.reason) for s in reading.skipped] == [
+        ("d/bad pricing.overrides", "unreadable UTC time of day or days (utc_days ['someday'] is not a list of day"
+                                    " names): model skipped")]
