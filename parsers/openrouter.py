@@ -84,6 +84,8 @@ COMPONENT_KEYS: dict[str, str] = {
 #: a per-1M-token quote of the five components cannot express them.
 NON_TOKEN_KEYS = ("image", "image_output", "audio", "audio_output", "input_audio_cache", "web_search",
                   "request", "internal_reasoning", "discount")
+#: What an override may hold: its conditions, and prices (token components or other charges).
+OVERRIDE_KEYS = {"min_prompt_tokens", "utc_start", "utc_end", "utc_days", *COMPONENT_KEYS, *NON_TOKEN_KEYS}
 #: Every model must carry these; a model without them means the schema changed under us.
 REQUIRED_KEYS = ("prompt", "completion")
 DYNAMIC_PRICE = Decimal(-1)
@@ -178,6 +180,13 @@ class _Reader:
         if not isinstance(overrides, list):
             self.skip(model, "pricing.overrides", overrides, "overrides is not a list")
             overrides = []
+        unknown = sorted({k for o in overrides if isinstance(o, dict) for k in o} - OVERRIDE_KEYS)
+        if unknown:
+            # a condition ratecard does not read (a region, a date, a request kind): where the
+            # override applies is unknown, so even the base price is not certain at any moment
+            self.skip(model, "pricing.overrides", overrides, f"override with a condition ratecard does not read"
+                                                             f" ({', '.join(unknown)}): model skipped")
+            return
         by_time = [o for o in overrides if isinstance(o, dict) and _is_time(o) and "min_prompt_tokens" not in o]
         by_context = [o for o in overrides if isinstance(o, dict) and "min_prompt_tokens" in o and not _is_time(o)]
         for o in overrides:

@@ -533,3 +533,20 @@ def test_time_overrides_keep_the_days_they_are_limited_to():
     assert [(s.where, s.reason) for s in reading.skipped] == [
         ("d/bad pricing.overrides", "unreadable UTC time of day or days (utc_days ['someday'] is not a list of day"
                                     " names): model skipped")]
+
+
+def test_an_override_with_a_condition_ratecard_does_not_read_skips_the_model():
+    """A new condition (here a region) says where the override applies; ignored, its price or the
+    base price would be charged where the other applies.  The model is skipped, the rest kept."""
+    text = json.dumps([
+        {"id": "a/b", "pricing": {"prompt": "0.000001", "completion": "0.000002",
+                                  "overrides": [{"region": "eu", "prompt": "0.0000011", "completion": "0.0000022"}]}},
+        {"id": "a/c", "pricing": {"prompt": "0.000001", "completion": "0.000002",
+                                  "overrides": [{"min_prompt_tokens": 200000, "prompt": "0.000002",
+                                                 "completion": "0.000004", "audio": "0.00001"}]}}])
+    reading = openrouter.read(text, URL)
+    assert {(q.model, q.component, q.tier): q.price for q in reading.quotes} == {
+        ("a/c", "input", "standard"): Decimal("1"), ("a/c", "output", "standard"): Decimal("2"),
+        ("a/c", "input", "context>200k"): Decimal("2"), ("a/c", "output", "context>200k"): Decimal("4")}
+    assert [(s.where, s.reason) for s in reading.skipped if s.where.startswith("a/b")] == [
+        ("a/b pricing.overrides", "override with a condition ratecard does not read (region): model skipped")]
