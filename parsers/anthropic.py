@@ -219,6 +219,12 @@ def read(text: str, source_url: str = "") -> Reading:
             elif kind == TABLE_FAST:
                 _read_fast(page, section, table)
                 found.add(kind)
+            elif kind is None and any(_PER_MTOK_RE.search(c.text) for row in table.body for c in row):
+                # per-token prices in a table the page does not say the kind of (a fast-mode table
+                # whose heading and prose a copy dropped): reported, never given a tier by guess
+                page.skip(_where(section, "unnamed"), " | ".join(c.text for c in table.header),
+                          "a table of per-token prices whose kind (fast mode, long context, ...) the page"
+                          " does not say: not recorded")
         _report_prose(page, section, {k for k, _ in section_kinds})
     if TABLE_STANDARD not in found:
         raise ParseError(PROVIDER, "no model pricing table (Model | Base Input Tokens | ... | Output Tokens): "

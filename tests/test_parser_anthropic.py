@@ -648,3 +648,18 @@ def test_html_to_text_copy_with_glued_cells() -> None:
     }
     assert scheduled(quotes) == {(m, c, t, SEPT_1_2026): v for (m, c, t), v in
                                  standard("claude-sonnet-5", "2.40", "3", "4.80", "0.24", "12").items()}
+
+
+def test_a_price_table_whose_kind_the_page_does_not_say_is_reported_not_read() -> None:
+    """A copy kept the fast-mode table but dropped its heading and prose: ``Model | Input | Output``
+    with ``Claude Opus 4.8 / Claude Opus 4.7 | $10 / MTok | $50 / MTok``.  It is not standard
+    (those are in the model table), and fast mode is a guess: skipped, and said so."""
+    page = ("| Model | Base Input Tokens | 5m Cache Writes | 1h Cache Writes | Cache Hits & Refreshes | Output Tokens |\n"
+            "|---|---|---|---|---|---|\n| Claude Opus 4.8 | $5 / MTok | $6.25 / MTok | $10 / MTok | $0.50 / MTok |"
+            " $25 / MTok |\n\n| Model | Input | Output |\n|---|---|---|\n"
+            "| Claude Opus 4.8 / Claude Opus 4.7 | $10 / MTok | $50 / MTok |\n")
+    reading = anthropic.read(page)
+    assert {tier for _, _, tier in prices(reading.quotes)} == {"standard"}
+    assert prices(reading.quotes)[("claude-opus-4-8", "output", "standard")] == Decimal("25")
+    assert "page / unnamed table :: a table of per-token prices whose kind (fast mode, long context, ...) the page" \
+           " does not say: not recorded :: Model | Input | Output" in reasons(reading)
