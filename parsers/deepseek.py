@@ -73,6 +73,10 @@ _RANGE_RE = r"\d{1,2}:\d{2}\s*[-–~～]\s*\d{1,2}:\d{2}"
 _RANGES_RE = re.compile(rf"{_RANGE_RE}(?:\s*(?:,|，|、|和|and)\s*{_RANGE_RE})*")
 _PEAK_HOURS_RE = re.compile(r"(?:Peak hours|高峰时段(?:定义)?)[^.。]*?(?:为|are|:|：)?\s*(?P<zone>北京时间|Beijing [Tt]ime)?[^\d]{0,20}"
                             rf"(?P<ranges>{_RANGES_RE.pattern})\s*(?P<zone2>UTC|\(Beijing|（北京)?")
+#: The hours first, then what they are: ``北京时间周一至周五（不含中国法定节假日）9:00 - 12:00、14:00 - 18:00
+#: 为高峰时段`` / ``... are peak hours``.
+_HOURS_THEN_PEAK_RE = re.compile(r"(?P<zone>北京时间|Beijing [Tt]ime)?[^\d。.]{0,40}?"
+                                 rf"(?P<ranges>{_RANGES_RE.pattern})\s*(?:UTC\s*)?(?:为高峰时段|are (?:the )?peak hours)")
 _OFF_PEAK_HOURS_RE = re.compile(rf"off-peak[^.。]*?(?:during\s*)?(?P<ranges>{_RANGES_RE.pattern})\s*UTC", re.I)
 _WEEKDAYS_RE = re.compile(r"Monday\s*(?:through|to|-|–)\s*Friday|Mon(?:day)?\s*[-–]\s*Fri(?:day)?|weekdays|"
                           r"周一至周五|周一到周五|工作日|星期一至星期五", re.I)
@@ -157,7 +161,7 @@ def _document(text: str, source_url: str) -> Document:
         if kind == "html":
             part = read_provider_page(PROVIDER, f"<html><body>{piece}</body></html>", source_url)
         else:
-            part = _markdown_with_flat_tables(_clean_markdown(piece), source_url)
+            part = _markdown_with_flat_tables(_clean_markdown(_pipe_copy_tables(piece)), source_url)
         if doc is None:
             doc = part
         else:
@@ -170,6 +174,61 @@ def _document(text: str, source_url: str) -> Document:
 
 _HTML2TEXT_SEPARATOR_RE = re.compile(r"^\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?\s*$")
 _BOLD_AROUND_PIPES_RE = re.compile(r"^([ \t]*)\*\*(?=[ \t]*\|)|(?<=\|)([ \t]*)\*\*[ \t]*$", re.M)
+
+
+_PIPE_COPY_ROW_RE = re.compile(r"^\| \S")
+_SEPARATOR_LINE_RE = re.compile(r"^\s*\|?\s*:?-{2,}")
+
+
+def _pipe_copy_tables(text: str) -> str:
+    """A browser copy of the page's table made a GitHub table again.
+
+    Copying the rendered page writes each row as ``| cell | cell`` (no closing pipe, no separator
+    line), a cell with a line break goes on at the start of the next line (``| 价格(3) |
+    百万tokens输入`` / ``（缓存命中） | 空闲时段 | 0.02元 | 0.15元``), and a row-spanned cell is not
+    repeated (``| 高峰时段 | 0.04元 | 0.30元``).  The rows are joined back and written under a
+    blank header as wide as the widest row: the reader then fills each short row from the row
+    above on its left, as the page's row spans do, so prices stay under the models (the last
+    columns, where the page puts them).  Only a run of three or more such rows, none closed by
+    a pipe and with no separator line, is taken: a GitHub table is left to the reader.
+    """
+    if "| " not in text:
+        return text
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        if not _PIPE_COPY_ROW_RE.match(lines[i]):
+            out.append(lines[i])
+            i += 1
+            continue
+        rows: list[list[str]] = []
+        j = i
+        while j < len(lines):
+            line = lines[j].rstrip()
+            if _PIPE_COPY_ROW_RE.match(line) and not line.endswith("|"):
+                rows.append([c.strip() for c in line[1:].split(" | ")])
+            elif rows and line.strip() and not line.startswith("|") and not _SEPARATOR_LINE_RE.match(line) and (
+                    " | " in line or (j + 1 < len(lines) and _PIPE_COPY_ROW_RE.match(lines[j + 1]))):
+                # a cell broken by a line break (then the row's next cells, if any): a line with
+                # cells of its own, or a line of words between two rows
+                first, *rest = (c.strip() for c in line.split(" | "))
+                rows[-1][-1] += first
+                rows[-1] += rest
+            else:
+                break
+            j += 1
+        closed = j < len(lines) and (lines[j].rstrip().endswith("|") or _SEPARATOR_LINE_RE.match(lines[j]))
+        if len(rows) < 3 or closed:
+            out.extend(lines[i:j] if j > i else lines[i:i + 1])
+            i = max(j, i + 1)
+            continue
+        width = max(len(row) for row in rows)
+        out += ["", "|" + "  |" * width, "|" + " --- |" * width]
+        out += ["| " + " | ".join(row) + " |" for row in rows]
+        out.append("")
+        i = j
+    return "\n".join(out)
 
 
 def _clean_markdown(text: str) -> str:
@@ -643,7 +702,7 @@ def _dated(text: str) -> tuple[Dated, ...]:
 @lru_cache(maxsize=256)
 def _peak_window(context: str) -> tuple[windows.Window, bool] | None:
     """The peak window a page's footnotes state (and whether it was found), read once."""
-    peak = _PEAK_HOURS_RE.search(context)
+    peak = _PEAK_HOURS_RE.search(context) or _HOURS_THEN_PEAK_RE.search(context)
     if not peak:
         return None
     beijing = bool(peak.group("zone")) or "北京" in peak.group(0) or "Beijing" in peak.group(0)
@@ -723,7 +782,7 @@ def _window_caveats(quotes: list[Quote], notes: dict[str, str]) -> list[Skipped]
         return []
     out = []
     for number, note in notes.items():
-        if _PEAK_HOURS_RE.search(note) and _HOLIDAYS_RE.search(note):
+        if (_PEAK_HOURS_RE.search(note) or _HOURS_THEN_PEAK_RE.search(note)) and _HOLIDAYS_RE.search(note):
             out.append(Skipped(f"footnote ({number})", note,
                                "peak hours exclude public holidays: a weekly UTC window cannot express "
                                "holidays, so usage on a holiday is priced at the peak rate"))

@@ -545,3 +545,26 @@ def test_bold_closing_a_bare_table_does_not_swallow_the_footnotes_below() -> Non
 def test_windows_line_endings_read_the_same(name: str) -> None:
     text = (FIXTURES / name).read_text(encoding="utf-8")
     assert table(deepseek.parse(text.replace("\n", "\r\n"), "")) == table(deepseek.parse(text, ""))
+
+
+def test_a_browser_copy_of_the_table_is_read_with_its_row_spans_and_weekday_peak() -> None:
+    """Copying the rendered page writes rows as ``| cell | cell`` with no closing pipe and no
+    separator, carries a cell's line break to the next line (``| 价格(2) | 百万tokens输入`` /
+    ``（缓存命中） | 空闲时段 | 0.02元 | 0.15元``) and leaves row-spanned cells out (``| 高峰时段 |
+    0.04元 | 0.30元``).  The rows are joined and filled from the row above; the footnote names the
+    hours before saying they are the peak (``北京时间周一至周五（不含中国法定节假日）9:00 - 12:00、
+    14:00 - 18:00 为高峰时段``): Monday to Friday, 01:00-04:00 and 06:00-10:00 UTC."""
+    reading = deepseek.read((FIXTURES / "2026-09-textcopy.zh-cn.md").read_text(encoding="utf-8"))
+    peak = "Mon-Fri 01:00-04:00,06:00-10:00 UTC"
+    off = "Mon-Fri 00:00-01:00,04:00-06:00,10:00-24:00 UTC; Sat,Sun 00:00-24:00 UTC"
+    got = {(q.model, q.component, q.tier, q.window, q.currency): q.price for q in reading.quotes}
+    expected = {}
+    for component, flash, pro in (("input_cache_hit", ("0.02", "0.04"), ("0.15", "0.30")),
+                                  ("input", ("1", "2"), ("4.5", "9.0")), ("output", ("4", "8"), ("13.5", "27.0"))):
+        for model, (low, high) in (("deepseek-flash", flash), ("deepseek-v4-pro", pro)):
+            expected[(model, component, "off_peak", off, "CNY")] = Decimal(low)
+            expected[(model, component, "peak", peak, "CNY")] = Decimal(high)
+    assert got == expected
+    assert [s.reason for s in reading.skipped] == [
+        "peak hours exclude public holidays: a weekly UTC window cannot express holidays, so usage on a"
+        " holiday is priced at the peak rate"]
