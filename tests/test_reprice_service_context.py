@@ -112,3 +112,29 @@ def test_the_rate_table_bands_the_service_tiers_by_prompt_size(pricer):
     assert rows == [("batch", 0, 200000, may, None),
                     ("batch", 200001, None, may, aug), ("batch", 200001, None, aug, None),
                     ("fast", 0, 200000, may, None), ("fast", 200001, None, may, aug)]
+
+
+BILLED_HEADER = "time,provider,model,service_tier,context_window,input_tokens,output_tokens\n"
+BILLED = [  # what a provider's export says each row was billed at
+    ("2025-09-01T10:00:00Z,anthropic,claude-sonnet-4,batch,200k-1M,300000,1000\n", "0.91125"),
+    ("2025-09-01,anthropic,claude-sonnet-4,batch,200k-1M,300000,1000\n", "0.91125"),
+    ("2025-09-01T10:00:00Z,anthropic,claude-sonnet-4,fast,200k-1M,300000,1000\n", "tier"),
+    ("2025-09-01T10:00:00Z,anthropic,claude-sonnet-4,batch,0-200k,300000,1000\n", "0.4575"),
+]
+
+
+def test_a_service_row_billed_at_a_long_context_tier_takes_that_tiers_own_rates(pricer, tmp_path):
+    """An export that names the billed context window (``200k-1M``) of a batch row: the batch
+    long-context rates, instant or whole day; fast mode has none, so unpriced on tier; ``0-200k``
+    is the batch rates whatever the prompt.  The engine says the same."""
+    path = tmp_path / "billed.csv"
+    path.write_text(BILLED_HEADER + "".join(text for text, _ in BILLED), encoding="utf-8")
+    got = []
+    for row in read_usage(path):
+        result = pricer.price(row)
+        got.append(result.field if isinstance(result, Unpriced) else str(pricer.money(result.units)))
+    assert got == [cost for _, cost in BILLED]
+    with Engine(pricer, threads=2) as engine:
+        engine.load(path)
+        engine.price()
+        assert engine_rows(engine) == expected(pricer, path)

@@ -428,8 +428,12 @@ class Pricer:
                                              " in the history")
         billed = _billed_context(book, provider, model, row.context if row.tier == "standard" else "")
         if row.tier != "standard" and _CONTEXT_TIER.match(row.context):
-            return Unpriced(row, "tier", f"{provider}/{model}: ratecard has no {row.tier} {row.context} rates"
-                                         " (the usage export says it was billed so)")
+            # the export says a batch (fast, ...) request was billed at a long-context tier: that
+            # service tier's own rates for the size, where the history has them
+            billed = _billed_service_context(book, provider, model, row.tier, row.context)
+            if billed is None:
+                return Unpriced(row, "tier", f"{provider}/{model}: ratecard has no {row.tier} {row.context} rates"
+                                             " (the usage export says it was billed so)")
         if isinstance(billed, str):
             return Unpriced(row, "tier", f"{provider}/{model} has no {billed} price in {self.currency}"
                                          " in the history (the usage export says it was billed so)")
@@ -634,6 +638,14 @@ def _rates_at(timeline: _Timeline, instant: datetime) -> Rates | None:
         return None
     j = bisect_right(segment.piece_starts, _second_of_week(instant)) - 1
     return segment.pieces[j]
+
+
+def _billed_service_context(book: _Book, provider: str, model: str, tier: str, context: str) -> "_Timeline | None":
+    """The timeline of a service tier's own long-context rates (``batch context>200k``) that a
+    usage export says it billed, or None when the history has none."""
+    threshold = int(_CONTEXT_TIER.match(context).group(1)) * 1000  # type: ignore[union-attr]
+    return next((timeline for known, timeline in book.service_context.get((provider, model, tier), ())
+                 if known == threshold), None)
 
 
 def _billed_context(book: _Book, provider: str, model: str, context: str) -> "_Timeline | str | None":

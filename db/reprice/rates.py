@@ -10,8 +10,8 @@ pricer means, into rows any engine can join on (DuckDB here, Spark past one mach
   one row per window ``(valid_from_us, valid_to_us)`` = (A, B) of a change of unknown instant, or
   ``removed``: a model whose removal was only observed (last seen, removed at).
 * ``tier``: ``standard``, the service tier a usage row names (batch, flex, priority, fast), or the
-  context tier (``context>200k``) a provider's export says a row was billed at: that tier's rates
-  where it has them, the standard rates for the other components.
+  context tier (``context>200k``, ``batch context>200k``) a provider's export says a row was billed
+  at: that tier's rates where it has them, the standard (or service) rates for the other components.
 * ``min_prompt``/``max_prompt``: the prompt sizes (all input tokens, inclusive bounds, max NULL:
   no bound) a row must have to take these rates.  Long-context tiers are merged in here,
   component by component, by the pricer's own rule (largest threshold first, a tier without a
@@ -115,6 +115,12 @@ def compile_rates(pricer: Pricer) -> RateTable:
             for band, pieces in _service_bands(book, provider, model, tier, timeline):
                 for piece in pieces:
                     rows.append(_row(provider, model, name, tier, band, piece, pricer.scale))
+            for threshold, long in book.service_context.get((provider, model, tier), ()):
+                # a row whose export says it was billed at this service tier's long-context rates
+                for piece in _pieces([timeline, long], _billed):
+                    if piece[4] is not None:
+                        rows.append(_row(provider, model, name, f"{tier} context>{threshold // 1000}k", (0, None),
+                                         piece, pricer.scale))
     for (provider, model), windows in sorted(pricer._windows.items()):
         for a, b in windows:
             rows.append((provider, model, "window", "any", 0, None, _us(a), _us(b), 0, WEEK_MINUTES)
