@@ -161,8 +161,9 @@ def context_window_sql(dialect: str = "duckdb", column: str = "context_window") 
 
 def rate_tier_sql(tier: str = "tier", context: str = "context") -> str:
     """The rate table's ``tier`` a usage row takes: its service tier, or the context tier its
-    export says it was billed at (``context>200k``; with a service tier that pair is never in the
-    history, so the row is unpriced on ``tier``, as in the row pricer)."""
+    export says it was billed at (``context>200k``; with a service tier, that tier's own for the
+    size, ``batch context>200k``: a pair the history lacks leaves the row unpriced on ``tier``,
+    as in the row pricer)."""
     return (f"CASE WHEN {context} LIKE 'context>%' THEN CASE WHEN {tier} = 'standard' THEN {context}"
             f" ELSE concat({tier}, ' ', {context}) END ELSE {tier} END")
 
