@@ -511,6 +511,8 @@ class _Cards:
                 if label_of(block.text):
                     self.tabbed = True
                     continue
+                if block.text.strip().lower() in ("price", "prices", "pricing") and self.name and not self.card:
+                    continue  # the card's own "### Price" under its model heading: still that card
                 self._flush()
                 self._end_section()
                 self.section, self.name, self.tabbed = block.text, None, False

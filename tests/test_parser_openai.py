@@ -505,3 +505,25 @@ def test_an_embeddings_table_that_names_its_tiers_in_its_columns_needs_no_tab() 
         ("text-embedding-3-small", "input", "batch"): Decimal("0.01"),
         ("text-embedding-3-large", "input", "standard"): Decimal("0.13"),
         ("text-embedding-3-large", "input", "batch"): Decimal("0.065")}
+
+
+def test_price_cards_whose_price_block_is_a_heading_under_the_model_heading() -> None:
+    """A Jina copy of openai.com/api/pricing (2025-12) gives each card's model as a heading and its
+    ``### Price`` as a heading under it: still that model's card.  A ``### Fine-tuning price``
+    under ``GPT-4.1`` is a fine-tuned model's price, never the base model's: no card is read."""
+    page = ("Title: Pricing\n\nURL Source: http://openai.com/api/pricing/\n\nMarkdown Content:\n"
+            "Flagship models\n---------------\n\nOur frontier models.\n\n"
+            "GPT-5.2\n-------\n\nThe best model for coding\n\n### Price\n\nInput:\n\n$1.750 / 1M tokens\n\n"
+            "Cached input:\n\n$0.175 / 1M tokens\n\nOutput:\n\n$14.000 / 1M tokens\n\n"
+            "GPT-5 mini\n----------\n\nA faster, cheaper version\n\n### Price\n\nInput:\n\n$0.250 / 1M tokens\n\n"
+            "Cached input:\n\n$0.025 / 1M tokens\n\nOutput:\n\n$2.000 / 1M tokens\n\n"
+            "### Fine-tuning our models\n\nGPT-4.1\n-------\n\n### Fine-tuning price\n\nInput:\n\n$3.00 / 1M tokens\n\n"
+            "Output:\n\n$12.00 / 1M tokens\n\nTraining:\n\n$25.00 / 1M tokens\n")
+    reading = openai.read(page)
+    assert {(q.model, q.component, q.tier): q.price for q in reading.quotes} == {
+        ("gpt-5.2", "input", "standard"): Decimal("1.750"), ("gpt-5.2", "input_cache_hit", "standard"): Decimal("0.175"),
+        ("gpt-5.2", "output", "standard"): Decimal("14.000"), ("gpt-5-mini", "input", "standard"): Decimal("0.250"),
+        ("gpt-5-mini", "input_cache_hit", "standard"): Decimal("0.025"),
+        ("gpt-5-mini", "output", "standard"): Decimal("2.000")}
+    assert ("'Fine-tuning price' card ''", "no model name above the card's prices") in [
+        (s.where, s.reason) for s in reading.skipped]
