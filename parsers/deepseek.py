@@ -206,6 +206,12 @@ def _pipe_copy_tables(text: str) -> str:
         j = i
         while j < len(lines):
             line = lines[j].rstrip()
+            if _SEPARATOR_LINE_RE.match(line):
+                # a GitHub table (``| --- | ---``), whatever its rows end with: left to the reader
+                while j < len(lines) and lines[j].lstrip().startswith("|"):
+                    j += 1
+                rows = []
+                break
             if _PIPE_COPY_ROW_RE.match(line) and not line.endswith("|"):
                 rows.append([c.strip() for c in line[1:].split(" | ")])
             elif rows and line.strip() and not line.startswith("|") and not _SEPARATOR_LINE_RE.match(line) and (

@@ -568,3 +568,13 @@ def test_a_browser_copy_of_the_table_is_read_with_its_row_spans_and_weekday_peak
     assert [s.reason for s in reading.skipped] == [
         "peak hours exclude public holidays: a weekly UTC window cannot express holidays, so usage on a"
         " holiday is priced at the peak rate"]
+
+
+def test_a_github_table_whose_rows_do_not_end_in_a_pipe_is_not_taken_for_a_browser_copy() -> None:
+    page = ("## Model Details\n\n| MODEL | deepseek-chat | deepseek-reasoner\n| --- | --- | ---\n"
+            "| 1M INPUT TOKENS (CACHE HIT) | $0.07 | $0.14\n| 1M INPUT TOKENS (CACHE MISS) | $0.27 | $0.55\n"
+            "| 1M OUTPUT TOKENS | $1.10 | $2.19\n")
+    assert {(q.model, q.component): q.price for q in deepseek.read(page).quotes} == {
+        ("deepseek-chat", "input_cache_hit"): Decimal("0.07"), ("deepseek-reasoner", "input_cache_hit"): Decimal("0.14"),
+        ("deepseek-chat", "input"): Decimal("0.27"), ("deepseek-reasoner", "input"): Decimal("0.55"),
+        ("deepseek-chat", "output"): Decimal("1.10"), ("deepseek-reasoner", "output"): Decimal("2.19")}
