@@ -40,7 +40,6 @@ import argparse
 import filecmp
 import json
 import random
-import resource
 import shutil
 import subprocess
 import sys

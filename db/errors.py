@@ -33,13 +33,3 @@ def describe_sqlite_error(exc: sqlite3.Error) -> str:
     if "unable to open" in text:
         return "cannot open the database file (permissions, or the folder is not writable)"
     return text
-
-
-def ensure_schema(db: sqlite_utils.Database) -> None:
-    """Create missing tables and indexes (idempotent; ``IF NOT EXISTS`` throughout).
-
-    Run when the database is opened, outside any transaction: ``executescript`` commits.
-    """
-    migrate(db.conn)
-    db.conn.executescript(SCHEMA_PATH.read_text(encoding="utf-8"))
-    ensure_views(db)

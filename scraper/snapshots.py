@@ -28,7 +28,7 @@ from parsers import registry
 from parsers.quote import iso_utc, parse_utc
 from parsers.registry import Source
 from scraper.backfill import record_copy
-from scraper.fetch.git import GitError, run_git
+from scraper.fetch.git import run_git
 
 #: The snapshots' folder, inside the nightly's data folder.
 PAGES = "pages"

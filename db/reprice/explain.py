@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from db.reprice.pricer import Priced, Pricer, Unpriced, When
+from db.reprice.pricer import Pricer, Unpriced, When
 from db.reprice.usage import TOKEN_COMPONENTS, UsageRow
 
 
