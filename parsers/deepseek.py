@@ -161,7 +161,8 @@ def _document(text: str, source_url: str) -> Document:
         if kind == "html":
             part = read_provider_page(PROVIDER, f"<html><body>{piece}</body></html>", source_url)
         else:
-            part = _markdown_with_flat_tables(_clean_markdown(_pipe_copy_tables(piece)), source_url)
+            part = _markdown_with_flat_tables(_clean_markdown(_pipe_copy_tables(_tab_copy_tables(piece))),
+                                              source_url)
         if doc is None:
             doc = part
         else:
@@ -232,6 +233,63 @@ def _pipe_copy_tables(text: str) -> str:
         width = max(len(row) for row in rows)
         out += ["", "|" + "  |" * width, "|" + " --- |" * width]
         out += ["| " + " | ".join(row) + " |" for row in rows]
+        out.append("")
+        i = j
+    return "\n".join(out)
+
+
+_TAB_HEADER_RE = re.compile(r"^(?:MODEL|模型)(?:\(\d\)|（\d）)?\t", re.I)
+
+
+def _tab_copy_tables(text: str) -> str:
+    """A copy of the page's table as tab-separated text, made a GitHub table again.
+
+    Copying the rendered table of one model per row (2025-01) writes cells apart with tabs, and a
+    cell with line breaks over several lines: ``MODEL(1)<tab>CONTEXT LENGTH<tab>...<tab>1M TOKENS``
+    / ``INPUT PRICE`` / ``(CACHE HIT) (4)<tab>1M TOKENS`` ... then ``deepseek-chat<tab>64K<tab>...<tab>
+    $0.07(5)`` / ``$0.014<tab>$0.27(5)`` ...  A line without a tab goes on with the cell before it;
+    each row starts at a model id and has the header's number of cells.  Once a row has them all,
+    only a line that opens with a price still belongs to its last cell (``$0.28``): a footnote
+    (``(1) The deepseek-chat model ...``) ends the table.  Anything that does not come out as whole
+    rows of the header's width is left as it was.
+    """
+    if "\t" not in text:
+        return text
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        if not _TAB_HEADER_RE.match(lines[i]):
+            out.append(lines[i])
+            i += 1
+            continue
+        header = lines[i].split("\t")
+        j = i + 1
+        while j < len(lines) and not _MODEL_RE.match(lines[j].split("\t")[0].strip()) and lines[j].strip():
+            first, *rest = lines[j].split("\t")
+            header[-1] += "<br>" + first
+            header += rest
+            j += 1
+        rows: list[list[str]] = []
+        while j < len(lines) and lines[j].strip():
+            line = lines[j]
+            if _MODEL_RE.match(line.split("\t")[0].strip()):
+                rows.append(line.split("\t"))
+            elif rows and len(rows[-1]) < len(header):
+                first, *rest = line.split("\t")
+                rows[-1][-1] += "<br>" + first
+                rows[-1] += rest
+            elif rows and "\t" not in line and _MONEY_START_RE.match(line.strip()):
+                rows[-1][-1] += "<br>" + line
+            else:
+                break
+            j += 1
+        if not rows or any(len(row) != len(header) for row in rows):
+            out.append(lines[i])
+            i += 1
+            continue
+        out += ["", "| " + " | ".join(c.strip() for c in header) + " |", "|" + " --- |" * len(header)]
+        out += ["| " + " | ".join(c.strip() for c in row) + " |" for row in rows]
         out.append("")
         i = j
     return "\n".join(out)
