@@ -249,8 +249,8 @@ def _tab_copy_tables(text: str) -> str:
     / ``INPUT PRICE`` / ``(CACHE HIT) (4)<tab>1M TOKENS`` ... then ``deepseek-chat<tab>64K<tab>...<tab>
     $0.07(5)`` / ``$0.014<tab>$0.27(5)`` ...  A line without a tab goes on with the cell before it;
     each row starts at a model id and has the header's number of cells.  Once a row has them all,
-    only a line that opens with a price still belongs to its last cell (``$0.28``): a footnote
-    (``(1) The deepseek-chat model ...``) ends the table.  Anything that does not come out as whole
+    only a line with a price still belongs to its last cell (``$0.28``): a footnote (``(1) The
+    deepseek-chat model ...``) or a line without a price ends the table.  Anything that does not come out as whole
     rows of the header's width is left as it was.
     """
     if "\t" not in text:
@@ -279,7 +279,10 @@ def _tab_copy_tables(text: str) -> str:
                 first, *rest = line.split("\t")
                 rows[-1][-1] += "<br>" + first
                 rows[-1] += rest
-            elif rows and "\t" not in line and _MONEY_START_RE.match(line.strip()):
+            elif rows and "\t" not in line and find_money(line) and not re.match(r"\s*[(（]\d", line):
+                # a price after a full row is its last cell's (``$0.28``, ``0.28 USD``): taken apart,
+                # the cell would show only the list price; a sentence wrongly kept here only makes
+                # that cell hold two prices, which is then skipped, never misread
                 rows[-1][-1] += "<br>" + line
             else:
                 break
