@@ -216,11 +216,13 @@ def _pipe_copy_tables(text: str) -> str:
             if _PIPE_COPY_ROW_RE.match(line) and not line.endswith("|"):
                 rows.append([c.strip() for c in line[1:].split(" | ")])
             elif rows and line.strip() and not line.startswith("|") and not _SEPARATOR_LINE_RE.match(line) and (
-                    " | " in line or (j + 1 < len(lines) and _PIPE_COPY_ROW_RE.match(lines[j + 1]))):
+                    " | " in line or (j + 1 < len(lines) and _PIPE_COPY_ROW_RE.match(lines[j + 1]))
+                    or (find_money(line) and not re.match(r"\s*[(（]\d", line))):
                 # a cell broken by a line break (then the row's next cells, if any): a line with
-                # cells of its own, or a line of words between two rows
+                # cells of its own, a line of words between two rows, or a price (taken apart, the
+                # cell above would show only a list price whose strike-through the copy lost)
                 first, *rest = (c.strip() for c in line.split(" | "))
-                rows[-1][-1] += first
+                rows[-1][-1] += "<br>" + first
                 rows[-1] += rest
             else:
                 break

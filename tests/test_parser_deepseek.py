@@ -599,3 +599,18 @@ def test_a_tab_separated_copy_of_the_one_model_per_row_table(usd_after: bool) ->
     assert [s.where for s in reading.skipped] == [
         "deepseek-chat input_cache_hit standard", "deepseek-chat input standard", "deepseek-chat output standard"]
     assert all(s.reason.startswith("two prices in one cell") for s in reading.skipped)
+
+
+def test_a_browser_copy_keeps_a_price_line_after_its_last_row_in_that_row() -> None:
+    """``$0.28`` on its own line after the last ``| ... | $1.10(5)`` row is the rest of that cell
+    (a list and a promo price whose strike-through the copy lost): taken apart, $1.10 would be
+    read alone, the list price as if charged.  Kept together, the cell is skipped as uncertain."""
+    page = ("Pricing Details\n| MODEL(1) | deepseek-reasoner | deepseek-chat\n"
+            "| 1M TOKENS INPUT (CACHE HIT) | $0.14 | $0.07(5)\n$0.014\n"
+            "| 1M TOKENS OUTPUT | $2.19 | $1.10(5)\n$0.28\n"
+            "(5) The form shows the original price and the discounted price.\n")
+    reading = deepseek.read(page)
+    assert {(q.model, q.component): q.price for q in reading.quotes} == {
+        ("deepseek-reasoner", "input_cache_hit"): Decimal("0.14"), ("deepseek-reasoner", "output"): Decimal("2.19")}
+    assert [(s.where, s.text) for s in reading.skipped] == [
+        ("deepseek-chat input_cache_hit standard", "$0.07\n$0.014"), ("deepseek-chat output standard", "$1.10\n$0.28")]
