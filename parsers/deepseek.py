@@ -123,6 +123,8 @@ def read(text: str, source_url: str = "") -> Reading:
     for table, (effective_from, announcement) in zip(tables, announced):
         context = "\n".join(filter(None, [announcement, *notes.values()]))
         for cell_quote in _read_table(table, skipped):
+            if _ambiguous(cell_quote.cell) and (said := _original_then_discounted(cell_quote.cell, notes)):
+                cell_quote.cell = said  # the page's own footnote says which price is which
             if _ambiguous(cell_quote.cell):
                 skipped.append(Skipped(f"{cell_quote.model} {cell_quote.component} {cell_quote.tier}",
                                        cell_quote.cell.text, "two prices in one cell and neither struck through: "
@@ -719,6 +721,25 @@ def _ambiguous(cell: Cell) -> bool:
     price, e.g. an inline ``text-decoration: line-through``): the charged price is not certain."""
     amounts = {(m.currency, m.amount) for m in find_money(cell.kept)}
     return len(amounts) > 1
+
+
+#: A footnote that says a cell shows the list price, then the discounted one (2024-12 to 2025-02).
+_ORIGINAL_THEN_DISCOUNTED_RE = re.compile(r"original price and the discounted price|原价(?:和|与|及)优惠价", re.I)
+
+
+def _original_then_discounted(cell: Cell, notes: dict[str, str]) -> Cell | None:
+    """The cell read as its footnote says, when a copy lost the strike-through of its list price.
+
+    ``$0.07(5)`` / ``$0.014`` with footnote (5) "The form shows the original price and the
+    discounted price": the first is the list price, the second the price in force (the promo).
+    Taken only when the footnote says so, the cell holds exactly two prices in one currency, and
+    the second is the lower (a discount never costs more): otherwise the cell stays uncertain."""
+    if not any(_ORIGINAL_THEN_DISCOUNTED_RE.search(notes.get(m, "")) for m in cell.markers):
+        return None
+    found = find_money(cell.kept)
+    if len(found) != 2 or found[0].currency != found[1].currency or not found[1].amount < found[0].amount:
+        return None
+    return Cell(text=cell.text, kept=found[1].text, struck=(found[0].text, *cell.struck), markers=cell.markers)
 
 
 def _is_label(cell: Cell) -> bool:

@@ -37,18 +37,23 @@ def table_of(quotes: list[Quote]) -> dict[tuple[str, str, str, str], tuple[Decim
 
 def test_deepseek_html2text_header_over_several_lines_and_a_promo_whose_strike_was_css() -> None:
     """html2text: header cells with <br> span five lines; the USD promo cells' strike-through was a
-    CSS style, so ``$0.07(5)`` / ``$0.014`` are two plain prices: never the first one as the price,
-    never shifted to another column (the row used to be re-aligned: output read as $0.07)."""
+    CSS style, so ``$0.07(5)`` / ``$0.014`` are two plain prices.  Footnote (5) says the form shows
+    "the original price and the discounted price": the second, lower one is the price in force,
+    the first its list price, until the footnote's end.  Never the first one as the price, never
+    shifted to another column (the row used to be re-aligned: output read as $0.07)."""
     reading = registry.read("deepseek", page("deepseek", "2025-01-23-html2text-wrapped-header.en.md"))
     until = datetime(2025, 2, 8, 16, 0, tzinfo=timezone.utc)
     assert table_of(reading.quotes) == {
+        ("deepseek-chat", "input_cache_hit", "standard", "USD"): (Decimal("0.014"), until),
         ("deepseek-chat", "input", "standard", "USD"): (Decimal("0.14"), until),
+        ("deepseek-chat", "output", "standard", "USD"): (Decimal("0.28"), until),
         ("deepseek-reasoner", "input_cache_hit", "standard", "USD"): (Decimal("0.14"), None),
         ("deepseek-reasoner", "input", "standard", "USD"): (Decimal("0.55"), None),
         ("deepseek-reasoner", "output", "standard", "USD"): (Decimal("2.19"), None),
     }
-    skipped = sorted(s.text for s in reading.skipped)
-    assert "$0.07\n$0.014" in skipped and "$1.10\n$0.28" in skipped
+    assert {q.component: q.list_price for q in reading.quotes if q.model == "deepseek-chat"} == {
+        "input_cache_hit": Decimal("0.07"), "input": Decimal("0.27"), "output": Decimal("1.10")}
+    assert not any("two prices in one cell" in s.reason for s in reading.skipped)
 
 
 def test_html2text_header_broken_over_lines_is_one_header_row() -> None:

@@ -585,32 +585,50 @@ def test_a_github_table_whose_rows_do_not_end_in_a_pipe_is_not_taken_for_a_brows
 def test_a_tab_separated_copy_of_the_one_model_per_row_table(usd_after: bool) -> None:
     """A copy of the 2025-01 table as tab-separated text: each header and price cell over several
     lines (``1M TOKENS`` / ``INPUT PRICE`` / ``(CACHE HIT) (4)<tab>...``, ``$0.07(5)`` / ``$0.014``).
-    The rows are rebuilt at the model ids; the reasoner's prices are read, while deepseek-chat's
-    cells show a list and a promo price whose strike-through the copy lost: neither is certain,
-    each is skipped with the reason; the footnote after the last row is not part of its cell."""
+    The rows are rebuilt at the model ids.  deepseek-chat's cells lost the strike-through of their
+    list price; footnote (5) says the form shows "the original price and the discounted price",
+    so the lower, second price is in force (a promo until 2025-02-08 16:00 UTC) and the first is
+    its list price.  The footnote after the last row is not part of its cell."""
     text = (FIXTURES / "2025-01-23-tab-textcopy.en.txt").read_text(encoding="utf-8")
     if usd_after:  # a localised copy: "0.28 USD", so a price line no longer opens with "$"
         text = re.sub(r"\$(\d+(?:\.\d+)?)", r"\1 USD", text)
     reading = deepseek.read(text)
-    assert {(q.model, q.component, q.tier): q.price for q in reading.quotes} == {
-        ("deepseek-reasoner", "input_cache_hit", "standard"): Decimal("0.14"),
-        ("deepseek-reasoner", "input", "standard"): Decimal("0.55"),
-        ("deepseek-reasoner", "output", "standard"): Decimal("2.19")}
-    assert [s.where for s in reading.skipped] == [
+    until = datetime(2025, 2, 8, 16, 0, tzinfo=timezone.utc)
+    assert {(q.model, q.component): (q.price, q.list_price, q.promo_until) for q in reading.quotes} == {
+        ("deepseek-chat", "input_cache_hit"): (Decimal("0.014"), Decimal("0.07"), until),
+        ("deepseek-chat", "input"): (Decimal("0.14"), Decimal("0.27"), until),
+        ("deepseek-chat", "output"): (Decimal("0.28"), Decimal("1.10"), until),
+        ("deepseek-reasoner", "input_cache_hit"): (Decimal("0.14"), None, None),
+        ("deepseek-reasoner", "input"): (Decimal("0.55"), None, None),
+        ("deepseek-reasoner", "output"): (Decimal("2.19"), None, None)}
+    assert not any("two prices in one cell" in s.reason for s in reading.skipped)
+
+
+def test_two_prices_in_a_cell_stay_uncertain_unless_the_footnote_says_which_is_which() -> None:
+    """Without the "original price and the discounted price" footnote, or with a second price that
+    is not the lower one, the cell is skipped as uncertain: a discount never costs more."""
+    text = (FIXTURES / "2025-01-23-tab-textcopy.en.txt").read_text(encoding="utf-8")
+    no_note = deepseek.read(text.replace("The form shows the original price and the discounted price. ", ""))
+    reversed_ = deepseek.read(text.replace("$0.07(5)\n$0.014", "$0.014(5)\n$0.07"))
+    assert not any(q.model == "deepseek-chat" for q in no_note.quotes)
+    assert [s.where for s in no_note.skipped] == [
         "deepseek-chat input_cache_hit standard", "deepseek-chat input standard", "deepseek-chat output standard"]
-    assert all(s.reason.startswith("two prices in one cell") for s in reading.skipped)
+    assert ("deepseek-chat", "input_cache_hit") not in {(q.model, q.component) for q in reversed_.quotes}
+    assert [s.where for s in reversed_.skipped] == ["deepseek-chat input_cache_hit standard"]
 
 
 def test_a_browser_copy_keeps_a_price_line_after_its_last_row_in_that_row() -> None:
     """``$0.28`` on its own line after the last ``| ... | $1.10(5)`` row is the rest of that cell
     (a list and a promo price whose strike-through the copy lost): taken apart, $1.10 would be
-    read alone, the list price as if charged.  Kept together, the cell is skipped as uncertain."""
+    read alone, the list price as if charged.  Kept together, the footnote says which is which."""
     page = ("Pricing Details\n| MODEL(1) | deepseek-reasoner | deepseek-chat\n"
             "| 1M TOKENS INPUT (CACHE HIT) | $0.14 | $0.07(5)\n$0.014\n"
             "| 1M TOKENS OUTPUT | $2.19 | $1.10(5)\n$0.28\n"
             "(5) The form shows the original price and the discounted price.\n")
     reading = deepseek.read(page)
-    assert {(q.model, q.component): q.price for q in reading.quotes} == {
-        ("deepseek-reasoner", "input_cache_hit"): Decimal("0.14"), ("deepseek-reasoner", "output"): Decimal("2.19")}
-    assert [(s.where, s.text) for s in reading.skipped] == [
-        ("deepseek-chat input_cache_hit standard", "$0.07\n$0.014"), ("deepseek-chat output standard", "$1.10\n$0.28")]
+    assert {(q.model, q.component): (q.price, q.list_price) for q in reading.quotes} == {
+        ("deepseek-reasoner", "input_cache_hit"): (Decimal("0.14"), None),
+        ("deepseek-reasoner", "output"): (Decimal("2.19"), None),
+        ("deepseek-chat", "input_cache_hit"): (Decimal("0.014"), Decimal("0.07")),
+        ("deepseek-chat", "output"): (Decimal("0.28"), Decimal("1.10"))}
+    assert reading.skipped == []
