@@ -423,39 +423,93 @@ def _io_tables(doc: Document, url: str, skips: list[Skipped], used: set[int]) ->
         if not isinstance(table, Table):
             continue
         header = [cell.text.strip().lower() for cell in table.header]
+        body = table.body
+        groups = [""] * len(header)
+        second = [cell.text.strip().lower() for cell in body[0]] if body else []
+        if ({"input", "output"} <= {_io_component(n) for n in second} and not any(_io_component(h) for h in header)
+                and any(h in ("short context", "long context") for h in header)):
+            # two header rows (2026-09: ``Short context`` / ``Long context`` over ``Input | Cached |
+            # Output`` twice), the second below the separator as a converter wrote it
+            groups = _column_groups(header, second)
+            if groups is None:
+                if any(find_money(c.text) for row in body for c in row):
+                    skips.append(Skipped(f"table under {table.section!r}", " | ".join(table.texts()[0]),
+                                         "column groups that cannot be matched to their columns; not read"))
+                continue
+            header, body = second, body[1:]
         model_col = next((i for i, h in enumerate(header) if h in _MODEL_HEADERS), None)
-        columns = {comp: i for i, h in enumerate(header) for comp in [_io_component(h)] if comp}
-        if model_col is None or not {"input", "output"} <= set(columns):
+        columns = [(i, comp, groups[i]) for i, h in enumerate(header) for comp in [_io_component(h)] if comp]
+        if model_col is None or not {"input", "output"} <= {comp for _, comp, _ in columns}:
             continue
         used.add(id(table))
         where = f"table under {table.section!r}"
         nearby = [b.text for b in blocks[max(0, index - 2):index + 3] if isinstance(b, Paragraph)]
-        cells = [row[i].text for row in table.body for i in columns.values()]
+        cells = [row[i].text for row in body for i, _, _ in columns]
         if not (any(_PER_MILLION_RE.search(t) for t in (*header, *cells))
                 or any(_UNIT_LINE_RE.search(t) for t in nearby)):
             skips.append(Skipped(where, " | ".join(table.texts()[0]),
                                  "table does not say its prices are per million tokens; not read"))
             continue
-        for row in table.body:
+        for row in body:
             model = _model_cell(row[model_col].text)
-            priced = [(comp, row[i].text.strip()) for comp, i in columns.items()
+            priced = [(i, comp, group, row[i].text.strip()) for i, comp, group in columns
                       if row[i].text.strip() not in _EMPTY_CELLS]
             if not priced:
                 continue
             if not _MODEL_ID_RE.match(model):
-                skips.append(Skipped(f"{where} row {model!r}", "; ".join(c for _, c in priced),
+                skips.append(Skipped(f"{where} row {model!r}", "; ".join(c for *_, c in priced),
                                      "price without a model id beside it"))
                 continue
-            for component, cell in priced:
+            threshold = _LONG_THRESHOLD_RE.search(row[model_col].text)
+            for i, component, group, cell in priced:
+                tier = "standard"
+                if group == "long":
+                    if threshold is None:
+                        skips.append(Skipped(f"{where} row {model!r} / long context {header[i]}", cell,
+                                             "long-context price without the prompt size it starts at"))
+                        continue
+                    tier = _context_tier(int(Decimal(threshold.group(1)) * (1000 if threshold.group(2).lower() == "k"
+                                                                           else 1_000_000)))
                 money = _plain_token_price(cell)
                 if money is None:
-                    skips.append(Skipped(f"{where} row {model!r} / {header[columns[component]]}", cell,
+                    skips.append(Skipped(f"{where} row {model!r} / {header[i]}", cell,
                                          "cell is not one price per million tokens"))
                     continue
                 quotes.append(Quote(provider=PROVIDER, model=model, component=component,
                                     currency=money.currency, price=money.amount, price_text=money.text,
-                                    source_url=url))
+                                    tier=tier, source_url=url,
+                                    note=f"long context: {threshold.group(0)}" if tier != "standard" else ""))
     return quotes
+
+
+#: The long-context threshold a model cell states (``grok-4.7 Long context ≥ 200k tokens``).  The
+#: page bills long-context rates once the prompt *reaches* it; the tier ``context>200k`` is the
+#: pricer's "over", so a prompt of exactly that many tokens is the one-token edge (as OpenRouter's).
+_LONG_THRESHOLD_RE = re.compile(r"long context\s*(?:≥|>=|>|over|above|from)\s*(\d+(?:\.\d+)?)\s*([km])\b", re.I)
+
+
+def _column_groups(groups_row: list[str], names: list[str]) -> list[str] | None:
+    """Per column: ``short``, ``long`` or "" from a row of group labels over ``names``.
+
+    The labels stand in the first cells after the leading names (one cell per group, a colspan
+    lost: ``Model | Context | Short context | Long context``), or over the first column of their
+    group with blanks after (markdownify).  They are spread over the price columns in order only
+    when every group holds the same columns in the same order (Input, Cached, Output under each);
+    otherwise which price belongs to which group is a guess, and None is returned."""
+    kinds = {"short context": "short", "long context": "long"}
+    price_cols = [i for i, n in enumerate(names) if _io_component(n)]
+    labelled = [(i, kinds[g]) for i, g in enumerate(groups_row) if g in kinds]
+    if not price_cols or not labelled or len(price_cols) % len(labelled):
+        return None
+    size = len(price_cols) // len(labelled)
+    runs = [tuple(names[j] for j in price_cols[k:k + size]) for k in range(0, len(price_cols), size)]
+    if len(set(runs)) != 1 or any(g and g not in kinds and n and _io_component(n)
+                                  for g, n in zip(groups_row, names)):
+        return None
+    out = [""] * len(names)
+    for k, j in enumerate(price_cols):
+        out[j] = labelled[k // size][1]
+    return out
 
 
 def _model_cell(text: str) -> str:

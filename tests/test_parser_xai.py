@@ -568,3 +568,28 @@ def test_one_unreadable_model_record_does_not_fail_the_others():
                                      ("grok-9", "input_cache_hit", "standard"): D("0.3"),
                                      ("grok-9", "output", "standard"): D("6")}
     assert [(s.where, s.reason) for s in result.skipped] == [("embedded languageModels grok-8", "grok-8: no output price")]
+
+
+def test_the_2026_pricing_page_with_short_and_long_context_column_groups() -> None:
+    """docs.x.ai/docs/pricing through Jina (2026-09): ``Short context`` / ``Long context`` over
+    ``Input | Cached | Output`` twice, the second header row below the separator, and each model
+    cell saying where its long context starts (``grok-4.7 Long context ≥ 200k tokens``).  A row
+    without that note has no threshold: its long prices are skipped, never given a guessed one.
+    The Cursor-only fast table has no model column and is not read."""
+    reading = xai.read((FIXTURES / "pricing-2026-09-jina.md").read_text(encoding="utf-8"))
+    got = {(q.model, q.component, q.tier): q.price for q in reading.quotes}
+    expected = {}
+    for model, short, long in (("grok-4.7", ("2.00", "0.50", "6.00"), ("4.00", "1.00", "12.00")),
+                               ("grok-4.3", ("1.25", "0.20", "2.50"), ("2.50", "0.40", "5.00")),
+                               ("grok-code-fast-2", ("0.20", "0.02", "1.50"), None),
+                               ("grok-4.1-mini", ("0.30", "0.05", "0.50"), None)):
+        for component, price in zip(("input", "input_cache_hit", "output"), short):
+            expected[(model, component, "standard")] = Decimal(price)
+        for component, price in zip(("input", "input_cache_hit", "output"), long or ()):
+            expected[(model, component, "context>200k")] = Decimal(price)
+    assert got == expected
+    assert [(s.where, s.text) for s in reading.skipped
+            if s.reason == "long-context price without the prompt size it starts at"] == [
+        ("table under 'Text API' row 'grok-4.1-mini' / long context input", "$0.60"),
+        ("table under 'Text API' row 'grok-4.1-mini' / long context cached", "$0.10"),
+        ("table under 'Text API' row 'grok-4.1-mini' / long context output", "$1.00")]
