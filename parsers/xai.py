@@ -415,7 +415,9 @@ def _io_tables(doc: Document, url: str, skips: list[Skipped], used: set[int]) ->
 
     Its cells are bare amounts (``$1.25``); the unit is in a line under the table ("Prices shown
     per million tokens").  A table whose unit is stated nowhere (header, cells, or the paragraphs
-    just before or after it) is not read: its rows are reported instead.
+    just before or after it) is not read: its rows are reported instead.  The pricing page's form
+    (2026-09) groups the columns under ``Short context`` / ``Long context`` (see
+    :func:`_column_groups`); a long-context price needs its row's ``Long context ≥ 200k tokens``.
     """
     quotes: list[Quote] = []
     blocks = doc.blocks
