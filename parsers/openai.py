@@ -61,7 +61,7 @@ from parsers.document import Cell, Heading, Paragraph, Table, read_provider_page
 from parsers.money import find_money
 from parsers.quote import ParseError, Quote, Reading, Skipped
 from parsers.registry import Source
-from parsers.tabs import TIERS, label_of, read_labels, strip_of
+from parsers.tabs import OPENAI_TIERS, label_of, read_labels, strip_of
 
 PROVIDER = "openai"
 PARSER_VERSION = 3
@@ -159,7 +159,7 @@ class _Reader:
     def walk(self, blocks: list) -> None:
         stack: list[_Section] = [_Section("", 0)]
         for block in blocks:
-            if isinstance(block, Heading) and (label := label_of(block.text)):
+            if isinstance(block, Heading) and (label := label_of(block.text, OPENAI_TIERS)):
                 stack[-1].labels.append(label)  # a tab rendered as a heading
             elif isinstance(block, Heading):
                 self._close(stack[-1])
@@ -171,9 +171,9 @@ class _Reader:
             elif isinstance(block, Paragraph):
                 section = stack[-1]
                 text = " ".join(block.text.split())
-                if label := label_of(text):
+                if label := label_of(text, OPENAI_TIERS):
                     section.labels.append(label)
-                elif tabs := strip_of(text):
+                elif tabs := strip_of(text, OPENAI_TIERS):
                     section.tab_bar = tabs
                 elif _PER_1M_RE.search(text):
                     section.per_1m = True
@@ -184,7 +184,8 @@ class _Reader:
                 section.labels = []
                 if strip and not section.tab_bar:
                     section.tab_bar = strip
-                section.tables.append((block, tab if tab in TIERS else label, ambiguous and tab not in TIERS))
+                known = tab in OPENAI_TIERS
+                section.tables.append((block, tab if known else label, ambiguous and not known))
         self._close(stack[-1])
 
     # --- a section's tables -------------------------------------------------------------------
@@ -508,7 +509,7 @@ class _Cards:
     def read(self, blocks: list) -> None:
         for block in blocks:
             if isinstance(block, Heading):
-                if label_of(block.text):
+                if label_of(block.text, OPENAI_TIERS):
                     self.tabbed = True
                     continue
                 if block.text.strip().lower() in ("price", "prices", "pricing") and self.name and not self.card:
@@ -524,7 +525,7 @@ class _Cards:
         self._end_section()
 
     def _paragraph(self, text: str) -> None:
-        if label_of(text) or strip_of(text):
+        if label_of(text, OPENAI_TIERS) or strip_of(text, OPENAI_TIERS):
             self.tabbed = True
             return
         found = list(_CARD_PRICE_RE.finditer(text))

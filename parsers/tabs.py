@@ -10,24 +10,33 @@ of the table under it (which would price the first table as the last tab).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 TIERS = ("standard", "batch", "flex", "priority")
-_LABEL_RE = re.compile(
-    r"^(standard|batch|flex|priority)(?:\s+(?:tier|processing|pricing|prices|pricing data))?:?$", re.I)
-_STRIP_RE = re.compile(r"^(?:(?:standard|batch|flex|priority)\s*){2,}(?:more)?$", re.I)
-_WORD_RE = re.compile(r"standard|batch|flex|priority", re.I)
+#: OpenAI's tabs since 2026: Priority was renamed Fast mode (2026-07-30), and Ultrafast was added.
+#: Only OpenAI's parser knows them (Gemini's four unlabelled tables are the four TIERS in order).
+OPENAI_TIERS = TIERS + ("fast", "ultrafast")
 
 
-def label_of(text: str) -> str | None:
+@lru_cache(maxsize=4)
+def _patterns(tiers: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    words = "|".join(sorted(tiers, key=len, reverse=True))  # "ultrafast" before "fast"
+    return (re.compile(rf"^({words})(?:\s+(?:tier|processing|pricing|prices|pricing data|mode))?:?$", re.I),
+            re.compile(rf"^(?:(?:{words})\s*){{2,}}(?:more)?$", re.I),
+            re.compile(words, re.I))
+
+
+def label_of(text: str, tiers: tuple[str, ...] = TIERS) -> str | None:
     """``batch`` for a paragraph or heading that is only a tab label (``Batch``, ``Batch pricing``)."""
-    m = _LABEL_RE.match(" ".join(text.split()))
+    m = _patterns(tiers)[0].match(" ".join(text.split()))
     return m.group(1).lower() if m else None
 
 
-def strip_of(text: str) -> list[str] | None:
+def strip_of(text: str, tiers: tuple[str, ...] = TIERS) -> list[str] | None:
     """The tabs, in order, of a paragraph that is a whole tab strip (two tabs or more), else None."""
+    _, strip, word = _patterns(tiers)
     text = " ".join(text.split())
-    return [w.lower() for w in _WORD_RE.findall(text)] if _STRIP_RE.match(text) else None
+    return [w.lower() for w in word.findall(text)] if strip.match(text) else None
 
 
 def read_labels(labels: list[str]) -> tuple[list[str] | None, str | None, bool]:

@@ -527,3 +527,21 @@ def test_price_cards_whose_price_block_is_a_heading_under_the_model_heading() ->
         ("gpt-5-mini", "output", "standard"): Decimal("2.000")}
     assert ("'Fine-tuning price' card ''", "no model name above the card's prices") in [
         (s.where, s.reason) for s in reading.skipped]
+
+
+def test_the_2026_fast_and_ultrafast_tabs_are_their_own_tiers() -> None:
+    """OpenAI renamed Priority processing to Fast mode (2026-07-30) and added Ultrafast: a table
+    under a ``Fast`` or ``Ultrafast`` label is that tier's, as ``Batch`` is batch.  The strip names a
+    Flex tab the copy has no table for: the tables' own labels decide."""
+    reading = openai.read((Path(__file__).parent / "fixtures" / "openai" / "2026-10-fast-tabs-jina.md")
+                          .read_text(encoding="utf-8"))
+    got = {(q.model, q.component, q.tier): q.price for q in reading.quotes}
+    assert {k: v for k, v in got.items() if k[2] in ("fast", "ultrafast")} == {
+        ("gpt-6-luna", "input", "fast"): Decimal("0.20"), ("gpt-6-luna", "input_cache_hit", "fast"): Decimal("0.02"),
+        ("gpt-6-luna", "output", "fast"): Decimal("1.00"), ("gpt-6-astra", "input", "fast"): Decimal("20.00"),
+        ("gpt-6-astra", "input_cache_hit", "fast"): Decimal("2.00"), ("gpt-6-astra", "output", "fast"): Decimal("100.00"),
+        ("gpt-6-astra", "input", "ultrafast"): Decimal("60.00"),
+        ("gpt-6-astra", "input_cache_hit", "ultrafast"): Decimal("6.00"),
+        ("gpt-6-astra", "output", "ultrafast"): Decimal("300.00")}
+    assert got[("gpt-6-luna", "input", "batch")] == Decimal("0.05") and len(got) == 18
+    assert reading.skipped == []

@@ -138,3 +138,19 @@ def test_a_service_row_billed_at_a_long_context_tier_takes_that_tiers_own_rates(
         engine.load(path)
         engine.price()
         assert engine_rows(engine) == expected(pricer, path)
+
+
+def test_an_ultrafast_row_pays_the_ultrafast_rates(tmp_path):
+    history = (versions("openai", "gpt-6-astra", "USD", "2026-10-01", input=("10", None), output=("50", None))
+               + versions("openai", "gpt-6-astra", "USD", "2026-10-01", tier="ultrafast",
+                          input=("60", None), output=("300", None)))
+    pricer = Pricer(history, "USD", {"openai": {"USD"}})
+    path = tmp_path / "ultra.csv"
+    path.write_text(HEADER + line("2026-10-05T10:00:00Z", "openai", "gpt-6-astra", "ultrafast", 10_000, 1_000)
+                    + line("2026-10-05T10:00:00Z", "openai", "gpt-6-astra", "", 10_000, 1_000), encoding="utf-8")
+    costs = [str(pricer.money(pricer.price(row).units)) for row in read_usage(path)]
+    assert costs == ["0.9", "0.15"]  # 10,000 x 60 + 1,000 x 300; 10,000 x 10 + 1,000 x 50 per 1M
+    with Engine(pricer, threads=2) as engine:
+        engine.load(path)
+        engine.price()
+        assert engine_rows(engine) == expected(pricer, path)

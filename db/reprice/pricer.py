@@ -27,7 +27,7 @@ of day; a naive one is UTC) or a *date* (``2025-09-01``: the whole UTC day [00:0
   day, and when some moment of the day had a lower rate, the *lowest* possible cost (each
   component at its lowest rate of the day) is kept beside it (``lowest_units``) with a note.
   A day some part of which no price covers is unpriced.
-* Tiers: a row naming a service tier (batch, flex, priority, fast) is priced on that tier's
+* Tiers: a row naming a service tier (batch, flex, priority, fast, ultrafast) is priced on that tier's
   versions only; an instant one whose prompt is over a long-context threshold in force for the
   model takes its tier's own rates for that size (``batch context>272k``) and, where the history
   has none, is unpriced on ``tier`` (its tier's short-prompt rates would be a guess, and low);
@@ -90,14 +90,14 @@ if TYPE_CHECKING:
 _CONTEXT_TIER = re.compile(r"^context>(\d+)k$")
 #: A service tier's own long-context rates (``batch context>272k``: OpenAI prints Batch, Flex and
 #: Priority prices for prompts over 272K tokens).
-_SERVICE_CONTEXT_TIER = re.compile(r"^(batch|flex|priority|fast) context>(\d+)k$")
+_SERVICE_CONTEXT_TIER = re.compile(r"^(batch|flex|priority|fast|ultrafast) context>(\d+)k$")
 #: A dated snapshot id: the model id, then ``-20250929``, ``-2024-08-06`` or ``-0709``.
 _SNAPSHOT_RE = re.compile(r"^(?P<model>.+?)-(?:\d{8}|\d{4}-\d{2}-\d{2}|\d{4})$")
 
 #: Tiers that are a time of day (chosen by their window): the rates of standard service.
 TIME_TIERS = ("standard", "off_peak", "peak")
 #: Services a usage row may name in its ``service_tier`` column; never picked otherwise.
-SERVICE_TIERS = ("batch", "flex", "priority", "fast")
+SERVICE_TIERS = ("batch", "flex", "priority", "fast", "ultrafast")
 WEEK_SECONDS = 7 * 86400
 DAY = timedelta(days=1)
 _DATE_ONLY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")

@@ -9,7 +9,7 @@ pricer means, into rows any engine can join on (DuckDB here, Spark past one mach
   to the start of its window; only models with such a window have early rows), or ``window``:
   one row per window ``(valid_from_us, valid_to_us)`` = (A, B) of a change of unknown instant, or
   ``removed``: a model whose removal was only observed (last seen, removed at).
-* ``tier``: ``standard``, the service tier a usage row names (batch, flex, priority, fast), or the
+* ``tier``: ``standard``, the service tier a usage row names (batch, flex, priority, fast, ultrafast), or the
   context tier (``context>200k``, ``batch context>200k``) a provider's export says a row was billed
   at: that tier's rates where it has them, the standard (or service) rates for the other components.
 * ``min_prompt``/``max_prompt``: the prompt sizes (all input tokens, inclusive bounds, max NULL:

@@ -58,7 +58,8 @@ _ROLES: dict[str, tuple[str, ...]] = {
 _ROLE_OF = {name: role for role, names in _ROLES.items() for name in names}
 #: Service tier cell -> ratecard tier (OpenAI reports ``default`` for standard processing).
 SERVICE_TIERS = {"": "standard", "standard": "standard", "default": "standard", "auto": "standard",
-                 "batch": "batch", "flex": "flex", "priority": "priority", "fast": "fast"}
+                 "batch": "batch", "flex": "flex", "priority": "priority", "fast": "fast",
+                 "ultrafast": "ultrafast"}
 _THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+$")
 #: Thousands grouped by spaces, as French and other locales write them: a space, a no-break space
 #: (U+00A0, Excel's) or a narrow no-break space (U+202F).
