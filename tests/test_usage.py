@@ -150,7 +150,7 @@ def test_service_tier_column(tmp_path):
     rows = read_usage(path)
     assert [next(rows).tier, next(rows).tier] == ["standard", "batch"]
     with pytest.raises(UsageError, match=r"t.csv:4: service_tier: 'scale' is not a service tier "
-                                         r"\(batch, fast, flex, priority, standard\)"):
+                                         r"\(batch, fast, flex, priority, standard, ultrafast\)"):
         next(rows)
 
 
