@@ -21,7 +21,7 @@ OPENAI_TIERS = TIERS + ("fast", "ultrafast")
 @lru_cache(maxsize=4)
 def _patterns(tiers: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     words = "|".join(sorted(tiers, key=len, reverse=True))  # "ultrafast" before "fast"
-    return (re.compile(rf"^({words})(?:\s+(?:tier|processing|pricing|prices|pricing data|mode))?:?$", re.I),
+    return (re.compile(rf"^({words})(?:\s+(?:tier|processing|pricing|prices|pricing data))?:?$", re.I),
             re.compile(rf"^(?:(?:{words})\s*){{2,}}(?:more)?$", re.I),
             re.compile(words, re.I))
 
