@@ -217,29 +217,43 @@ def _pipe_copy_tables(text: str) -> str:
                 break
             if _PIPE_COPY_ROW_RE.match(line) and not line.endswith("|"):
                 rows.append([c.strip() for c in line[1:].split(" | ")])
-            elif rows and line.strip() and not line.startswith("|") and not _SEPARATOR_LINE_RE.match(line) and (
+            elif rows and line.strip() and not line.startswith("|") and (
                     " | " in line or (j + 1 < len(lines) and _PIPE_COPY_ROW_RE.match(lines[j + 1]))
-                    or (find_money(line) and not re.match(r"\s*[(（]\d", line))):
+                    or _price_line(line)):
                 # a cell broken by a line break (then the row's next cells, if any): a line with
                 # cells of its own, a line of words between two rows, or a price (taken apart, the
                 # cell above would show only a list price whose strike-through the copy lost)
-                first, *rest = (c.strip() for c in line.split(" | "))
-                rows[-1][-1] += "<br>" + first
-                rows[-1] += rest
+                _carry_on(rows[-1], [c.strip() for c in line.split(" | ")])
             else:
                 break
             j += 1
-        closed = j < len(lines) and (lines[j].rstrip().endswith("|") or _SEPARATOR_LINE_RE.match(lines[j]))
+        closed = j < len(lines) and lines[j].rstrip().endswith("|")
         if len(rows) < 3 or closed:
             out.extend(lines[i:j] if j > i else lines[i:i + 1])
             i = max(j, i + 1)
             continue
-        width = max(len(row) for row in rows)
-        out += ["", "|" + "  |" * width, "|" + " --- |" * width]
-        out += ["| " + " | ".join(row) + " |" for row in rows]
-        out.append("")
+        out += _github_table([""] * max(len(row) for row in rows), rows)
         i = j
     return "\n".join(out)
+
+
+def _carry_on(row: list[str], cells: list[str]) -> None:
+    """A copied row's next line: its first cell goes on with the row's last (a line break in that
+    cell), the others are the row's next cells."""
+    first, *rest = cells
+    row[-1] += "<br>" + first
+    row += rest
+
+
+def _price_line(line: str) -> bool:
+    """A line of a copied table that holds a price and is no footnote (``(1) ...``)."""
+    return bool(find_money(line)) and not re.match(r"\s*[(（]\d", line)
+
+
+def _github_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """The lines of a GitHub table (set apart by blank lines) that the Markdown reader reads."""
+    return ["", "| " + " | ".join(c.strip() for c in header) + " |", "|" + " --- |" * len(header),
+            *("| " + " | ".join(c.strip() for c in row) + " |" for row in rows), ""]
 
 
 _TAB_HEADER_RE = re.compile(r"^(?:MODEL|模型)(?:\(\d\)|（\d）)?\t", re.I)
@@ -254,8 +268,8 @@ def _tab_copy_tables(text: str) -> str:
     $0.07(5)`` / ``$0.014<tab>$0.27(5)`` ...  A line without a tab goes on with the cell before it;
     each row starts at a model id and has the header's number of cells.  Once a row has them all,
     only a line with a price still belongs to its last cell (``$0.28``): a footnote (``(1) The
-    deepseek-chat model ...``) or a line without a price ends the table.  Anything that does not come out as whole
-    rows of the header's width is left as it was.
+    deepseek-chat model ...``) or a line without a price ends the table.  Anything that does not
+    come out as whole rows of the header's width is left as it was.
     """
     if "\t" not in text:
         return text
@@ -270,9 +284,7 @@ def _tab_copy_tables(text: str) -> str:
         header = lines[i].split("\t")
         j = i + 1
         while j < len(lines) and not _MODEL_RE.match(lines[j].split("\t")[0].strip()) and lines[j].strip():
-            first, *rest = lines[j].split("\t")
-            header[-1] += "<br>" + first
-            header += rest
+            _carry_on(header, lines[j].split("\t"))
             j += 1
         rows: list[list[str]] = []
         while j < len(lines) and lines[j].strip():
@@ -280,10 +292,8 @@ def _tab_copy_tables(text: str) -> str:
             if _MODEL_RE.match(line.split("\t")[0].strip()):
                 rows.append(line.split("\t"))
             elif rows and len(rows[-1]) < len(header):
-                first, *rest = line.split("\t")
-                rows[-1][-1] += "<br>" + first
-                rows[-1] += rest
-            elif rows and "\t" not in line and find_money(line) and not re.match(r"\s*[(（]\d", line):
+                _carry_on(rows[-1], line.split("\t"))
+            elif rows and "\t" not in line and _price_line(line):
                 # a price after a full row is its last cell's (``$0.28``, ``0.28 USD``): taken apart,
                 # the cell would show only the list price; a sentence wrongly kept here only makes
                 # that cell hold two prices, which is then skipped, never misread
@@ -295,9 +305,7 @@ def _tab_copy_tables(text: str) -> str:
             out.append(lines[i])
             i += 1
             continue
-        out += ["", "| " + " | ".join(c.strip() for c in header) + " |", "|" + " --- |" * len(header)]
-        out += ["| " + " | ".join(c.strip() for c in row) + " |" for row in rows]
-        out.append("")
+        out += _github_table(header, rows)
         i = j
     return "\n".join(out)
 
