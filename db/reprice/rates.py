@@ -104,23 +104,17 @@ def compile_rates(pricer: Pricer) -> RateTable:
                 continue
             if (provider, model) not in book.timelines:
                 continue
-            for threshold, long in tiers:  # a row whose export names the context tier it was billed at
-                for piece in _pieces([timeline_of(book, provider, model), long], _billed):
-                    if piece[4] is not None:
-                        rows.append(_row(provider, model, name, f"context>{threshold // 1000}k", (0, None), piece,
-                                         pricer.scale))
+            # a row whose export names the context tier it was billed at
+            rows += _billed_rows(provider, model, name, "", timeline_of(book, provider, model), tiers, pricer.scale)
         for (provider, model, tier), timeline in sorted(book.services.items()):
             if early_only and (provider, model) not in pricer._windows:
                 continue
             for band, pieces in _service_bands(book, provider, model, tier, timeline):
                 for piece in pieces:
                     rows.append(_row(provider, model, name, tier, band, piece, pricer.scale))
-            for threshold, long in book.service_context.get((provider, model, tier), ()):
-                # a row whose export says it was billed at this service tier's long-context rates
-                for piece in _pieces([timeline, long], _billed):
-                    if piece[4] is not None:
-                        rows.append(_row(provider, model, name, f"{tier} context>{threshold // 1000}k", (0, None),
-                                         piece, pricer.scale))
+            # a row whose export says it was billed at this service tier's long-context rates
+            rows += _billed_rows(provider, model, name, tier, timeline,
+                                 book.service_context.get((provider, model, tier), []), pricer.scale)
     for (provider, model), windows in sorted(pricer._windows.items()):
         for a, b in windows:
             rows.append((provider, model, "window", "any", 0, None, _us(a), _us(b), 0, WEEK_MINUTES)
@@ -131,6 +125,16 @@ def compile_rates(pricer: Pricer) -> RateTable:
             rows.append((provider, model, "removed", "any", 0, None, micros(seen), micros(ended), 0, WEEK_MINUTES)
                         + (None,) * (4 * len(TOKEN_COMPONENTS)) + (pricer.scale,) + (None,) * 5)
     return RateTable(pricer.currency, pricer.scale, [row + (i,) for i, row in enumerate(rows)])
+
+
+def _billed_rows(provider: str, model: str, book: str, service: str, base: _Timeline,
+                 tiers: list[tuple[int, _Timeline]], scale: int) -> list[tuple]:
+    """The rows of each long-context tier a usage export may say it billed (``context>200k``, or a
+    service tier's own, ``batch context>200k``): that tier's rates over ``base``'s where it has a
+    price in force (:func:`_billed`)."""
+    prefix = f"{service} " if service else ""
+    return [_row(provider, model, book, f"{prefix}context>{threshold // 1000}k", (0, None), piece, scale)
+            for threshold, long in tiers for piece in _pieces([base, long], _billed) if piece[4] is not None]
 
 
 def timeline_of(book: _Book, provider: str, model: str) -> _Timeline:
