@@ -59,7 +59,9 @@ class Progress:
         self.every = every
         self.with_stdout_tty = with_stdout_tty
         self.shown = False
-        self._last = 0.0
+        # None until the first line is drawn: the first update is always shown (a monotonic
+        # clock may start near 0, and a machine up for less than ``every`` drew nothing)
+        self._last: float | None = None
 
     @property
     def stream(self) -> TextIO:
@@ -73,7 +75,7 @@ class Progress:
         if not self.on:
             return
         now = time.monotonic()
-        if not force and now - self._last < self.every:
+        if not force and self._last is not None and now - self._last < self.every:
             return
         self._last = now
         width = shutil.get_terminal_size((80, 24)).columns - 1
