@@ -60,14 +60,29 @@ _ROLE_OF = {name: role for role, names in _ROLES.items() for name in names}
 SERVICE_TIERS = {"": "standard", "standard": "standard", "default": "standard", "auto": "standard",
                  "batch": "batch", "flex": "flex", "priority": "priority", "fast": "fast",
                  "ultrafast": "ultrafast"}
-_THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+$")
+#: The blanks a cell may have around its value (C's ``isspace``, which DuckDB's casts skip too):
+#: the engine trims the same ones (``db.reprice.engine.BLANKS_SQL``), so that both read a cell
+#: alike.  Other spaces (U+00A0, U+2009, ...) are part of the value.
+BLANKS = " \t\n\r\x0b\x0c"
+#: The largest token count a cell may hold: a trillion, far past any request, and small enough
+#: that a count times a rate's units stays within the engine's 64-bit integers.
+MAX_COUNT = 10**12
+_THOUSANDS = re.compile(r"^[0-9]{1,3}(?:,[0-9]{3})+$")
 #: Thousands grouped by spaces, as French and other locales write them: a space, a no-break space
 #: (U+00A0, Excel's) or a narrow no-break space (U+202F).
-_SPACED = re.compile("^\\d{1,3}(?:[ \u00a0\u202f]\\d{3})+$")
+_SPACED = re.compile("^[0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3})+$")
 #: A whole number written with a zero fraction (``1234.0``, ``1234,00``: spreadsheets do this).
-_ZERO_FRACTION = re.compile(r"^(\d+)[.,]0+$")
+_ZERO_FRACTION = re.compile(r"^([0-9]+)[.,]0+$")
 _CONTEXT_BOUNDS = re.compile(r"^(\d+)\s*([km]?)\s*(?:-|to)\s*(\d+)\s*([km]?)$")
-_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE_ONLY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+#: The instants a time cell may hold: ISO 8601's extended form, ``T`` or a space, minutes at
+#: least, seconds and a fraction if any, ``Z`` or an offset.  Python's ``fromisoformat`` also
+#: takes week dates and the basic form (``20250303T081527Z``), DuckDB's cast ``2025-3-3``, zone
+#: names and 24:00; the engine tests the same pattern (``db.reprice.engine``), so both read
+#: the same cells.
+ISO_INSTANT = ("[0-9]{4}-[0-9]{2}-[0-9]{2}[T ](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:[.][0-9]+)?)?"
+               "(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?")
+_INSTANT = re.compile(ISO_INSTANT)
 
 
 class UsageError(ValueError):
@@ -422,7 +437,7 @@ def _row(plan: Plan, values: list[Any], header: list[str], path: str, line: int)
 
 
 def _count(value: Any, path: str, line: int, field: str) -> int:
-    if type(value) is str and value.isdigit() and value.isascii():  # the common case, first
+    if type(value) is str and value.isdigit() and value.isascii() and len(value) < 13:  # the common case, first
         return int(value)
     if isinstance(value, bool):
         raise UsageError(path, line, field, f"{value!r} is not a token count")
@@ -435,15 +450,23 @@ def _count(value: Any, path: str, line: int, field: str) -> int:
     elif value is None or value == "":
         return 0
     elif isinstance(value, str):
-        text = value.strip()
-        try:
+        # ASCII digits only: Python's int() would also take '1_000', '+5' and other scripts'
+        # digits, which the engine's SQL does not read (and no usage export writes)
+        text = value.strip(BLANKS)
+        if not text:
+            return 0
+        if text.isascii() and text.isdigit():
             number = int(text)
-        except ValueError:
+        elif text[:1] == "-" and text[1:].isascii() and text[1:].isdigit() and int(text[1:]):
+            number = -int(text[1:])
+        else:
             number = _grouped_count(text, value, path, line, field)
     else:
         raise UsageError(path, line, field, f"{value!r} is not a token count")
     if number < 0:
         raise UsageError(path, line, field, f"{number} is negative")
+    if number > MAX_COUNT:
+        raise UsageError(path, line, field, f"{number} is more tokens than a row may hold (at most {MAX_COUNT:,})")
     return number
 
 
@@ -457,7 +480,7 @@ def _grouped_count(text: str, value: Any, path: str, line: int, field: str) -> i
     zero = _ZERO_FRACTION.match(text)
     if zero:
         return int(zero.group(1))
-    if re.match(r"^\d+[.,]\d+$", text):
+    if re.match(r"^[0-9]+[.,][0-9]+$", text):
         raise UsageError(path, line, field, f"{value!r} is not a whole number of tokens (a decimal point or"
                                             " comma; thousands may be grouped by ',' or spaces)")
     raise UsageError(path, line, field, f"{value!r} is not an integer")
@@ -465,7 +488,7 @@ def _grouped_count(text: str, value: Any, path: str, line: int, field: str) -> i
 
 def _context(value: Any, path: str, line: int, field: str) -> str:
     """An export's billed context window (``0-200k``, ``200k-1M``) as the pricer's tier name."""
-    text = value.strip().lower() if isinstance(value, str) else ""
+    text = value.strip(BLANKS).lower() if isinstance(value, str) else ""
     if not text:
         return ""
     match = _CONTEXT_BOUNDS.match(text)
@@ -480,10 +503,12 @@ def _context(value: Any, path: str, line: int, field: str) -> str:
 
 
 def _time(value: Any, path: str, line: int, field: str) -> tuple[datetime, bool]:
-    text = value.strip() if isinstance(value, str) else ""
+    text = value.strip(BLANKS) if isinstance(value, str) else ""
     try:
         if _DATE_ONLY.match(text):
             return datetime.fromisoformat(text).replace(tzinfo=timezone.utc), True
+        if not _INSTANT.fullmatch(text):
+            raise ValueError(text)
         instant = datetime.fromisoformat(text)
     except ValueError:
         raise UsageError(path, line, field, f"{value!r} is not an ISO 8601 time or date") from None
@@ -494,7 +519,7 @@ def _time(value: Any, path: str, line: int, field: str) -> tuple[datetime, bool]
 
 def _tier(value: Any, path: str, line: int, field: str) -> str:
     """OpenAI's ``service_tier`` values and ratecard's tier names; empty means standard."""
-    text = value.strip().lower() if isinstance(value, str) else ""
+    text = value.strip(BLANKS).lower() if isinstance(value, str) else ""
     if value is not None and not isinstance(value, str):
         raise UsageError(path, line, field, f"{value!r} is not a service tier")
     tier = SERVICE_TIERS.get(text)
@@ -505,9 +530,9 @@ def _tier(value: Any, path: str, line: int, field: str) -> str:
 
 
 def _text(value: Any, path: str, line: int, field: str) -> str:
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str) or not value.strip(BLANKS):
         raise UsageError(path, line, field, "is empty")
-    return value.strip()
+    return value.strip(BLANKS)
 
 
 __all__ = ["TOKEN_COMPONENTS", "CsvHeader", "UsageError", "UsageRow", "csv_rows", "first_char",

@@ -1,0 +1,95 @@
+"""Every cell the row reader accepts, the engine accepts with the same value, and every cell it
+refuses, the engine refuses with the same message (file, line, field): the engine's SQL and the
+row reader are two readings of one rule, and a cell where they part is a file refused by one
+and priced by the other.  Cells: token counts (digits, grouping, Python's own integer syntax,
+digits of other scripts, blanks around them), ids and times with blanks around them."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+pytest.importorskip("duckdb")
+
+from db.reprice.engine import Engine  # noqa: E402
+from db.reprice.pricer import Pricer  # noqa: E402
+from db.reprice.usage import UsageError, read_usage  # noqa: E402
+from test_engine import PUBLISHED, HISTORY, engine_rows, expected  # noqa: E402
+
+HEADER = "time,provider,model,input_tokens,output_tokens\n"
+GOOD = "2025-03-03T08:15:27Z,deepseek,deepseek-chat,1000,500\n"
+
+TOKEN_CELLS = ["1234", "0", "", " 1234 ", "1,234", "1 234", "1\u00a0234", "1234.0", "1234,00", "007",
+               "1_000", "+1000", "-5", "12,5", "1e3", "0x10", "5.5", "\u0661\u0662", "\uff11\uff12",
+               "\t1234", "1234\t", "\u20091234", "１,２３４", "   ", "-0", "99999999999999999999",
+               "9223372036854775807"]
+ID_CELLS = [("deepseek", "deepseek-chat"), (" deepseek ", " deepseek-chat "), ("\tdeepseek", "deepseek-chat\t"),
+            ("DeepSeek", "deepseek-chat"), ("deepseek", "\u00a0deepseek-chat")]
+TIME_CELLS = ["2025-03-03T08:15:27Z", " 2025-03-03T08:15:27Z ", "\t2025-03-03T08:15:27Z", "2025-03-03",
+              " 2025-03-03 ", "\t2025-03-03", "2025-03-03T08:15:27.000Z", "2025-03-03 08:15:27",
+              "20250303T081527Z", "2025-03-03T08:15", "2025-03-03T08:15:27+01:00", "2025-03-03T08:15:27.123456Z",
+              "2025-03-03T08:15:27.1234567Z", "2025-03-03 08:15:27 UTC", "2025-W10-1", "2025-3-3", "2025-03-03T08",
+              "2025-03-03T08:15:27+0100", "2025-03-03t08:15:27z", "2025-03-03T24:00:00Z", "2025-02-29"]
+
+
+@pytest.fixture(scope="module")
+def pricer() -> Pricer:
+    return Pricer(HISTORY, "USD", PUBLISHED)
+
+
+def outcome(read, path):
+    """(rows, None) or (None, message)."""
+    try:
+        return read(path), None
+    except UsageError as exc:
+        return None, str(exc)
+
+
+def both_ways(pricer: Pricer, path, kept: bool):
+    def engine_read(p):
+        with Engine(pricer, threads=2, stream_from_bytes=10**12 if kept else 0,
+                    chunk_lines=10**6 if kept else 1) as engine:
+            engine.load(p)
+            engine.price()
+            engine.write("csv", io.StringIO(), str(p))
+            if kept:
+                return engine_rows(engine)
+            return "read"
+    return outcome(lambda p: expected(pricer, p), path), outcome(engine_read, path)
+
+
+def write(tmp_path, row: str):
+    path = tmp_path / "cells.csv"
+    path.write_text(HEADER + GOOD + row + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("kept", [True, False], ids=["kept", "read in runs"])
+@pytest.mark.parametrize("cell", TOKEN_CELLS)
+def test_a_token_cell_is_read_alike(pricer, tmp_path, cell, kept):
+    path = write(tmp_path, f'2025-03-03T09:00:00Z,deepseek,deepseek-chat,"{cell}",10')
+    (want, want_error), (got, got_error) = both_ways(pricer, path, kept)
+    assert got_error == want_error
+    if kept:
+        assert got == want
+
+
+@pytest.mark.parametrize("kept", [True, False], ids=["kept", "read in runs"])
+@pytest.mark.parametrize("provider, model", ID_CELLS)
+def test_an_id_cell_is_read_alike(pricer, tmp_path, provider, model, kept):
+    path = write(tmp_path, f'2025-03-03T09:00:00Z,"{provider}","{model}",100,10')
+    (want, want_error), (got, got_error) = both_ways(pricer, path, kept)
+    assert got_error == want_error
+    if kept:
+        assert got == want
+
+
+@pytest.mark.parametrize("kept", [True, False], ids=["kept", "read in runs"])
+@pytest.mark.parametrize("cell", TIME_CELLS)
+def test_a_time_cell_is_read_alike(pricer, tmp_path, cell, kept):
+    path = write(tmp_path, f'"{cell}",deepseek,deepseek-chat,100,10')
+    (want, want_error), (got, got_error) = both_ways(pricer, path, kept)
+    assert got_error == want_error
+    if kept:
+        assert got == want
