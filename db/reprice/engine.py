@@ -184,6 +184,10 @@ _DATE = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
 #: The shapes nearly every time cell has (LIKE's ``_``: one character), tested before the
 #: pattern (``usage.ISO_INSTANT``), which costs as much as the rest of a row's checks.
 _COMMON_INSTANTS = ("____-__-__T__:__:__Z", "____-__-__T__:__:__.___Z", "____-__-__ __:__:__")
+#: The instants the row reader can hold (Python's years 1 to 9999, in UTC): DuckDB's reach
+#: further (1 BC for '0000', year 10000 for '9999-12-31T23:59:59-01:00').
+_FIRST_US = -62135596800 * 10**6
+_PAST_LAST_US = 253402300800 * 10**6
 #: The blanks trimmed around a cell: the row reader's (``db.reprice.usage.BLANKS``), as SQL.
 BLANKS_SQL = f"'{BLANKS}'"
 assert all(ord(c) <= 32 for c in BLANKS)
@@ -656,8 +660,11 @@ def _time_sql(plan: Plan) -> tuple[str, str]:
     # the row reader's pattern first (DuckDB's cast alone takes more), on the trimmed cell
     # only when the cell itself does not match
     trimmed = _trimmed(time)
+    # (a common shape whose year starts with a digit and whose hour is two digits, 00-23: DuckDB
+    # also reads ' 025', '-025' and ' 8' there)
     start = (f"epoch_us(CASE WHEN ({' OR '.join(f'{time} LIKE {chr(39)}{shape}{chr(39)}' for shape in _COMMON_INSTANTS)})"
-             f" AND substr({time}, 12, 2) < '24' THEN TRY_CAST({time} AS TIMESTAMPTZ)"
+             f" AND ascii({time}) BETWEEN 48 AND 57 AND substr({time}, 12, 2) BETWEEN '00' AND '23'"
+             f" THEN TRY_CAST({time} AS TIMESTAMPTZ)"
              f" WHEN regexp_full_match({time}, '{ISO_INSTANT}') THEN TRY_CAST({time} AS TIMESTAMPTZ)"
              f" WHEN regexp_full_match({trimmed}, '{ISO_INSTANT}') THEN TRY_CAST({trimmed} AS TIMESTAMPTZ)"
              f" WHEN regexp_full_match({trimmed}, '{_DATE}') THEN TRY_CAST({trimmed} AS TIMESTAMPTZ) END)")
@@ -697,7 +704,7 @@ def _select_sql(plan: Plan, source: str) -> str:
     token_cols = ", ".join(f"{expr} AS t_{c}" for expr, c in zip(tokens, TOKEN_COMPONENTS))
     bad = " OR ".join(f"NOT coalesce({c}, false)" for c in [
         *(f"n{col} IS NOT NULL" for col, _ in plan.counted), *checks,
-        "start_us IS NOT NULL", "provider_id IS NOT NULL AND provider_id <> ''",
+        f"start_us >= {_FIRST_US} AND start_us < {_PAST_LAST_US}", "provider_id IS NOT NULL AND provider_id <> ''",
         "model_id IS NOT NULL AND model_id <> ''", "tier IS NOT NULL"])
     return (f"SELECT line, start_us, whole_day, provider_id, model_id, tier, '' AS context,"
             f" {', '.join(f't_{c}' for c in TOKEN_COMPONENTS)}, {bad} AS bad"

@@ -510,11 +510,11 @@ def _time(value: Any, path: str, line: int, field: str) -> tuple[datetime, bool]
         if not _INSTANT.fullmatch(text):
             raise ValueError(text)
         instant = datetime.fromisoformat(text)
-    except ValueError:
+        if instant.tzinfo is None:
+            return instant.replace(tzinfo=timezone.utc), False
+        return instant.astimezone(timezone.utc), False
+    except (ValueError, OverflowError):  # OverflowError: an offset past year 1 or 9999 in UTC
         raise UsageError(path, line, field, f"{value!r} is not an ISO 8601 time or date") from None
-    if instant.tzinfo is None:
-        return instant.replace(tzinfo=timezone.utc), False
-    return instant.astimezone(timezone.utc), False
 
 
 def _tier(value: Any, path: str, line: int, field: str) -> str:
