@@ -48,16 +48,23 @@ def outcome(read, path):
         return None, str(exc)
 
 
-def both_ways(pricer: Pricer, path, kept: bool):
+@pytest.fixture(scope="module")
+def engines(pricer):
+    """One engine that keeps a file, one that reads it in runs of a line (an engine is reused:
+    each load starts afresh)."""
+    with Engine(pricer, threads=2, stream_from_bytes=10**12) as kept, \
+            Engine(pricer, threads=2, stream_from_bytes=0, chunk_lines=1) as runs:
+        yield {True: kept, False: runs}
+
+
+def both_ways(pricer: Pricer, engines, path, kept: bool):
+    engine = engines[kept]
+
     def engine_read(p):
-        with Engine(pricer, threads=2, stream_from_bytes=10**12 if kept else 0,
-                    chunk_lines=10**6 if kept else 1) as engine:
-            engine.load(p)
-            engine.price()
-            engine.write("csv", io.StringIO(), str(p))
-            if kept:
-                return engine_rows(engine)
-            return "read"
+        engine.load(p)
+        engine.price()
+        engine.write("csv", io.StringIO(), str(p))
+        return engine_rows(engine) if kept else "read"
     return outcome(lambda p: expected(pricer, p), path), outcome(engine_read, path)
 
 
@@ -69,9 +76,9 @@ def write(tmp_path, row: str):
 
 @pytest.mark.parametrize("kept", [True, False], ids=["kept", "read in runs"])
 @pytest.mark.parametrize("cell", TOKEN_CELLS)
-def test_a_token_cell_is_read_alike(pricer, tmp_path, cell, kept):
+def test_a_token_cell_is_read_alike(pricer, engines, tmp_path, cell, kept):
     path = write(tmp_path, f'2025-03-03T09:00:00Z,deepseek,deepseek-chat,"{cell}",10')
-    (want, want_error), (got, got_error) = both_ways(pricer, path, kept)
+    (want, want_error), (got, got_error) = both_ways(pricer, engines, path, kept)
     assert got_error == want_error
     if kept:
         assert got == want
@@ -79,9 +86,9 @@ def test_a_token_cell_is_read_alike(pricer, tmp_path, cell, kept):
 
 @pytest.mark.parametrize("kept", [True, False], ids=["kept", "read in runs"])
 @pytest.mark.parametrize("provider, model", ID_CELLS)
-def test_an_id_cell_is_read_alike(pricer, tmp_path, provider, model, kept):
+def test_an_id_cell_is_read_alike(pricer, engines, tmp_path, provider, model, kept):
     path = write(tmp_path, f'2025-03-03T09:00:00Z,"{provider}","{model}",100,10')
-    (want, want_error), (got, got_error) = both_ways(pricer, path, kept)
+    (want, want_error), (got, got_error) = both_ways(pricer, engines, path, kept)
     assert got_error == want_error
     if kept:
         assert got == want
@@ -89,9 +96,9 @@ def test_an_id_cell_is_read_alike(pricer, tmp_path, provider, model, kept):
 
 @pytest.mark.parametrize("kept", [True, False], ids=["kept", "read in runs"])
 @pytest.mark.parametrize("cell", TIME_CELLS)
-def test_a_time_cell_is_read_alike(pricer, tmp_path, cell, kept):
+def test_a_time_cell_is_read_alike(pricer, engines, tmp_path, cell, kept):
     path = write(tmp_path, f'"{cell}",deepseek,deepseek-chat,100,10')
-    (want, want_error), (got, got_error) = both_ways(pricer, path, kept)
+    (want, want_error), (got, got_error) = both_ways(pricer, engines, path, kept)
     assert got_error == want_error
     if kept:
         assert got == want
