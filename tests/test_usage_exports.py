@@ -181,3 +181,15 @@ def test_fast_mode_is_a_service_tier(tmp_path):
                     "2026-08-21T10:00:00Z,anthropic,claude-opus-5,fast,10,20\n")
     [row] = read_usage(path)
     assert (row.tier, row.tokens) == ("fast", (10, 0, 0, 0, 20))
+
+
+def test_an_export_time_past_year_9999_in_utc_is_one_line(tmp_path):
+    """'9999-12-31 23:59:59-01:00' is a valid ISO time whose UTC instant Python cannot hold
+    (OverflowError): named like any bad time, never a traceback."""
+    text = (EXPORTS / "litellm_spend_logs.csv").read_text().replace("2025-03-01 09:00:00.000,",
+                                                                    "9999-12-31 23:59:59-01:00,", 1)
+    path = tmp_path / "spend.csv"
+    path.write_text(text)
+    with pytest.raises(UsageError) as err:
+        list(read_usage(path))
+    assert str(err.value) == f"{path}:3: startTime: '9999-12-31 23:59:59-01:00' is not an ISO 8601 time"

@@ -657,11 +657,10 @@ def _time_sql(plan: Plan) -> tuple[str, str]:
     time = f"c{plan.time}"
     # a date has no colon: the pattern is only tried on the (few) cells without one
     whole_day = f"CASE WHEN contains({time}, ':') THEN false ELSE regexp_full_match({_trimmed(time)}, '{_DATE}') END"
-    # the row reader's pattern first (DuckDB's cast alone takes more), on the trimmed cell
-    # only when the cell itself does not match
+    # DuckDB's cast reads more than the row reader (``usage.ISO_INSTANT``): a cell is cast only
+    # once it has one of the common shapes with a digit first and an hour of 00-23 (DuckDB also
+    # reads ' 025', '-025' and ' 8' there), or matches the pattern; trimmed only if it must be
     trimmed = _trimmed(time)
-    # (a common shape whose year starts with a digit and whose hour is two digits, 00-23: DuckDB
-    # also reads ' 025', '-025' and ' 8' there)
     start = (f"epoch_us(CASE WHEN ({' OR '.join(f'{time} LIKE {chr(39)}{shape}{chr(39)}' for shape in _COMMON_INSTANTS)})"
              f" AND ascii({time}) BETWEEN 48 AND 57 AND substr({time}, 12, 2) BETWEEN '00' AND '23'"
              f" THEN TRY_CAST({time} AS TIMESTAMPTZ)"

@@ -244,9 +244,9 @@ def _iso_from_epoch(value: datetime) -> str:
 def _iso(value: Any, where: str, field: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
+        return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
+    except (ValueError, OverflowError):  # OverflowError: an offset past year 1 or 9999 in UTC
         raise ExportError(where, field, f"{value!r} is not an ISO 8601 time") from None
-    return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
 
 
 def _naive_utc(value: Any, where: str, field: str) -> str:
