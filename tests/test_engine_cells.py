@@ -6,6 +6,7 @@ digits of other scripts, blanks around them), ids and times with blanks around t
 
 from __future__ import annotations
 
+import csv
 import io
 
 import pytest
@@ -102,3 +103,52 @@ def test_a_time_cell_is_read_alike(pricer, engines, tmp_path, cell, kept):
     assert got_error == want_error
     if kept:
         assert got == want
+
+
+ROW_1 = "2025-03-03T08:15:27Z,deepseek,deepseek-chat,1000,500"
+ROW_2 = "2025-03-03T09:00:00Z,deepseek,deepseek-chat,100,10"
+#: Whole files written the ways spreadsheets, exports and editors write them.
+FILES = {
+    "CRLF": f"{HEADER.strip()}\r\n{ROW_1}\r\n{ROW_2}\r\n",
+    "CR only": f"{HEADER.strip()}\r{ROW_1}\r{ROW_2}\r",
+    "no final newline": HEADER + ROW_1 + "\n" + ROW_2,
+    "a delimiter after every line": HEADER.replace("\n", ",\n") + ROW_1 + ",\n" + ROW_2 + ",\n",
+    "a delimiter after the rows only": HEADER + ROW_1 + ",\n" + ROW_2 + ",,\n",
+    "a quoted empty cell after a row": HEADER + ROW_1 + ',""\n' + ROW_2 + "\n",
+    "a blank cell after a row": HEADER + ROW_1 + ", \n" + ROW_2 + "\n",
+    "a value after a row": HEADER + ROW_1 + ",5\n" + ROW_2 + "\n",
+    "a row short of a cell": HEADER + ROW_1.rsplit(",", 1)[0] + "\n" + ROW_2 + "\n",
+    "BOM": "\ufeff" + HEADER + ROW_1 + "\n" + ROW_2 + "\n",
+    "blank line": HEADER + ROW_1 + "\n\n" + ROW_2 + "\n",
+    "line of spaces": HEADER + ROW_1 + "\n   \n" + ROW_2 + "\n",
+    "quoted line break": HEADER + ROW_1.replace("deepseek-chat", '"deepseek-\nchat"') + "\n" + ROW_2 + "\n",
+    "doubled quote": HEADER + ROW_1.replace("deepseek-chat", '"deepseek""chat"') + "\n" + ROW_2 + "\n",
+    "unclosed quote": HEADER + ROW_1.replace("deepseek-chat", '"deepseek-chat') + "\n" + ROW_2 + "\n",
+    "quote inside a cell": HEADER + ROW_1.replace("deepseek-chat", 'deep"seek-chat') + "\n" + ROW_2 + "\n",
+    "semicolons": (HEADER + ROW_1 + "\n" + ROW_2 + "\n").replace(",", ";"),
+    "tabs": (HEADER + ROW_1 + "\n" + ROW_2 + "\n").replace(",", "\t"),
+    "quoted header": '"' + HEADER.strip().replace(",", '","') + '"\n' + ROW_1 + "\n" + ROW_2 + "\n",
+    "NUL in a cell": HEADER + ROW_1.replace("deepseek-chat", "deepseek-\x00chat") + "\n" + ROW_2 + "\n",
+    "header only": HEADER,
+    "header again": HEADER + ROW_1 + "\n" + HEADER + ROW_2 + "\n",
+}
+
+
+@pytest.mark.parametrize("kept", [True, False], ids=["kept", "read in runs"])
+@pytest.mark.parametrize("name", list(FILES))
+def test_a_file_is_read_alike(pricer, engines, tmp_path, name, kept):
+    """The same rows (or the same message) from both readers, whatever the file's line
+    endings, delimiters, quotes and stray cells; a file read in runs writes as many rows."""
+    path = tmp_path / "file.csv"
+    path.write_bytes(FILES[name].encode("utf-8"))
+    engine = engines[kept]
+
+    def engine_read(p):
+        engine.load(p)
+        engine.price()
+        out = io.StringIO()
+        engine.write("csv", out, str(p))
+        return engine_rows(engine) if kept else len(list(csv.reader(io.StringIO(out.getvalue())))) - 1
+    (want, want_error), (got, got_error) = outcome(lambda p: expected(pricer, p), path), outcome(engine_read, path)
+    assert got_error == want_error
+    assert got == (want if kept else None if want is None else len(want))

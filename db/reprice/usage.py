@@ -223,7 +223,7 @@ def _export_rows(handle: io.TextIOBase, header: CsvHeader, name: str, provider: 
         if not values or values == [""]:
             continue
         if len(values) != width:
-            raise UsageError(name, line, None, f"{len(values)} cells, the header has {width}")
+            values = _cells(values, width, name, line)
         try:
             record = csv_record(header.export or "", dict(zip(header.cells, values)), f"line {line}", provider)
         except ExportError as exc:
@@ -244,8 +244,17 @@ def csv_rows(source: Iterable[str], header: CsvHeader, name: str, line_offset: i
         if not values or values == [""]:
             continue
         if len(values) != width:
-            raise UsageError(name, line, None, f"{len(values)} cells, the header has {width}")
+            values = _cells(values, width, name, line)
         yield _row(header.plan, values, header.cells, name, line)
+
+
+def _cells(values: list[str], width: int, name: str, line: int) -> list[str]:
+    """A row's cells, without the empty cells that trail its last column (``1,2,,`` under a
+    header of two: spreadsheets and exports write a delimiter after every row, and DuckDB's
+    reader, the engine's, drops them the same way); any other count of cells is refused."""
+    if len(values) > width and not any(values[width:]):
+        return values[:width]
+    raise UsageError(name, line, None, f"{len(values)} cells, the header has {width}")
 
 
 def _dialect(header_line: str) -> type[csv.Dialect] | csv.Dialect:
