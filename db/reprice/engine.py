@@ -52,7 +52,8 @@ from db.reprice.pricer import CurrencyNotPublished, Pricer, When
 from db.reprice.pricing_sql import DAY_US, FALLBACK, Shape, placement, pricing_sql, rate_tier_sql
 from db.reprice.rates import COLUMN_TYPES, RATE_COLUMNS, RateTable, compile_rates
 from db.reprice.textfile import GZIP_DAMAGED, GZIP_ERRORS, GZIP_MAGIC, UnreadableText, detect_encoding
-from db.reprice.usage import (BLANKS, ISO_INSTANT, MAX_COUNT, SERVICE_TIERS, TOKEN_COMPONENTS, CsvHeader, Plan, UsageError, csv_rows,
+from db.reprice.usage import (BLANKS, DATE, DIGITS, GROUPED, ISO_INSTANT, MAX_COUNT, SERVICE_TIERS, SPACED,
+                              TOKEN_COMPONENTS, ZERO_FRACTION, CsvHeader, Plan, UsageError, csv_rows,
                               read_csv_header, read_usage)
 
 #: DuckDB's memory before it spills to disk (RATECARD_MEMORY_LIMIT overrides).
@@ -174,13 +175,6 @@ def _component_of(column: str) -> tuple[str, str] | None:
     return None
 
 
-#: Token cells SQL reads as the row reader does (``_count``): digits, ``1,234``, ``297 429``
-#: (spaces, no-break spaces), ``1234.0``/``1234,00``, empty = 0.  Anything else is a bad row.
-_DIGITS = "[0-9]+"
-_GROUPED = "[0-9]{1,3}(,[0-9]{3})+"
-_SPACED = "[0-9]{1,3}([ \u00a0\u202f][0-9]{3})+"
-_ZERO_FRACTION = "([0-9]+)[.,]0+"
-_DATE = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
 #: The shapes nearly every time cell has (LIKE's ``_``: one character), tested before the
 #: pattern (``usage.ISO_INSTANT``), which costs as much as the rest of a row's checks.
 _COMMON_INSTANTS = ("____-__-__T__:__:__Z", "____-__-__T__:__:__.___Z", "____-__-__ __:__:__")
@@ -642,21 +636,21 @@ def _cell_sql(cell: str) -> str:
     """SQL for one token cell, as ``db.reprice.usage._count`` reads it (NULL: not a count).
     Plain digits, nearly every cell, are tested first and cast at once."""
     t = _trimmed(cell)
-    return (f"CASE WHEN regexp_full_match({cell}, '{_DIGITS}') THEN TRY_CAST({cell} AS BIGINT)"
+    return (f"CASE WHEN regexp_full_match({cell}, '{DIGITS}') THEN TRY_CAST({cell} AS BIGINT)"
             f" WHEN {cell} IS NULL OR {t} = '' THEN 0"
-            f" WHEN regexp_full_match({t}, '{_DIGITS}') THEN TRY_CAST({t} AS BIGINT)"
-            f" WHEN regexp_full_match({t}, '{_GROUPED}') THEN TRY_CAST(replace({t}, ',', '') AS BIGINT)"
-            f" WHEN regexp_full_match({t}, '{_SPACED}') THEN"
+            f" WHEN regexp_full_match({t}, '{DIGITS}') THEN TRY_CAST({t} AS BIGINT)"
+            f" WHEN regexp_full_match({t}, '{GROUPED}') THEN TRY_CAST(replace({t}, ',', '') AS BIGINT)"
+            f" WHEN regexp_full_match({t}, '{SPACED}') THEN"
             f" TRY_CAST(regexp_replace({t}, '[ \u00a0\u202f]', '', 'g') AS BIGINT)"
-            f" WHEN regexp_full_match({t}, '{_ZERO_FRACTION}') THEN"
-            f" TRY_CAST(regexp_extract({t}, '{_ZERO_FRACTION}', 1) AS BIGINT) END")
+            f" WHEN regexp_full_match({t}, '{ZERO_FRACTION}') THEN"
+            f" TRY_CAST(regexp_extract({t}, '{ZERO_FRACTION}', 1) AS BIGINT) END")
 
 
 def _time_sql(plan: Plan) -> tuple[str, str]:
     """SQL for whether a row is a whole day, and for its instant (microseconds), from its cell."""
     time = f"c{plan.time}"
     # a date has no colon: the pattern is only tried on the (few) cells without one
-    whole_day = f"CASE WHEN contains({time}, ':') THEN false ELSE regexp_full_match({_trimmed(time)}, '{_DATE}') END"
+    whole_day = f"CASE WHEN contains({time}, ':') THEN false ELSE regexp_full_match({_trimmed(time)}, '{DATE}') END"
     # DuckDB's cast reads more than the row reader (``usage.ISO_INSTANT``): a cell is cast only
     # once it has one of the common shapes with a digit first and an hour of 00-23 (DuckDB also
     # reads ' 025', '-025' and ' 8' there), or matches the pattern; trimmed only if it must be
@@ -666,7 +660,7 @@ def _time_sql(plan: Plan) -> tuple[str, str]:
              f" THEN TRY_CAST({time} AS TIMESTAMPTZ)"
              f" WHEN regexp_full_match({time}, '{ISO_INSTANT}') THEN TRY_CAST({time} AS TIMESTAMPTZ)"
              f" WHEN regexp_full_match({trimmed}, '{ISO_INSTANT}') THEN TRY_CAST({trimmed} AS TIMESTAMPTZ)"
-             f" WHEN regexp_full_match({trimmed}, '{_DATE}') THEN TRY_CAST({trimmed} AS TIMESTAMPTZ) END)")
+             f" WHEN regexp_full_match({trimmed}, '{DATE}') THEN TRY_CAST({trimmed} AS TIMESTAMPTZ) END)")
     return whole_day, start
 
 

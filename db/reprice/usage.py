@@ -67,14 +67,22 @@ BLANKS = " \t\n\r\x0b\x0c"
 #: The largest token count a cell may hold: a trillion, far past any request, and small enough
 #: that a count times a rate's units stays within the engine's 64-bit integers.
 MAX_COUNT = 10**12
-_THOUSANDS = re.compile(r"^[0-9]{1,3}(?:,[0-9]{3})+$")
-#: Thousands grouped by spaces, as French and other locales write them: a space, a no-break space
-#: (U+00A0, Excel's) or a narrow no-break space (U+202F).
-_SPACED = re.compile("^[0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3})+$")
-#: A whole number written with a zero fraction (``1234.0``, ``1234,00``: spreadsheets do this).
-_ZERO_FRACTION = re.compile(r"^([0-9]+)[.,]0+$")
+#: The shapes of a cell, as patterns a whole cell must match: the row reader compiles them and
+#: the engine's SQL tests the same text (RE2 reads them alike), so both read a cell alike.
+#: A count: digits; thousands grouped by commas; thousands grouped by spaces, as French and
+#: other locales write them (a space, a no-break space, Excel's U+00A0, or a narrow no-break
+#: space, U+202F); a whole number written with a zero fraction (``1234.0``, ``1234,00``:
+#: spreadsheets do this).  A date alone (a whole UTC day).
+DIGITS = "[0-9]+"
+GROUPED = "[0-9]{1,3}(?:,[0-9]{3})+"
+SPACED = "[0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3})+"
+ZERO_FRACTION = "([0-9]+)[.,]0+"
+DATE = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
+_THOUSANDS = re.compile(GROUPED)
+_SPACED = re.compile(SPACED)
+_ZERO_FRACTION = re.compile(ZERO_FRACTION)
 _CONTEXT_BOUNDS = re.compile(r"^(\d+)\s*([km]?)\s*(?:-|to)\s*(\d+)\s*([km]?)$")
-_DATE_ONLY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_DATE_ONLY = re.compile(DATE)
 #: The instants a time cell may hold: ISO 8601's extended form, ``T`` or a space, minutes at
 #: least, seconds and a fraction if any, ``Z`` or an offset.  Python's ``fromisoformat`` also
 #: takes week dates and the basic form (``20250303T081527Z``), DuckDB's cast ``2025-3-3``, zone
@@ -482,11 +490,11 @@ def _count(value: Any, path: str, line: int, field: str) -> int:
 def _grouped_count(text: str, value: Any, path: str, line: int, field: str) -> int:
     """``1,234`` / ``297 429`` (spaces, no-break spaces) / ``1234.0``; anything else is refused
     in words: a token count is a whole number, so ``1.234`` or ``12,5`` is not guessed at."""
-    if _THOUSANDS.match(text):
+    if _THOUSANDS.fullmatch(text):
         return int(text.replace(",", ""))
-    if _SPACED.match(text):
+    if _SPACED.fullmatch(text):
         return int(re.sub("[ \u00a0\u202f]", "", text))
-    zero = _ZERO_FRACTION.match(text)
+    zero = _ZERO_FRACTION.fullmatch(text)
     if zero:
         return int(zero.group(1))
     if re.match(r"^[0-9]+[.,][0-9]+$", text):
@@ -514,7 +522,7 @@ def _context(value: Any, path: str, line: int, field: str) -> str:
 def _time(value: Any, path: str, line: int, field: str) -> tuple[datetime, bool]:
     text = value.strip(BLANKS) if isinstance(value, str) else ""
     try:
-        if _DATE_ONLY.match(text):
+        if _DATE_ONLY.fullmatch(text):
             return datetime.fromisoformat(text).replace(tzinfo=timezone.utc), True
         if not _INSTANT.fullmatch(text):
             raise ValueError(text)
