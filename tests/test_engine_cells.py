@@ -15,7 +15,7 @@ pytest.importorskip("duckdb")
 
 from db.reprice.engine import Engine  # noqa: E402
 from db.reprice.pricer import Pricer  # noqa: E402
-from db.reprice.usage import UsageError, read_usage  # noqa: E402
+from db.reprice.usage import UsageError  # noqa: E402
 from test_engine import PUBLISHED, HISTORY, engine_rows, expected  # noqa: E402
 
 HEADER = "time,provider,model,input_tokens,output_tokens\n"
@@ -58,15 +58,20 @@ def engines(pricer):
         yield {True: kept, False: runs}
 
 
-def both_ways(pricer: Pricer, engines, path, kept: bool):
+def assert_read_alike(pricer: Pricer, engines, path, kept: bool) -> None:
+    """The row reader and the engine on ``path``: the same message, or the same rows (a kept
+    file: every row's price; a file read in runs: as many rows written)."""
     engine = engines[kept]
 
     def engine_read(p):
         engine.load(p)
         engine.price()
-        engine.write("csv", io.StringIO(), str(p))
-        return engine_rows(engine) if kept else "read"
-    return outcome(lambda p: expected(pricer, p), path), outcome(engine_read, path)
+        out = io.StringIO()
+        engine.write("csv", out, str(p))
+        return engine_rows(engine) if kept else len(list(csv.reader(io.StringIO(out.getvalue())))) - 1
+    (want, want_error), (got, got_error) = outcome(lambda p: expected(pricer, p), path), outcome(engine_read, path)
+    assert got_error == want_error
+    assert got == (want if kept else None if want is None else len(want))
 
 
 def write(tmp_path, row: str):
@@ -79,30 +84,21 @@ def write(tmp_path, row: str):
 @pytest.mark.parametrize("cell", TOKEN_CELLS)
 def test_a_token_cell_is_read_alike(pricer, engines, tmp_path, cell, kept):
     path = write(tmp_path, f'2025-03-03T09:00:00Z,deepseek,deepseek-chat,"{cell}",10')
-    (want, want_error), (got, got_error) = both_ways(pricer, engines, path, kept)
-    assert got_error == want_error
-    if kept:
-        assert got == want
+    assert_read_alike(pricer, engines, path, kept)
 
 
 @pytest.mark.parametrize("kept", [True, False], ids=["kept", "read in runs"])
 @pytest.mark.parametrize("provider, model", ID_CELLS)
 def test_an_id_cell_is_read_alike(pricer, engines, tmp_path, provider, model, kept):
     path = write(tmp_path, f'2025-03-03T09:00:00Z,"{provider}","{model}",100,10')
-    (want, want_error), (got, got_error) = both_ways(pricer, engines, path, kept)
-    assert got_error == want_error
-    if kept:
-        assert got == want
+    assert_read_alike(pricer, engines, path, kept)
 
 
 @pytest.mark.parametrize("kept", [True, False], ids=["kept", "read in runs"])
 @pytest.mark.parametrize("cell", TIME_CELLS)
 def test_a_time_cell_is_read_alike(pricer, engines, tmp_path, cell, kept):
     path = write(tmp_path, f'"{cell}",deepseek,deepseek-chat,100,10')
-    (want, want_error), (got, got_error) = both_ways(pricer, engines, path, kept)
-    assert got_error == want_error
-    if kept:
-        assert got == want
+    assert_read_alike(pricer, engines, path, kept)
 
 
 ROW_1 = "2025-03-03T08:15:27Z,deepseek,deepseek-chat,1000,500"
@@ -141,14 +137,4 @@ def test_a_file_is_read_alike(pricer, engines, tmp_path, name, kept):
     endings, delimiters, quotes and stray cells; a file read in runs writes as many rows."""
     path = tmp_path / "file.csv"
     path.write_bytes(FILES[name].encode("utf-8"))
-    engine = engines[kept]
-
-    def engine_read(p):
-        engine.load(p)
-        engine.price()
-        out = io.StringIO()
-        engine.write("csv", out, str(p))
-        return engine_rows(engine) if kept else len(list(csv.reader(io.StringIO(out.getvalue())))) - 1
-    (want, want_error), (got, got_error) = outcome(lambda p: expected(pricer, p), path), outcome(engine_read, path)
-    assert got_error == want_error
-    assert got == (want if kept else None if want is None else len(want))
+    assert_read_alike(pricer, engines, path, kept)
