@@ -373,6 +373,22 @@ def test_csv_lines_are_duckdbs_csv_writer_bytes_with_odd_text(tmp_path):
     assert [(u["line"], u["model"]) for u in doc["unpriced"] if u["line"] in range(202, 208)] == [(207, "plain")]
 
 
+def test_made_lines_are_written_byte_for_byte(tmp_path):
+    """The text writers' lines (CSV, JSON, table) reach the file as made: no quote added, none
+    doubled, no escape, whatever bytes a line holds (the writer's forced empty quotes)."""
+    import duckdb
+
+    from db.reprice.writers import copy_lines
+
+    texts = ['{"a":"b\\"c"}', 'x,y;z\ty', "é ü 😀", "", 'q""q', '"quoted, cell"', "two\nlines", "has\x01delim",
+             "NULL", "#1", "back\\slash\r"]
+    target = tmp_path / "lines.txt"
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT unnest($1) AS v, unnest(range(len($1))) AS k", [texts])
+    copy_lines(con, "SELECT v FROM t ORDER BY k", str(target))
+    assert target.read_bytes() == "".join(t + "\n" for t in texts).encode("utf-8")
+
+
 @pytest.mark.parametrize("scale", [0, 3, 11, 12])
 def test_money_text_is_the_exact_decimal_of_the_units(scale):
     """The SQL money text equals Python's exact decimal of the units, on both of its paths (up

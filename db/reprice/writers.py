@@ -457,6 +457,18 @@ def add_totals(into: Summary, part: Summary) -> None:
     into.unpriced.extend(part.unpriced)
 
 
+#: DuckDB's CSV writer told to write each row's one text as it is: no quote, no escape, a
+#: delimiter no line holds (one column: never written).  ``FORCE_QUOTE`` with an empty quote
+#: writes the same bytes, but spares the writer its test of every byte for what would need
+#: quotes (1M JSON lines of 500 bytes on one thread: 1.47 s -> 0.73 s for the write alone).
+RAW_LINES = "FORMAT CSV, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01', FORCE_QUOTE *"
+
+
+def copy_lines(con, select: str, target: str) -> None:
+    """``select``'s one text column to the file ``target``, a line per row, byte for byte."""
+    con.execute(f"COPY ({select}) TO '{_sq(target)}' ({RAW_LINES})")
+
+
 #: The columns of ``reprice --csv``, in order.
 CSV_COLUMNS = ("file", "line", "time", "priced_at", "provider", "model", "cost", "lowest_cost", "uncertain_change",
                "cost_before_change", "cost_after_change",
@@ -503,8 +515,7 @@ def write_csv(con, target: str, file: str, ids: bool | None = None, lines: tuple
     cells += [f"CASE WHEN has_notes THEN {quote(x=notes)} END", "unpriced_field",  # a field's name
               f"CASE WHEN unpriced_reason IS NOT NULL THEN {quote(x='unpriced_reason')} END"]
     line = "concat(" + ", ',', ".join(cells) + ")"
-    con.execute(f"COPY (SELECT {line} FROM out{_lines_sql(lines)}) TO '{_sq(target)}'"
-                " (FORMAT CSV, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01')")
+    copy_lines(con, f"SELECT {line} FROM out{_lines_sql(lines)}", target)
 
 
 def write_parquet(con, target: str, scale: int, lines: tuple[int, int] | None = None) -> None:
@@ -553,9 +564,8 @@ def write_json_rows(con, target: str, file: str, lines: tuple[int, int] | None =
               "',\"components\":{'", f"concat_ws(',', {components})", "'},\"notes\":'",
               "CASE WHEN has_notes THEN to_json(notes) ELSE '[]' END",
               "CASE WHEN moved THEN concat(',\"used\":', to_json(used_provider || '/' || used_model)) END", "'},'"]
-    con.execute(f"""COPY (SELECT concat({', '.join(pieces)})
-        FROM out{_lines_sql(lines, "unpriced_field IS NULL")}) TO '{_sq(target)}'
-        (FORMAT CSV, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01')""")
+    copy_lines(con, f"SELECT concat({', '.join(pieces)}) FROM out{_lines_sql(lines, 'unpriced_field IS NULL')}",
+               target)
 
 
 def write_json(pricer: Pricer, s: Summary, rows_files: list[Path], out: TextIO) -> None:
@@ -605,8 +615,7 @@ def write_table(con, pricer: Pricer, target: str, exact: bool = True, lines: tup
     model = "concat(provider, '/', model)"
     line = (f"concat({_pad_sql('CAST(line AS VARCHAR)', 6, left=True)}, '  ', {_pad_sql('time', 20)}, '  ',"
             f" {_pad_sql(model, 32)}, '  ', {_pad_sql(shown, 18, left=True)}, '  ', {breakdown}, {low})")
-    con.execute(f"COPY (SELECT {line} FROM out{_lines_sql(lines, 'unpriced_field IS NULL')}) TO '{_sq(target)}'"
-                " (FORMAT CSV, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01')")
+    copy_lines(con, f"SELECT {line} FROM out{_lines_sql(lines, 'unpriced_field IS NULL')}", target)
 
 
 def _pad_sql(text: str, width: int, left: bool = False) -> str:
