@@ -185,12 +185,13 @@ def load_pricer(db: str):
 def child_engine(usage: str, db: str, output: str, out_dir: str) -> dict:
     from db.reprice.engine import Engine
 
+    target = Path(out_dir) / f"engine.{output}"
+    clear_outputs(target)
     start = time.perf_counter()
     pricer = load_pricer(db)
     with Engine(pricer) as engine:
         loaded = engine.load(usage, totals_only=output == "summary")
         engine.price(totals_only=output == "summary")  # as ratecard reprice
-        target = Path(out_dir) / f"engine.{output}"
         if output == "parquet":
             totals = engine.write(output, None, usage, rows_to=target)
         else:
@@ -199,6 +200,14 @@ def child_engine(usage: str, db: str, output: str, out_dir: str) -> dict:
     seconds = time.perf_counter() - start
     return {"rows": loaded.rows, "seconds": seconds, "total": str(pricer.money(totals.units)),
             "unpriced": len(totals.unpriced), "bytes": target.stat().st_size}
+
+
+def clear_outputs(*paths: Path) -> None:
+    """A repeated run's files from the run before are removed before its clock starts: opening
+    an output of hundreds of megabytes to write it again empties it first, which cost either side
+    up to 0.24 s of its time."""
+    for path in paths:
+        path.unlink(missing_ok=True)
 
 
 COMPONENTS = ("input", "input_cache_hit", "input_cache_write", "input_cache_write_1h", "output")
@@ -309,6 +318,8 @@ def child_join(usage: str, rates: str, output: str, out_dir: str, scale: int, cu
     writes ratecard's notes, in its CSV and Parquet (``WIDE_JOIN_SQL``)."""
     import duckdb
 
+    target = Path(out_dir) / f"join.{output}"
+    clear_outputs(target, Path(out_dir) / "join.rows.json", Path(out_dir) / "join.rows.txt")
     start = time.perf_counter()
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
@@ -323,7 +334,6 @@ def child_join(usage: str, rates: str, output: str, out_dir: str, scale: int, cu
             JOIN_SQL.format(usage_rows=USAGE_ROWS_SQL.format(usage=sq(usage)), rates=sq(rates), on=RANGE_ON,
                             components=", ".join(COMPONENT_SQL.format(c=c) for c in USED)))
     con.execute(f"CREATE TEMP {'VIEW' if output == 'summary' else 'TABLE'} priced AS {join}")
-    target = Path(out_dir) / f"join.{output}"
     file = f"'{sq(usage)}' AS file"
     null = {"tokens": "BIGINT", "price": "VARCHAR", "tier": "VARCHAR", "promo": "BOOLEAN", "cost": "VARCHAR"}
 
@@ -388,7 +398,7 @@ def child_join(usage: str, rates: str, output: str, out_dir: str, scale: int, cu
                     f" provider || '/' || model, '{sq(currency)} ' || money(cost_units))"
                     f" || concat_ws('; ', {breakdown})"
                     f" FROM priced ORDER BY line) TO '{sq(str(rows_file))}'"
-                    f" (FORMAT CSV, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01')")
+                    f" (FORMAT CSV, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01', FORCE_QUOTE *)")
     # The totals by provider, model and month, and the grand total last, in one pass.
     *by_month, (_, _, _, total, rows, units) = con.execute(
         "SELECT provider, model, month, money(sum(cost_units)), count(*), sum(cost_units) FROM priced"
