@@ -87,3 +87,41 @@ def test_alias_notes_and_csv_equal_the_row_writer(pricers, tmp_path):
     assert len(got_lines) == len(want_lines)
     assert [(g, w) for g, w in zip(got_lines, want_lines) if g != w] == []
     assert "switched from" in reference.getvalue() and " named " in reference.getvalue()
+
+
+def _stored(engine: Engine) -> set[str]:
+    return {c for (c,) in engine.con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'priced_rows'").fetchall()}
+
+
+def test_columns_a_file_and_its_history_fix_are_not_stored_and_rows_still_equal(pricers, tmp_path):
+    """A removed model's rows after it was last seen get the row writer's note; a file whose
+    providers never lost a model, with no tier column and no dates, stores none of the columns
+    that makes constant (its rows are the row pricer's all the same)."""
+    from db.reprice import reference as rows
+
+    pricer = pricers["USD"]
+    header = "time,provider,model,input_tokens,input_cache_hit_tokens,output_tokens\n"
+    removed = tmp_path / "removed.csv"  # deepseek-chat was last seen 2025-09-30, gone 2026-04-26
+    removed.write_text(header + "".join(f"2025-{m:02d}-15T10:00:00Z,deepseek,deepseek-chat,1000,200,300\n"
+                                        for m in (8, 9, 10, 11, 12)) + "2025-11-02,deepseek,deepseek-chat,10,0,10\n",
+                       encoding="utf-8")
+    kept = tmp_path / "kept.csv"
+    kept.write_text(header + "".join(f"2025-{m:02d}-15T10:00:00Z,anthropic,claude-sonnet-4,{m * 1000},0,{m}\n"
+                                     for m in range(1, 13)), encoding="utf-8")
+    reference = io.StringIO()
+    rows.write_csv(pricer, rows.priced_rows(pricer, str(removed)), reference)
+    with Engine(pricer, threads=2) as engine:
+        engine.load(removed)
+        engine.price()
+        assert {"after_last_seen", "removed_us", "whole_day"} <= _stored(engine)
+        got = io.StringIO()
+        engine.write("csv", got, str(removed))
+        engine.load(kept)
+        engine.price()
+        assert not {"after_last_seen", "last_seen_us", "removed_us", "priced_provider_id", "whole_day", "tier",
+                    "context"} & _stored(engine)
+        priced, want = engine_rows(engine), expected(pricer, kept)
+    assert got.getvalue() == reference.getvalue()
+    assert got.getvalue().count("was no longer listed at 2026-04-26T12:15:00Z (last seen 2025-09-30T00:00:00Z)") == 4
+    assert priced == want and len(priced) == 12
