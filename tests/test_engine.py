@@ -713,6 +713,12 @@ def test_the_totals_of_a_long_file_no_window_or_day_meets_are_streamed(pricer, u
         assert kept.totals == streamed and streamed.priced_rows == len(rows) - len(streamed.unpriced) > 0
 
 
+def stored_columns(engine: Engine) -> set[str]:
+    """The columns the priced rows store (the rest the view ``priced`` makes)."""
+    return {c for (c,) in engine.con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'priced_rows'").fetchall()}
+
+
 @pytest.mark.parametrize("keep", ["instants", "days"])
 def test_a_file_no_window_meets_prices_the_same_with_its_constant_columns(pricer, engine, usage, tmp_path, keep):
     """A file of instants (or of days) that no uncertain change meets: the columns its shape
@@ -726,8 +732,7 @@ def test_a_file_no_window_meets_prices_the_same_with_its_constant_columns(pricer
     shape = engine.shape(None, None)
     assert (shape.days, shape.windows) == (keep == "days", False)
     engine.price()
-    stored = {c for (c,) in engine.con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'priced_rows'").fetchall()}
+    stored = stored_columns(engine)
     assert not {"uncertain", "changed_after_us", "units_before_change", "priced_at_us"} & stored
     assert ("day_lowest" in stored) == (keep == "days")
     got, want = engine_rows(engine), expected(pricer, path)

@@ -18,7 +18,7 @@ from db.reprice import aliases  # noqa: E402
 from db.reprice.engine import Engine  # noqa: E402
 from db.reprice.pricer import Pricer, load_versions  # noqa: E402
 from db.schema import open_db  # noqa: E402
-from test_engine import engine_rows, expected  # noqa: E402
+from test_engine import engine_rows, expected, stored_columns  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -89,11 +89,6 @@ def test_alias_notes_and_csv_equal_the_row_writer(pricers, tmp_path):
     assert "switched from" in reference.getvalue() and " named " in reference.getvalue()
 
 
-def _stored(engine: Engine) -> set[str]:
-    return {c for (c,) in engine.con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'priced_rows'").fetchall()}
-
-
 def test_columns_a_file_and_its_history_fix_are_not_stored_and_rows_still_equal(pricers, tmp_path):
     """A removed model's rows after it was last seen get the row writer's note; a file whose
     providers never lost a model, with no tier column and no dates, stores none of the columns
@@ -114,13 +109,13 @@ def test_columns_a_file_and_its_history_fix_are_not_stored_and_rows_still_equal(
     with Engine(pricer, threads=2) as engine:
         engine.load(removed)
         engine.price()
-        assert {"after_last_seen", "removed_us", "whole_day"} <= _stored(engine)
+        assert {"after_last_seen", "removed_us", "whole_day"} <= stored_columns(engine)
         got = io.StringIO()
         engine.write("csv", got, str(removed))
         engine.load(kept)
         engine.price()
         assert not {"after_last_seen", "last_seen_us", "removed_us", "priced_provider_id", "whole_day", "tier",
-                    "context"} & _stored(engine)
+                    "context"} & stored_columns(engine)
         priced, want = engine_rows(engine), expected(pricer, kept)
     assert got.getvalue() == reference.getvalue()
     assert got.getvalue().count("was no longer listed at 2026-04-26T12:15:00Z (last seen 2025-09-30T00:00:00Z)") == 4

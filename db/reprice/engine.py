@@ -375,7 +375,7 @@ class Engine:
         file_runs = self.loaded.runs if self.loaded is not None else None
         if self.loaded is not None and self.loaded.streamed and file_runs is None:
             raise ValueError("the file was loaded for its totals only")
-        self._placed = (at, target, self.shape(at, target))
+        self._placed = (at, target, self.shape(at, target), self._facts(target))
         define_rate_units(self.con)
         # A file of more lines than a run (``_run_lines``) is priced a run of lines at a time
         # (each sorted in memory, written, then dropped): time that grows with the file, and
@@ -418,7 +418,7 @@ class Engine:
         """The table ``priced`` for the ``k``-th run of lines (:attr:`chunks`) alone."""
         from db.reprice import writers
 
-        at, target, shape = self._placed
+        at, target, shape, facts = self._placed
         self.con.execute("DROP VIEW IF EXISTS priced")
         self.con.execute("DROP TABLE IF EXISTS priced_rows")
         between = self.chunks[k] if len(self.chunks) > 1 else None
@@ -436,7 +436,7 @@ class Engine:
         # row uses, the uncertain-change columns of a file no window meets, ...) or that a rate's
         # ordinal gives (its units, and the cost) is made by the view, not carried through the sort.
         columns = _priced_view(shape, at is None, target is not None,
-                               self.loaded.components if self.loaded else TOKEN_COMPONENTS, self._facts(target))
+                               self.loaded.components if self.loaded else TOKEN_COMPONENTS, facts)
         self.constant_columns = frozenset(columns.constants)
         self.con.execute(f"CREATE TABLE priced_rows AS SELECT {', '.join(columns.stored)} FROM ({sql}) ORDER BY line")
         self._define_priced(columns, _NO_TEXTS)
