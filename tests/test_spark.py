@@ -29,8 +29,13 @@ def spark():
     session = (SparkSession.builder.master("local[1]").appName("ratecard-test")
                .config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false")
                .config("spark.sql.shuffle.partitions", "1")
-               # a few hundred rows: interpreting beats compiling the query's generated code
+               # a few hundred rows: interpreting beats compiling the query's generated code (its
+               # stages and, factoryMode, each expression: half the test's time went to compiling)
                .config("spark.sql.codegen.wholeStage", "false").config("spark.sql.adaptive.enabled", "false")
+               .config("spark.sql.codegen.factoryMode", "NO_CODEGEN")
+               # the query reads ``rates`` and ``usage`` a dozen times: joined in the query's own job,
+               # not a broadcast job per join (a cluster broadcasts the small rates: the README's recipe)
+               .config("spark.sql.autoBroadcastJoinThreshold", "-1")
                .getOrCreate())
     session.sparkContext.setLogLevel("ERROR")
     yield session
