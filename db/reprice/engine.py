@@ -274,6 +274,11 @@ class Engine:
         self.tmpdir = Path(self._tmp.name)
         self.con.execute(f"SET temp_directory = '{_sq(str(self.tmpdir / 'spill'))}'")
         _load_rates(self.con, self.table, self.tmpdir / "rates.csv")
+        # the rate table is this engine's for good: its lists are made once, not at every file
+        # priced (an engine reused for many small files spent a third of each on them)
+        define_rate_units(self.con)
+        #: Whether the writers' rate texts are set on ``con`` (``writers.define_rate_texts``).
+        self.rate_texts_defined = False
         self.loaded: Loaded | None = None
         self.totals = None
 
@@ -376,7 +381,6 @@ class Engine:
         if self.loaded is not None and self.loaded.streamed and file_runs is None:
             raise ValueError("the file was loaded for its totals only")
         self._placed = (at, target, self.shape(at, target), self._facts(target))
-        define_rate_units(self.con)
         # A file of more lines than a run (``_run_lines``) is priced a run of lines at a time
         # (each sorted in memory, written, then dropped): time that grows with the file, and
         # memory that does not.  A file not kept has its runs parsed one at a time too.

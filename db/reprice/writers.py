@@ -343,7 +343,9 @@ def write(engine: "Engine", fmt: str, out: TextIO | None, path: str, at: When | 
             if fmt == "summary":
                 continue
             if k == 0:
-                define_rate_texts(con)
+                if not engine.rate_texts_defined:
+                    define_rate_texts(con)
+                    engine.rate_texts_defined = True
                 create_output(con, path, target is not None, engine.constant_columns)
                 write_rows = _rows_writer(fmt, pricer, path, fmt == "csv" and _ids_need_quotes(con), exact)
             # the run's rows in parts side by side (Engine.part_spans), each on a connection
