@@ -30,7 +30,7 @@ from parsers import registry
 from parsers.quote import ParseError, Quote, Skipped, iso_utc
 from parsers.registry import Source
 from scraper.completeness import incomplete
-from scraper.fetch.http import FetchPolicy
+from scraper.fetch.http import FetchPolicy, async_client
 from scraper.fetch.ways import Fetcher, SourceFetch, Stored
 
 
@@ -168,7 +168,7 @@ async def _fetch_all(db: Any, sources: Sequence[Source], mirror: str | None,
 
     if client is not None:
         return await with_client(client)
-    async with httpx.AsyncClient() as own:
+    async with async_client() as own:
         return await with_client(own)
 
 

@@ -361,3 +361,27 @@ def test_a_currency_tab_that_disagrees_with_its_authoritative_page_is_reported_n
     assert [tuple(r.values()) for r in found] == [
         ("deepseek-en", "deepseek-zh-cn", "deepseek-chat", "input", "CNY", "1", "2"),
         ("deepseek-zh-cn", "deepseek-en", "deepseek-chat", "input", "USD", "0.27", "0.14")]
+
+
+def test_certificates_are_loaded_once_per_process_and_still_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Each scrape makes an HTTP client; the certificate store behind it is loaded once per
+    process (httpx would load it for every client: 20-40 ms a scrape), and it still checks
+    every HTTPS certificate and host name."""
+    import ssl
+
+    from scraper.fetch import http as http_module
+
+    made = []
+    real = httpx.create_ssl_context
+    monkeypatch.setattr(httpx, "create_ssl_context", lambda *a, **k: made.append(1) or real(*a, **k))
+    http_module.tls_context.cache_clear()
+    try:
+        en, zh = page("2026-08-17-peak.en.html"), page("2026-08-17-peak.zh-cn.md")
+        for night in ("2026-08-17T03:00:00Z", "2026-08-18T03:00:00Z", "2026-08-19T03:00:00Z"):
+            assert scrape(tmp_path / "prices.db", night, en, zh) == 0
+        assert len(made) == 1
+        context = http_module.tls_context()
+        assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+        assert context.cert_store_stats()["x509_ca"] > 0
+    finally:
+        http_module.tls_context.cache_clear()

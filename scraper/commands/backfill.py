@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import sqlite_utils
 
 from db import curated
@@ -26,6 +25,7 @@ from parsers.safetext import one_line
 from scraper.backfill import Tally, backfill_git, backfill_wayback
 from scraper.cli import CommandError
 from scraper.fetch.git import GitError, file_versions
+from scraper.fetch.http import client as http_client
 from scraper.known_mirrors import MirrorListError, read_mirrors
 from scraper.options import add_db_argument, db_path, instant
 from scraper.output import Progress
@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         if versions is not None:
             tally = backfill_git(db, sources[0], versions, _progress)
         else:
-            with httpx.Client() as http:
+            with http_client() as http:
                 tally = backfill_wayback(db, sources, ArchiveClient(http), args.since, args.until, _progress,
                                          args.url)
         rebuild(db, [args.provider])
