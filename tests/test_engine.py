@@ -515,17 +515,25 @@ def test_rate_table_csv_and_parquet_exports_hold_the_same_rows(pricer, tmp_path)
     assert {r[2] for r in table.rows} == {"late", "early", "window"}
 
 
+def printed_query(pricer: Pricer, tmp_path: Path, context_window: bool = False) -> str:
+    """What ``ratecard sql --dialect duckdb`` prints for ``pricer``'s history, whose rate table
+    it writes to ``tmp_path / 'rates.parquet'``."""
+    from db.reprice.pricing_sql import canonical_usage, pricing_sql
+    from db.reprice.rates import compile_rates, write_rates
+
+    write_rates(compile_rates(pricer), tmp_path / "rates.parquet")
+    return pricing_sql("duckdb", usage=f"({canonical_usage('duckdb', context_window=context_window)}) typed",
+                       scale=pricer.scale)
+
+
 def printed_query_rows(pricer: Pricer, usage: Path, tmp_path: Path, *extra: str,
                        context_window: bool = False) -> list[tuple]:
     """What ``ratecard sql --dialect duckdb`` prints, run by a plain DuckDB over the CSV ``usage``
     as the canonical usage table (its cells as text, token columns it lacks empty) and the
     exported rate table: each row's line, unpriced field, cost units, lowest units, uncertain
     flag and ``extra`` columns, in line order."""
-    from db.reprice.pricing_sql import canonical_usage, pricing_sql
-    from db.reprice.rates import compile_rates, write_rates
-
     rates = tmp_path / "rates.parquet"
-    write_rates(compile_rates(pricer), rates)
+    query = printed_query(pricer, tmp_path, context_window)
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     con.execute(f"CREATE TABLE usage AS SELECT row_number() OVER () + 1 AS line, *"
@@ -535,8 +543,6 @@ def printed_query_rows(pricer: Pricer, usage: Path, tmp_path: Path, *extra: str,
         if f"{c}_tokens" not in have:
             con.execute(f"ALTER TABLE usage ADD COLUMN {c}_tokens VARCHAR")
     con.execute(f"CREATE TABLE rates AS SELECT * FROM read_parquet('{rates}')")
-    query = pricing_sql("duckdb", usage=f"({canonical_usage('duckdb', context_window=context_window)}) typed",
-                        scale=pricer.scale)
     columns = ", ".join(("line", "unpriced_field", "cost_units", "lowest_units", "uncertain", *extra))
     return con.execute(f"SELECT {columns} FROM ({query}) ORDER BY line").fetchall()
 
@@ -551,6 +557,36 @@ def test_the_printed_duckdb_query_over_usage_and_exported_rates_equals_the_engin
     got = printed_query_rows(pricer, usage, tmp_path, "cost")
     assert [g[:5] for g in got] == want
     assert all(g[5] is None or g[5] == pricer.money(g[2]) for g in got)
+
+
+def test_the_printed_query_returns_the_usage_columns_then_ratecards_once_each(pricer, usage, tmp_path):
+    """Each row of the printed query is the usage row's own columns as they are (any column the
+    table has beyond the canonical ones included), then ratecard's, every name once: the
+    table can be written as it is (Parquet here; Spark refuses to write a name twice)."""
+    from db.reprice.pricing_sql import EXPORTED_COLUMNS
+
+    plain = printed_query_rows(pricer, usage, tmp_path)
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(f"CREATE TABLE usage AS SELECT row_number() OVER () + 1 AS line, 'team-' || (line % 3) AS project, *"
+                f" FROM read_csv('{usage}', all_varchar = true)")
+    own = [name for (name,) in con.execute("SELECT column_name FROM (DESCRIBE usage)").fetchall()]
+    query = printed_query(pricer, tmp_path)
+    con.execute(f"CREATE TABLE rates AS SELECT * FROM read_parquet('{tmp_path / 'rates.parquet'}')")
+    con.execute(f"COPY ({query}) TO '{tmp_path / 'priced.parquet'}'")
+    names = [name for (name,) in con.execute(f"SELECT name FROM parquet_schema('{tmp_path / 'priced.parquet'}')"
+                                             " WHERE name <> 'duckdb_schema'").fetchall()]
+    texts = [f"{c}_rate_{part}" for c in TOKEN_COMPONENTS for part in ("price", "tier", "promo")]
+    assert names == own + list(EXPORTED_COLUMNS) + texts + ["cost", "lowest_cost"]
+    assert not [n for n in names if n.startswith(("lr_", "l_", "e_", "er_", "t_"))]
+    rows = con.execute(f"SELECT line, project, input_tokens, cost_units FROM '{tmp_path / 'priced.parquet'}'"
+                       " ORDER BY line").fetchall()
+    with open(usage, encoding="utf-8") as f:
+        cells = [line.rstrip("\n").split(",") for line in f][1:]
+    input_at = HEADER.strip().split(",").index("input_tokens")
+    assert [(r[0], r[1], r[2]) for r in rows] == [(n, f"team-{n % 3}", c[input_at] or None)
+                                                  for n, c in enumerate(cells, start=2)]
+    assert [r[3] for r in rows] == [p[2] for p in plain] and any(r[3] is not None for r in rows)
 
 
 def test_a_billed_context_window_is_priced_at_that_tier_as_the_row_pricer_does(pricer, engine, tmp_path):

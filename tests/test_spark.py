@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import shutil
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -70,7 +69,11 @@ def test_spark_prices_like_reprice_to_the_last_unit(history, spark, capsys, tmp_
         reader = reader.selectExpr(*(f"CAST({c} AS {t.replace('VARCHAR', 'STRING')}) AS {c}"
                                      for c, t in COLUMN_TYPES.items()))
     reader.createOrReplaceTempView("rates")
-    got = {r["line"]: r for r in spark.sql(query.rstrip().rstrip(";")).collect()}
+    # as the README's recipe does: the priced table written as Parquet, then read
+    priced = spark.sql(query.rstrip().rstrip(";"))
+    assert priced.columns[:len(names) + 1] == names + ["line"] and len(set(priced.columns)) == len(priced.columns)
+    priced.write.parquet(str(tmp_path / "priced"))
+    got = {r["line"]: r for r in spark.read.parquet(str(tmp_path / "priced")).collect()}
 
     assert len(got) == len(lines)
     priced = {r["line"]: r for r in reference["rows"]}

@@ -117,6 +117,26 @@ class _Dialect:
     def row_id(self) -> str:
         return "monotonically_increasing_id()" if self.spark else "row_number() OVER ()"
 
+    def whole_row(self, alias: str) -> str:
+        """The row of table ``alias`` as one struct (its columns, by name)."""
+        return f"struct({alias}.*)" if self.spark else alias
+
+
+#: The usage table's alias in the query, and the struct that carries its row to the last SELECT
+#: (names no usage table is expected to have as a column).
+USAGE_ALIAS, USAGE_ROW = "ratecard_usage", "ratecard_usage_row"
+#: What the printed query returns after the usage table's own columns: the engine's priced
+#: columns (``engine.PRICED_COLUMNS``, but the tokens, which are the usage's own), each priced
+#: component's price text, tier and promo, and the exact costs.
+EXPORTED_COLUMNS = (
+    "start_us", "whole_day", "provider_id", "model_id", "tier", "context",
+    "priced_provider_id", "priced_model_id", "priced_whole_day", "priced_at_us", "unpriced_field", "early_unpriced",
+    "cost_units", "lowest_units", "uncertain", "changed_after_us", "changed_by_us", "units_before_change",
+    "units_after_change", "row_note", "alias_note_text", "switched_from", "switched_to", "after_last_seen",
+    "last_seen_us", "removed_us", "whole_day_context", "day_lowest",
+    *(f"{c}_billed_as" for c in ("input_cache_write_1h", "input_cache_write", "input_cache_hit")),
+    *(f"{c}_{part}" for c in TOKEN_COMPONENTS for part in ("rate_units", "rate_ord", "rate_src", "cost_units")))
+
 
 def canonical_usage(dialect: str = "duckdb", source: str = "usage", context_window: bool = False) -> str:
     """The canonical usage table (text ``time``, ``provider``, ``model``, ``service_tier``, token
@@ -126,7 +146,10 @@ def canonical_usage(dialect: str = "duckdb", source: str = "usage", context_wind
     d = _Dialect(dialect)
     tokens = ",\n    ".join(f"coalesce(CAST({c}_tokens AS BIGINT), 0) AS t_{c}" for c in TOKEN_COMPONENTS)
     context = context_window_sql(dialect) if context_window else "''"
-    return f"""SELECT src.*, {d.row_id()} AS row_id,
+    # the usage row's own columns travel as one struct, set out again by the last SELECT
+    # (``EXPORTED_COLUMNS``): beside the query's working columns they were 184 columns, two of
+    # each token column, which Spark refuses to write ("column input_tokens already exists")
+    return f"""SELECT {d.whole_row(USAGE_ALIAS)} AS {USAGE_ROW}, {d.row_id()} AS row_id,
     {d.full_match("trim(time)", "[0-9]{4}-[0-9]{2}-[0-9]{2}")} AS whole_day,
     {d.epoch_us("trim(time)")} AS start_us,
     lower(trim(provider)) AS provider_id, trim(model) AS model_id,
@@ -134,7 +157,7 @@ def canonical_usage(dialect: str = "duckdb", source: str = "usage", context_wind
          ELSE lower(trim(service_tier)) END AS tier,
     {context} AS context,
     {tokens}
-  FROM {source} src"""
+  FROM {source} {USAGE_ALIAS}"""
 
 
 #: A billed context window's text (``db.reprice.usage._CONTEXT_BOUNDS``, lower case, trimmed;
@@ -173,8 +196,10 @@ def pricing_sql(dialect: str = "duckdb", *, usage: str | None = None, rates: str
                 scale: int | None = None, shape: Shape = EVERY_PART, texts: bool = True) -> str:
     """The query: ``usage`` rows (typed, from :func:`canonical_usage`, or the canonical table when
     ``usage`` is None), each priced on ``rates``.  ``shape``: the parts the usage needs (see
-    :class:`Shape`).  ``texts``: also each rate's price text, tier and promo (joined by ordinal)
-    and, with ``scale``, ``cost``/``lowest_cost`` as DECIMAL(38, 6 + scale)."""
+    :class:`Shape`).  ``texts``: the query ``ratecard sql`` prints, over a usage table read by
+    :func:`canonical_usage`: each row is the usage row's own columns, then ``EXPORTED_COLUMNS``,
+    each rate's price text, tier and promo (joined by ordinal) and, with ``scale``,
+    ``cost``/``lowest_cost`` as DECIMAL(38, 6 + scale).  Without: the engine's priced columns."""
     d = _Dialect(dialect)
     substitute = target is not None
     typed = f"SELECT * FROM {usage}" if usage is not None else canonical_usage(dialect)
@@ -436,8 +461,8 @@ LEFT JOIN (SELECT provider, model, valid_from_us AS seen_us, valid_to_us AS ende
             value = " ".join(f"WHEN '{f}' THEN rc_{c}.{f}_{part}" for f in sources)
             looked.append(f"CASE q.{c}_rate_src {value} END AS {c}_rate_{part}")
         joins.append(f"LEFT JOIN {rates} rc_{c} ON rc_{c}.ordinal = q.{c}_rate_ord")
-    return (f"SELECT q.*, {', '.join(looked)}{''.join(', ' + m for m in money)} FROM (\n{body}\n) q\n"
-            + "\n".join(joins))
+    return (f"SELECT {USAGE_ROW}.*, {', '.join(f'q.{c}' for c in EXPORTED_COLUMNS)}, {', '.join(looked)}"
+            f"{''.join(', ' + m for m in money)} FROM (\n{body}\n) q\n" + "\n".join(joins))
 
 
 def _decimal(d: _Dialect, column: str, scale: int) -> str:
