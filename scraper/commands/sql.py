@@ -15,8 +15,10 @@ It is the query ``ratecard reprice`` itself runs (``db.reprice.pricing_sql``).
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
+from parsers.safetext import one_line
 from scraper.options import MOMENT_HELP, add_db_argument, moment
 
 
@@ -29,9 +31,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--context-window", action="store_true",
                    help="the usage table has a context_window column: the context tier each row was billed at"
                         " (0-200k, 200k-1M), as in Anthropic's usage report")
-    p.add_argument("--usage-table", default="usage", metavar="NAME", help="the usage table (default usage)")
-    p.add_argument("--rates-table", default="rates", metavar="NAME", help="the rate table (default rates)")
+    p.add_argument("--usage-table", default="usage", metavar="NAME", type=table_name,
+                   help="the usage table (default usage; catalog.schema.table allowed)")
+    p.add_argument("--rates-table", default="rates", metavar="NAME", type=table_name,
+                   help="the rate table (default rates; catalog.schema.table allowed)")
     p.set_defaults(func=run)
+
+
+#: A table name the query can hold as it is, in DuckDB and in Spark: up to three plain
+#: identifiers joined by dots (catalog.schema.table).
+_TABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*){0,2}")
+
+
+def table_name(text: str) -> str:
+    """``text`` if it is a plain (dotted) table name: a name is pasted into the printed query,
+    where anything else (a quote, a semicolon) would make another statement of it."""
+    if not _TABLE_NAME.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"'{one_line(text)}' is not a table name (letters, digits and _,"
+                                         " up to three parts joined by dots: catalog.schema.table)")
+    return text
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,0 +1,63 @@
+"""``ratecard sql``'s table names: pasted into the printed query as they are, so only plain
+(dotted) names are taken; the query then runs on tables of any schema."""
+
+from __future__ import annotations
+
+import pytest
+
+duckdb = pytest.importorskip("duckdb")
+
+from scraper.cli import main  # noqa: E402
+
+USAGE = ("time,provider,model,service_tier,input_tokens,input_cache_hit_tokens,input_cache_write_tokens,"
+         "input_cache_write_1h_tokens,output_tokens\n"
+         "2025-03-01T10:00:00Z,deepseek,deepseek-chat,,1000,100,,,50\n"
+         "2025-03-02,deepseek,deepseek-reasoner,,2000,,,,70\n")
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory) -> str:
+    db = tmp_path_factory.mktemp("sql") / "prices.db"
+    assert main(["backfill", "--curated", "--db", str(db)]) == 0
+    return str(db)
+
+
+def printed(capsys, *args: str) -> str:
+    capsys.readouterr()
+    assert main(["sql", *args]) == 0
+    return capsys.readouterr().out
+
+
+def test_a_qualified_table_name_is_queried_where_it_lives(history, tmp_path, capsys):
+    usage = tmp_path / "usage.csv"
+    usage.write_text(USAGE, encoding="utf-8")
+    rates = tmp_path / "rates.parquet"
+    assert main(["export", "--db", history, "--rates", str(rates)]) == 0
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("CREATE SCHEMA analytics")
+    for table in ("usage", "analytics.usage_2025"):
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_csv('{usage}', all_varchar = true)")
+    for table in ("rates", "analytics.rates_v2"):
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet('{rates}')")
+    plain = printed(capsys, "--db", history)
+    named = printed(capsys, "--db", history, "--usage-table", "analytics.usage_2025",
+                    "--rates-table", "analytics.rates_v2")
+    assert "analytics.usage_2025" in named and "analytics.rates_v2" in named
+    costs = [con.execute(f"SELECT model, cost FROM ({q.rstrip().rstrip(';')}) ORDER BY model").fetchall()
+             for q in (plain, named)]
+    assert costs[0] == costs[1] and len(costs[0]) == 2 and all(cost is not None for _, cost in costs[0])
+
+
+@pytest.mark.parametrize("name", ["x; DROP TABLE prices", "usage--", "a.b.c.d", "1usage", "us age", "\x1b[2Jusage",
+                                  "usage'", '"usage"', ""])
+@pytest.mark.parametrize("option", ["--usage-table", "--rates-table"])
+def test_a_name_that_is_not_a_plain_table_name_is_refused(history, capsys, name, option):
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as stop:
+        main(["sql", "--db", history, option, name])
+    out, err = capsys.readouterr()
+    assert stop.value.code == 2 and out == ""
+    last = err.strip().splitlines()[-1]
+    assert last.startswith(f"ratecard sql: error: argument {option}: ") and "is not a table name" in last
+    assert "\x1b" not in err
