@@ -20,6 +20,7 @@ import pytest
 from db.schema import open_db
 from mirror import FIXTURES, Mirror, page
 from scraper.cli import main
+from scraper.fetch import browser as browser_module
 from scraper.fetch.browser import find_browser, unavailable
 
 GEMINI = "https://ai.google.dev/gemini-api/docs/pricing"
@@ -116,8 +117,10 @@ def test_a_challenge_to_plain_clients_is_passed_by_the_browser_way(tmp_path: Pat
     assert asked.count("/developers.openai.com/api/docs/pricing.md") == 1
 
 
-def test_a_challenge_the_browser_cannot_pass_is_blocked(tmp_path: Path):
+def test_a_challenge_the_browser_cannot_pass_is_blocked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     db = tmp_path / "prices.db"
+    # a challenge that never moves on is given up after CHALLENGE_SECONDS (6 s): 1.5 s here
+    monkeypatch.setattr(browser_module, "CHALLENGE_SECONDS", 1.5)
 
     def always(h) -> None:
         body = CHALLENGE.encode()
