@@ -61,3 +61,33 @@ def test_a_name_that_is_not_a_plain_table_name_is_refused(history, capsys, name,
     last = err.strip().splitlines()[-1]
     assert last.startswith(f"ratecard sql: error: argument {option}: ") and "is not a table name" in last
     assert "\x1b" not in err
+
+
+def test_a_typed_usage_table_prices_as_its_text(history, tmp_path, capsys):
+    """A warehouse table's ``time`` is often a TIMESTAMP (with or without zone) or a DATE, and its
+    token columns integers: priced as the same rows written as text (a date alone is the whole
+    UTC day in both)."""
+    rates = tmp_path / "rates.parquet"
+    assert main(["export", "--db", history, "--rates", str(rates)]) == 0
+    query = printed(capsys, "--db", history).rstrip().rstrip(";")
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(f"CREATE TABLE rates AS SELECT * FROM read_parquet('{rates}')")
+    texts = [("2025-03-01T10:00:00Z", "deepseek-chat", "1000", "50"), ("2025-03-02", "deepseek-reasoner", "2000", "70"),
+             ("2025-09-29T16:45:30.250Z", "deepseek-chat", "300", "9")]
+    values = ", ".join(f"('{t}', 'deepseek', '{m}', NULL, '{i}', NULL, NULL, NULL, '{o}')" for t, m, i, o in texts)
+    names = ("time, provider, model, service_tier, input_tokens, input_cache_hit_tokens, input_cache_write_tokens,"
+             " input_cache_write_1h_tokens, output_tokens")
+    con.execute(f"CREATE TABLE text_usage AS SELECT * FROM (VALUES {values}) v({names})")
+    want = con.execute(f"SELECT cost, unpriced_field, priced_whole_day FROM ({query.replace('FROM usage ', 'FROM text_usage ')})"
+                       " ORDER BY start_us").fetchall()
+    assert len(want) == 3 and all(cost is not None for cost, _, _ in want)
+    for time_type in ("TIMESTAMPTZ", "TIMESTAMP", "DATE"):  # a DATE column holds the dates alone
+        kept = "length(time) = 10" if time_type == "DATE" else "length(time) > 10"
+        con.execute(f"""CREATE OR REPLACE TABLE usage AS SELECT CAST(replace(time, 'Z', '') AS {time_type}) AS time,
+            provider, model, service_tier, CAST(input_tokens AS BIGINT) AS input_tokens,
+            CAST(input_cache_hit_tokens AS BIGINT) AS input_cache_hit_tokens, CAST(input_cache_write_tokens AS BIGINT)
+            AS input_cache_write_tokens, CAST(input_cache_write_1h_tokens AS INTEGER) AS input_cache_write_1h_tokens,
+            CAST(output_tokens AS INTEGER) AS output_tokens FROM text_usage WHERE {kept}""")
+        got = con.execute(f"SELECT cost, unpriced_field, priced_whole_day FROM ({query}) ORDER BY start_us").fetchall()
+        assert got == ([want[1]] if time_type == "DATE" else [want[0], want[2]]), time_type

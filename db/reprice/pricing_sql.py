@@ -139,8 +139,9 @@ EXPORTED_COLUMNS = (
 
 
 def canonical_usage(dialect: str = "duckdb", source: str = "usage", context_window: bool = False) -> str:
-    """The canonical usage table (text ``time``, ``provider``, ``model``, ``service_tier``, token
-    columns) as the typed rows the pricing query reads.  ``context_window``: the table also has
+    """The canonical usage table (``time`` as ISO 8601 text, or typed TIMESTAMP / DATE;
+    ``provider``, ``model``, ``service_tier``, token columns as text or integers) as the typed
+    rows the pricing query reads.  ``context_window``: the table also has
     the column ``context_window``, the context tier an export says a row was billed at
     (``0-200k``, ``200k-1M``; see :func:`context_window_sql`)."""
     d = _Dialect(dialect)
@@ -149,9 +150,12 @@ def canonical_usage(dialect: str = "duckdb", source: str = "usage", context_wind
     # the usage row's own columns travel as one struct, set out again by the last SELECT
     # (``EXPORTED_COLUMNS``): beside the query's working columns they were 184 columns, two of
     # each token column, which Spark refuses to write ("column input_tokens already exists")
+    # a warehouse's ``time`` may be typed (TIMESTAMP, DATE): read as its text in the session's
+    # zone (UTC), a date alone being the whole day, as a CSV's text is
+    time = "trim(CAST(time AS STRING))"
     return f"""SELECT {d.whole_row(USAGE_ALIAS)} AS {USAGE_ROW}, {d.row_id()} AS row_id,
-    {d.full_match("trim(time)", "[0-9]{4}-[0-9]{2}-[0-9]{2}")} AS whole_day,
-    {d.epoch_us("trim(time)")} AS start_us,
+    {d.full_match(time, "[0-9]{4}-[0-9]{2}-[0-9]{2}")} AS whole_day,
+    {d.epoch_us(time)} AS start_us,
     lower(trim(provider)) AS provider_id, trim(model) AS model_id,
     CASE WHEN lower(trim(coalesce(service_tier, ''))) IN ('', 'default', 'auto') THEN 'standard'
          ELSE lower(trim(service_tier)) END AS tier,

@@ -1,8 +1,8 @@
 """``ratecard sql``: the pricing query, for usage that lives in a warehouse or a Spark cluster.
 
 Prints one query over two tables: ``usage`` (the canonical usage columns: ``time`` as ISO 8601
-text, a date alone being the whole UTC day; ``provider``, ``model``, ``service_tier`` and the
-five ``*_tokens`` columns; with ``--context-window`` also ``context_window``, the context tier an
+text or a TIMESTAMP, a date alone (or a DATE) being the whole UTC day; ``provider``, ``model``,
+``service_tier`` and the five ``*_tokens`` columns, as text or integers; with ``--context-window`` also ``context_window``, the context tier an
 export says a row was billed at, such as ``0-200k``; any other column is passed through) and
 ``rates`` (what ``ratecard export --rates`` writes from the same history).  It returns one row
 per usage row with its exact ``cost`` (DECIMAL built from integer units, never a float) and the
