@@ -91,3 +91,41 @@ def test_a_typed_usage_table_prices_as_its_text(history, tmp_path, capsys):
             CAST(output_tokens AS INTEGER) AS output_tokens FROM text_usage WHERE {kept}""")
         got = con.execute(f"SELECT cost, unpriced_field, priced_whole_day FROM ({query}) ORDER BY start_us").fetchall()
         assert got == ([want[1]] if time_type == "DATE" else [want[0], want[2]]), time_type
+
+
+def test_columns_a_usage_table_lacks_are_named_and_taken_as_empty(history, tmp_path, capsys):
+    """A table with only input and output tokens and no service tier: ``--missing`` names the
+    others, priced as the full table whose cells there are empty."""
+    usage = tmp_path / "usage.csv"
+    usage.write_text(USAGE, encoding="utf-8")
+    rates = tmp_path / "rates.parquet"
+    assert main(["export", "--db", history, "--rates", str(rates)]) == 0
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(f"CREATE TABLE rates AS SELECT * FROM read_parquet('{rates}')")
+    con.execute(f"CREATE TABLE full_usage AS SELECT * REPLACE (NULL AS input_cache_hit_tokens)"
+                f" FROM read_csv('{usage}', all_varchar = true)")
+    con.execute("CREATE TABLE usage AS SELECT time, provider, model, input_tokens, output_tokens FROM full_usage")
+    lacking = "service_tier,input_cache_hit_tokens,input_cache_write_tokens,input_cache_write_1h_tokens"
+    narrow = printed(capsys, "--db", history, "--missing", lacking).rstrip().rstrip(";")
+    full = printed(capsys, "--db", history, "--usage-table", "full_usage").rstrip().rstrip(";")
+    got, want = (con.execute(f"SELECT model, cost, input_rate_price FROM ({q}) ORDER BY model").fetchall()
+                 for q in (narrow, full))
+    assert got == want and len(got) == 2 and all(cost is not None for _, cost, _ in got)
+
+
+@pytest.mark.parametrize("missing, said", [
+    ("time", "'time': not a column a usage table may lack"),
+    ("input_tokens,nope", "'nope': not a column a usage table may lack"),
+    ("input_tokens,input_cache_hit_tokens,input_cache_write_tokens,input_cache_write_1h_tokens,output_tokens",
+     "every token column is missing: nothing would be priced"),
+])
+def test_missing_names_only_the_columns_a_table_may_lack(history, capsys, missing, said):
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as stop:
+        main(["sql", "--db", history, "--missing", missing])
+    out, err = capsys.readouterr()
+    assert stop.value.code == 2 and out == "" and err.strip().splitlines()[-1] == (
+        f"ratecard sql: error: argument --missing: {said}"
+        + ("" if said.startswith("every") else " (those are service_tier, input_tokens, input_cache_hit_tokens,"
+           " input_cache_write_tokens, input_cache_write_1h_tokens, output_tokens)"))

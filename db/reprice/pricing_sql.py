@@ -138,27 +138,40 @@ EXPORTED_COLUMNS = (
     *(f"{c}_{part}" for c in TOKEN_COMPONENTS for part in ("rate_units", "rate_ord", "rate_src", "cost_units")))
 
 
-def canonical_usage(dialect: str = "duckdb", source: str = "usage", context_window: bool = False) -> str:
+#: The canonical usage columns a table may lack (``ratecard sql --missing``): each taken as
+#: empty (no service tier: standard; no tokens: none).
+OPTIONAL_USAGE_COLUMNS = ("service_tier", *(f"{c}_tokens" for c in TOKEN_COMPONENTS))
+
+
+def canonical_usage(dialect: str = "duckdb", source: str = "usage", context_window: bool = False,
+                    missing: frozenset[str] = frozenset()) -> str:
     """The canonical usage table (``time`` as ISO 8601 text, or typed TIMESTAMP / DATE;
     ``provider``, ``model``, ``service_tier``, token columns as text or integers) as the typed
-    rows the pricing query reads.  ``context_window``: the table also has
-    the column ``context_window``, the context tier an export says a row was billed at
-    (``0-200k``, ``200k-1M``; see :func:`context_window_sql`)."""
+    rows the pricing query reads.  ``context_window``: the table also has the column
+    ``context_window``, the context tier an export says a row was billed at (``0-200k``,
+    ``200k-1M``; see :func:`context_window_sql`).  ``missing``: the ``OPTIONAL_USAGE_COLUMNS``
+    the table does not have, taken as empty."""
     d = _Dialect(dialect)
-    tokens = ",\n    ".join(f"coalesce(CAST({c}_tokens AS BIGINT), 0) AS t_{c}" for c in TOKEN_COMPONENTS)
+    unknown = set(missing) - set(OPTIONAL_USAGE_COLUMNS)
+    if unknown:
+        raise ValueError(f"not an optional usage column: {', '.join(sorted(unknown))}")
+    tokens = ",\n    ".join(f"CAST(0 AS BIGINT) AS t_{c}" if f"{c}_tokens" in missing
+                             else f"coalesce(CAST({c}_tokens AS BIGINT), 0) AS t_{c}" for c in TOKEN_COMPONENTS)
+    tier = ("'standard'" if "service_tier" in missing else
+            "CASE WHEN lower(trim(coalesce(service_tier, ''))) IN ('', 'default', 'auto') THEN 'standard'\n"
+            "         ELSE lower(trim(service_tier)) END")
     context = context_window_sql(dialect) if context_window else "''"
-    # the usage row's own columns travel as one struct, set out again by the last SELECT
-    # (``EXPORTED_COLUMNS``): beside the query's working columns they were 184 columns, two of
-    # each token column, which Spark refuses to write ("column input_tokens already exists")
     # a warehouse's ``time`` may be typed (TIMESTAMP, DATE): read as its text in the session's
     # zone (UTC), a date alone being the whole day, as a CSV's text is
     time = "trim(CAST(time AS STRING))"
+    # the usage row's own columns travel as one struct, set out again by the last SELECT
+    # (``EXPORTED_COLUMNS``): beside the query's working columns they were 184 columns, two of
+    # each token column, which Spark refuses to write ("column input_tokens already exists")
     return f"""SELECT {d.whole_row(USAGE_ALIAS)} AS {USAGE_ROW}, {d.row_id()} AS row_id,
     {d.full_match(time, "[0-9]{4}-[0-9]{2}-[0-9]{2}")} AS whole_day,
     {d.epoch_us(time)} AS start_us,
     lower(trim(provider)) AS provider_id, trim(model) AS model_id,
-    CASE WHEN lower(trim(coalesce(service_tier, ''))) IN ('', 'default', 'auto') THEN 'standard'
-         ELSE lower(trim(service_tier)) END AS tier,
+    {tier} AS tier,
     {context} AS context,
     {tokens}
   FROM {source} {USAGE_ALIAS}"""

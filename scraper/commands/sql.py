@@ -31,6 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--context-window", action="store_true",
                    help="the usage table has a context_window column: the context tier each row was billed at"
                         " (0-200k, 200k-1M), as in Anthropic's usage report")
+    p.add_argument("--missing", default="", metavar="COLUMN[,COLUMN...]", type=missing_columns,
+                   help="canonical columns the usage table does not have, taken as empty: service_tier and"
+                        " the *_tokens columns (e.g. input_cache_write_tokens,input_cache_write_1h_tokens)")
     p.add_argument("--usage-table", default="usage", metavar="NAME", type=table_name,
                    help="the usage table (default usage; catalog.schema.table allowed)")
     p.add_argument("--rates-table", default="rates", metavar="NAME", type=table_name,
@@ -52,12 +55,26 @@ def table_name(text: str) -> str:
     return text
 
 
+def missing_columns(text: str) -> frozenset[str]:
+    """The optional usage columns ``--missing`` names; at least one token column must be left."""
+    from db.reprice.pricing_sql import OPTIONAL_USAGE_COLUMNS
+
+    names = frozenset(n.strip() for n in text.split(",") if n.strip())
+    unknown = sorted(names - set(OPTIONAL_USAGE_COLUMNS))
+    if unknown:
+        raise argparse.ArgumentTypeError(f"'{one_line(', '.join(unknown))}': not a column a usage table may lack"
+                                         f" (those are {', '.join(OPTIONAL_USAGE_COLUMNS)})")
+    if all(n in names for n in OPTIONAL_USAGE_COLUMNS[1:]):
+        raise argparse.ArgumentTypeError("every token column is missing: nothing would be priced")
+    return names
+
+
 def run(args: argparse.Namespace) -> int:
     from db.reprice.pricing_sql import canonical_usage, placement, pricing_sql
     from scraper.commands.reprice import open_pricer
 
     pricer = open_pricer(args)
-    usage = f"({canonical_usage(args.dialect, args.usage_table, args.context_window)}) typed_usage"
+    usage = f"({canonical_usage(args.dialect, args.usage_table, args.context_window, args.missing)}) typed_usage"
     query = pricing_sql(args.dialect, usage=usage, rates=args.rates_table, at=placement(args.at),
                         scale=pricer.scale)
     zone = ("SET spark.sql.session.timeZone = UTC" if args.dialect == "spark" else "SET TimeZone = 'UTC'")
