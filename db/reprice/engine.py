@@ -49,7 +49,8 @@ import duckdb
 
 from db.reprice.bytecopy import copy_bytes
 from db.reprice.pricer import CurrencyNotPublished, Pricer, When
-from db.reprice.pricing_sql import DAY_US, FALLBACK, Shape, placement, pricing_sql, rate_tier_sql
+from db.reprice.pricing_sql import (DAY_US, FALLBACK, PRICED_COLUMNS, Shape, placement, pricing_sql,
+                                     rate_tier_sql)
 from db.reprice.rates import COLUMN_TYPES, RATE_COLUMNS, RateTable, compile_rates
 from db.reprice.textfile import GZIP_DAMAGED, GZIP_ERRORS, GZIP_MAGIC, UnreadableText, detect_encoding
 from db.reprice.usage import (BLANKS, DATE, DIGITS, GROUPED, ISO_INSTANT, MAX_COUNT, SERVICE_TIERS, SPACED,
@@ -70,17 +71,6 @@ PART_MIN_LINES = int(os.environ.get("RATECARD_PART_MIN_LINES", 100_000))
 #: The canonical usage columns every file becomes.
 USAGE_COLUMNS = ("line", "start_us", "whole_day", "provider_id", "model_id", "tier", "context",
                  *(f"t_{c}" for c in TOKEN_COMPONENTS))
-#: What the writers need of each priced row (``priced``): no rate texts, which they look up by
-#: the rate's ordinal once the rows are in line order.
-PRICED_COLUMNS = ("line", "start_us", "whole_day", "provider_id", "model_id", "tier", "context",
-                  "priced_provider_id", "priced_model_id", "priced_whole_day", "priced_at_us", "unpriced_field",
-                  "early_unpriced", "cost_units", "lowest_units", "uncertain", "changed_after_us", "changed_by_us",
-                  "units_before_change", "units_after_change", "row_note", "alias_note_text", "switched_from",
-                  "switched_to", "after_last_seen", "last_seen_us",
-                  "removed_us", "whole_day_context", "day_lowest",
-                  *(f"{c}_billed_as" for c in ("input_cache_write_1h", "input_cache_write", "input_cache_hit")),
-                  *(f"{c}_{part}" for c in TOKEN_COMPONENTS
-                    for part in ("tokens", "rate_units", "rate_ord", "rate_src", "cost_units")))
 #: The types of a component's priced columns, for a component no row of the file uses (stored
 #: as constants, not as a million NULLs sorted with the rows).
 _COMPONENT_PARTS = {"tokens": "CAST(0 AS BIGINT)", "rate_units": "CAST(NULL AS BIGINT)", "rate_ord": "CAST(NULL AS BIGINT)",

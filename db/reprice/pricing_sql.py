@@ -125,17 +125,21 @@ class _Dialect:
 #: The usage table's alias in the query, and the struct that carries its row to the last SELECT
 #: (names no usage table is expected to have as a column).
 USAGE_ALIAS, USAGE_ROW = "ratecard_usage", "ratecard_usage_row"
-#: What the printed query returns after the usage table's own columns: the engine's priced
-#: columns (``engine.PRICED_COLUMNS``, but the tokens, which are the usage's own), each priced
-#: component's price text, tier and promo, and the exact costs.
-EXPORTED_COLUMNS = (
-    "start_us", "whole_day", "provider_id", "model_id", "tier", "context",
-    "priced_provider_id", "priced_model_id", "priced_whole_day", "priced_at_us", "unpriced_field", "early_unpriced",
-    "cost_units", "lowest_units", "uncertain", "changed_after_us", "changed_by_us", "units_before_change",
-    "units_after_change", "row_note", "alias_note_text", "switched_from", "switched_to", "after_last_seen",
-    "last_seen_us", "removed_us", "whole_day_context", "day_lowest",
-    *(f"{c}_billed_as" for c in ("input_cache_write_1h", "input_cache_write", "input_cache_hit")),
-    *(f"{c}_{part}" for c in TOKEN_COMPONENTS for part in ("rate_units", "rate_ord", "rate_src", "cost_units")))
+#: The columns of each priced row, the query's without ``texts`` (the engine's ``priced``): no
+#: rate texts, which the writers look up by the rate's ordinal once the rows are in line order.
+PRICED_COLUMNS = ("line", "start_us", "whole_day", "provider_id", "model_id", "tier", "context",
+                  "priced_provider_id", "priced_model_id", "priced_whole_day", "priced_at_us", "unpriced_field",
+                  "early_unpriced", "cost_units", "lowest_units", "uncertain", "changed_after_us", "changed_by_us",
+                  "units_before_change", "units_after_change", "row_note", "alias_note_text", "switched_from",
+                  "switched_to", "after_last_seen", "last_seen_us",
+                  "removed_us", "whole_day_context", "day_lowest",
+                  *(f"{c}_billed_as" for c in ("input_cache_write_1h", "input_cache_write", "input_cache_hit")),
+                  *(f"{c}_{part}" for c in TOKEN_COMPONENTS
+                    for part in ("tokens", "rate_units", "rate_ord", "rate_src", "cost_units")))
+#: What the printed query (``texts``) returns after the usage table's own columns: the priced
+#: columns but the line and tokens (the usage's own), then each priced component's price text,
+#: tier and promo, and the exact costs.
+EXPORTED_COLUMNS = tuple(c for c in PRICED_COLUMNS if c != "line" and not c.endswith("_tokens"))
 
 
 #: The canonical usage columns a table may lack (``ratecard sql --missing``): each taken as

@@ -2,11 +2,12 @@
 
 Prints one query over two tables: ``usage`` (the canonical usage columns: ``time`` as ISO 8601
 text or a TIMESTAMP, a date alone (or a DATE) being the whole UTC day; ``provider``, ``model``,
-``service_tier`` and the five ``*_tokens`` columns, as text or integers; with ``--context-window`` also ``context_window``, the context tier an
-export says a row was billed at, such as ``0-200k``; any other column is passed through) and
-``rates`` (what ``ratecard export --rates`` writes from the same history).  It returns one row
-per usage row with its exact ``cost`` (DECIMAL built from integer units, never a float) and the
-engine's flags: which field left it unpriced (``context_window`` for a cell that is no context
+``service_tier`` and the five ``*_tokens`` columns, as text or integers, those it lacks named by
+``--missing``; with ``--context-window`` also ``context_window``, the context tier an export
+says a row was billed at, such as ``0-200k``; any other column is passed through) and ``rates``
+(what ``ratecard export --rates`` writes from the same history).  It returns one row per usage
+row: its own columns, then its exact ``cost`` (DECIMAL built from integer units, never a float)
+and the engine's flags: which field left it unpriced (``context_window`` for a cell that is no context
 window, where ``reprice`` stops at that line), ``priced_whole_day`` with ``lowest_cost``, and
 ``uncertain`` with both costs.
 It is the query ``ratecard reprice`` itself runs (``db.reprice.pricing_sql``).
