@@ -129,3 +129,33 @@ def test_missing_names_only_the_columns_a_table_may_lack(history, capsys, missin
         f"ratecard sql: error: argument --missing: {said}"
         + ("" if said.startswith("every") else " (those are service_tier, input_tokens, input_cache_hit_tokens,"
            " input_cache_write_tokens, input_cache_write_1h_tokens, output_tokens)"))
+
+
+def test_a_table_of_one_providers_rows_without_a_provider_column(history, tmp_path, capsys):
+    """``--provider``: every row's provider, as ``reprice --provider`` gives a file without the
+    column; priced as the same rows with the column."""
+    usage = tmp_path / "usage.csv"
+    usage.write_text(USAGE, encoding="utf-8")
+    rates = tmp_path / "rates.parquet"
+    assert main(["export", "--db", history, "--rates", str(rates)]) == 0
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(f"CREATE TABLE rates AS SELECT * FROM read_parquet('{rates}')")
+    con.execute(f"CREATE TABLE full_usage AS SELECT * FROM read_csv('{usage}', all_varchar = true)")
+    con.execute("CREATE TABLE usage AS SELECT * EXCLUDE (provider) FROM full_usage")
+    alone = printed(capsys, "--db", history, "--provider", " DeepSeek ").rstrip().rstrip(";")
+    full = printed(capsys, "--db", history, "--usage-table", "full_usage").rstrip().rstrip(";")
+    got, want = (con.execute(f"SELECT model, provider_id, cost FROM ({q}) ORDER BY model").fetchall() for q in (alone, full))
+    assert got == want and [p for _, p, _ in got] == ["deepseek", "deepseek"] and all(c is not None for _, _, c in got)
+
+
+@pytest.mark.parametrize("provider", ["deep'seek", "a b", "x\\y", "", "\x1b[2J"])
+def test_a_provider_that_is_no_plain_id_is_refused(history, capsys, provider):
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as stop:
+        main(["sql", "--db", history, "--provider", provider])
+    out, err = capsys.readouterr()
+    last = err.strip().splitlines()[-1]
+    assert stop.value.code == 2 and out == "" and "\x1b" not in err
+    assert last.startswith("ratecard sql: error: argument --provider: '") and last.endswith(
+        "' is not a provider id (letters, digits, . _ -)")

@@ -148,13 +148,14 @@ OPTIONAL_USAGE_COLUMNS = ("service_tier", *(f"{c}_tokens" for c in TOKEN_COMPONE
 
 
 def canonical_usage(dialect: str = "duckdb", source: str = "usage", context_window: bool = False,
-                    missing: frozenset[str] = frozenset()) -> str:
+                    missing: frozenset[str] = frozenset(), provider: str = "") -> str:
     """The canonical usage table (``time`` as ISO 8601 text, or typed TIMESTAMP / DATE;
     ``provider``, ``model``, ``service_tier``, token columns as text or integers) as the typed
     rows the pricing query reads.  ``context_window``: the table also has the column
     ``context_window``, the context tier an export says a row was billed at (``0-200k``,
     ``200k-1M``; see :func:`context_window_sql`).  ``missing``: the ``OPTIONAL_USAGE_COLUMNS``
-    the table does not have, taken as empty."""
+    the table does not have, taken as empty.  ``provider``: every row's provider, for a table
+    without a ``provider`` column (one provider's export)."""
     d = _Dialect(dialect)
     unknown = set(missing) - set(OPTIONAL_USAGE_COLUMNS)
     if unknown:
@@ -174,7 +175,7 @@ def canonical_usage(dialect: str = "duckdb", source: str = "usage", context_wind
     return f"""SELECT {d.whole_row(USAGE_ALIAS)} AS {USAGE_ROW}, {d.row_id()} AS row_id,
     {d.full_match(time, "[0-9]{4}-[0-9]{2}-[0-9]{2}")} AS whole_day,
     {d.epoch_us(time)} AS start_us,
-    lower(trim(provider)) AS provider_id, trim(model) AS model_id,
+    {_literal(provider.strip().lower()) if provider else "lower(trim(provider))"} AS provider_id, trim(model) AS model_id,
     {tier} AS tier,
     {context} AS context,
     {tokens}

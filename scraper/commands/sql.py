@@ -3,8 +3,9 @@
 Prints one query over two tables: ``usage`` (the canonical usage columns: ``time`` as ISO 8601
 text or a TIMESTAMP, a date alone (or a DATE) being the whole UTC day; ``provider``, ``model``,
 ``service_tier`` and the five ``*_tokens`` columns, as text or integers, those it lacks named by
-``--missing``; with ``--context-window`` also ``context_window``, the context tier an export
-says a row was billed at, such as ``0-200k``; any other column is passed through) and ``rates``
+``--missing`` (and no ``provider`` with ``--provider``); with ``--context-window`` also
+``context_window``, the context tier an export says a row was billed at, such as ``0-200k``;
+any other column is passed through) and ``rates``
 (what ``ratecard export --rates`` writes from the same history).  It returns one row per usage
 row: its own columns, then its exact ``cost`` (DECIMAL built from integer units, never a float)
 and the engine's flags: which field left it unpriced (``context_window`` for a cell that is no context
@@ -35,6 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--missing", default="", metavar="COLUMN[,COLUMN...]", type=missing_columns,
                    help="canonical columns the usage table does not have, taken as empty: service_tier and"
                         " the *_tokens columns (e.g. input_cache_write_tokens,input_cache_write_1h_tokens)")
+    p.add_argument("--provider", default=None, metavar="ID", type=provider_id,
+                   help="the provider of every row, for a usage table without a provider column")
     p.add_argument("--usage-table", default="usage", metavar="NAME", type=table_name,
                    help="the usage table (default usage; catalog.schema.table allowed)")
     p.add_argument("--rates-table", default="rates", metavar="NAME", type=table_name,
@@ -56,6 +59,18 @@ def table_name(text: str) -> str:
     return text
 
 
+#: A provider id as the histories name them (deepseek, x-ai, openai): one that the printed query
+#: can hold as a literal in either dialect (Spark's string literals read backslashes).
+_PROVIDER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def provider_id(text: str) -> str:
+    """``--provider``'s id, lower case; refused when it is no plain id."""
+    if not _PROVIDER_ID.fullmatch(text.strip()):
+        raise argparse.ArgumentTypeError(f"'{one_line(text)}' is not a provider id (letters, digits, . _ -)")
+    return text.strip().lower()
+
+
 def missing_columns(text: str) -> frozenset[str]:
     """The optional usage columns ``--missing`` names; at least one token column must be left."""
     from db.reprice.pricing_sql import OPTIONAL_USAGE_COLUMNS
@@ -75,7 +90,8 @@ def run(args: argparse.Namespace) -> int:
     from scraper.commands.reprice import open_pricer
 
     pricer = open_pricer(args)
-    usage = f"({canonical_usage(args.dialect, args.usage_table, args.context_window, args.missing)}) typed_usage"
+    typed = canonical_usage(args.dialect, args.usage_table, args.context_window, args.missing, args.provider or "")
+    usage = f"({typed}) typed_usage"
     query = pricing_sql(args.dialect, usage=usage, rates=args.rates_table, at=placement(args.at),
                         scale=pricer.scale)
     zone = ("SET spark.sql.session.timeZone = UTC" if args.dialect == "spark" else "SET TimeZone = 'UTC'")
