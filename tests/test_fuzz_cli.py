@@ -181,6 +181,7 @@ def option_cases(files: dict[str, Path], tmp: Path) -> list[list[str]]:
         ["explain", *db, str(tmp / "absent.csv"), "--before", "2025-01-01", "--after", "2025-02-01"],
         ["sql", *db, "--dialect", "oracle"], ["sql", *db, "--currency", "XXX"], ["sql", *db, "--at", "bad"],
         ["sql", *db, "--usage-table", "x; DROP TABLE prices"], ["sql", *db, "--missing", "time,\x1b[2J"],
+        ["sql", *db, "--provider", "x'; DROP TABLE prices --"],
         ["export", *db, "--rates", str(tmp / "rates.xlsx")], ["export", *db, "--currency", "XXX"],
         ["export", *db, junk], ["feed", *db, str(files["dir"])], ["feed", *db, str(Path(junk) / "f.atom")],
         ["rebuild", *db, "--from-git", str(tmp / "not-a-repo")], ["rebuild", *db, "--from-git", junk],
