@@ -159,3 +159,36 @@ def test_a_provider_that_is_no_plain_id_is_refused(history, capsys, provider):
     assert stop.value.code == 2 and out == "" and "\x1b" not in err
     assert last.startswith("ratecard sql: error: argument --provider: '") and last.endswith(
         "' is not a provider id (letters, digits, . _ -)")
+
+
+@pytest.mark.parametrize("as_model", ["anthropic/claude-3-7-sonnet", "ANTHROPIC/Claude-3-7-Sonnet"])
+def test_the_same_tokens_priced_on_another_model_as_reprice_prices_them(history, tmp_path, capsys, as_model):
+    """``sql --as``: each row's tokens on another model, as ``reprice --as`` prices the file
+    (a cache hit on a model with a cache price, whole days at the day's lowest)."""
+    import json
+    from decimal import Decimal
+
+    usage = tmp_path / "usage.csv"
+    usage.write_text(USAGE, encoding="utf-8")
+    rates = tmp_path / "rates.parquet"
+    assert main(["export", "--db", history, "--rates", str(rates)]) == 0
+    capsys.readouterr()
+    assert main(["reprice", "--db", history, str(usage), "--json", "--as", as_model]) == 0
+    reference = json.loads(capsys.readouterr().out)
+    query = printed(capsys, "--db", history, "--as", as_model).rstrip().rstrip(";")
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(f"CREATE TABLE rates AS SELECT * FROM read_parquet('{rates}')")
+    con.execute(f"CREATE TABLE usage AS SELECT row_number() OVER () + 1 AS line, *"
+                f" FROM read_csv('{usage}', all_varchar = true)")
+    got = con.execute(f"SELECT line, priced_provider_id, priced_model_id, cost FROM ({query}) ORDER BY line").fetchall()
+    assert got == [(r["line"], "anthropic", "claude-3-7-sonnet", Decimal(r["cost"])) for r in reference["rows"]]
+    assert len(got) == 2
+
+
+def test_as_a_model_the_history_has_no_price_for_is_one_line(history, capsys):
+    capsys.readouterr()
+    assert main(["sql", "--db", history, "--as", "anthropic/claude-99"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err == ("ratecard sql: --as: 'anthropic/claude-99' is not a PROVIDER/MODEL with USD prices"
+                                 " in the history\n")

@@ -76,19 +76,24 @@ def _compiled(args: argparse.Namespace, db, currency: str) -> Pricer:
         raise CommandError(f"{db_path(args)}: {exc}") from None
 
 
+def as_target(pricer: Pricer, as_model: str | None) -> tuple[str, str] | None:
+    """``--as PROVIDER/MODEL``: the (provider, model) the history knows it as, or None without
+    ``--as``; one the history has no price for is the user's error."""
+    if not as_model:
+        return None
+    provider, slash, model = as_model.partition("/")
+    known = pricer.canonical(provider.lower(), model) if slash and model else None
+    if known is None:
+        raise CommandError(f"--as: {as_model!r} is not a PROVIDER/MODEL with {pricer.currency} prices in the history")
+    return provider.lower(), known
+
+
 def run(args: argparse.Namespace) -> int:
     """Options in, one writer chosen; the engine reads, checks, prices and writes."""
     from db.reprice.engine import Engine
 
     pricer = open_pricer(args)
-    target = None
-    if args.as_model:
-        provider, slash, model = args.as_model.partition("/")
-        known = pricer.canonical(provider.lower(), model) if slash and model else None
-        if known is None:
-            raise CommandError(f"--as: {args.as_model!r} is not a PROVIDER/MODEL with "
-                               f"{pricer.currency} prices in the history")
-        target = (provider.lower(), known)
+    target = as_target(pricer, args.as_model)
     fmt = ("json" if args.json else "csv" if args.csv else "summary" if args.summary
            else "parquet" if args.parquet else "table")
     try:

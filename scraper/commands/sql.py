@@ -30,6 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dialect", choices=("duckdb", "spark"), default="duckdb", help="SQL dialect (default duckdb)")
     p.add_argument("--currency", default="USD", help="the currency of the exported rate table")
     p.add_argument("--at", metavar="ISO8601", type=moment, help="price every row as if it ran then: " + MOMENT_HELP)
+    p.add_argument("--as", dest="as_model", metavar="PROVIDER/MODEL",
+                   help="price the same tokens on another model (as reprice --as)")
     p.add_argument("--context-window", action="store_true",
                    help="the usage table has a context_window column: the context tier each row was billed at"
                         " (0-200k, 200k-1M), as in Anthropic's usage report")
@@ -87,12 +89,13 @@ def missing_columns(text: str) -> frozenset[str]:
 
 def run(args: argparse.Namespace) -> int:
     from db.reprice.pricing_sql import canonical_usage, placement, pricing_sql
-    from scraper.commands.reprice import open_pricer
+    from scraper.commands.reprice import as_target, open_pricer
 
     pricer = open_pricer(args)
+    target = as_target(pricer, args.as_model)
     typed = canonical_usage(args.dialect, args.usage_table, args.context_window, args.missing, args.provider or "")
     usage = f"({typed}) typed_usage"
-    query = pricing_sql(args.dialect, usage=usage, rates=args.rates_table, at=placement(args.at),
+    query = pricing_sql(args.dialect, usage=usage, rates=args.rates_table, at=placement(args.at), target=target,
                         scale=pricer.scale)
     zone = ("SET spark.sql.session.timeZone = UTC" if args.dialect == "spark" else "SET TimeZone = 'UTC'")
     sys.stdout.write(f"-- ratecard reprice in {args.dialect} SQL; rates: `ratecard export --rates` "
