@@ -287,19 +287,19 @@ named AS (
          min_by(w.valid_to_us, {d.key('w.valid_from_us', 'w.valid_to_us')}) AS changed_by_us,
          min_by(w.switch_from, {d.key('w.valid_from_us', 'w.valid_to_us')}) AS switch_from,
          min_by(w.switch_to, {d.key('w.valid_from_us', 'w.valid_to_us')}) AS switch_to
-  FROM urows r JOIN {rates} w ON {_in_window('r', rates)}
+  FROM urows r JOIN {rates} w ON {_in_window('r')}
   GROUP BY r.row_id)""")
         if d.spark:  # the rows inside a window, found by a (broadcast) semi join: the usage is not shuffled
-            parts.append(f"""urows_w AS (SELECT r.* FROM urows r LEFT SEMI JOIN {rates} w ON {_in_window('r', rates)})""")
+            parts.append(f"""urows_w AS (SELECT r.* FROM urows r LEFT SEMI JOIN {rates} w ON {_in_window('r')})""")
         else:
             parts.append("""urows_w AS (SELECT x.* FROM urows x JOIN uwin w ON w.row_id = x.row_id)""")
         parts += _book_sql(d, "e", "early", "urows_w", rates, shape.days, substitute)
     return "WITH " + ",\n".join(parts) + "\n" + _final(d, rates, scale, substitute, shape.windows, texts)
 
 
-def _in_window(rows: str, rates: str) -> str:
+def _in_window(rows: str) -> str:
     """The join condition of a row (alias ``rows``) and a window of a change of unknown instant
-    (alias ``w`` of ``rates``) that its time (or its whole day) meets."""
+    (alias ``w`` of the rate table) that its time (or its whole day) meets."""
     r = rows
     return (f"w.book = 'window' AND w.provider = {r}.priced_provider AND w.model = {r}.priced_model"
             f"\n   AND w.valid_from_us < CASE WHEN {r}.p_day THEN {r}.p_us + {DAY_US} ELSE {r}.p_us END"
@@ -395,7 +395,7 @@ def _final(d: _Dialect, rates: str, scale: int | None, substitute: bool, windows
                  + [f"e_{a}" for a in ALIASED] + ([f"e_{c}_billed_as" for c in FALLBACK] if substitute else []))
         rows = "l_costed b"
         if d.spark:  # only the rows inside a window meet their window and early price by row id
-            rows = f"(SELECT b.* FROM l_costed b LEFT SEMI JOIN {rates} w ON {_in_window('b', rates)}) b"
+            rows = f"(SELECT b.* FROM l_costed b LEFT SEMI JOIN {rates} w ON {_in_window('b')}) b"
         base = (f"{rows} LEFT JOIN uwin w ON w.row_id = b.row_id LEFT JOIN (SELECT row_id AS e_row_id, "
                 + ", ".join(early) + " FROM e_costed) e ON e.e_row_id = b.row_id")
         window_cols = ("w.row_id IS NOT NULL AS has_window, w.changed_after_us AS window_after_us,"
@@ -406,7 +406,7 @@ def _final(d: _Dialect, rates: str, scale: int | None, substitute: bool, windows
             base += (f"\nUNION ALL\nSELECT b.*, NULL AS e_row_id, {', '.join(f'NULL AS {c}' for c in early)},"
                      " false AS has_window, NULL AS window_after_us, NULL AS window_switch_from,"
                      " NULL AS window_switch_to, NULL AS window_by_us, false AS early_ok, NULL AS early_lowest"
-                     f"\nFROM l_costed b LEFT ANTI JOIN {rates} w ON {_in_window('b', rates)}")
+                     f"\nFROM l_costed b LEFT ANTI JOIN {rates} w ON {_in_window('b')}")
         select_base = "b.*, e.*"
         uncertain = ("unpriced_field IS NULL AND has_window AND early_ok AND (e_units <> l_units"
                      " OR coalesce(early_lowest, -1) <> coalesce(late_lowest, -1))")
