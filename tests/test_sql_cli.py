@@ -1,5 +1,6 @@
-"""``ratecard sql``'s table names: pasted into the printed query as they are, so only plain
-(dotted) names are taken; the query then runs on tables of any schema."""
+"""``ratecard sql``'s options, run by a plain DuckDB over the exported rate table: table names
+(pasted into the query as they are, so only plain dotted names are taken), typed and missing
+usage columns, one provider's table, ``--as``; and the one-line refusals of bad values."""
 
 from __future__ import annotations
 
@@ -23,29 +24,48 @@ def history(tmp_path_factory) -> str:
 
 
 def printed(capsys, *args: str) -> str:
+    """The query ``ratecard sql`` prints, without its closing semicolon."""
     capsys.readouterr()
     assert main(["sql", *args]) == 0
-    return capsys.readouterr().out
+    return capsys.readouterr().out.rstrip().rstrip(";")
 
 
-def test_a_qualified_table_name_is_queried_where_it_lives(history, tmp_path, capsys):
+@pytest.fixture
+def warehouse(history, tmp_path):
+    """A DuckDB in UTC with the history's exported rate table as ``rates``, and ``USAGE`` written
+    as a CSV file beside it."""
     usage = tmp_path / "usage.csv"
     usage.write_text(USAGE, encoding="utf-8")
     rates = tmp_path / "rates.parquet"
     assert main(["export", "--db", history, "--rates", str(rates)]) == 0
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
+    con.execute(f"CREATE TABLE rates AS SELECT * FROM read_parquet('{rates}')")
+    return con, usage
+
+
+def refused(history, capsys, *args: str) -> tuple[str, str]:
+    """``ratecard sql`` with a bad option value: bad usage (exit 2) with nothing printed; its
+    last error line and all of stderr."""
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as stop:
+        main(["sql", "--db", history, *args])
+    out, err = capsys.readouterr()
+    assert stop.value.code == 2 and out == ""
+    return err.strip().splitlines()[-1], err
+
+
+def test_a_qualified_table_name_is_queried_where_it_lives(history, warehouse, capsys):
+    con, usage = warehouse
     con.execute("CREATE SCHEMA analytics")
     for table in ("usage", "analytics.usage_2025"):
         con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_csv('{usage}', all_varchar = true)")
-    for table in ("rates", "analytics.rates_v2"):
-        con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet('{rates}')")
+    con.execute("CREATE TABLE analytics.rates_v2 AS SELECT * FROM rates")
     plain = printed(capsys, "--db", history)
     named = printed(capsys, "--db", history, "--usage-table", "analytics.usage_2025",
                     "--rates-table", "analytics.rates_v2")
     assert "analytics.usage_2025" in named and "analytics.rates_v2" in named
-    costs = [con.execute(f"SELECT model, cost FROM ({q.rstrip().rstrip(';')}) ORDER BY model").fetchall()
-             for q in (plain, named)]
+    costs = [con.execute(f"SELECT model, cost FROM ({q}) ORDER BY model").fetchall() for q in (plain, named)]
     assert costs[0] == costs[1] and len(costs[0]) == 2 and all(cost is not None for _, cost in costs[0])
 
 
@@ -53,26 +73,17 @@ def test_a_qualified_table_name_is_queried_where_it_lives(history, tmp_path, cap
                                   "usage'", '"usage"', ""])
 @pytest.mark.parametrize("option", ["--usage-table", "--rates-table"])
 def test_a_name_that_is_not_a_plain_table_name_is_refused(history, capsys, name, option):
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as stop:
-        main(["sql", "--db", history, option, name])
-    out, err = capsys.readouterr()
-    assert stop.value.code == 2 and out == ""
-    last = err.strip().splitlines()[-1]
+    last, err = refused(history, capsys, option, name)
     assert last.startswith(f"ratecard sql: error: argument {option}: ") and "is not a table name" in last
     assert "\x1b" not in err
 
 
-def test_a_typed_usage_table_prices_as_its_text(history, tmp_path, capsys):
+def test_a_typed_usage_table_prices_as_its_text(history, warehouse, capsys):
     """A warehouse table's ``time`` is often a TIMESTAMP (with or without zone) or a DATE, and its
     token columns integers: priced as the same rows written as text (a date alone is the whole
     UTC day in both)."""
-    rates = tmp_path / "rates.parquet"
-    assert main(["export", "--db", history, "--rates", str(rates)]) == 0
-    query = printed(capsys, "--db", history).rstrip().rstrip(";")
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"CREATE TABLE rates AS SELECT * FROM read_parquet('{rates}')")
+    con, _ = warehouse
+    query = printed(capsys, "--db", history)
     texts = [("2025-03-01T10:00:00Z", "deepseek-chat", "1000", "50"), ("2025-03-02", "deepseek-reasoner", "2000", "70"),
              ("2025-09-29T16:45:30.250Z", "deepseek-chat", "300", "9")]
     values = ", ".join(f"('{t}', 'deepseek', '{m}', NULL, '{i}', NULL, NULL, NULL, '{o}')" for t, m, i, o in texts)
@@ -93,22 +104,16 @@ def test_a_typed_usage_table_prices_as_its_text(history, tmp_path, capsys):
         assert got == ([want[1]] if time_type == "DATE" else [want[0], want[2]]), time_type
 
 
-def test_columns_a_usage_table_lacks_are_named_and_taken_as_empty(history, tmp_path, capsys):
+def test_columns_a_usage_table_lacks_are_named_and_taken_as_empty(history, warehouse, capsys):
     """A table with only input and output tokens and no service tier: ``--missing`` names the
     others, priced as the full table whose cells there are empty."""
-    usage = tmp_path / "usage.csv"
-    usage.write_text(USAGE, encoding="utf-8")
-    rates = tmp_path / "rates.parquet"
-    assert main(["export", "--db", history, "--rates", str(rates)]) == 0
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"CREATE TABLE rates AS SELECT * FROM read_parquet('{rates}')")
+    con, usage = warehouse
     con.execute(f"CREATE TABLE full_usage AS SELECT * REPLACE (NULL AS input_cache_hit_tokens)"
                 f" FROM read_csv('{usage}', all_varchar = true)")
     con.execute("CREATE TABLE usage AS SELECT time, provider, model, input_tokens, output_tokens FROM full_usage")
     lacking = "service_tier,input_cache_hit_tokens,input_cache_write_tokens,input_cache_write_1h_tokens"
-    narrow = printed(capsys, "--db", history, "--missing", lacking).rstrip().rstrip(";")
-    full = printed(capsys, "--db", history, "--usage-table", "full_usage").rstrip().rstrip(";")
+    narrow = printed(capsys, "--db", history, "--missing", lacking)
+    full = printed(capsys, "--db", history, "--usage-table", "full_usage")
     got, want = (con.execute(f"SELECT model, cost, input_rate_price FROM ({q}) ORDER BY model").fetchall()
                  for q in (narrow, full))
     assert got == want and len(got) == 2 and all(cost is not None for _, cost, _ in got)
@@ -121,64 +126,45 @@ def test_columns_a_usage_table_lacks_are_named_and_taken_as_empty(history, tmp_p
      "every token column is missing: nothing would be priced"),
 ])
 def test_missing_names_only_the_columns_a_table_may_lack(history, capsys, missing, said):
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as stop:
-        main(["sql", "--db", history, "--missing", missing])
-    out, err = capsys.readouterr()
-    assert stop.value.code == 2 and out == "" and err.strip().splitlines()[-1] == (
+    last, _ = refused(history, capsys, "--missing", missing)
+    assert last == (
         f"ratecard sql: error: argument --missing: {said}"
         + ("" if said.startswith("every") else " (those are service_tier, input_tokens, input_cache_hit_tokens,"
            " input_cache_write_tokens, input_cache_write_1h_tokens, output_tokens)"))
 
 
-def test_a_table_of_one_providers_rows_without_a_provider_column(history, tmp_path, capsys):
+def test_a_table_of_one_providers_rows_without_a_provider_column(history, warehouse, capsys):
     """``--provider``: every row's provider, as ``reprice --provider`` gives a file without the
     column; priced as the same rows with the column."""
-    usage = tmp_path / "usage.csv"
-    usage.write_text(USAGE, encoding="utf-8")
-    rates = tmp_path / "rates.parquet"
-    assert main(["export", "--db", history, "--rates", str(rates)]) == 0
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"CREATE TABLE rates AS SELECT * FROM read_parquet('{rates}')")
+    con, usage = warehouse
     con.execute(f"CREATE TABLE full_usage AS SELECT * FROM read_csv('{usage}', all_varchar = true)")
     con.execute("CREATE TABLE usage AS SELECT * EXCLUDE (provider) FROM full_usage")
-    alone = printed(capsys, "--db", history, "--provider", " DeepSeek ").rstrip().rstrip(";")
-    full = printed(capsys, "--db", history, "--usage-table", "full_usage").rstrip().rstrip(";")
+    alone = printed(capsys, "--db", history, "--provider", " DeepSeek ")
+    full = printed(capsys, "--db", history, "--usage-table", "full_usage")
     got, want = (con.execute(f"SELECT model, provider_id, cost FROM ({q}) ORDER BY model").fetchall() for q in (alone, full))
     assert got == want and [p for _, p, _ in got] == ["deepseek", "deepseek"] and all(c is not None for _, _, c in got)
 
 
 @pytest.mark.parametrize("provider", ["deep'seek", "a b", "x\\y", "", "\x1b[2J"])
 def test_a_provider_that_is_no_plain_id_is_refused(history, capsys, provider):
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as stop:
-        main(["sql", "--db", history, "--provider", provider])
-    out, err = capsys.readouterr()
-    last = err.strip().splitlines()[-1]
-    assert stop.value.code == 2 and out == "" and "\x1b" not in err
+    last, err = refused(history, capsys, "--provider", provider)
+    assert "\x1b" not in err
     assert last.startswith("ratecard sql: error: argument --provider: '") and last.endswith(
         "' is not a provider id (letters, digits, . _ -)")
 
 
 @pytest.mark.parametrize("as_model", ["anthropic/claude-3-7-sonnet", "ANTHROPIC/Claude-3-7-Sonnet"])
-def test_the_same_tokens_priced_on_another_model_as_reprice_prices_them(history, tmp_path, capsys, as_model):
+def test_the_same_tokens_priced_on_another_model_as_reprice_prices_them(history, warehouse, capsys, as_model):
     """``sql --as``: each row's tokens on another model, as ``reprice --as`` prices the file
     (a cache hit on a model with a cache price, whole days at the day's lowest)."""
     import json
     from decimal import Decimal
 
-    usage = tmp_path / "usage.csv"
-    usage.write_text(USAGE, encoding="utf-8")
-    rates = tmp_path / "rates.parquet"
-    assert main(["export", "--db", history, "--rates", str(rates)]) == 0
+    con, usage = warehouse
     capsys.readouterr()
     assert main(["reprice", "--db", history, str(usage), "--json", "--as", as_model]) == 0
     reference = json.loads(capsys.readouterr().out)
-    query = printed(capsys, "--db", history, "--as", as_model).rstrip().rstrip(";")
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"CREATE TABLE rates AS SELECT * FROM read_parquet('{rates}')")
+    query = printed(capsys, "--db", history, "--as", as_model)
     con.execute(f"CREATE TABLE usage AS SELECT row_number() OVER () + 1 AS line, *"
                 f" FROM read_csv('{usage}', all_varchar = true)")
     got = con.execute(f"SELECT line, priced_provider_id, priced_model_id, cost FROM ({query}) ORDER BY line").fetchall()
