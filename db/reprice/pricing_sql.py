@@ -147,6 +147,11 @@ EXPORTED_COLUMNS = tuple(c for c in PRICED_COLUMNS if c != "line" and not c.ends
 OPTIONAL_USAGE_COLUMNS = ("service_tier", *(f"{c}_tokens" for c in TOKEN_COMPONENTS))
 
 
+def not_optional(names) -> list[str]:
+    """Those of ``names`` that are no ``OPTIONAL_USAGE_COLUMNS``, sorted."""
+    return sorted(set(names) - set(OPTIONAL_USAGE_COLUMNS))
+
+
 def canonical_usage(dialect: str = "duckdb", source: str = "usage", context_window: bool = False,
                     missing: frozenset[str] = frozenset(), provider: str = "") -> str:
     """The canonical usage table (``time`` as ISO 8601 text, or typed TIMESTAMP / DATE;
@@ -157,9 +162,9 @@ def canonical_usage(dialect: str = "duckdb", source: str = "usage", context_wind
     the table does not have, taken as empty.  ``provider``: every row's provider, for a table
     without a ``provider`` column (one provider's export)."""
     d = _Dialect(dialect)
-    unknown = set(missing) - set(OPTIONAL_USAGE_COLUMNS)
+    unknown = not_optional(missing)
     if unknown:
-        raise ValueError(f"not an optional usage column: {', '.join(sorted(unknown))}")
+        raise ValueError(f"not an optional usage column: {', '.join(unknown)}")
     tokens = ",\n    ".join(f"CAST(0 AS BIGINT) AS t_{c}" if f"{c}_tokens" in missing
                              else f"coalesce(CAST({c}_tokens AS BIGINT), 0) AS t_{c}" for c in TOKEN_COMPONENTS)
     tier = ("'standard'" if "service_tier" in missing else
@@ -389,6 +394,9 @@ def _final(d: _Dialect, rates: str, scale: int | None, substitute: bool, windows
     """Both placements put together by the pricer's rule for uncertain changes, in layers so that
     each flag is computed once per row."""
     late_lowest = "CASE WHEN p_day AND l_low_units <> l_units THEN l_low_units END"
+    no_window = ("false AS has_window, CAST(NULL AS BIGINT) AS window_after_us,"
+                 " CAST(NULL AS STRING) AS window_switch_from, CAST(NULL AS STRING) AS window_switch_to,"
+                 " CAST(NULL AS BIGINT) AS window_by_us")  # a row no window of an unknown instant meets
     if windows:
         early = (["e_found", "e_missing", "e_units", "e_low_units"]
                  + [f"e_{c}_{part}" for c in TOKEN_COMPONENTS for part in ("units", "ord", "src", "low")]
@@ -404,8 +412,7 @@ def _final(d: _Dialect, rates: str, scale: int | None, substitute: bool, windows
                        " CASE WHEN b.p_day AND e.e_low_units <> e.e_units THEN e.e_low_units END AS early_lowest")
         if d.spark:  # and the others (a broadcast anti join) have none: the usage is not shuffled
             base += (f"\nUNION ALL\nSELECT b.*, NULL AS e_row_id, {', '.join(f'NULL AS {c}' for c in early)},"
-                     " false AS has_window, NULL AS window_after_us, NULL AS window_switch_from,"
-                     " NULL AS window_switch_to, NULL AS window_by_us, false AS early_ok, NULL AS early_lowest"
+                     f" {no_window}, false AS early_ok, CAST(NULL AS BIGINT) AS early_lowest"
                      f"\nFROM l_costed b LEFT ANTI JOIN {rates} w ON {_in_window('b')}")
         select_base = "b.*, e.*"
         uncertain = ("unpriced_field IS NULL AND has_window AND early_ok AND (e_units <> l_units"
@@ -414,9 +421,7 @@ def _final(d: _Dialect, rates: str, scale: int | None, substitute: bool, windows
         high_early = "uncertain AND e_units > l_units"
     else:
         base = "l_costed b"
-        window_cols = ("false AS has_window, CAST(NULL AS BIGINT) AS window_after_us,"
-                       " CAST(NULL AS STRING) AS window_switch_from, CAST(NULL AS STRING) AS window_switch_to,"
-                       " CAST(NULL AS BIGINT) AS window_by_us")
+        window_cols = no_window
         select_base = "b.*"
         uncertain = early_unpriced = high_early = "false"
 

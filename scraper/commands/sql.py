@@ -75,10 +75,10 @@ def provider_id(text: str) -> str:
 
 def missing_columns(text: str) -> frozenset[str]:
     """The optional usage columns ``--missing`` names; at least one token column must be left."""
-    from db.reprice.pricing_sql import OPTIONAL_USAGE_COLUMNS
+    from db.reprice.pricing_sql import OPTIONAL_USAGE_COLUMNS, not_optional
 
     names = frozenset(n.strip() for n in text.split(",") if n.strip())
-    unknown = sorted(names - set(OPTIONAL_USAGE_COLUMNS))
+    unknown = not_optional(names)
     if unknown:
         raise argparse.ArgumentTypeError(f"'{one_line(', '.join(unknown))}': not a column a usage table may lack"
                                          f" (those are {', '.join(OPTIONAL_USAGE_COLUMNS)})")
