@@ -165,34 +165,32 @@ def test_gzip_json_and_parquet_input_price_the_same(pricer, engine, usage, tmp_p
         assert [r[1:] for r in engine_rows(engine)] == reference, path
 
 
-@pytest.mark.parametrize("totals_only", [False, True])
-def test_a_long_gzip_file_is_read_in_runs_from_its_text(pricer, usage, tmp_path, totals_only):
+def test_a_long_gzip_file_is_read_in_runs_from_its_text(pricer, usage, tmp_path):
     """A gzip file past ``stream_from_bytes``: DuckDB reads gzip with one thread and cannot cut
     it into runs (it would be held whole), so its text is decompressed to a temporary file and
-    read in runs like a plain file's; the same bytes and totals as the plain file, messages
-    naming the gzip file, and the text gone with the engine."""
+    read in runs like a plain file's; the same bytes as the plain file, and the text gone with
+    the engine (its summary: ``test_engine_grouped``)."""
     zipped = tmp_path / "usage.csv.gz"
     zipped.write_bytes(gzip.compress(usage.read_bytes()))
     got = {}
     for path in (usage, zipped):
         with Engine(pricer, threads=2, stream_from_bytes=0, chunk_lines=300) as engine:
-            engine.load(path, totals_only=totals_only)
+            engine.load(path)
             runs = engine.loaded.runs
             assert runs is not None and runs.path == str(path) and engine.loaded.path == str(path)
             if path == zipped:
                 assert Path(runs.text).parent == engine.tmpdir and Path(runs.text).read_bytes() == usage.read_bytes()
             else:
                 assert runs.text == str(usage)
-            engine.price(totals_only=totals_only)
+            engine.price()
             out = io.StringIO()
-            totals = engine.write("summary" if totals_only else "csv", out, "u.csv")
+            totals = engine.write("csv", out, "u.csv")
             got[path] = (out.getvalue().replace(str(path), "FILE"), totals.units, totals.by_model_month,
                          [(u.row.line, u.field, u.reason) for u in totals.unpriced], totals.uncertain_rows)
             tmpdir = engine.tmpdir
         assert not tmpdir.exists()
     assert got[usage] == got[zipped]
-    assert got[usage][3] and got[usage][4] and "FILE:" in got[usage][0] or not totals_only
-    assert totals_only or got[usage][0].count("\n") == 1001
+    assert got[usage][0].count("\n") == 1001
 
 
 @pytest.mark.parametrize("cut", ["bad cell", "cut short"])
@@ -225,13 +223,11 @@ def test_a_long_gzip_files_bad_row_is_named_in_the_gzip_file(pricer, usage, tmp_
     ("-3", "-3 is negative"),
     ("abc", "'abc' is not an integer"),
 ])
-@pytest.mark.parametrize("read", ["kept", "runs", "totals by run", "streamed totals"])
-def test_a_bad_row_is_the_row_readers_message_and_nothing_is_priced(pricer, usage, tmp_path, cell, message, read,
-                                                                    monkeypatch):
+@pytest.mark.parametrize("read", ["kept", "runs", "grouped totals"])
+def test_a_bad_row_is_the_row_readers_message_and_nothing_is_priced(pricer, usage, tmp_path, cell, message, read):
     """A kept file is checked as it is read; a file past ``stream_from_bytes`` by the pass that
-    reads its cells: per row, or for the totals of a file whose query holds its rows (whole days
-    and a change of unknown instant meet this one), the run of lines it is in (the bad line is
-    in the third run of 450); else the totals' streamed pass (--summary) -- before anything is
+    reads its cells: per row, the run of lines it is in (the bad line is in the third run of
+    450); --summary's totals by the one pass that groups the rows -- before anything is
     written, every time."""
     lines = usage.read_text().splitlines(keepends=True)
     bad = lines[:1000] + [lines[1000].rsplit(",", 1)[0] + f',"{cell}"\n'] + lines[1001:]
@@ -239,16 +235,13 @@ def test_a_bad_row_is_the_row_readers_message_and_nothing_is_priced(pricer, usag
     path.write_text("".join(bad))
     with pytest.raises(UsageError) as caught:
         list(read_usage(path))
-    totals_only = read.endswith("totals") or read == "totals by run"
-    if read == "streamed totals":
-        monkeypatch.setattr(Engine, "_holds_rows", lambda self, at, target: False)
+    totals_only = read == "grouped totals"
     with Engine(pricer, threads=2, stream_from_bytes=10**12 if read == "kept" else 0, chunk_lines=450) as engine:
         out = io.StringIO()
         with pytest.raises(UsageError) as got:
             engine.load(path, totals_only=totals_only)
-            assert read != "kept"
+            assert read == "runs"
             assert engine.loaded.runs is not None and engine.loaded.streamed
-            assert engine._holds_rows(None, None) == (read != "streamed totals")
             engine.price(totals_only=totals_only)
             engine.write("summary" if totals_only else "csv", out, str(path))
         assert str(got.value) == str(caught.value)
@@ -694,59 +687,18 @@ def test_a_file_read_and_sorted_in_parallel_keeps_every_rows_line_and_texts(pric
         ).fetchone() == (n, 0, unknown[0])
 
 
-def test_a_summary_kept_or_streamed_has_the_same_totals(pricer, engine, usage):
-    """Below ``stream_from_bytes`` --summary keeps the parsed rows (faster); above, it streams
-    them (memory that does not grow): the same totals and unpriced rows either way."""
+def test_a_summary_of_groups_has_the_totals_of_the_priced_rows(pricer, engine, usage):
+    """--summary prices the file's groups (``db.reprice.grouped``); the per-row outputs price
+    its rows: the same totals and unpriced rows either way."""
     engine.load(usage, totals_only=True)
-    assert engine.loaded.streamed
+    assert engine.loaded.regroup is not None
     engine.price(totals_only=True)
-    streamed = engine.totals
-    with Engine(pricer, threads=2) as kept:
-        kept.load(usage, totals_only=True)
-        assert not kept.loaded.streamed
-        kept.price(totals_only=True)
-        assert kept.totals == streamed
-    assert streamed.priced_rows > 0 and streamed.unpriced and streamed.uncertain_rows > 0
-
-
-@pytest.mark.parametrize("at", [None, When(utc("2025-09-29"), True)])
-def test_the_totals_of_a_long_file_whose_query_holds_its_rows_are_priced_run_by_run(pricer, usage, tmp_path, at):
-    """A long file that whole days and a change of unknown instant meet: one pass would hold all
-    its rows (10M: over a gigabyte), so its totals are priced a run of lines at a time (194
-    here, halved as the query holds its rows: 97, the last run holding 30 rows), and equal the
-    kept file's, unpriced rows in line order."""
-    with Engine(pricer, threads=2, stream_from_bytes=0, chunk_lines=194) as engine:
-        engine.load(usage, totals_only=True)
-        assert engine._holds_rows(at, None)
-        engine.price(at, totals_only=True)
-        assert engine.con.execute("SELECT min(line), max(line), count(*) FROM usage_lines").fetchone() == (972, 1001, 30)
-        by_run = engine.totals
-    with Engine(pricer, threads=2) as kept:
-        kept.load(usage, totals_only=True)
-        kept.price(at, totals_only=True)
-        assert kept.totals == by_run
-    assert by_run.priced_rows > 0 and by_run.uncertain_rows > 0 and by_run.lowest_units < by_run.units
-    assert [u.row.line for u in by_run.unpriced] == sorted(u.row.line for u in by_run.unpriced) != []
-    assert by_run.by_model_month == sorted(by_run.by_model_month)
-
-
-def test_the_totals_of_a_long_file_no_window_or_day_meets_are_streamed(pricer, usage, tmp_path):
-    """Instants only, and no change of unknown instant near them: one streamed pass, no row
-    kept (the file is not even parsed into a table)."""
-    lines = usage.read_text().splitlines(keepends=True)
-    rows = [line for line in lines[1:] if ",deepseek," not in line and "T" in line.split(",")[0]]
-    path = tmp_path / "instants.csv"
-    path.write_text(lines[0] + "".join(rows))
-    with Engine(pricer, threads=2, stream_from_bytes=0, chunk_lines=97) as engine:
-        engine.load(path, totals_only=True)
-        assert not engine._holds_rows(None, None)
-        engine.price(totals_only=True)
-        assert engine.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'usage_rows'").fetchone()[0] == 0
-        streamed = engine.totals
-    with Engine(pricer, threads=2) as kept:
-        kept.load(path, totals_only=True)
-        kept.price(totals_only=True)
-        assert kept.totals == streamed and streamed.priced_rows == len(rows) - len(streamed.unpriced) > 0
+    grouped = engine.totals
+    engine.load(usage)
+    engine.price()
+    priced = engine.write("csv", io.StringIO(), str(usage))
+    assert priced == grouped
+    assert grouped.priced_rows > 0 and grouped.unpriced and grouped.uncertain_rows > 0
 
 
 def stored_columns(engine: Engine) -> set[str]:

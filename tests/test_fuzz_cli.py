@@ -135,7 +135,7 @@ def db_cases(files: dict[str, Path], tmp: Path) -> list[list[str]]:
 
 def usage_cases(files: dict[str, Path]) -> list[list[str]]:
     """Each hostile usage file through every command that reads one: the table, the summary and
-    ``--at`` read it their own ways (totals by run; every row at one instant, its time cell
+    ``--at`` read it their own ways (one pass into groups; every row at one instant, its time cell
     unused); the other outputs: ``rows_read_cases``."""
     db = ["--db", str(files["good"])]
     cases = []

@@ -241,7 +241,7 @@ def test_summary_totals_equal_the_row_totals_across_windows_dates_and_cases(tmp_
     path = tmp_path / "u.csv"
     path.write_text("\n".join(lines) + "\n")
     expected, unpriced = _row_totals(path, pricer, at)
-    with Engine(pricer, threads=2, stream_from_bytes=0) as engine:  # the streamed --summary totals
+    with Engine(pricer, threads=2, stream_from_bytes=0) as engine:  # the grouped --summary totals
         engine.load(path, totals_only=True)
         engine.price(at, totals_only=True)
         got = engine.totals

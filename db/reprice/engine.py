@@ -14,14 +14,17 @@ The steps, the same for every row shape and every output:
    One pass over the table finds bad rows, the file's (provider, model, tier) keys, whether it
    has whole-day rows and its time span; the first bad row (if any) is read again by
    ``db.reprice.usage`` so that its message (file, line, field) is the row reader's own.
-   Nothing is written before the whole file has been checked.  A large plain CSV is not kept
-   (``_stream_csv``): surveyed from its key and time cells, its cells are checked by the pass
-   that reads them -- the totals' pass for ``--summary``, or, for per-row outputs, each run of
-   a million lines as it is cut from the file and parsed (:class:`RunFile`) -- still before
-   anything is written, so memory does not grow with the file.
+   Nothing is written before the whole file has been checked.  ``--summary`` reads a CSV of
+   any length once into groups of rows that cost the sum of their tokens (one key, one
+   minute: ``db.reprice.grouped``), checking every cell, and surveys the groups.  For per-row
+   outputs a large plain CSV is not kept (``_stream_csv``): surveyed from its key and time
+   cells, its cells are checked as each run of a million lines is cut from the file and
+   parsed (:class:`RunFile`) -- still before anything is written, so memory does not grow
+   with the file.
 2. **Price** (:meth:`Engine.price`): ``db.reprice.pricing_sql`` over the rate table of
    ``db.reprice.rates``, shaped by what the first pass found (:class:`~db.reprice.pricing_sql.Shape`):
-   one query, integer money.  The totals stream (no table of rows); per-row outputs are kept in
+   one query, integer money.  The totals price the groups (or stream a kept file's rows: no
+   table of priced rows); per-row outputs are kept in
    the table ``priced_rows`` (view ``priced``), sorted by line and narrow (what the file's shape
    makes constant, and a rate's units and cost, which its ordinal gives, are made by the view),
    a million lines at a time (:attr:`Engine.chunks`), each run's output written as a part and
@@ -43,7 +46,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import duckdb
 
@@ -57,10 +60,14 @@ from db.reprice.usage import (BLANKS, DATE, DIGITS, GROUPED, ISO_INSTANT, MAX_CO
                               TOKEN_COMPONENTS, ZERO_FRACTION, CsvHeader, Plan, UsageError, csv_rows,
                               read_csv_header, read_usage)
 
+if TYPE_CHECKING:
+    from db.reprice import writers
+
 #: DuckDB's memory before it spills to disk (RATECARD_MEMORY_LIMIT overrides).
 MEMORY_LIMIT = os.environ.get("RATECARD_MEMORY_LIMIT", "1GB")
-#: ``--summary`` streams a usage file of this many bytes of text or more (a gzip file counts
-#: six times its size) instead of keeping its parsed rows (RATECARD_STREAM_FROM_BYTES overrides).
+#: Per-row outputs read a CSV of this many bytes of text or more (a gzip file counts six times
+#: its size) a run at a time instead of keeping its parsed rows, and ``--summary`` decompresses
+#: such a gzip file before reading it (RATECARD_STREAM_FROM_BYTES overrides).
 STREAM_FROM_BYTES = int(os.environ.get("RATECARD_STREAM_FROM_BYTES", 128 << 20))
 #: Per-row outputs price a file this many lines at a time, half as many when whole days or
 #: uncertain windows meet it (RATECARD_CHUNK_LINES overrides; see ``Engine._run_lines``).
@@ -223,14 +230,16 @@ class Loaded:
     providers: tuple[str, ...] = ()
     #: The token components some row has tokens for.
     components: tuple[str, ...] = TOKEN_COMPONENTS
-    #: Read for its totals only: the rows are not kept, and their cells are checked by the
-    #: totals' pass; ``bad_line`` raises the row reader's message for a line.
+    #: Not kept: read into groups for its totals, or a run of lines at a time.
     streamed: bool = False
-    bad_line: Callable[[int], None] | None = None
     #: A streamed file that per-row outputs read a run of lines at a time (see :class:`RunFile`).
     runs: "RunFile | None" = None
     #: The usage columns the file's header fixes for every row, as SQL (``_constant_columns``).
     constants: dict[str, str] = field(default_factory=dict)
+    #: Read for its totals in one pass into groups (``db.reprice.grouped``): the rule the
+    #: table ``usage_groups`` was made by, and how to make it again by another rule (``--at``).
+    group_rule: object = None
+    regroup: Callable[[object], None] | None = None
 
 
 class Engine:
@@ -284,20 +293,20 @@ class Engine:
 
     def load(self, path: str | Path, provider: str = "", totals_only: bool = False) -> Loaded:
         """Read and check the whole file (one pass); a bad row raises the row reader's
-        ``UsageError`` before anything is priced.  A CSV of ``stream_from_bytes`` or more (a
-        gzip file: its text, decompressed to a temporary file first) is not kept, so that
-        memory does not grow with the file: surveyed from its key and time
-        cells, its cells are checked by the totals' pass (``totals_only``, ``--summary``) or run
-        by run as per-row outputs read it (:class:`RunFile`), as are the totals of a file whose
-        pricing query would hold its rows (:meth:`_holds_rows`); a bad row then raises from
-        :meth:`price` or :meth:`write`, still before anything is written.  A smaller file is
-        kept: parsed once, it is priced faster, in memory that a file of that size bounds."""
+        ``UsageError`` before anything is priced.  ``totals_only`` (``--summary``): a CSV is
+        read once into groups of rows (``db.reprice.grouped``), whatever its length, and not
+        kept.  Else a CSV of ``stream_from_bytes`` or more (a gzip file: its text, decompressed
+        to a temporary file first) is not kept, so that memory does not grow with the file:
+        its cells are checked run by run as per-row outputs read it (:class:`RunFile`), a bad
+        row raising from :meth:`price` or :meth:`write`, still before anything is written.  A
+        smaller file is kept: parsed once, it is priced faster, in memory that a file of that
+        size bounds.  Other shapes (Parquet, JSON, provider exports) are kept."""
         self.loaded, self.totals = None, None
         keep = _text_bytes(path) < self.stream_from_bytes
-        # the totals too know where the runs start: a file whose pricing query must hold every
-        # row once (a whole day, a change of unknown instant) has its totals priced run by run
-        mode = "keep" if keep else "totals" if totals_only else "runs"
-        self.loaded = load_usage(self.con, path, provider, self.tmpdir, mode=mode, run_lines=self._half_run)
+        # a CSV's totals are read in one pass into groups (db.reprice.grouped), whatever its size
+        mode = "grouped" if totals_only else "keep" if keep else "runs"
+        self.loaded = load_usage(self.con, path, provider, self.tmpdir, mode=mode, run_lines=self._half_run,
+                                 unzip=not keep)
         return self.loaded
 
     @property
@@ -360,12 +369,11 @@ class Engine:
         self.totals = None
         self.con.execute("DROP VIEW IF EXISTS priced")
         self.con.execute("DROP TABLE IF EXISTS priced_rows")
-        if totals_only:
-            file_runs = self.loaded.runs if self.loaded is not None else None
-            if file_runs is not None and file_runs.spans and self._holds_rows(at, target):
-                self.totals = self._totals_by_run(file_runs, at, target)
-            else:
-                self.totals = writers.stream_totals(self, at, target)
+        if totals_only and self.loaded is not None and self.loaded.regroup is not None:
+            self.totals = self._grouped_totals(at, target)
+            return self.loaded.rows
+        if totals_only:  # a kept file (Parquet, JSON, a provider's export...)
+            self.totals = writers.stream_totals(self, at, target)
             return self.loaded.rows if self.loaded else 0
         file_runs = self.loaded.runs if self.loaded is not None else None
         if self.loaded is not None and self.loaded.streamed and file_runs is None:
@@ -385,27 +393,33 @@ class Engine:
         self.price_chunk(0)
         return self.loaded.rows if self.loaded else 0
 
-    def _holds_rows(self, at: When | datetime | None, target: tuple[str, str] | None) -> bool:
-        """Whether the pricing query keeps every row it reads once (``Shape.rereads_rows``),
-        so that one pass over a long file would hold all of it (10M rows of the wide bench
-        file: 1.07 GB, spilled, 19.0 s; run by run 547 MB, 10.9 s)."""
-        return self.shape(at, target).rereads_rows
+    def _grouped_totals(self, at: When | datetime | None, target: tuple[str, str] | None) -> "writers.Summary":
+        """The totals of a file read into groups (``db.reprice.grouped``): the groups made again
+        first if ``at`` needs another rule, then priced (a run of groups at a time past
+        :meth:`_run_lines`), each group's usage rows counted ``n`` times; its unpriced rows
+        are then read again from the file, with their lines."""
+        from db.reprice import grouped, writers
 
-    def _totals_by_run(self, file_runs: "RunFile", at: When | datetime | None,
-                       target: tuple[str, str] | None) -> "writers.Summary":
-        """The totals of a long file whose query holds its rows: each run of lines is cut,
-        checked and priced alone (memory one run bounds), and the runs' totals added."""
-        from db.reprice import writers
-
+        loaded = self.loaded
+        assert loaded is not None and loaded.regroup is not None
+        where = placement(at)
+        rule = grouped.group_rule(self.con, where)
+        if rule != loaded.group_rule:
+            loaded.regroup(rule)
+            loaded.group_rule = rule
+        shape = self.shape(at, target)
+        count = self.con.execute("SELECT count(*) FROM usage_groups").fetchone()[0]
+        step = self._run_lines(shape)
         totals = writers.Summary()
-        for k in range(len(file_runs.spans)):
-            try:
-                file_runs.keep(self.con, k, self.tmpdir)
-            except UsageError:
-                self.loaded = None  # nothing of a refused file is kept
-                raise
-            writers.add_totals(totals, writers.stream_totals(self, at, target, checked=True))
+        for lo in range(1, count + 1, step):
+            sql = pricing_sql("duckdb", usage=f"(SELECT *, line AS row_id FROM usage_groups WHERE line BETWEEN {lo}"
+                                              f" AND {lo + step - 1}) usage_rows",
+                              at=where, target=target, shape=shape, texts=False, prompt="band_prompt")
+            part, _, _ = writers.priced_totals(self, sql, target, weight="usage_groups")
+            writers.add_totals(totals, part)
+            totals.unpriced_rows += part.unpriced_rows
         totals.by_model_month.sort()
+        writers.list_unpriced(self, at, target, totals)
         return totals
 
     def price_chunk(self, k: int) -> None:
@@ -508,17 +522,6 @@ class Engine:
 
         return writers.write(self, fmt, out, path, at, target, rows_to, exact)
 
-    def raise_bad_row(self) -> None:
-        """The first bad row of a streamed file, with the row reader's message (file, line,
-        field); nothing is kept of the file."""
-        loaded = self.loaded
-        assert loaded is not None and loaded.bad_line is not None
-        line = _first_bad_line(self.con)
-        self.loaded = None
-        if line is not None:
-            loaded.bad_line(line)
-        raise UsageError(loaded.path, 0, None, "a row DuckDB could not read as the row reader does")
-
     def _check_currency(self, table: str) -> None:
         for (provider,) in self.con.execute(
                 f"SELECT DISTINCT provider_id FROM {table} WHERE unpriced_field = 'provider'").fetchall():
@@ -568,14 +571,15 @@ def _load_rates(con: duckdb.DuckDBPyConnection, table: RateTable, path: Path) ->
 # --- loading ---------------------------------------------------------------------------------
 
 def load_usage(con: duckdb.DuckDBPyConnection, path: str | Path, provider: str, tmpdir: Path,
-               mode: str = "keep", run_lines: int = CHUNK_LINES) -> Loaded:
+               mode: str = "keep", run_lines: int = CHUNK_LINES, unzip: bool = True) -> Loaded:
     """Define the views ``usage_src`` (no line numbers: the fastest read) and ``usage_lines``
     over the file, check every row in one pass, and keep its keys in ``usage_keys``; a bad row
-    raises the row reader's ``UsageError``.  ``mode``: ``keep`` the parsed rows; ``stream`` a
-    plain or gzip CSV for its totals; read a plain CSV in ``runs`` of ``run_lines`` lines; or
-    for its ``totals``: a plain CSV surveyed for its runs (its totals are streamed, or priced run
-    by run).  In ``runs`` and ``totals`` a gzip file is first decompressed into ``tmpdir`` (its
-    bytes can then be cut into runs; messages still name the gzip file and its lines)."""
+    raises the row reader's ``UsageError``.  ``mode``: ``keep`` the parsed rows; read a plain
+    CSV in ``runs`` of ``run_lines`` lines (a gzip file is first decompressed into ``tmpdir``:
+    its bytes can then be cut into runs; messages still name the gzip file and its lines); or
+    ``grouped``: a plain or gzip CSV read for its totals in one pass into groups (see
+    ``db.reprice.grouped``; a long gzip file, ``unzip``, decompressed first, so that it is read
+    by every core).  Other shapes are kept."""
     name = str(path)
     try:
         with open(path, "rb") as raw:
@@ -588,12 +592,14 @@ def load_usage(con: duckdb.DuckDBPyConnection, path: str | Path, provider: str, 
     if plan is not None:
         header, compression = plan
         text = None
-        if compression == "gzip" and mode in ("runs", "totals"):
+        if compression == "gzip" and (mode == "runs" or mode == "grouped" and unzip):
             text = _gunzip(name, tmpdir)
             compression = "none" if text is not None else compression
-        cut = mode in ("runs", "totals") and compression == "none"
-        if cut or mode in ("stream", "totals"):
-            loaded = _stream_csv(con, name, header, compression, run_lines if cut else None, text)
+        if mode == "grouped":
+            loaded = _group_csv(con, name, header, compression, text)
+            return loaded if loaded is not None else _load_rows(con, name, provider, tmpdir)
+        if mode == "runs" and compression == "none":
+            loaded = _stream_csv(con, name, header, compression, run_lines, text)
         else:
             loaded = _load_csv(con, name, header, compression)
         if loaded is not None:
@@ -708,9 +714,11 @@ def _key_sql(plan: Plan) -> tuple[str, str, str]:
     return provider, model, tier
 
 
-def _select_sql(plan: Plan, source: str) -> str:
+def _select_sql(plan: Plan, source: str, keys: bool = True) -> str:
     """The canonical rows (``USAGE_COLUMNS`` and ``bad``) over ``source``, whose columns are
-    ``c0``, ``c1``... and ``line_no``."""
+    ``c0``, ``c1``... and ``line_no``.  ``keys=False``: the key cells (provider, model, tier)
+    are left as they are (``c{i}``, see :func:`key_cells`) and ``bad`` does not check them, for
+    a reader that makes and checks each distinct key once (``db.reprice.grouped``)."""
     selects = ["line_no AS line"] + [f"{_cell_sql(f'c{col}')} AS n{col}" for col, _ in plan.counted]
     tokens = []
     for formula in plan.formulas:
@@ -724,16 +732,27 @@ def _select_sql(plan: Plan, source: str) -> str:
     checks += [f"n{column} = 0" for column in plan.zero]
     whole_day, start = _time_sql(plan)
     provider, model, tier = _key_sql(plan)
+    key_columns = (f"{provider} AS provider_id, {model} AS model_id, {tier} AS tier" if keys
+                   else ", ".join(key_cells(plan)))
     inner = (f"SELECT {', '.join(selects)}, {whole_day} AS whole_day, {start} AS start_us,"
-             f" {provider} AS provider_id, {model} AS model_id, {tier} AS tier FROM {source}")
+             f" {key_columns} FROM {source}")
     token_cols = ", ".join(f"{expr} AS t_{c}" for expr, c in zip(tokens, TOKEN_COMPONENTS))
     bad = " OR ".join(f"NOT coalesce({c}, false)" for c in [
         *(f"n{col} IS NOT NULL" for col, _ in plan.counted), *checks,
-        f"start_us >= {_FIRST_US} AND start_us < {_PAST_LAST_US}", "provider_id IS NOT NULL AND provider_id <> ''",
-        "model_id IS NOT NULL AND model_id <> ''", "tier IS NOT NULL"])
-    return (f"SELECT line, start_us, whole_day, provider_id, model_id, tier, '' AS context,"
-            f" {', '.join(f't_{c}' for c in TOKEN_COMPONENTS)}, {bad} AS bad"
+        f"start_us >= {_FIRST_US} AND start_us < {_PAST_LAST_US}", *(KEY_CHECKS if keys else ())])
+    return (f"SELECT line, start_us, whole_day, {'provider_id, model_id, tier' if keys else key_columns},"
+            f" '' AS context, {', '.join(f't_{c}' for c in TOKEN_COMPONENTS)}, {bad} AS bad"
             f" FROM (SELECT *, {token_cols} FROM ({inner}))")
+
+
+#: What a row's keys must be (``_key_sql``'s ids): checked per row, or per distinct key.
+KEY_CHECKS = ("provider_id IS NOT NULL AND provider_id <> ''", "model_id IS NOT NULL AND model_id <> ''",
+              "tier IS NOT NULL")
+
+
+def key_cells(plan: Plan) -> list[str]:
+    """The cells ``_key_sql`` makes a row's provider, model and tier from (``c{i}``)."""
+    return sorted({f"c{i}" for i in (plan.provider, plan.model, plan.tier) if i is not None})
 
 
 def _survey(con: duckdb.DuckDBPyConnection, name: str, grouped: str | None = None) -> tuple[Loaded, bool]:
@@ -798,6 +817,7 @@ def drop_rows(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DROP VIEW IF EXISTS usage_src")
     con.execute("DROP VIEW IF EXISTS usage_lines")
     con.execute("DROP TABLE IF EXISTS usage_rows")
+    con.execute("DROP TABLE IF EXISTS usage_groups")
 
 
 def _csv_source(name: str, header: CsvHeader, compression: str, has_header: bool = True) -> str:
@@ -883,13 +903,10 @@ def _stream_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, co
     plan = header.plan
     source = _csv_source(text or name, header, compression)
     drop_rows(con)
-    con.execute(f"CREATE OR REPLACE TEMP VIEW usage_src AS SELECT * EXCLUDE (line) FROM"
-                f" ({_select_sql(plan, _cells_without_lines(source))})")
-    con.execute(f"CREATE OR REPLACE TEMP VIEW usage_lines AS"
-                f" {_select_sql(plan, f'(SELECT *, row_number() OVER () + 1 AS line_no FROM {source})')}")
+    _file_views(con, plan, source)
     whole_day, start = _time_sql(plan)
     provider, model, tier = _key_sql(plan)
-    cells = sorted({f"c{i}" for i in (plan.provider, plan.model, plan.tier) if i is not None})
+    cells = key_cells(plan)
     used = ", ".join(f"{'true' if formula else 'false'} AS used_{c}"
                      for formula, c in zip(plan.formulas, TOKEN_COMPONENTS))
     keyed = (f"SELECT {provider} AS provider_id, {model} AS model_id, {tier} AS tier, '' AS context, days, first_us,"
@@ -906,8 +923,56 @@ def _stream_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, co
     loaded.constants = _constant_columns(plan)
     if run_lines:
         loaded.runs = RunFile(name, header, cuts, run_lines, loaded.rows, text or name)
-    loaded.bad_line = lambda line: _raise_row_error(name, header, line)
     return loaded
+
+
+def _group_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, compression: str,
+               text: str | None = None) -> Loaded | None:
+    """The file read once into the table ``usage_groups`` (``db.reprice.grouped``: every cell
+    checked, rows grouped by the rule of rows priced at their own time), surveyed from the
+    groups; a bad row raises the row reader's message.  The views ``usage_src`` and
+    ``usage_lines`` read the file again, for the lines of unpriced rows.  ``text``: where its
+    text is read from, if not ``name`` (a gzip file's, decompressed).  None when its rows would
+    not be its lines."""
+    from db.reprice import grouped
+
+    assert header.plan is not None
+    plan = header.plan
+    source = _csv_source(text or name, header, compression)
+    drop_rows(con)
+    _file_views(con, plan, source)
+    used = grouped.file_components(plan)
+
+    def make(rule: grouped.GroupRule) -> None:
+        rows = _select_sql(plan, _cells_without_lines(source), keys=False)
+        grouped.keep_groups(con, grouped.groups_sql(rows, key_cells(plan), used, rule), _key_sql(plan),
+                            KEY_CHECKS, used, rule)
+
+    rule = grouped.group_rule(con, placement(None))
+
+    def read() -> tuple[Loaded, bool]:
+        make(rule)
+        return _survey(con, name, grouped.survey_sql(rate_tier_sql()))
+
+    found = _read_csv(con, name, header, compression, read, None, text)
+    if found is None:
+        return None
+    loaded, bad, _ = found
+    if bad:
+        _raise_row_error(name, header, _first_bad_line(con))
+    loaded.streamed = True
+    loaded.constants = _constant_columns(plan)
+    loaded.group_rule, loaded.regroup = rule, make
+    return loaded
+
+
+def _file_views(con: duckdb.DuckDBPyConnection, plan: Plan, source: str) -> None:
+    """The views ``usage_src`` (no line numbers) and ``usage_lines`` over a CSV not kept: each
+    query of them reads and checks the file again."""
+    con.execute(f"CREATE OR REPLACE TEMP VIEW usage_src AS SELECT * EXCLUDE (line) FROM"
+                f" ({_select_sql(plan, _cells_without_lines(source))})")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW usage_lines AS"
+                f" {_select_sql(plan, f'(SELECT *, row_number() OVER () + 1 AS line_no FROM {source})')}")
 
 
 @dataclass

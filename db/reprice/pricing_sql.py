@@ -220,17 +220,20 @@ def rate_tier_sql(tier: str = "tier", context: str = "context") -> str:
 
 def pricing_sql(dialect: str = "duckdb", *, usage: str | None = None, rates: str = "rates",
                 at: Placement = Placement(), target: tuple[str, str] | None = None,
-                scale: int | None = None, shape: Shape = EVERY_PART, texts: bool = True) -> str:
+                scale: int | None = None, shape: Shape = EVERY_PART, texts: bool = True,
+                prompt: str | None = None) -> str:
     """The query: ``usage`` rows (typed, from :func:`canonical_usage`, or the canonical table when
     ``usage`` is None), each priced on ``rates``.  ``shape``: the parts the usage needs (see
     :class:`Shape`).  ``texts``: the query ``ratecard sql`` prints, over a usage table read by
     :func:`canonical_usage`: each row is the usage row's own columns, then ``EXPORTED_COLUMNS``,
     each rate's price text, tier and promo (joined by ordinal) and, with ``scale``,
-    ``cost``/``lowest_cost`` as DECIMAL(38, 6 + scale).  Without: the engine's priced columns."""
+    ``cost``/``lowest_cost`` as DECIMAL(38, 6 + scale).  Without: the engine's priced columns.
+    ``prompt``: a usage column holding the prompt size the context tiers are chosen by, when a
+    row's input tokens are not it (a group of rows: ``db.reprice.grouped``)."""
     d = _Dialect(dialect)
     substitute = target is not None
     typed = f"SELECT * FROM {usage}" if usage is not None else canonical_usage(dialect)
-    prompt = " + ".join(f"t_{c}" for c in TOKEN_COMPONENTS[:4])
+    prompt = prompt or " + ".join(f"t_{c}" for c in TOKEN_COMPONENTS[:4])
     if at.instant_us is not None:
         p_us, p_day = str(at.instant_us), "false"
     elif at.date_us is not None:

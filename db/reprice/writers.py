@@ -61,13 +61,21 @@ class Summary:
     if_earlier_units: int = 0
     by_model_month: list[tuple[str, str, str, int]] = field(default_factory=list)
     unpriced: list[Unpriced] = field(default_factory=list)
+    #: The unpriced rows counted by a streamed pass, before they are listed (``list_unpriced``).
+    unpriced_rows: int = field(default=0, compare=False)
 
 
 #: The totals of priced rows, as SQL aggregates over the pricing query's columns.
-_TOTALS = ("sum(cost_units) AS units, sum(coalesce(lowest_units, cost_units)) AS lowest_units,"
-           " count(cost_units) AS priced_rows, count(*) FILTER (WHERE uncertain) AS uncertain_rows,"
-           " sum(coalesce(units_before_change, cost_units)) AS if_later_units,"
-           " sum(coalesce(units_after_change, cost_units)) AS if_earlier_units")
+def _totals_sql(count: Callable[[str], str] = lambda where: f"count(*) FILTER (WHERE {where})") -> str:
+    """The totals of priced rows; ``count(condition)``: SQL counting the usage rows that meet it
+    (a row each, or a group's ``n``)."""
+    return ("sum(cost_units) AS units, sum(coalesce(lowest_units, cost_units)) AS lowest_units,"
+            f" {count('cost_units IS NOT NULL')} AS priced_rows, {count('uncertain')} AS uncertain_rows,"
+            " sum(coalesce(units_before_change, cost_units)) AS if_later_units,"
+            " sum(coalesce(units_after_change, cost_units)) AS if_earlier_units")
+
+
+_TOTALS = _totals_sql()
 #: A row's month, grouped on as a timestamp (cheaper than text per row) and written as text once
 #: per group (``_MONTH_TEXT``).
 _MONTH = "date_trunc('month', make_timestamp(start_us))"
@@ -275,28 +283,35 @@ def summary(engine: "Engine", path: str) -> Summary:
     return s
 
 
-def stream_totals(engine: "Engine", at: When | datetime | None, target: tuple[str, str] | None,
-                  checked: bool = False) -> Summary:
-    """``reprice --summary``: the totals in one streaming pass (no table of rows); the unpriced
-    rows, if any, are found by a second pass with line numbers.  ``checked``: the rows read (a
-    run of a long file) were checked as they were kept; else a streamed file's cells are checked
-    by this pass."""
-    con, loaded = engine.con, engine.loaded
-    assert loaded is not None
-    path = loaded.path
-    sql = engine.query(at, target, lines=False)
+def stream_totals(engine: "Engine", at: When | datetime | None, target: tuple[str, str] | None) -> Summary:
+    """``reprice --summary`` of a kept file (``Engine.load`` keeps the shapes it does not group):
+    the totals in one streaming pass (no table of priced rows); the unpriced rows, if any, are
+    found by a second pass with line numbers."""
+    assert engine.loaded is not None
+    s, _, _ = priced_totals(engine, engine.query(at, target, lines=False), target)
+    list_unpriced(engine, at, target, s)
+    return s
+
+
+def priced_totals(engine: "Engine", sql: str, target: tuple[str, str] | None,
+                  weight: str | None = None) -> tuple[Summary, int, bool]:
+    """The totals of the pricing query ``sql`` (its unpriced rows counted, not yet listed),
+    the usage rows it read and whether one was bad.  ``weight``: the table of groups whose
+    ``n`` is how many usage rows each priced row stands for (``db.reprice.grouped``)."""
+    if weight is None:
+        rows, count = sql, lambda where: f"count(*) FILTER (WHERE {where})"
+    else:
+        rows = f"SELECT p.*, g.n AS n_rows FROM ({sql}) p JOIN {weight} g ON g.line = p.line"
+        count = lambda where: f"coalesce(sum(n_rows) FILTER (WHERE {where}), 0)"  # noqa: E731
     s = Summary()
-    parts = con.execute(f"""SELECT priced_provider_id, priced_model_id, {_MONTH_TEXT}, * EXCLUDE
+    parts = engine.con.execute(f"""SELECT priced_provider_id, priced_model_id, {_MONTH_TEXT}, * EXCLUDE
             (priced_provider_id, priced_model_id, month) FROM (
-        SELECT priced_provider_id, priced_model_id, {_MONTH} AS month, {_TOTALS},
-            count(*) FILTER (WHERE unpriced_field IS NOT NULL) AS unpriced_rows,
-            bool_or(unpriced_field = 'provider') AS unknown_provider, bool_or(bad) AS bad, count(*) AS seen
-        FROM ({sql}) GROUP BY ALL) ORDER BY 1, 2, 3""").fetchall()
-    if loaded.streamed and not checked and (any(p[-2] for p in parts) or sum(p[-1] for p in parts) != loaded.rows):
-        engine.raise_bad_row()  # the file's cells are checked here: nothing is written yet
-    unpriced_rows = 0
+        SELECT priced_provider_id, priced_model_id, {_MONTH} AS month, {_totals_sql(count)},
+            {count('unpriced_field IS NOT NULL')} AS unpriced_rows,
+            bool_or(unpriced_field = 'provider') AS unknown_provider, bool_or(bad) AS bad, {count('true')} AS seen
+        FROM ({rows}) GROUP BY ALL) ORDER BY 1, 2, 3""").fetchall()
     for provider, model, month, units, lowest, priced, uncertain, later, earlier, unpriced, unknown, _, _ in parts:
-        unpriced_rows += unpriced
+        s.unpriced_rows += int(unpriced)
         if unknown and target is None:  # an unknown provider's rows are grouped under its own id
             engine.check_provider(provider)
         if not priced:
@@ -304,18 +319,26 @@ def stream_totals(engine: "Engine", at: When | datetime | None, target: tuple[st
         s.by_model_month.append((provider, model, month, int(units)))
         s.units += int(units)
         s.lowest_units += int(lowest)
-        s.priced_rows += priced
-        s.uncertain_rows += uncertain
+        s.priced_rows += int(priced)
+        s.uncertain_rows += int(uncertain)
         s.if_later_units += int(later)
         s.if_earlier_units += int(earlier)
-    if unpriced_rows:
-        columns = ", ".join(c if not c.endswith("_tokens") else f"t_{c[:-len('_tokens')]}" for c in _ROW_COLUMNS)
-        rows = [(tuple(r), field_name) for field_name, *r in con.execute(
-            f"SELECT unpriced_field, {columns} FROM ({engine.query(at, target)})"
-            " WHERE unpriced_field IS NOT NULL ORDER BY line").fetchall()]
-        for (r, field_name), (said_field, reason, _) in zip(rows, pricer_words(engine.pricer, path, rows, at, target)):
-            s.unpriced.append(Unpriced(_row(path, r), said_field or field_name, reason or ""))
-    return s
+    return s, sum(int(p[-1]) for p in parts), any(p[-2] for p in parts)
+
+
+def list_unpriced(engine: "Engine", at: When | datetime | None, target: tuple[str, str] | None,
+                  s: Summary) -> None:
+    """The unpriced rows ``s`` counted, read again with their lines (in order) and the row
+    pricer's reasons."""
+    if not s.unpriced_rows:
+        return
+    path = engine.loaded.path
+    columns = ", ".join(c if not c.endswith("_tokens") else f"t_{c[:-len('_tokens')]}" for c in _ROW_COLUMNS)
+    rows = [(tuple(r), field_name) for field_name, *r in engine.con.execute(
+        f"SELECT unpriced_field, {columns} FROM ({engine.query(at, target)})"
+        " WHERE unpriced_field IS NOT NULL ORDER BY line").fetchall()]
+    for (r, field_name), (said_field, reason, _) in zip(rows, pricer_words(engine.pricer, path, rows, at, target)):
+        s.unpriced.append(Unpriced(_row(path, r), said_field or field_name, reason or ""))
 
 
 def write(engine: "Engine", fmt: str, out: TextIO | None, path: str, at: When | datetime | None,
