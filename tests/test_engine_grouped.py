@@ -79,10 +79,13 @@ def test_the_totals_of_groups_are_the_row_pricers(pricer, usage, at, target):
 
 def test_rows_of_one_span_are_one_group_unless_their_cost_is_not_a_sum(pricer, tmp_path):
     """Rows of one model and span are one group of their summed tokens, priced at the span's
-    start (half an hour here: DeepSeek's off-peak window starts on the half hour; a row using a component some rate has no price for, cache hits here, is apart: it
+    start (half an hour for DeepSeek, whose off-peak window starts on the half hour; a day for
+    Anthropic, whose prices change at midnight; a row using a component some rate has no price for, cache hits here, is apart: it
     may be unpriced where the others are not); two long prompts below the 200k bound stay in their band though their sum (300k) is
     past it; whole-day rows and rows inside the uncertain change's window are grouped only with
-    identical rows."""
+    identical rows, also when their provider is spelled otherwise ("DeepSeek": grouped by every
+    provider's rule, then with the rows of the same id); deepseek-chat, which no window meets,
+    is grouped by its span inside deepseek-reasoner's window."""
     rows = [
         "2025-03-05T10:15:01Z,deepseek,deepseek-chat,,100,0,0,0,10",
         "2025-03-05T10:15:59Z,deepseek,deepseek-chat,,200,50,0,0,20",
@@ -98,6 +101,9 @@ def test_rows_of_one_span_are_one_group_unless_their_cost_is_not_a_sum(pricer, t
         f"{A[:10]}T12:00:00Z,deepseek,deepseek-reasoner,,500,0,0,0,50",
         f"{A[:10]}T12:00:00Z,deepseek,deepseek-reasoner,,500,0,0,0,50",
         f"{A[:10]}T12:00:10Z,deepseek,deepseek-reasoner,,500,0,0,0,50",
+        f"{A[:10]}T12:00:00Z,DeepSeek,deepseek-reasoner,,500,0,0,0,50",
+        f"{A[:10]}T12:00:00Z,deepseek,deepseek-chat,,500,0,0,0,50",
+        f"{A[:10]}T12:10:00Z,deepseek,deepseek-chat,,500,0,0,0,50",
     ]
     path = tmp_path / "minutes.csv"
     path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
@@ -112,9 +118,10 @@ def test_rows_of_one_span_are_one_group_unless_their_cost_is_not_a_sum(pricer, t
         (us("2025-03-05T10:00:00"), False, "deepseek-chat", 1, 200, 20, 250),
         (us("2025-03-05T10:00:00"), False, "deepseek-chat", 3, 800, 80, 100),
         (us("2025-03-05T10:30:00"), False, "deepseek-chat", 1, 500, 50, 500),
-        (us("2025-08-20T08:00:00"), False, "claude-sonnet-4", 1, 250000, 3000, 250000),
-        (us("2025-08-20T08:00:00"), False, "claude-sonnet-4", 2, 300000, 3000, 150000),
-        (us(f"{A[:10]}T12:00:00"), False, "deepseek-reasoner", 2, 1000, 100, 500),
+        (us("2025-08-20T00:00:00"), False, "claude-sonnet-4", 1, 250000, 3000, 250000),
+        (us("2025-08-20T00:00:00"), False, "claude-sonnet-4", 2, 300000, 3000, 150000),
+        (us(f"{A[:10]}T12:00:00"), False, "deepseek-chat", 2, 1000, 100, 500),
+        (us(f"{A[:10]}T12:00:00"), False, "deepseek-reasoner", 3, 1500, 150, 500),
         (us(f"{A[:10]}T12:00:10"), False, "deepseek-reasoner", 1, 500, 50, 500),
     ]
     # the two 150k prompts at the standard rate (3 USD/M in, 15 out): 0.945; the 250k one past
@@ -124,10 +131,10 @@ def test_rows_of_one_span_are_one_group_unless_their_cost_is_not_a_sum(pricer, t
 
 @pytest.mark.parametrize("day, at", [("2025-05-01", None), ("2025-06-10", When(utc("2025-05-01"), True))])
 def test_a_change_inside_a_span_groups_its_spans_rows_by_instant(tmp_path, day, at):
-    """A price that changed at 12:00:30 (an observed instant) in a history of whole hours: the
-    rows of that hour are grouped by their instant, each side of the change at its own price;
-    the next hour's rows are one group.  The same for rows of another day priced at their time
-    of day on the day of the change (``--at DATE``)."""
+    """A price that changed at 12:00:30 (an observed instant) in a history of whole days: the
+    rows of that day are grouped by their instant, each side of the change at its own price;
+    the next day's rows are one group.  Rows of other days priced at their time of day on the
+    day of the change (``--at DATE``) are all grouped by their instant."""
     history = (versions("mistral", "mistral-large-2411", "USD", "2025-01-01", "2025-05-01T12:00:30",
                         input=("2", None), output=("6", None))
                + versions("mistral", "mistral-large-2411", "USD", "2025-05-01T12:00:30",
@@ -135,7 +142,7 @@ def test_a_change_inside_a_span_groups_its_spans_rows_by_instant(tmp_path, day, 
     pricer = Pricer(history, "USD", {"mistral": {"USD"}})
     rows = [f"{day}T12:00:{s:02d}Z,mistral,mistral-large-2411,,1000000,0,0,0,1000000" for s in (10, 20, 40, 50)]
     rows += [f"{day}T12:59:{s:02d}Z,mistral,mistral-large-2411,,1000000,0,0,0,1000000" for s in (10, 50)]
-    rows += [f"{day}T13:{m:02d}:00Z,mistral,mistral-large-2411,,1000000,0,0,0,1000000" for m in (0, 59)]
+    rows += [f"{day[:-1]}{int(day[-1]) + 1}T13:{m:02d}:00Z,mistral,mistral-large-2411,,1000000,0,0,0,1000000" for m in (0, 59)]
     path = tmp_path / "odd.csv"
     path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
     with Engine(pricer, threads=2) as engine:
@@ -143,7 +150,7 @@ def test_a_change_inside_a_span_groups_its_spans_rows_by_instant(tmp_path, day, 
         made = groups(engine)
     assert got == reference_summary(pricer, path, at)
     assert "Total: 40 USD over 8 priced row(s)" in got  # 2 x 8 before the change, 6 x 4 after
-    assert [g[3] for g in sorted(made)] == [1, 1, 1, 1, 1, 1, 2]
+    assert [g[3] for g in sorted(made)] == [1] * 6 + [2] if at is None else [1] * 8
 
 
 def test_groups_past_a_run_are_priced_a_run_at_a_time(pricer, usage):

@@ -52,7 +52,7 @@ import duckdb
 
 from db.reprice.bytecopy import copy_bytes
 from db.reprice.pricer import CurrencyNotPublished, Pricer, When
-from db.reprice.pricing_sql import (DAY_US, FALLBACK, PRICED_COLUMNS, Shape, placement, pricing_sql,
+from db.reprice.pricing_sql import (DAY_US, FALLBACK, PRICED_COLUMNS, Placement, Shape, placement, pricing_sql,
                                      rate_tier_sql)
 from db.reprice.rates import COLUMN_TYPES, RATE_COLUMNS, RateTable, compile_rates
 from db.reprice.textfile import GZIP_DAMAGED, GZIP_ERRORS, GZIP_MAGIC, UnreadableText, detect_encoding
@@ -236,10 +236,9 @@ class Loaded:
     runs: "RunFile | None" = None
     #: The usage columns the file's header fixes for every row, as SQL (``_constant_columns``).
     constants: dict[str, str] = field(default_factory=dict)
-    #: Read for its totals in one pass into groups (``db.reprice.grouped``): the rule the
-    #: table ``usage_groups`` was made by, and how to make it again by another rule (``--at``).
-    group_rule: object = None
-    regroup: Callable[[object], None] | None = None
+    #: Read for its totals in one pass into groups (``db.reprice.grouped``): makes the table
+    #: ``usage_groups`` again if rows priced at that placement, as that target, need another rule.
+    regroup: Callable[[Placement, tuple[str, str] | None], None] | None = None
 
 
 class Engine:
@@ -398,15 +397,12 @@ class Engine:
         first if ``at`` needs another rule, then priced (a run of groups at a time past
         :meth:`_run_lines`), each group's usage rows counted ``n`` times; its unpriced rows
         are then read again from the file, with their lines."""
-        from db.reprice import grouped, writers
+        from db.reprice import writers
 
         loaded = self.loaded
         assert loaded is not None and loaded.regroup is not None
         where = placement(at)
-        rule = grouped.group_rule(self.con, where)
-        if rule != loaded.group_rule:
-            loaded.regroup(rule)
-            loaded.group_rule = rule
+        loaded.regroup(where, target)
         shape = self.shape(at, target)
         count = self.con.execute("SELECT count(*) FROM usage_groups").fetchone()[0]
         step = self._run_lines(shape)
@@ -948,10 +944,17 @@ def _group_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, com
         grouped.keep_groups(con, grouped.groups_sql(rows, key_cells(plan), used, rule), _key_sql(plan),
                             KEY_CHECKS, used, rule)
 
-    rule = grouped.group_rule(con, placement(None))
+    provider_cell = f"c{plan.provider}" if plan.provider is not None else f"'{_sq(plan.default_provider)}'"
+    made = [grouped.group_rule(con, placement(None), provider_cell, f"c{plan.model}")]
+
+    def regroup(where: Placement, target: tuple[str, str] | None) -> None:
+        rule = grouped.group_rule(con, where, provider_cell, f"c{plan.model}", target)
+        if rule != made[0]:
+            make(rule)
+            made[0] = rule
 
     def read() -> tuple[Loaded, bool]:
-        make(rule)
+        make(made[0])
         return _survey(con, name, grouped.survey_sql(rate_tier_sql()))
 
     found = _read_csv(con, name, header, compression, read, None, text)
@@ -962,7 +965,7 @@ def _group_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, com
         _raise_row_error(name, header, _first_bad_line(con))
     loaded.streamed = True
     loaded.constants = _constant_columns(plan)
-    loaded.group_rule, loaded.regroup = rule, make
+    loaded.regroup = regroup
     return loaded
 
 

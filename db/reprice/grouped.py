@@ -39,39 +39,89 @@ PROMPT = " + ".join(f"t_{c}" for c in TOKEN_COMPONENTS if c != "output")
 MAX_ODD_SPANS = 4096
 
 
-#: The spans rows may be grouped by (microseconds), longest first: each divides an hour (so a
-#: month's edge is never inside one) and a day (so a day's minutes of the week line up).
-BUCKETS = (3_600_000_000, 1_800_000_000, 900_000_000, 300_000_000, MINUTE_US)
+#: The spans rows may be grouped by (microseconds), longest first: each divides a day (so a
+#: month's edge is never inside one, and a day's minutes of the week line up).
+BUCKETS = (DAY_US, 3_600_000_000, 1_800_000_000, 900_000_000, 300_000_000, MINUTE_US)
 
 
 @dataclass(frozen=True)
 class GroupRule:
-    """How rows are grouped, as SQL over a row's ``start_us``, ``whole_day`` and ``t_*``:
-    ``bucket``: the span (microseconds) rows are grouped by; ``exact``: the rows kept whole
-    (identical rows only are grouped); ``instant``: the rows grouped by their exact instant
-    (a boundary of the history inside their span); ``band``: the prompt band; ``components``:
-    those whose use is part of the key (some rate has no price for them)."""
+    """How rows are grouped, as SQL over a row's cells (the raw provider and model cells),
+    ``start_us``, ``whole_day`` and ``t_*``: ``exact``: the rows kept whole (identical rows only
+    are grouped); ``at``: the instant a row's group is priced at (the start of its span, or its
+    own instant); ``band``: the prompt band; ``components``: those whose use is part of the key
+    (some rate has no price for them)."""
 
-    bucket: int
     exact: str
-    instant: str
+    at: str
     band: str
     components: tuple[str, ...]
 
 
-def group_rule(con: duckdb.DuckDBPyConnection, where: Placement) -> GroupRule:
+@dataclass(frozen=True)
+class _Scope:
+    """The rates one provider's rows may meet (all of them for a row whose provider cell is not
+    exactly an id of the history), and the models of that provider no window ever meets."""
+
+    edges: frozenset[int]
+    bounds: tuple[int, ...]
+    windows: tuple[tuple[int, int], ...]
+    calm_models: tuple[str, ...] = ()
+
+
+def group_rule(con: duckdb.DuckDBPyConnection, where: Placement, provider_cell: str, model_cell: str,
+               target: tuple[str, str] | None = None) -> GroupRule:
     """The rule for rows priced at ``where`` (their own time, an instant, or a date), from the
-    rate table ``rates`` on ``con``."""
-    windows = con.execute("SELECT DISTINCT valid_from_us, valid_to_us FROM rates WHERE book = 'window'"
-                          " ORDER BY 1, 2").fetchall()
-    edges = {m for pair in con.execute("SELECT DISTINCT minute_from, minute_to FROM rates").fetchall()
-             for m in pair if m is not None}
+    rate table ``rates`` on ``con``: each provider's rows by that provider's rates (its
+    off-peak edges, its changes, its windows), read from the raw ``provider_cell`` (SQL: a
+    cell, or the file's one provider as a literal); rows priced as ``target`` (``--as``) by
+    the target's.  A row whose cell is not exactly an id of the history takes every provider's
+    rates (the finest spans, every window): a wrong group is never possible, only a smaller one."""
+    rows = con.execute("SELECT provider, model, book, valid_from_us, valid_to_us, minute_from, minute_to"
+                       " FROM rates").fetchall()
+
+    def scope(keep) -> _Scope:
+        mine = [r for r in rows if keep(r[0], r[1])]
+        windowed = {(r[0], r[1]) for r in mine if r[2] == "window"}
+        calm = sorted({r[1] for r in mine if (r[0], r[1]) not in windowed})
+        return _Scope(frozenset(m for r in mine for m in r[5:7] if m is not None),
+                      tuple(sorted({b for r in mine for b in r[3:5] if b is not None})),
+                      tuple(sorted({(r[3], r[4] if r[4] is not None else r[3]) for r in mine if r[2] == "window"})),
+                      tuple(calm))
+
+    if target is not None:  # every row priced as one model: its provider's spans, its windows
+        provider, model = target
+        part = _part(scope(lambda p, m: p == provider), where, model_cell, only=model)
+        exact, at = part
+    else:
+        providers = sorted({r[0] for r in rows})
+        everyone = _part(scope(lambda p, m: True), where, model_cell)
+        parts = {p: _part(scope(lambda q, m, p=p: q == p), where, model_cell) for p in providers}
+        exact = _by_provider(provider_cell, {p: e for p, (e, _) in parts.items()}, everyone[0])
+        at = _by_provider(provider_cell, {p: a for p, (_, a) in parts.items()}, everyone[1])
+    bounds = sorted({b for (lo, hi) in con.execute(
+        "SELECT DISTINCT min_prompt, max_prompt + 1 FROM rates").fetchall() for b in (lo, hi) if b})
+    band = " + ".join(f"CAST({PROMPT} >= {b} AS INTEGER)" for b in bounds) if bounds else "0"
+    unpriceable = tuple(c for c in TOKEN_COMPONENTS if con.execute(
+        f"SELECT count(*) FROM rates WHERE book <> 'window' AND {c}_units IS NULL").fetchone()[0])
+    return GroupRule(exact, at, band, unpriceable)
+
+
+def _by_provider(cell: str, sql: dict[str, str], otherwise: str) -> str:
+    """``sql`` of the provider ``cell`` holds (its id exactly), else ``otherwise``."""
+    if cell.startswith("'"):  # the file's one provider, as a literal
+        return sql.get(cell[1:-1].replace("''", "'"), otherwise)
+    branches = " ".join(f"WHEN '{p.replace(chr(39), chr(39) * 2)}' THEN {s}" for p, s in sql.items())
+    return f"CASE {cell} {branches} ELSE {otherwise} END" if branches else otherwise
+
+
+def _part(scope: _Scope, where: Placement, model_cell: str, only: str | None = None) -> tuple[str, str]:
+    """(``exact``, ``at``) SQL for rows that may meet ``scope``'s rates.  ``only``: every row is
+    priced as that model (``--as``), whose windows alone matter."""
     # the longest span no minute-of-the-week edge falls inside
-    bucket = next(g for g in BUCKETS if all(m * MINUTE_US % g == 0 for m in edges))
-    bounds = [b for (b,) in con.execute(
-        f"""SELECT DISTINCT b FROM (SELECT valid_from_us AS b FROM rates UNION ALL SELECT valid_to_us FROM rates)
-            WHERE b IS NOT NULL AND b % {bucket} <> 0 ORDER BY 1""").fetchall()]
-    near = [(lo - DAY_US, (hi if hi is not None else lo) + DAY_US) for lo, hi in windows]
+    bucket = next(g for g in BUCKETS if all(m * MINUTE_US % g == 0 for m in scope.edges))
+    odd = [b for b in scope.bounds if b % bucket]
+    near = [(lo - DAY_US, hi + DAY_US) for lo, hi in scope.windows]
     if where.instant_us is not None:  # every row at one instant: one span, whatever its own
         x = where.instant_us
         exact = "true" if any(lo <= x <= hi for lo, hi in near) else "whole_day"
@@ -79,19 +129,22 @@ def group_rule(con: duckdb.DuckDBPyConnection, where: Placement) -> GroupRule:
     elif where.date_us is not None:  # each row at its time of day on that date
         d = where.date_us
         exact = "true" if any(lo <= d + DAY_US and d <= hi for lo, hi in near) else "whole_day"
-        spans = sorted({(b - d) // bucket for b in bounds if d <= b < d + DAY_US})
-        span_of_day = f"((start_us % {DAY_US} + {DAY_US}) % {DAY_US}) // {bucket}"
-        instant = _in_list(span_of_day, spans)
+        spans = sorted({(b - d) // bucket for b in odd if d <= b < d + DAY_US})
+        instant = _in_list(f"((start_us % {DAY_US} + {DAY_US}) % {DAY_US}) // {bucket}", spans)
     else:
-        exact = " OR ".join(["whole_day", *(f"start_us BETWEEN {lo} AND {hi}" for lo, hi in _merged(near))])
-        spans = sorted({b // bucket for b in bounds})
-        instant = _in_list(f"{floor_sql('start_us', bucket)} // {bucket}", spans)
-    bounds = sorted({b for (lo, hi) in con.execute(
-        "SELECT DISTINCT min_prompt, max_prompt + 1 FROM rates").fetchall() for b in (lo, hi) if b})
-    band = " + ".join(f"CAST({PROMPT} >= {b} AS INTEGER)" for b in bounds) if bounds else "0"
-    unpriceable = tuple(c for c in TOKEN_COMPONENTS if con.execute(
-        f"SELECT count(*) FROM rates WHERE book <> 'window' AND {c}_units IS NULL").fetchone()[0])
-    return GroupRule(bucket, exact, instant, band, unpriceable)
+        meets = " OR ".join(f"start_us BETWEEN {lo} AND {hi}" for lo, hi in _merged(near)) or "false"
+        # a model of the history that no window ever meets, named exactly, is never uncertain
+        calm = (f"{model_cell} IN ({', '.join(_literal(m) for m in scope.calm_models)})"
+                if scope.calm_models and only is None and meets != "false" else "false")
+        exact = f"whole_day OR (NOT coalesce({calm}, false) AND ({meets}))" if meets != "false" else "whole_day"
+        instant = _in_list(f"{floor_sql('start_us', bucket)} // {bucket}", sorted({b // bucket for b in odd}))
+    # ``x_exact``: the row's ``exact``, made once per row (``groups_sql``)
+    at = f"CASE WHEN x_exact OR ({instant}) THEN start_us ELSE {floor_sql('start_us', bucket)} END"
+    return exact, at
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -124,16 +177,16 @@ def groups_sql(rows: str, keys: list[str], used: tuple[str, ...], rule: GroupRul
     are trimmed and checked once per group, not per row), the span (or instant) and what
     :class:`GroupRule` keeps apart.  ``used``: the components the file
     has columns for."""
-    at = f"CASE WHEN ({rule.exact}) OR ({rule.instant}) THEN start_us ELSE {floor_sql('start_us', rule.bucket)} END"
-    exact = [f"CASE WHEN {rule.exact} THEN t_{c} END AS k_{c}" for c in used]
+    exact = [f"CASE WHEN x_exact THEN t_{c} END AS k_{c}" for c in used]
     marks = [f"t_{c} > 0 AS u_{c}" for c in used if c in rule.components]
     # a component the file has no column for is 0 in every row: not summed
     sums = [f"sum(t_{c}) AS t_{c}" if c in used else f"CAST(0 AS BIGINT) AS t_{c}" for c in TOKEN_COMPONENTS]
     # without context tiers in the history any prompt size chooses the same rates
     prompt = f"min({PROMPT})" if rule.band != "0" else "CAST(0 AS BIGINT)"
-    return (f"SELECT {', '.join([*keys, 'whole_day', f'{at} AS at_us', *exact, f'{rule.band} AS band', *marks])},"
+    return (f"SELECT {', '.join([*keys, 'whole_day', f'{rule.at} AS at_us', *exact, f'{rule.band} AS band', *marks])},"
             f" bool_or(bad) AS bad, count(*) AS n, {', '.join(sums)}, {prompt} AS band_prompt,"
-            f" min(start_us) AS first_us, max(start_us) AS last_us FROM ({rows}) GROUP BY ALL")
+            f" min(start_us) AS first_us, max(start_us) AS last_us"
+            f" FROM (SELECT *, coalesce({rule.exact}, false) AS x_exact FROM ({rows})) GROUP BY ALL")
 
 
 def keep_groups(con: duckdb.DuckDBPyConnection, first: str, keys: tuple[str, str, str], key_checks: tuple[str, ...],
