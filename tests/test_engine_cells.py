@@ -17,6 +17,7 @@ from db.reprice.engine import Engine  # noqa: E402
 from db.reprice.pricer import Pricer  # noqa: E402
 from db.reprice.usage import UsageError  # noqa: E402
 from test_engine import PUBLISHED, HISTORY, engine_rows, expected  # noqa: E402
+from test_engine_grouped import grouped_summary, reference_summary  # noqa: E402
 
 HEADER = "time,provider,model,input_tokens,output_tokens\n"
 GOOD = "2025-03-03T08:15:27Z,deepseek,deepseek-chat,1000,500\n"
@@ -52,16 +53,21 @@ def outcome(read, path):
 @pytest.fixture(scope="module")
 def engines(pricer):
     """One engine that keeps a file, one that reads it in runs of a line (an engine is reused:
-    each load starts afresh)."""
+    each load starts afresh); ``--summary`` reads a file into groups in either."""
     with Engine(pricer, threads=2, stream_from_bytes=10**12) as kept, \
             Engine(pricer, threads=2, stream_from_bytes=0, chunk_lines=1) as runs:
-        yield {True: kept, False: runs}
+        yield {True: kept, False: runs, "summary": kept}
 
 
-def assert_read_alike(pricer: Pricer, engines, path, kept: bool) -> None:
+def assert_read_alike(pricer: Pricer, engines, path, kept: bool | str) -> None:
     """The row reader and the engine on ``path``: the same message, or the same rows (a kept
-    file: every row's price; a file read in runs: as many rows written)."""
+    file: every row's price; a file read in runs: as many rows written), or with ``summary``
+    the same totals (a file read into groups: ``--summary``)."""
     engine = engines[kept]
+    if kept == "summary":
+        want = outcome(lambda p: reference_summary(pricer, p), path)
+        assert outcome(lambda p: grouped_summary(engine, p), path) == want
+        return
 
     def engine_read(p):
         engine.load(p)
@@ -80,21 +86,21 @@ def write(tmp_path, row: str):
     return path
 
 
-@pytest.mark.parametrize("kept", [True, False], ids=["kept", "read in runs"])
+@pytest.mark.parametrize("kept", [True, False, "summary"], ids=["kept", "read in runs", "summary"])
 @pytest.mark.parametrize("cell", TOKEN_CELLS)
 def test_a_token_cell_is_read_alike(pricer, engines, tmp_path, cell, kept):
     path = write(tmp_path, f'2025-03-03T09:00:00Z,deepseek,deepseek-chat,"{cell}",10')
     assert_read_alike(pricer, engines, path, kept)
 
 
-@pytest.mark.parametrize("kept", [True, False], ids=["kept", "read in runs"])
+@pytest.mark.parametrize("kept", [True, False, "summary"], ids=["kept", "read in runs", "summary"])
 @pytest.mark.parametrize("provider, model", ID_CELLS)
 def test_an_id_cell_is_read_alike(pricer, engines, tmp_path, provider, model, kept):
     path = write(tmp_path, f'2025-03-03T09:00:00Z,"{provider}","{model}",100,10')
     assert_read_alike(pricer, engines, path, kept)
 
 
-@pytest.mark.parametrize("kept", [True, False], ids=["kept", "read in runs"])
+@pytest.mark.parametrize("kept", [True, False, "summary"], ids=["kept", "read in runs", "summary"])
 @pytest.mark.parametrize("cell", TIME_CELLS)
 def test_a_time_cell_is_read_alike(pricer, engines, tmp_path, cell, kept):
     path = write(tmp_path, f'"{cell}",deepseek,deepseek-chat,100,10')
@@ -130,7 +136,7 @@ FILES = {
 }
 
 
-@pytest.mark.parametrize("kept", [True, False], ids=["kept", "read in runs"])
+@pytest.mark.parametrize("kept", [True, False, "summary"], ids=["kept", "read in runs", "summary"])
 @pytest.mark.parametrize("name", list(FILES))
 def test_a_file_is_read_alike(pricer, engines, tmp_path, name, kept):
     """The same rows (or the same message) from both readers, whatever the file's line

@@ -16,6 +16,7 @@ duckdb = pytest.importorskip("duckdb")
 from db.reprice import reference  # noqa: E402
 from db.reprice.engine import Engine  # noqa: E402
 from db.reprice.pricer import Priced, Pricer, When  # noqa: E402
+from db.reprice.usage import UsageError  # noqa: E402
 from test_engine import HEADER, HISTORY, PUBLISHED, usage_lines  # noqa: E402
 from test_reprice import utc, versions  # noqa: E402
 from test_reprice_when import A  # noqa: E402
@@ -177,3 +178,32 @@ def test_a_long_gzip_file_is_grouped_from_its_text(pricer, usage, tmp_path):
             tmpdir = engine.tmpdir
         assert got == want and "FILE:" in got
         assert not tmpdir.exists()
+
+
+FIRST = "2025-03-05T10:15:01Z,deepseek,deepseek-chat,,100,0,0,0,10\n"
+UNKNOWN = "2025-03-05T10:16:00Z,deepseek,deepseek-nope,,100,0,0,0,10\n"
+#: Between the first row and an unpriced one: nothing, a blank line, a row whose model cell
+#: holds a line break inside quotes (itself unpriced, on lines 3-4).
+GAPS = {"none": ("", 3), "blank line": ("\n", 4),
+        "quoted line break": ('2025-03-05T10:15:02Z,deepseek,"deepseek-\nchat",,100,0,0,0,10\n', 5)}
+
+
+@pytest.mark.parametrize("gap", list(GAPS))
+def test_lines_past_a_blank_line_or_a_quoted_line_break_are_the_files(pricer, tmp_path, gap):
+    """DuckDB's rows are not the file's lines past a blank line or a line break inside quotes:
+    the totals are the same, and the lines a message names (an unpriced row, a bad row) are
+    the row reader's, the file's newlines counted only then."""
+    text, line = GAPS[gap]
+    path = tmp_path / "gap.csv"
+    path.write_text(HEADER + FIRST + text + UNKNOWN, encoding="utf-8")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + FIRST + text + UNKNOWN.replace(",10\n", ",x\n"), encoding="utf-8")
+    with Engine(pricer, threads=2) as engine:
+        got = grouped_summary(engine, path)
+        assert got == reference_summary(pricer, path)
+        assert f"gap.csv:{line}: model: unknown model deepseek/deepseek-nope" in got
+        with pytest.raises(UsageError) as refused:
+            grouped_summary(engine, bad)
+    with pytest.raises(UsageError) as want:
+        reference_summary(pricer, bad)
+    assert str(refused.value) == str(want.value) and f":{line}: output_tokens" in str(refused.value)

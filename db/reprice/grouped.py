@@ -89,10 +89,9 @@ def group_rule(con: duckdb.DuckDBPyConnection, where: Placement, provider_cell: 
                       tuple(sorted({(r[3], r[4] if r[4] is not None else r[3]) for r in mine if r[2] == "window"})),
                       tuple(calm))
 
-    if target is not None:  # every row priced as one model: its provider's spans, its windows
+    if target is not None:  # every row priced as one model: its provider's spans and windows
         provider, model = target
-        part = _part(scope(lambda p, m: p == provider), where, model_cell, only=model)
-        exact, at = part
+        exact, at = _part(scope(lambda p, m: p == provider), where, model_cell, only=model)
     else:
         providers = sorted({r[0] for r in rows})
         everyone = _part(scope(lambda p, m: True), where, model_cell)
@@ -117,7 +116,8 @@ def _by_provider(cell: str, sql: dict[str, str], otherwise: str) -> str:
 
 def _part(scope: _Scope, where: Placement, model_cell: str, only: str | None = None) -> tuple[str, str]:
     """(``exact``, ``at``) SQL for rows that may meet ``scope``'s rates.  ``only``: every row is
-    priced as that model (``--as``), whose windows alone matter."""
+    priced as that model (``--as``): the file's own model names say nothing of its windows
+    (the scope's, all of its provider's, are taken)."""
     # the longest span no minute-of-the-week edge falls inside
     bucket = next(g for g in BUCKETS if all(m * MINUTE_US % g == 0 for m in scope.edges))
     odd = [b for b in scope.bounds if b % bucket]
