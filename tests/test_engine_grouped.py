@@ -1,7 +1,7 @@
 """``reprice --summary`` of a CSV read once into groups (``db.reprice.grouped``): its totals must
 be the row pricer's, to the last unit, whatever the rows' shape, ``--at`` and ``--as``; rows of
-one minute are one group, and the rows whose cost is not a sum (whole days, rows near the
-window of a change of unknown instant) are grouped only with identical rows."""
+one span are one group, and the rows whose cost is not a sum (rows near the window of a change
+of unknown instant) are grouped only with identical rows."""
 
 from __future__ import annotations
 
@@ -83,7 +83,8 @@ def test_rows_of_one_span_are_one_group_unless_their_cost_is_not_a_sum(pricer, t
     start (half an hour for DeepSeek, whose off-peak window starts on the half hour; a day for
     Anthropic, whose prices change at midnight; a row using a component some rate has no price for, cache hits here, is apart: it
     may be unpriced where the others are not); two long prompts below the 200k bound stay in their band though their sum (300k) is
-    past it; whole-day rows and rows inside the uncertain change's window are grouped only with
+    past it; whole-day rows are one group of their day (a day costs its highest rate of the day
+    per component: a sum too); rows inside the uncertain change's window are grouped only with
     identical rows, also when their provider is spelled otherwise ("DeepSeek": grouped by every
     provider's rule, then with the rows of the same id); deepseek-chat, which no window meets,
     is grouped by its span inside deepseek-reasoner's window."""
@@ -114,8 +115,7 @@ def test_rows_of_one_span_are_one_group_unless_their_cost_is_not_a_sum(pricer, t
     assert got == reference_summary(pricer, path)
     us = lambda text: int(utc(text).timestamp()) * 10**6  # noqa: E731
     assert sorted(made, key=lambda g: (g[0], g[2], g[3], g[4])) == [
-        (us("2025-03-05T00:00:00"), True, "deepseek-chat", 1, 1000, 101, 1000),
-        (us("2025-03-05T00:00:00"), True, "deepseek-chat", 2, 2000, 200, 1000),
+        (us("2025-03-05T00:00:00"), True, "deepseek-chat", 3, 3000, 301, 1000),
         (us("2025-03-05T10:00:00"), False, "deepseek-chat", 1, 200, 20, 250),
         (us("2025-03-05T10:00:00"), False, "deepseek-chat", 3, 800, 80, 100),
         (us("2025-03-05T10:30:00"), False, "deepseek-chat", 1, 500, 50, 500),

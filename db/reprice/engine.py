@@ -348,13 +348,17 @@ class Engine:
         return Shape(days=days, windows=windows, keys="usage_keys")
 
     def query(self, at: When | datetime | None = None, target: tuple[str, str] | None = None,
-              lines: bool = True, between: tuple[int, int] | None = None, shape: Shape | None = None) -> str:
+              lines: bool = True, between: tuple[int, int] | None = None, shape: Shape | None = None,
+              only: str | None = None) -> str:
         """The pricing query over the loaded file (``lines``: with its line numbers; ``between``:
-        only the rows of those lines, both included; ``shape``: :meth:`shape`, if known)."""
+        only the rows of those lines, both included; ``shape``: :meth:`shape`, if known;
+        ``only``: SQL that the rows priced meet)."""
         shape = shape or self.shape(at, target)
         source = "usage_lines" if lines or shape.days or shape.windows or between else "usage_src"
         row_id = "line" if source == "usage_lines" else "CAST(NULL AS BIGINT) AS line, NULL"
         where = f" WHERE line BETWEEN {int(between[0])} AND {int(between[1])}" if between else ""
+        if only:
+            where = f"{where} {'AND' if where else 'WHERE'} ({only})"
         return pricing_sql("duckdb", usage=f"(SELECT *, {row_id} AS row_id FROM {source}{where}) usage_rows",
                            at=placement(at), target=target, shape=shape, texts=False)
 
@@ -410,6 +414,7 @@ class Engine:
         count = self.con.execute("SELECT count(*) FROM usage_groups").fetchone()[0]
         step = self._run_lines(shape)
         totals = writers.Summary()
+        unpriced: list[tuple[str, str, int, int]] = []  # each key's unpriced rows' first and last instant
         for lo in range(1, count + 1, step):
             sql = pricing_sql("duckdb", usage=f"(SELECT *, line AS row_id FROM usage_groups WHERE line BETWEEN {lo}"
                                               f" AND {lo + step - 1}) usage_rows",
@@ -417,13 +422,21 @@ class Engine:
             part, _, _ = writers.priced_totals(self, sql, target, weight="usage_groups")
             writers.add_totals(totals, part)
             totals.unpriced_rows += part.unpriced_rows
+            if part.unpriced_rows:
+                unpriced += self.con.execute(
+                    f"SELECT g.provider_id, g.model_id, min(g.first_us), max(g.last_us) FROM ({sql}) p"
+                    " JOIN usage_groups g ON g.line = p.line WHERE p.unpriced_field IS NOT NULL GROUP BY ALL").fetchall()
         totals.by_model_month.sort()
         if totals.unpriced_rows and loaded.relined is not None:
             kept = loaded.relined()
             if kept is not None:  # its rows are not its lines: priced again as the row reader reads it
                 self.loaded = kept
                 return writers.stream_totals(self, at, target)
-        writers.list_unpriced(self, at, target, totals)
+        # the unpriced rows are read again with their lines: only the rows of the keys and times
+        # their groups hold are priced again (the rest of a file's rows are priced, known now)
+        only = " OR ".join(f"(provider_id = {_literal(p)} AND model_id = {_literal(m)} AND start_us BETWEEN {a} AND {b})"
+                           for p, m, a, b in unpriced)
+        writers.list_unpriced(self, at, target, totals, only=only)
         return totals
 
     def price_chunk(self, k: int) -> None:
@@ -1123,6 +1136,11 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 def _micros(instant: datetime) -> int:
     delta = instant - _EPOCH
     return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _literal(text: str | None) -> str:
+    """SQL for a text (NULL for None)."""
+    return "NULL" if text is None else f"'{_sq(text)}'"
 
 
 def _sq(text: str) -> str:

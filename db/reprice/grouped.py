@@ -11,10 +11,11 @@ once, every cell checked as it is read, into a table of groups (``usage_groups``
 file's spans times its keys, so memory does not grow with the file), and the pricing query
 reads the groups, priced at their span's start.
 
-Rows whose cost is not a sum of parts are kept whole (``exact`` in :class:`GroupRule`): whole
-days (a day's lowest rate is a minimum per row) and rows near the window of a change of unknown
-instant (the higher of two costs, per row).  Only identical rows among them are grouped: n
-identical rows cost n times one, whatever the rule.  The rows of a span that a boundary falls
+A whole day costs its tokens at the day's highest rate per component (and, as its lowest, at
+the lowest): a sum too, so whole days of one key and day are one group.  Rows whose cost is not
+a sum of parts are kept whole (``exact`` in :class:`GroupRule`): rows near the window of a
+change of unknown instant (the higher of two costs, per row).  Only identical rows among them
+are grouped: n identical rows cost n times one, whatever the rule.  The rows of a span that a boundary falls
 inside (an observed instant, 03:17:42) are grouped by their exact instant instead.  The survey
 that shapes the query (keys, days, time span, components used) is read from the groups, so no
 other pass reads the file unless a row is bad or unpriced (their lines are found by reading it
@@ -124,11 +125,11 @@ def _part(scope: _Scope, where: Placement, model_cell: str, only: str | None = N
     near = [(lo - DAY_US, hi + DAY_US) for lo, hi in scope.windows]
     if where.instant_us is not None:  # every row at one instant: one span, whatever its own
         x = where.instant_us
-        exact = "true" if any(lo <= x <= hi for lo, hi in near) else "whole_day"
+        exact = "true" if any(lo <= x <= hi for lo, hi in near) else "false"
         instant = "false"
     elif where.date_us is not None:  # each row at its time of day on that date
         d = where.date_us
-        exact = "true" if any(lo <= d + DAY_US and d <= hi for lo, hi in near) else "whole_day"
+        exact = "true" if any(lo <= d + DAY_US and d <= hi for lo, hi in near) else "false"
         spans = sorted({(b - d) // bucket for b in odd if d <= b < d + DAY_US})
         instant = _in_list(f"((start_us % {DAY_US} + {DAY_US}) % {DAY_US}) // {bucket}", spans)
     else:
@@ -136,7 +137,7 @@ def _part(scope: _Scope, where: Placement, model_cell: str, only: str | None = N
         # a model of the history that no window ever meets, named exactly, is never uncertain
         calm = (f"{model_cell} IN ({', '.join(_literal(m) for m in scope.calm_models)})"
                 if scope.calm_models and only is None and meets != "false" else "false")
-        exact = f"whole_day OR (NOT coalesce({calm}, false) AND ({meets}))" if meets != "false" else "whole_day"
+        exact = f"NOT coalesce({calm}, false) AND ({meets})" if meets != "false" else "false"
         instant = _in_list(f"{floor_sql('start_us', bucket)} // {bucket}", sorted({b // bucket for b in odd}))
     # ``x_exact``: the row's ``exact``, made once per row (``groups_sql``)
     at = f"CASE WHEN x_exact OR ({instant}) THEN start_us ELSE {floor_sql('start_us', bucket)} END"

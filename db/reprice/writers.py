@@ -327,15 +327,16 @@ def priced_totals(engine: "Engine", sql: str, target: tuple[str, str] | None,
 
 
 def list_unpriced(engine: "Engine", at: When | datetime | None, target: tuple[str, str] | None,
-                  s: Summary) -> None:
+                  s: Summary, only: str | None = None) -> None:
     """The unpriced rows ``s`` counted, read again with their lines (in order) and the row
-    pricer's reasons."""
+    pricer's reasons.  ``only``: SQL every unpriced row meets (the others need not be priced
+    again)."""
     if not s.unpriced_rows:
         return
     path = engine.loaded.path
     columns = ", ".join(c if not c.endswith("_tokens") else f"t_{c[:-len('_tokens')]}" for c in _ROW_COLUMNS)
     rows = [(tuple(r), field_name) for field_name, *r in engine.con.execute(
-        f"SELECT unpriced_field, {columns} FROM ({engine.query(at, target)})"
+        f"SELECT unpriced_field, {columns} FROM ({engine.query(at, target, only=only)})"
         " WHERE unpriced_field IS NOT NULL ORDER BY line").fetchall()]
     for (r, field_name), (said_field, reason, _) in zip(rows, pricer_words(engine.pricer, path, rows, at, target)):
         s.unpriced.append(Unpriced(_row(path, r), said_field or field_name, reason or ""))
