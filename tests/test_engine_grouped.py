@@ -207,3 +207,19 @@ def test_lines_past_a_blank_line_or_a_quoted_line_break_are_the_files(pricer, tm
     with pytest.raises(UsageError) as want:
         reference_summary(pricer, bad)
     assert str(refused.value) == str(want.value) and f":{line}: output_tokens" in str(refused.value)
+
+
+@pytest.mark.parametrize("at, again", [(When(utc("2025-03-03T16:30:00")), False),  # no window near it
+                                       (When(utc("2025-09-29T12:00:00")), True)])  # inside the window
+def test_every_row_at_one_instant_reads_the_file_again_only_near_a_window(pricer, usage, at, again, monkeypatch):
+    """``--at`` an instant prices every row there: the groups made for the rows' own times do,
+    unless the instant is near a window (then rows are kept whole: the file is read again)."""
+    from db.reprice import grouped
+
+    made = []
+    keep = grouped.keep_groups
+    monkeypatch.setattr(grouped, "keep_groups", lambda *a, **k: (made.append(1), keep(*a, **k))[1])
+    with Engine(pricer, threads=2) as engine:
+        got = grouped_summary(engine, usage, at)
+    assert got == reference_summary(pricer, usage, at)
+    assert len(made) == (2 if again else 1)

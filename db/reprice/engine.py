@@ -975,6 +975,8 @@ def _group_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, com
 
     def regroup(where: Placement, target: tuple[str, str] | None) -> None:
         rule = grouped.group_rule(con, where, provider_cell, f"c{plan.model}", target)
+        if where.instant_us is not None and rule.sums_only:
+            return  # every row at one instant and no window there: the groups made will do
         if rule != made[0]:
             make(rule)
             made[0] = rule

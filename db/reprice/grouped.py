@@ -57,6 +57,9 @@ class GroupRule:
     at: str
     band: str
     components: tuple[str, ...]
+    #: Whether no row is kept whole: then, when every row is priced at one instant (``--at``
+    #: an instant), any grouping of rows by key, band, components and month prices the same.
+    sums_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,18 +96,20 @@ def group_rule(con: duckdb.DuckDBPyConnection, where: Placement, provider_cell: 
     if target is not None:  # every row priced as one model: its provider's spans and windows
         provider, model = target
         exact, at = _part(scope(lambda p, m: p == provider), where, model_cell, only=model)
+        whole = [exact]
     else:
         providers = sorted({r[0] for r in rows})
         everyone = _part(scope(lambda p, m: True), where, model_cell)
         parts = {p: _part(scope(lambda q, m, p=p: q == p), where, model_cell) for p in providers}
         exact = _by_provider(provider_cell, {p: e for p, (e, _) in parts.items()}, everyone[0])
+        whole = [everyone[0], *(e for e, _ in parts.values())]
         at = _by_provider(provider_cell, {p: a for p, (_, a) in parts.items()}, everyone[1])
     bounds = sorted({b for (lo, hi) in con.execute(
         "SELECT DISTINCT min_prompt, max_prompt + 1 FROM rates").fetchall() for b in (lo, hi) if b})
     band = " + ".join(f"CAST({PROMPT} >= {b} AS INTEGER)" for b in bounds) if bounds else "0"
     unpriceable = tuple(c for c in TOKEN_COMPONENTS if con.execute(
         f"SELECT count(*) FROM rates WHERE book <> 'window' AND {c}_units IS NULL").fetchone()[0])
-    return GroupRule(exact, at, band, unpriceable)
+    return GroupRule(exact, at, band, unpriceable, sums_only=all(e == "false" for e in whole))
 
 
 def _by_provider(cell: str, sql: dict[str, str], otherwise: str) -> str:
