@@ -15,8 +15,8 @@ The steps, the same for every row shape and every output:
    has whole-day rows and its time span; the first bad row (if any) is read again by
    ``db.reprice.usage`` so that its message (file, line, field) is the row reader's own.
    Nothing is written before the whole file has been checked.  ``--summary`` reads a CSV of
-   any length once into groups of rows that cost the sum of their tokens (one key, one
-   minute: ``db.reprice.grouped``), checking every cell, and surveys the groups.  For per-row
+   any length once into groups of rows that cost the sum of their tokens (one key, one span
+   of time: ``db.reprice.grouped``), checking every cell, and surveys the groups.  For per-row
    outputs a large plain CSV is not kept (``_stream_csv``): surveyed from its key and time
    cells, its cells are checked as each run of a million lines is cut from the file and
    parsed (:class:`RunFile`) -- still before anything is written, so memory does not grow

@@ -142,7 +142,8 @@ def _part(scope: _Scope, where: Placement, model_cell: str, only: str | None = N
         # a model of the history that no window ever meets, named exactly, is never uncertain
         calm = (f"{model_cell} IN ({', '.join(_literal(m) for m in scope.calm_models)})"
                 if scope.calm_models and only is None and meets != "false" else "false")
-        exact = f"NOT coalesce({calm}, false) AND ({meets})" if meets != "false" else "false"
+        # the instants first: most rows meet no window, and the model's name is then not read
+        exact = f"({meets}) AND NOT coalesce({calm}, false)" if meets != "false" else "false"
         instant = _in_list(f"{floor_sql('start_us', bucket)} // {bucket}", sorted({b // bucket for b in odd}))
     # ``x_exact``: the row's ``exact``, made once per row (``groups_sql``)
     at = f"CASE WHEN x_exact OR ({instant}) THEN start_us ELSE {floor_sql('start_us', bucket)} END"
