@@ -223,3 +223,30 @@ def test_every_row_at_one_instant_reads_the_file_again_only_near_a_window(pricer
         got = grouped_summary(engine, usage, at)
     assert got == reference_summary(pricer, usage, at)
     assert len(made) == (2 if again else 1)
+
+
+def test_a_parquet_file_is_read_into_groups_too(pricer, usage, tmp_path):
+    """A warehouse's Parquet table: read once into groups (not kept), the same summary as its
+    rows kept and priced one by one (a row's line is its row number), the same total as its CSV;
+    a bad row named by its row number, with the row reader's message."""
+    parquet = tmp_path / "usage.parquet"
+    con = duckdb.connect()
+    con.execute(f"COPY (SELECT * FROM read_csv('{usage}', all_varchar = true)) TO '{parquet}' (FORMAT PARQUET)")
+    bad = tmp_path / "bad.parquet"
+    con.execute(f"COPY (SELECT * REPLACE (CASE WHEN row_number() OVER () = 700 THEN 'x' ELSE output_tokens END"
+                f" AS output_tokens) FROM read_csv('{usage}', all_varchar = true)) TO '{bad}' (FORMAT PARQUET)")
+    with Engine(pricer, threads=2) as engine:
+        got = grouped_summary(engine, parquet)
+        made = engine.con.execute("SELECT count(*), sum(n) FROM usage_groups").fetchone()
+        kept = engine.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'usage_rows'").fetchone()
+        with pytest.raises(UsageError) as refused:
+            grouped_summary(engine, bad)
+        engine.load(parquet)
+        engine.price()
+        rows = io.StringIO()
+        engine.write("summary", rows, str(parquet))
+    assert got == rows.getvalue() and "Unpriced rows" in got
+    total = reference_summary(pricer, usage).rsplit("\nTotal: ", 1)[1]
+    assert got.rsplit("\nTotal: ", 1)[1] == total
+    assert made[1] == 1000 and made[0] < 1000 and kept == (0,)
+    assert str(refused.value) == f"{bad}:700: output_tokens: 'x' is not an integer"

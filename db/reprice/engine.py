@@ -295,9 +295,9 @@ class Engine:
 
     def load(self, path: str | Path, provider: str = "", totals_only: bool = False) -> Loaded:
         """Read and check the whole file (one pass); a bad row raises the row reader's
-        ``UsageError`` before anything is priced.  ``totals_only`` (``--summary``): a CSV is
-        read once into groups of rows (``db.reprice.grouped``), whatever its length, and not
-        kept.  Else a CSV of ``stream_from_bytes`` or more (a gzip file: its text, decompressed
+        ``UsageError`` before anything is priced.  ``totals_only`` (``--summary``): a CSV or a
+        Parquet file is read once into groups of rows (``db.reprice.grouped``), whatever its
+        length, and not kept.  Else a CSV of ``stream_from_bytes`` or more (a gzip file: its text, decompressed
         to a temporary file first) is not kept, so that memory does not grow with the file:
         its cells are checked run by run as per-row outputs read it (:class:`RunFile`), a bad
         row raising from :meth:`price` or :meth:`write`, still before anything is written.  A
@@ -594,9 +594,9 @@ def load_usage(con: duckdb.DuckDBPyConnection, path: str | Path, provider: str, 
     raises the row reader's ``UsageError``.  ``mode``: ``keep`` the parsed rows; read a plain
     CSV in ``runs`` of ``run_lines`` lines (a gzip file is first decompressed into ``tmpdir``:
     its bytes can then be cut into runs; messages still name the gzip file and its lines); or
-    ``grouped``: a plain or gzip CSV read for its totals in one pass into groups (see
-    ``db.reprice.grouped``; a long gzip file, ``unzip``, decompressed first, so that it is read
-    by every core).  Other shapes are kept."""
+    ``grouped``: a plain or gzip CSV, or a Parquet file, read for its totals in one pass into
+    groups (see ``db.reprice.grouped``; a long gzip file, ``unzip``, decompressed first, so that
+    it is read by every core).  Other shapes are kept."""
     name = str(path)
     try:
         with open(path, "rb") as raw:
@@ -604,7 +604,7 @@ def load_usage(con: duckdb.DuckDBPyConnection, path: str | Path, provider: str, 
     except OSError as exc:
         raise UsageError(name, 0, None, f"cannot read: {exc.strerror or exc}") from None
     if head == b"PAR1":
-        return _load_parquet(con, name, provider)
+        return _load_parquet(con, name, provider, grouped=mode == "grouped")
     plan = _duckdb_csv_plan(path, name, provider)
     if plan is not None:
         header, compression = plan
@@ -919,7 +919,7 @@ def _stream_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, co
     plan = header.plan
     source = _csv_source(text or name, header, compression)
     drop_rows(con)
-    _file_views(con, plan, source)
+    _file_views(con, plan, _cells_without_lines(source), f"(SELECT *, row_number() OVER () + 1 AS line_no FROM {source})")
     whole_day, start = _time_sql(plan)
     provider, model, tier = _key_sql(plan)
     cells = key_cells(plan)
@@ -944,11 +944,8 @@ def _stream_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, co
 
 def _group_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, compression: str,
                text: str | None, relined: Callable[[], Loaded]) -> Loaded:
-    """The file read once into the table ``usage_groups`` (``db.reprice.grouped``: every cell
-    checked, rows grouped by the rule of rows priced at their own time), surveyed from the
-    groups; a bad row raises the row reader's message.  The views ``usage_src`` and
-    ``usage_lines`` read the file again, for the lines of unpriced rows.  ``text``: where its
-    text is read from, if not ``name`` (a gzip file's, decompressed).
+    """A CSV read once into groups (:func:`_group_rows`).  ``text``: where its text is read
+    from, if not ``name`` (a gzip file's, decompressed).
 
     Whether DuckDB's rows are the file's lines (not so past a blank line or a line break inside
     quotes: the totals are the same, the line numbers are not) matters only for the lines a
@@ -956,17 +953,37 @@ def _group_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, com
     2.9 s).  A bad row in a file whose rows are not its lines is found by the row reader;
     ``relined`` reads the file by the row reader, whose line numbers are the file's, for the
     lines of unpriced rows (``Loaded.relined``)."""
+    assert header.plan is not None
+    source = _csv_source(text or name, header, compression)
+
+    def rows_are_lines(rows: int) -> bool:
+        newlines, ends, _ = _count_lines(text or name, compression)
+        return rows == newlines - (1 if ends else 0)
+
+    with _named_by_row_reader(con, name, header):
+        return _group_rows(con, name, header.plan, _cells_without_lines(source),
+                           f"(SELECT *, row_number() OVER () + 1 AS line_no FROM {source})",
+                           lambda rows: _raise_row_error(name, header, _first_bad_line(con) if rows_are_lines(rows)
+                                                         else None),
+                           lambda rows: None if rows_are_lines(rows) else relined())
+
+
+def _group_rows(con: duckdb.DuckDBPyConnection, name: str, plan: Plan, cells: str, lined: str,
+                bad_row: Callable[[int], None], relined: Callable[[int], "Loaded | None"]) -> Loaded:
+    """The file read once into the table ``usage_groups`` (``db.reprice.grouped``: every cell
+    checked, rows grouped by the rule of rows priced at their own time), surveyed from the
+    groups.  ``cells``: its cells (``c0``, ``c1``... and a NULL ``line_no``); ``lined``: the same
+    with each row's line (the views ``usage_src`` and ``usage_lines`` read them again, for the
+    lines of unpriced rows); ``bad_row(rows)`` raises the row reader's message for the first
+    bad row; ``relined(rows)``: None, or the file read again with the lines messages name."""
     from db.reprice import grouped
 
-    assert header.plan is not None
-    plan = header.plan
-    source = _csv_source(text or name, header, compression)
     drop_rows(con)
-    _file_views(con, plan, source)
+    _file_views(con, plan, cells, lined)
     used = grouped.file_components(plan)
 
     def make(rule: grouped.GroupRule) -> None:
-        rows = _select_sql(plan, _cells_without_lines(source), keys=False)
+        rows = _select_sql(plan, cells, keys=False)
         grouped.keep_groups(con, grouped.groups_sql(rows, key_cells(plan), used, rule), _key_sql(plan),
                             KEY_CHECKS, used, rule)
 
@@ -981,33 +998,23 @@ def _group_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, com
             make(rule)
             made[0] = rule
 
-    def read() -> tuple[Loaded, bool]:
-        make(made[0])
-        return _survey(con, name, grouped.survey_sql(rate_tier_sql()))
-
-    with _named_by_row_reader(con, name, header):
-        loaded, bad = read()
-
-    def rows_are_lines() -> bool:
-        newlines, ends, _ = _count_lines(text or name, compression)
-        return loaded.rows == newlines - (1 if ends else 0)
-
+    make(made[0])
+    loaded, bad = _survey(con, name, grouped.survey_sql(rate_tier_sql()))
     if bad:
-        _raise_row_error(name, header, _first_bad_line(con) if rows_are_lines() else None)
+        bad_row(loaded.rows)
     loaded.streamed = True
     loaded.constants = _constant_columns(plan)
     loaded.regroup = regroup
-    loaded.relined = lambda: None if rows_are_lines() else relined()
+    loaded.relined = lambda: relined(loaded.rows)
     return loaded
 
 
-def _file_views(con: duckdb.DuckDBPyConnection, plan: Plan, source: str) -> None:
-    """The views ``usage_src`` (no line numbers) and ``usage_lines`` over a CSV not kept: each
-    query of them reads and checks the file again."""
-    con.execute(f"CREATE OR REPLACE TEMP VIEW usage_src AS SELECT * EXCLUDE (line) FROM"
-                f" ({_select_sql(plan, _cells_without_lines(source))})")
-    con.execute(f"CREATE OR REPLACE TEMP VIEW usage_lines AS"
-                f" {_select_sql(plan, f'(SELECT *, row_number() OVER () + 1 AS line_no FROM {source})')}")
+def _file_views(con: duckdb.DuckDBPyConnection, plan: Plan, cells: str, lined: str) -> None:
+    """The views ``usage_src`` (no line numbers) and ``usage_lines`` over a file not kept (its
+    ``cells`` without and ``lined`` with each row's line): each query of them reads and checks
+    the file again."""
+    con.execute(f"CREATE OR REPLACE TEMP VIEW usage_src AS SELECT * EXCLUDE (line) FROM ({_select_sql(plan, cells)})")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW usage_lines AS {_select_sql(plan, lined)}")
 
 
 @dataclass
@@ -1082,8 +1089,10 @@ def _raise_row_error(name: str, header: CsvHeader, line: int | None) -> None:
     raise UsageError(name, line, None, "a row DuckDB could not read as the row reader does")
 
 
-def _load_parquet(con: duckdb.DuckDBPyConnection, name: str, provider: str) -> Loaded:
-    """A Parquet file of usage columns: planned like a CSV header; a row's "line" is its row number."""
+def _load_parquet(con: duckdb.DuckDBPyConnection, name: str, provider: str, grouped: bool = False) -> Loaded:
+    """A Parquet file of usage columns: planned like a CSV header; a row's "line" is its row
+    number.  Kept, or with ``grouped`` read once into groups for its totals (:func:`_group_rows`:
+    a warehouse's table of any length, in memory its groups bound)."""
     from db.reprice.usage import _normalise, _plan, _row
 
     try:
@@ -1096,14 +1105,21 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, name: str, provider: str) -> L
         raise UsageError(name, 1, names[plan.context], "a billed context window column is read from CSV or JSON"
                                                        " exports (write the file as CSV)")
     casts = ", ".join(f"CAST(\"{n.replace(chr(34), chr(34) * 2)}\" AS VARCHAR) AS c{i}" for i, n in enumerate(names))
-    _keep_rows(con, _select_sql(plan, f"(SELECT {casts}, file_row_number + 1 AS line_no"
-                                      f" FROM read_parquet('{_sq(name)}', file_row_number = true))"), "line", plan)
-    loaded, bad = _survey(con, name)
-    if bad:
+    lined = f"(SELECT {casts}, file_row_number + 1 AS line_no FROM read_parquet('{_sq(name)}', file_row_number = true))"
+
+    def bad_row(rows: int = 0) -> None:
         line = _first_bad_line(con)
         values = con.execute(f"SELECT * FROM read_parquet('{_sq(name)}') LIMIT 1 OFFSET {line - 1}").fetchone()
         _row(plan, list(values), names, name, line)
         raise UsageError(name, line, None, "a row DuckDB could not read as the row reader does")
+
+    if grouped:  # a row's number is its line: nothing to read again
+        return _group_rows(con, name, plan, f"(SELECT {casts}, CAST(NULL AS BIGINT) AS line_no"
+                                            f" FROM read_parquet('{_sq(name)}'))", lined, bad_row, lambda rows: None)
+    _keep_rows(con, _select_sql(plan, lined), "line", plan)
+    loaded, bad = _survey(con, name)
+    if bad:
+        bad_row()
     loaded.constants = _constant_columns(plan)
     return loaded
 
