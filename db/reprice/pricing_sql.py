@@ -353,18 +353,28 @@ def _book_sql(d: _Dialect, p: str, book: str, rows: str, rates: str, days: bool,
         day_cols += [f"min(r.{a}) AS {raw}{a}" for a in ALIASED]
         names = [f"{raw}{c}_{part}" for c in TOKEN_COMPONENTS for part in ("units", "ord", "low")]
         names += [f"{raw}{a}" for a in ALIASED]
+        # A day's rates depend on its row only through the model it is priced as and the day:
+        # they are found once per (model, day) of the file, not once per row, and joined back to
+        # the rows by that key.  The (model, day) pairs are few: Spark is told to broadcast them,
+        # so the whole-day rows are not shuffled (by row id before; 500k whole-day rows in
+        # DuckDB: priced in 2.05 s, not 2.69)
+        day_key = ("priced_provider", "priced_model", "rate_tier", "p_us")
+        own = "resolve_note IS NULL"
+        ctes.append(f"""{p}_daykeys AS (
+  SELECT DISTINCT {", ".join(day_key)}, {own} AS own_rates FROM {rows} WHERE p_day)""")
         ctes.append(f"""{p}_dayrates AS (
-  SELECT x.row_id AS day_row_id,
+  SELECT {", ".join(f"x.{k} AS day_{k}" for k in day_key)}, x.own_rates AS day_own_rates,
          sum({hi} - {lo}) = {DAY_US} AND count(DISTINCT coalesce(r.priced_as, '')) = 1 AS {raw}found,
          {", ".join(day_cols)}
-  FROM {rows} x JOIN {rates} r ON {key} AND r.min_prompt = 0
+  FROM {p}_daykeys x JOIN {rates} r ON {key.replace(f"x.{own}", "x.own_rates")} AND r.min_prompt = 0
    AND r.valid_from_us < x.p_us + {DAY_US} AND (r.valid_to_us IS NULL OR x.p_us < r.valid_to_us)
    AND {lo} < {hi}
-  WHERE x.p_day
-  GROUP BY x.row_id)""")
+  GROUP BY {", ".join(f"x.{k}" for k in day_key)}, x.own_rates)""")
+        hint = "/*+ BROADCAST(g) */ " if d.spark else ""
         ctes.append(f"""{p}_day AS (
-  SELECT x.*, coalesce(g.{raw}found, false) AS {raw}found, {", ".join(f"g.{n}" for n in names)}
-  FROM {rows} x LEFT JOIN {p}_dayrates g ON g.day_row_id = x.row_id WHERE x.p_day)""")
+  SELECT {hint}x.*, coalesce(g.{raw}found, false) AS {raw}found, {", ".join(f"g.{n}" for n in names)}
+  FROM {rows} x LEFT JOIN {p}_dayrates g ON {" AND ".join(f"g.day_{k} = x.{k}" for k in day_key)}
+   AND g.day_own_rates = (x.{own}) WHERE x.p_day)""")
         ctes.append(f"""{p}_raw AS (SELECT * FROM {p}_inst UNION ALL SELECT * FROM {p}_day)""")
         source = f"{p}_raw"
     effective = []
