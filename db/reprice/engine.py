@@ -419,7 +419,7 @@ class Engine:
             sql = pricing_sql("duckdb", usage=f"(SELECT *, line AS row_id FROM usage_groups WHERE line BETWEEN {lo}"
                                               f" AND {lo + step - 1}) usage_rows",
                               at=where, target=target, shape=shape, texts=False, prompt="band_prompt")
-            part, _, _ = writers.priced_totals(self, sql, target, weight="usage_groups")
+            part = writers.priced_totals(self, sql, target, weight="usage_groups")
             writers.add_totals(totals, part)
             totals.unpriced_rows += part.unpriced_rows
             if part.unpriced_rows:

@@ -288,16 +288,15 @@ def stream_totals(engine: "Engine", at: When | datetime | None, target: tuple[st
     the totals in one streaming pass (no table of priced rows); the unpriced rows, if any, are
     found by a second pass with line numbers."""
     assert engine.loaded is not None
-    s, _, _ = priced_totals(engine, engine.query(at, target, lines=False), target)
+    s = priced_totals(engine, engine.query(at, target, lines=False), target)
     list_unpriced(engine, at, target, s)
     return s
 
 
-def priced_totals(engine: "Engine", sql: str, target: tuple[str, str] | None,
-                  weight: str | None = None) -> tuple[Summary, int, bool]:
-    """The totals of the pricing query ``sql`` (its unpriced rows counted, not yet listed),
-    the usage rows it read and whether one was bad.  ``weight``: the table of groups whose
-    ``n`` is how many usage rows each priced row stands for (``db.reprice.grouped``)."""
+def priced_totals(engine: "Engine", sql: str, target: tuple[str, str] | None, weight: str | None = None) -> Summary:
+    """The totals of the pricing query ``sql`` (its unpriced rows counted, not yet listed).
+    ``weight``: the table of groups whose ``n`` is how many usage rows each priced row stands
+    for (``db.reprice.grouped``)."""
     if weight is None:
         rows, count = sql, lambda where: f"count(*) FILTER (WHERE {where})"
     else:
@@ -308,9 +307,9 @@ def priced_totals(engine: "Engine", sql: str, target: tuple[str, str] | None,
             (priced_provider_id, priced_model_id, month) FROM (
         SELECT priced_provider_id, priced_model_id, {_MONTH} AS month, {_totals_sql(count)},
             {count('unpriced_field IS NOT NULL')} AS unpriced_rows,
-            bool_or(unpriced_field = 'provider') AS unknown_provider, bool_or(bad) AS bad, {count('true')} AS seen
+            bool_or(unpriced_field = 'provider') AS unknown_provider
         FROM ({rows}) GROUP BY ALL) ORDER BY 1, 2, 3""").fetchall()
-    for provider, model, month, units, lowest, priced, uncertain, later, earlier, unpriced, unknown, _, _ in parts:
+    for provider, model, month, units, lowest, priced, uncertain, later, earlier, unpriced, unknown in parts:
         s.unpriced_rows += int(unpriced)
         if unknown and target is None:  # an unknown provider's rows are grouped under its own id
             engine.check_provider(provider)
@@ -323,7 +322,7 @@ def priced_totals(engine: "Engine", sql: str, target: tuple[str, str] | None,
         s.uncertain_rows += int(uncertain)
         s.if_later_units += int(later)
         s.if_earlier_units += int(earlier)
-    return s, sum(int(p[-1]) for p in parts), any(p[-2] for p in parts)
+    return s
 
 
 def list_unpriced(engine: "Engine", at: When | datetime | None, target: tuple[str, str] | None,
