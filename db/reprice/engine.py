@@ -688,9 +688,15 @@ def _count_lines(path: str, compression: str, every: int | None = None) -> tuple
 
 def _cell_sql(cell: str) -> str:
     """SQL for one token cell, as ``db.reprice.usage._count`` reads it (NULL: not a count).
-    Plain digits, nearly every cell, are tested first and cast at once."""
+    Plain digits, nearly every cell, are tested first: a cell that is its own unsigned
+    integer's text (DuckDB's cast also reads ``+5``, ``1_000``, ``1e3``, ``0x10``, `` 5``, whose
+    text is not their integer's; no unsigned integer's text starts with ``-``) is plain digits
+    without leading zeros, whatever DuckDB's cast accepts.
+    That test costs less than the pattern ``[0-9]+`` (1M rows of three counts: the checked
+    --summary pass 0.33 s -> 0.30 s; 10M 2.87 s -> 2.55 s); the other cells, ``007`` too, go on
+    to the patterns."""
     t = _trimmed(cell)
-    return (f"CASE WHEN regexp_full_match({cell}, '{DIGITS}') THEN TRY_CAST({cell} AS BIGINT)"
+    return (f"CASE WHEN CAST(TRY_CAST({cell} AS UBIGINT) AS VARCHAR) = {cell} THEN TRY_CAST({cell} AS BIGINT)"
             f" WHEN {cell} IS NULL OR {t} = '' THEN 0"
             f" WHEN regexp_full_match({t}, '{DIGITS}') THEN TRY_CAST({t} AS BIGINT)"
             f" WHEN regexp_full_match({t}, '{GROUPED}') THEN TRY_CAST(replace({t}, ',', '') AS BIGINT)"
