@@ -52,8 +52,8 @@ import duckdb
 
 from db.reprice.bytecopy import copy_bytes
 from db.reprice.pricer import CurrencyNotPublished, Pricer, When
-from db.reprice.pricing_sql import (DAY_US, FALLBACK, PRICED_COLUMNS, Placement, Shape, placement, pricing_sql,
-                                     rate_tier_sql)
+from db.reprice.pricing_sql import (DAY_US, FALLBACK, PRICED_COLUMNS, Placement, Shape, literal, placement,
+                                     pricing_sql, rate_tier_sql)
 from db.reprice.rates import COLUMN_TYPES, RATE_COLUMNS, RateTable, compile_rates
 from db.reprice.textfile import GZIP_DAMAGED, GZIP_ERRORS, GZIP_MAGIC, UnreadableText, detect_encoding
 from db.reprice.usage import (BLANKS, DATE, DIGITS, GROUPED, ISO_INSTANT, MAX_COUNT, SERVICE_TIERS, SPACED,
@@ -434,7 +434,7 @@ class Engine:
                 return writers.stream_totals(self, at, target)
         # the unpriced rows are read again with their lines: only the rows of the keys and times
         # their groups hold are priced again (the rest of a file's rows are priced, known now)
-        only = " OR ".join(f"(provider_id = {_literal(p)} AND model_id = {_literal(m)} AND start_us BETWEEN {a} AND {b})"
+        only = " OR ".join(f"(provider_id = {literal(p)} AND model_id = {literal(m)} AND start_us BETWEEN {a} AND {b})"
                            for p, m, a, b in unpriced)
         writers.list_unpriced(self, at, target, totals, only=only)
         return totals
@@ -856,6 +856,12 @@ def _cells_without_lines(source: str) -> str:
     return f"(SELECT *, CAST(NULL AS BIGINT) AS line_no FROM {source})"
 
 
+def _cells_with_lines(source: str) -> str:
+    """A CSV's cells as ``_select_sql`` reads them, each row with its line (the header is line 1),
+    as long as DuckDB's rows are the file's lines."""
+    return f"(SELECT *, row_number() OVER () + 1 AS line_no FROM {source})"
+
+
 def _keep_csv_rows(con: duckdb.DuckDBPyConnection, header: CsvHeader, source: str, first_line: int) -> None:
     """The CSV ``source``'s rows kept in ``usage_rows`` (see :func:`_keep_rows`), the first on
     line ``first_line`` (the table keeps the file's order: row k is line k + ``first_line``)."""
@@ -915,17 +921,17 @@ def _load_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, comp
 
 
 def _stream_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, compression: str,
-                run_lines: int | None = None, text: str | None = None) -> Loaded | None:
+                run_lines: int, text: str | None = None) -> Loaded | None:
     """The file is not kept, only surveyed from its key and time cells (so memory does not
-    grow with the file); every cell is checked by the totals' own pass (``Engine.price``) or,
-    with ``run_lines``, run by run as per-row outputs read it (:class:`RunFile`), before
-    anything is written.  ``text``: where its text is read from, if not ``name`` (a gzip
-    file's, decompressed).  None when its rows would not be its lines."""
+    grow with the file); every cell is checked run by run as per-row outputs read it, a run of
+    ``run_lines`` lines at a time (:class:`RunFile`), before anything is written.  ``text``:
+    where its text is read from, if not ``name`` (a gzip file's, decompressed).  None when its
+    rows would not be its lines."""
     assert header.plan is not None
     plan = header.plan
     source = _csv_source(text or name, header, compression)
     drop_rows(con)
-    _file_views(con, plan, _cells_without_lines(source), f"(SELECT *, row_number() OVER () + 1 AS line_no FROM {source})")
+    _file_views(con, plan, _cells_without_lines(source), _cells_with_lines(source))
     whole_day, start = _time_sql(plan)
     provider, model, tier = _key_sql(plan)
     cells = key_cells(plan)
@@ -943,8 +949,7 @@ def _stream_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, co
     loaded, _, cuts = found
     loaded.streamed = True
     loaded.constants = _constant_columns(plan)
-    if run_lines:
-        loaded.runs = RunFile(name, header, cuts, run_lines, loaded.rows, text or name)
+    loaded.runs = RunFile(name, header, cuts, run_lines, loaded.rows, text or name)
     return loaded
 
 
@@ -967,8 +972,7 @@ def _group_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, com
         return rows == newlines - (1 if ends else 0)
 
     with _named_by_row_reader(con, name, header):
-        return _group_rows(con, name, header.plan, _cells_without_lines(source),
-                           f"(SELECT *, row_number() OVER () + 1 AS line_no FROM {source})",
+        return _group_rows(con, name, header.plan, _cells_without_lines(source), _cells_with_lines(source),
                            lambda rows: _raise_row_error(name, header, _first_bad_line(con) if rows_are_lines(rows)
                                                          else None),
                            lambda rows: None if rows_are_lines(rows) else relined())
@@ -993,7 +997,7 @@ def _group_rows(con: duckdb.DuckDBPyConnection, name: str, plan: Plan, cells: st
         grouped.keep_groups(con, grouped.groups_sql(rows, key_cells(plan), used, rule), _key_sql(plan),
                             KEY_CHECKS, used, rule)
 
-    provider_cell = f"c{plan.provider}" if plan.provider is not None else f"'{_sq(plan.default_provider)}'"
+    provider_cell = f"c{plan.provider}" if plan.provider is not None else literal(plan.default_provider)
     made = [grouped.group_rule(con, placement(None), provider_cell, f"c{plan.model}")]
 
     def regroup(where: Placement, target: tuple[str, str] | None) -> None:
@@ -1160,11 +1164,6 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 def _micros(instant: datetime) -> int:
     delta = instant - _EPOCH
     return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
-
-
-def _literal(text: str | None) -> str:
-    """SQL for a text (NULL for None)."""
-    return "NULL" if text is None else f"'{_sq(text)}'"
 
 
 def _sq(text: str) -> str:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from db.reprice.pricing_sql import DAY_US, MINUTE_US, Placement
+from db.reprice.pricing_sql import DAY_US, MINUTE_US, Placement, literal
 from db.reprice.usage import TOKEN_COMPONENTS, Plan
 
 #: A row's prompt size, which its context tier is chosen by (``pricing_sql``'s): a group's
@@ -114,9 +114,12 @@ def group_rule(con: duckdb.DuckDBPyConnection, where: Placement, provider_cell: 
 
 def _by_provider(cell: str, sql: dict[str, str], otherwise: str) -> str:
     """``sql`` of the provider ``cell`` holds (its id exactly), else ``otherwise``."""
-    if cell.startswith("'"):  # the file's one provider, as a literal
-        return sql.get(cell[1:-1].replace("''", "'"), otherwise)
-    branches = " ".join(f"WHEN '{p.replace(chr(39), chr(39) * 2)}' THEN {s}" for p, s in sql.items())
+    for provider, value in sql.items():
+        if cell == literal(provider):  # the file's one provider, as a literal
+            return value
+    if cell.startswith("'"):
+        return otherwise
+    branches = " ".join(f"WHEN {literal(p)} THEN {s}" for p, s in sql.items())
     return f"CASE {cell} {branches} ELSE {otherwise} END" if branches else otherwise
 
 
@@ -140,7 +143,7 @@ def _part(scope: _Scope, where: Placement, model_cell: str, only: str | None = N
     else:
         meets = " OR ".join(f"start_us BETWEEN {lo} AND {hi}" for lo, hi in _merged(near)) or "false"
         # a model of the history that no window ever meets, named exactly, is never uncertain
-        calm = (f"{model_cell} IN ({', '.join(_literal(m) for m in scope.calm_models)})"
+        calm = (f"{model_cell} IN ({', '.join(literal(m) for m in scope.calm_models)})"
                 if scope.calm_models and only is None and meets != "false" else "false")
         # the instants first: most rows meet no window, and the model's name is then not read
         exact = f"({meets}) AND NOT coalesce({calm}, false)" if meets != "false" else "false"
@@ -148,10 +151,6 @@ def _part(scope: _Scope, where: Placement, model_cell: str, only: str | None = N
     # ``x_exact``: the row's ``exact``, made once per row (``groups_sql``)
     at = f"CASE WHEN x_exact OR ({instant}) THEN start_us ELSE {floor_sql('start_us', bucket)} END"
     return exact, at
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -186,14 +185,19 @@ def groups_sql(rows: str, keys: list[str], used: tuple[str, ...], rule: GroupRul
     has columns for."""
     exact = [f"CASE WHEN x_exact THEN t_{c} END AS k_{c}" for c in used]
     marks = [f"t_{c} > 0 AS u_{c}" for c in used if c in rule.components]
-    # a component the file has no column for is 0 in every row: not summed
-    sums = [f"sum(t_{c}) AS t_{c}" if c in used else f"CAST(0 AS BIGINT) AS t_{c}" for c in TOKEN_COMPONENTS]
+    sums = _sums(used)
     # without context tiers in the history any prompt size chooses the same rates
     prompt = f"min({PROMPT})" if rule.band != "0" else "CAST(0 AS BIGINT)"
     return (f"SELECT {', '.join([*keys, 'whole_day', f'{rule.at} AS at_us', *exact, f'{rule.band} AS band', *marks])},"
-            f" bool_or(bad) AS bad, count(*) AS n, {', '.join(sums)}, {prompt} AS band_prompt,"
+            f" bool_or(bad) AS bad, count(*) AS n, {sums}, {prompt} AS band_prompt,"
             f" min(start_us) AS first_us, max(start_us) AS last_us"
             f" FROM (SELECT *, coalesce({rule.exact}, false) AS x_exact FROM ({rows})) GROUP BY ALL")
+
+
+def _sums(used: tuple[str, ...]) -> str:
+    """The token columns summed over a group; a component the file has no column for is 0 in
+    every row: not summed."""
+    return ", ".join(f"sum(t_{c}) AS t_{c}" if c in used else f"CAST(0 AS BIGINT) AS t_{c}" for c in TOKEN_COMPONENTS)
 
 
 def keep_groups(con: duckdb.DuckDBPyConnection, first: str, keys: tuple[str, str, str], key_checks: tuple[str, ...],
@@ -204,7 +208,7 @@ def keep_groups(con: duckdb.DuckDBPyConnection, first: str, keys: tuple[str, str
     when a row of it is, or its key is (``key_checks``)."""
     provider, model, tier = keys
     apart = [f"k_{c}" for c in used] + ["band"] + [f"u_{c}" for c in used if c in rule.components]
-    sums = ", ".join(f"sum(t_{c}) AS t_{c}" if c in used else f"CAST(0 AS BIGINT) AS t_{c}" for c in TOKEN_COMPONENTS)
+    sums = _sums(used)
     key_bad = " OR ".join(f"NOT coalesce({c}, false)" for c in key_checks)
     con.execute(f"""CREATE OR REPLACE TEMP TABLE usage_groups AS
         SELECT row_number() OVER () AS line, at_us AS start_us, whole_day, provider_id, model_id, tier,

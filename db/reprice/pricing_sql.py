@@ -180,7 +180,7 @@ def canonical_usage(dialect: str = "duckdb", source: str = "usage", context_wind
     return f"""SELECT {d.whole_row(USAGE_ALIAS)} AS {USAGE_ROW}, {d.row_id()} AS row_id,
     {d.full_match(time, "[0-9]{4}-[0-9]{2}-[0-9]{2}")} AS whole_day,
     {d.epoch_us(time)} AS start_us,
-    {_literal(provider.strip().lower()) if provider else "lower(trim(provider))"} AS provider_id, trim(model) AS model_id,
+    {literal(provider.strip().lower()) if provider else "lower(trim(provider))"} AS provider_id, trim(model) AS model_id,
     {tier} AS tier,
     {context} AS context,
     {tokens}
@@ -245,7 +245,7 @@ def pricing_sql(dialect: str = "duckdb", *, usage: str | None = None, rates: str
     keyset = (f"SELECT provider_id, model_id, rate_tier FROM {shape.keys}" if shape.keys
               else "SELECT DISTINCT provider_id, model_id, rate_tier FROM placed")
     if target is not None:
-        provider, model = (_literal(v) for v in target)
+        provider, model = (literal(v) for v in target)
         named = f"""named AS (
   SELECT provider_id, model_id, rate_tier, {provider} AS priced_provider, {model} AS priced_model,
          CAST(NULL AS STRING) AS resolve_note FROM ({keyset}) k)"""
@@ -531,9 +531,11 @@ def _decimal(d: _Dialect, column: str, scale: int) -> str:
             f" substr({text}, length({text}) - {k - 1})) AS DECIMAL(38, {k})) END")
 
 
-def _literal(value: str) -> str:
+def literal(value: str) -> str:
+    """A text as an SQL string literal (quotes doubled), the same in DuckDB and Spark for the
+    ids and names ratecard writes into its queries."""
     return "'" + value.replace("'", "''") + "'"
 
 
 __all__ = ["BAD_CONTEXT", "DIALECTS", "EVERY_PART", "Placement", "Shape", "canonical_usage", "context_window_sql",
-           "placement", "pricing_sql", "rate_tier_sql"]
+           "literal", "placement", "pricing_sql", "rate_tier_sql"]
