@@ -84,12 +84,13 @@ _ZERO_FRACTION = re.compile(ZERO_FRACTION)
 _CONTEXT_BOUNDS = re.compile(r"^(\d+)\s*([km]?)\s*(?:-|to)\s*(\d+)\s*([km]?)$")
 _DATE_ONLY = re.compile(DATE)
 #: The instants a time cell may hold: ISO 8601's extended form, ``T`` or a space, minutes at
-#: least, seconds and a fraction if any, ``Z`` or an offset.  Python's ``fromisoformat`` also
+#: least, seconds and a fraction if any, ``Z`` or an offset under 24 hours (Python refuses
+#: one of 24 hours or more, ``+23:60`` too; DuckDB's cast reads ``+33``).  Python's ``fromisoformat`` also
 #: takes week dates and the basic form (``20250303T081527Z``), DuckDB's cast ``2025-3-3``, zone
 #: names and 24:00; the engine tests the same pattern (``db.reprice.engine``), so both read
 #: the same cells.
 ISO_INSTANT = ("[0-9]{4}-[0-9]{2}-[0-9]{2}[T ](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:[.][0-9]+)?)?"
-               "(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?")
+               "(?:Z|[+-](?:(?:[01][0-9]|2[0-2])(?::?[0-9]{2})?|23(?::?[0-5][0-9])?))?")
 _INSTANT = re.compile(ISO_INSTANT)
 
 
