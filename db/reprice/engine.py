@@ -247,8 +247,9 @@ class Loaded:
     #: Read for its totals in one pass into groups (``db.reprice.grouped``): makes the table
     #: ``usage_groups`` again if rows priced at that placement, as that target, need another rule.
     regroup: Callable[[Placement, tuple[str, str] | None], None] | None = None
-    #: Of a file read into groups: None when DuckDB's rows are its lines; else the file read
-    #: again by the row reader (kept), whose line numbers are the file's.
+    #: Of a file read into groups, before its unpriced rows are listed: None when DuckDB's rows
+    #: are its lines (the views that read them again are then made); else the file read again
+    #: by the row reader (kept), whose line numbers are the file's.
     relined: Callable[[], "Loaded | None"] | None = None
 
 
@@ -1013,13 +1014,12 @@ def _group_rows(con: duckdb.DuckDBPyConnection, name: str, plan: Plan, cells: st
     """The file read once into the table ``usage_groups`` (``db.reprice.grouped``: every cell
     checked, rows grouped by the rule of rows priced at their own time), surveyed from the
     groups.  ``cells``: its cells (``c0``, ``c1``... and a NULL ``line_no``); ``lined``: the same
-    with each row's line (the views ``usage_src`` and ``usage_lines`` read them again, for the
-    lines of unpriced rows); ``bad_row(rows)`` raises the row reader's message for the first
+    with each row's line (the views ``usage_src`` and ``usage_lines``, made only for a bad row
+    or unpriced rows, read them again for their lines); ``bad_row(rows)`` raises the row reader's message for the first
     bad row; ``relined(rows)``: None, or the file read again with the lines messages name."""
     from db.reprice import grouped
 
     drop_rows(con)
-    _file_views(con, plan, cells, lined)
     used = grouped.file_components(plan)
 
     def make(rule: grouped.GroupRule) -> None:
@@ -1041,11 +1041,19 @@ def _group_rows(con: duckdb.DuckDBPyConnection, name: str, plan: Plan, cells: st
     make(made[0])
     loaded, bad = _survey(con, name, grouped.survey_sql(rate_tier_sql()))
     if bad:
+        _file_views(con, plan, cells, lined)
         bad_row(loaded.rows)
     loaded.streamed = True
     loaded.constants = _constant_columns(plan)
     loaded.regroup = regroup
-    loaded.relined = lambda: relined(loaded.rows)
+
+    def relined_or_views() -> Loaded | None:
+        # the views only when unpriced rows are listed: binding them costs 14 ms a file
+        kept = relined(loaded.rows)
+        if kept is None:
+            _file_views(con, plan, cells, lined)
+        return kept
+    loaded.relined = relined_or_views
     return loaded
 
 
