@@ -852,3 +852,46 @@ def test_duckdb_draws_no_progress_bar_on_stdout(pricer):
     ``reprice --csv > out.csv`` writes its rows."""
     with Engine(pricer) as engine:
         assert engine.con.execute("SELECT current_setting('enable_progress_bar')").fetchone()[0] is False
+
+
+@pytest.mark.parametrize("odd", ['mistral-"large"', "mistral\\large", "mistral\tlarge"])
+def test_json_ids_that_need_escapes_are_escaped(tmp_path, odd):
+    """Ids are written between quotes as they are unless one of the ids a row may show needs
+    an escape (tested once per file, ``writers._ids_need_escapes``); then every id goes through
+    ``to_json``: the document is the row writer's, and its text holds the escaped id."""
+    import io
+    import json
+
+    from db.reprice import reference as rows
+
+    history = MISTRAL + versions("mistral", odd, "USD", "2024-11-18", input=("3", None), output=("9", None))
+    pricer = Pricer(history, "USD", {"mistral": {"USD"}})
+    path = tmp_path / "usage.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = __import__("csv").writer(handle)
+        writer.writerow(["time", "provider", "model", "input_tokens", "output_tokens"])
+        writer.writerows([["2025-03-01T10:00:00Z", "mistral", "mistral-large-2411", 1000, 10],
+                          ["2025-03-01T11:00:00Z", "mistral", odd, 2000, 20]])
+    reference = io.StringIO()
+    rows.write_json(pricer, rows.priced_rows(pricer, str(path)), reference)
+    with Engine(pricer, threads=2) as engine:
+        engine.load(path)
+        engine.price()
+        got = io.StringIO()
+        engine.write("json", got, str(path))
+    document = json.loads(got.getvalue())
+    assert document == json.loads(reference.getvalue())
+    assert [r["model"] for r in document["rows"]] == ["mistral-large-2411", odd]
+    assert json.dumps(odd) in got.getvalue()
+
+
+def test_json_ids_are_written_between_quotes_when_none_needs_an_escape(pricer, engine, usage):
+    """The test itself: DuckDB's ``to_json`` of every id of the file and its history is the id
+    between quotes, so the plain form is the same bytes."""
+    from db.reprice.writers import _ids_need_escapes
+
+    engine.load(usage)
+    engine.price()
+    assert _ids_need_escapes(engine.con) is False
+    engine.con.execute("INSERT INTO usage_keys VALUES ('mistral', 'a\"b', 'standard')")
+    assert _ids_need_escapes(engine.con) is True
