@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 import duckdb
 
+from db.reprice import jsonlines
 from db.reprice.bytecopy import copy_bytes
 from db.reprice.pricer import CurrencyNotPublished, Pricer, When
 from db.reprice.pricing_sql import (DAY_US, FALLBACK, PRICED_COLUMNS, Placement, Shape, literal, placement,
@@ -610,7 +611,9 @@ def load_usage(con: duckdb.DuckDBPyConnection, path: str | Path, provider: str, 
     its bytes can then be cut into runs; messages still name the gzip file and its lines); or
     ``grouped``: a plain or gzip CSV, or a Parquet file, read for its totals in one pass into
     groups (see ``db.reprice.grouped``; a long gzip file, ``unzip``, decompressed first, so that
-    it is read by every core).  Other shapes are kept."""
+    it is read by every core).  JSON Lines of flat objects are read by DuckDB's JSON reader
+    (``db.reprice.jsonlines``), into groups or kept.  Other shapes are kept, read by the row
+    reader."""
     name = str(path)
     try:
         with open(path, "rb") as raw:
@@ -634,7 +637,51 @@ def load_usage(con: duckdb.DuckDBPyConnection, path: str | Path, provider: str, 
             loaded = _load_csv(con, name, header, compression)
         if loaded is not None:
             return loaded
+        return _load_rows(con, name, provider, tmpdir)
+    flat = jsonlines.flat_plan(path, name, provider)
+    if flat is not None:
+        loaded = _load_json_lines(con, name, provider, tmpdir, *flat, grouped=mode == "grouped")
+        if loaded is not None:
+            return loaded
     return _load_rows(con, name, provider, tmpdir)
+
+
+def _load_json_lines(con: duckdb.DuckDBPyConnection, name: str, provider: str, tmpdir: Path, plan: Plan,
+                     keys: tuple[str, ...], compression: str, grouped: bool) -> Loaded | None:
+    """JSON Lines read by DuckDB's JSON reader as cells (``db.reprice.jsonlines``), then as a
+    CSV's: into groups, or kept.  A bad row (or one the fast reading cannot vouch for) sends the
+    file to the row reader, which raises its message or reads the file itself; None when DuckDB
+    cannot read it, or (kept) its rows are not its lines: the row reader reads it."""
+    cells = jsonlines.cells_sql(name, compression, keys, plan, lined=False)
+    lined = jsonlines.cells_sql(name, compression, keys, plan, lined=True)
+
+    def row_reader(_rows: int) -> Loaded:
+        drop_rows(con)
+        return _load_rows(con, name, provider, tmpdir)
+
+    def rows_are_lines(rows: int) -> bool:
+        return rows == jsonlines.lines_in(name, compression)
+
+    try:
+        if grouped:
+            return _group_rows(con, name, plan, cells, lined, row_reader,
+                               lambda rows: None if rows_are_lines(rows) else row_reader(rows))
+        with ThreadPoolExecutor(max_workers=1) as pool:  # the lines counted while DuckDB reads
+            lines = pool.submit(jsonlines.lines_in, name, compression)
+            drop_rows(con)
+            _keep_rows(con, _select_sql(plan, cells), "rowid + 1", plan)
+            loaded, bad = _survey(con, name)
+            same = loaded.rows == lines.result()
+    except duckdb.Error:
+        drop_rows(con)
+        return None
+    if bad:
+        return row_reader(loaded.rows)
+    if not same:
+        drop_rows(con)
+        return None
+    loaded.constants = _constant_columns(plan)
+    return loaded
 
 
 def _gunzip(name: str, tmpdir: Path) -> str | None:
@@ -1015,13 +1062,15 @@ def _group_csv(con: duckdb.DuckDBPyConnection, name: str, header: CsvHeader, com
 
 
 def _group_rows(con: duckdb.DuckDBPyConnection, name: str, plan: Plan, cells: str, lined: str,
-                bad_row: Callable[[int], None], relined: Callable[[int], "Loaded | None"]) -> Loaded:
+                bad_row: Callable[[int], "Loaded | None"], relined: Callable[[int], "Loaded | None"]) -> Loaded:
     """The file read once into the table ``usage_groups`` (``db.reprice.grouped``: every cell
     checked, rows grouped by the rule of rows priced at their own time), surveyed from the
     groups.  ``cells``: its cells (``c0``, ``c1``... and a NULL ``line_no``); ``lined``: the same
     with each row's line (the views ``usage_src`` and ``usage_lines``, made only for a bad row
-    or unpriced rows, read them again for their lines); ``bad_row(rows)`` raises the row reader's message for the first
-    bad row; ``relined(rows)``: None, or the file read again with the lines messages name."""
+    or unpriced rows, read them again for their lines); ``bad_row(rows)`` raises the row
+    reader's message for the first bad row, or returns the file as the row reader keeps it
+    (JSON Lines whose lines the fast reading cannot vouch for); ``relined(rows)``: None, or the
+    file read again with the lines messages name."""
     from db.reprice import grouped
 
     drop_rows(con)
@@ -1047,7 +1096,9 @@ def _group_rows(con: duckdb.DuckDBPyConnection, name: str, plan: Plan, cells: st
     loaded, bad = _survey(con, name, grouped.survey_sql(rate_tier_sql()))
     if bad:
         _file_views(con, plan, cells, lined)
-        bad_row(loaded.rows)
+        kept = bad_row(loaded.rows)  # raises the row reader's message, or reads the file itself
+        if kept is not None:
+            return kept
     loaded.streamed = True
     loaded.constants = _constant_columns(plan)
     loaded.regroup = regroup
