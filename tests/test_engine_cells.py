@@ -171,7 +171,7 @@ def near_miss_cells() -> list[str]:
 def test_near_miss_time_cells_are_read_as_the_row_reader_reads_them(tmp_path):
     """The engine's time SQL (``_time_sql``: its fast ``strptime`` shapes first) gives every
     near-miss cell the row reader's instant and whole-day mark, or refuses it as the row reader
-    does: about 70,000 cells, one DuckDB query, each also read by ``usage._time``."""
+    does: 59,004 cells, one DuckDB query, each also read by ``usage._time``."""
     import duckdb
 
     from db.reprice.engine import _time_sql
