@@ -159,3 +159,16 @@ def test_the_fast_reading_is_taken(pricer, engines, tmp_path, fast_only):
     engine.load(path, totals_only=True)
     assert engine.con.execute("SELECT sum(n), sum(t_input), sum(t_output) FROM usage_groups").fetchone() == (2, 2234, 520)
     assert json.loads(GOOD)["input_tokens"] == 1000
+
+
+@MODES
+@pytest.mark.parametrize("damage", ["cut short", "bytes after it"])
+def test_a_damaged_gzip_file_gets_the_row_readers_outcome(pricer, engines, tmp_path, kept, damage):
+    """DuckDB and Python's gzip may part on a damaged file (bytes after the stream): the row
+    reader's outcome stands, whichever of the two readers the engine's counts and rows met."""
+    path = tmp_path / "usage.jsonl.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as out:
+        out.write("\n".join([GOOD] + [line(tokens=str(i)) for i in range(1, 3000)]) + "\n")
+    data = path.read_bytes()
+    path.write_bytes(data[:-30] if damage == "cut short" else data + b"not gzip at all")
+    assert_read_alike(pricer, engines, path, kept)

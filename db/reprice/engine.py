@@ -659,19 +659,25 @@ def _load_json_lines(con: duckdb.DuckDBPyConnection, name: str, provider: str, t
         drop_rows(con)
         return _load_rows(con, name, provider, tmpdir)
 
+    def lines() -> int | None:
+        try:
+            return jsonlines.lines_in(name, compression)
+        except (OSError, *GZIP_ERRORS):  # the row reader says why the file cannot be read
+            return None
+
     def rows_are_lines(rows: int) -> bool:
-        return rows == jsonlines.lines_in(name, compression)
+        return rows == lines()
 
     try:
         if grouped:
             return _group_rows(con, name, plan, cells, lined, row_reader,
                                lambda rows: None if rows_are_lines(rows) else row_reader(rows))
         with ThreadPoolExecutor(max_workers=1) as pool:  # the lines counted while DuckDB reads
-            lines = pool.submit(jsonlines.lines_in, name, compression)
+            counted = pool.submit(lines)
             drop_rows(con)
             _keep_rows(con, _select_sql(plan, cells), "rowid + 1", plan)
             loaded, bad = _survey(con, name)
-            same = loaded.rows == lines.result()
+            same = loaded.rows == counted.result()
     except duckdb.Error:
         drop_rows(con)
         return None
