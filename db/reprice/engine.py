@@ -56,7 +56,8 @@ from db.reprice.pricer import CurrencyNotPublished, Pricer, When
 from db.reprice.pricing_sql import (DAY_US, FALLBACK, PRICED_COLUMNS, Placement, Shape, literal, placement,
                                      pricing_sql, rate_tier_sql)
 from db.reprice.rates import COLUMN_TYPES, RATE_COLUMNS, RateTable, compile_rates
-from db.reprice.textfile import GZIP_DAMAGED, GZIP_ERRORS, GZIP_MAGIC, UnreadableText, detect_encoding
+from db.reprice.textfile import (GZIP_DAMAGED, GZIP_ERRORS, GZIP_MAGIC, UnreadableText, detect_encoding,
+                                 text_start)
 from db.reprice.usage import (BLANKS, DATE, DIGITS, GROUPED, ISO_INSTANT, MAX_COUNT, SERVICE_TIERS, SPACED,
                               TOKEN_COMPONENTS, ZERO_FRACTION, CsvHeader, Plan, UsageError, csv_rows,
                               read_csv_header, read_usage)
@@ -622,7 +623,8 @@ def load_usage(con: duckdb.DuckDBPyConnection, path: str | Path, provider: str, 
         raise UsageError(name, 0, None, f"cannot read: {exc.strerror or exc}") from None
     if head == b"PAR1":
         return _load_parquet(con, name, provider, grouped=mode == "grouped")
-    plan = _duckdb_csv_plan(path, name, provider)
+    start = text_start(path)  # read once: both readers decide from it
+    plan = _duckdb_csv_plan(start, name, provider)
     if plan is not None:
         header, compression = plan
         text = None
@@ -638,7 +640,7 @@ def load_usage(con: duckdb.DuckDBPyConnection, path: str | Path, provider: str, 
         if loaded is not None:
             return loaded
         return _load_rows(con, name, provider, tmpdir)
-    flat = jsonlines.flat_plan(path, name, provider)
+    flat = jsonlines.flat_plan(start, name, provider)
     if flat is not None:
         loaded = _load_json_lines(con, name, provider, tmpdir, *flat, grouped=mode == "grouped")
         if loaded is not None:
@@ -661,9 +663,10 @@ def _load_json_lines(con: duckdb.DuckDBPyConnection, name: str, provider: str, t
 
     def lines() -> int | None:
         try:
-            return jsonlines.lines_in(name, compression)
+            newlines, ends, _ = _count_lines(name, compression)
         except (OSError, *GZIP_ERRORS):  # the row reader says why the file cannot be read
             return None
+        return newlines + (not ends)  # a last line without a newline counts
 
     def rows_are_lines(rows: int) -> bool:
         return rows == lines()
@@ -705,16 +708,12 @@ def _gunzip(name: str, tmpdir: Path) -> str | None:
     return str(target)
 
 
-def _duckdb_csv_plan(path: str | Path, name: str, provider: str) -> tuple[CsvHeader, str] | None:
-    """The planned header when DuckDB's CSV reader can read the file as the row reader would."""
-    with open(path, "rb") as raw:
-        gz = raw.read(2) == GZIP_MAGIC
-    opener = gzip.open if gz else open
-    try:
-        with opener(path, "rb") as binary:
-            sample = binary.read(65536)
-    except (OSError, EOFError):
+def _duckdb_csv_plan(start: tuple[bytes, bool] | None, name: str, provider: str) -> tuple[CsvHeader, str] | None:
+    """The planned header when DuckDB's CSV reader can read the file as the row reader would,
+    from ``start`` (``textfile.text_start``: the file's first bytes, and whether it is gzip)."""
+    if start is None:
         return None
+    sample, gz = start
     if detect_encoding(sample) not in ("utf-8", "utf-8-sig") or not sample.strip():
         return None
     text = sample.decode("utf-8-sig", errors="replace").lstrip()

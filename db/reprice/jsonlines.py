@@ -26,12 +26,11 @@ mark, is read this way at all (:func:`flat_plan`).
 
 from __future__ import annotations
 
-import gzip
 import json
 import re
-from pathlib import Path
 
-from db.reprice.textfile import GZIP_MAGIC, detect_encoding
+from db.reprice.pricing_sql import literal
+from db.reprice.textfile import detect_encoding
 from db.reprice.usage import Plan, _normalise, _plan
 
 #: A cell no rule of the CSV reader takes as a count, a time, an id or a tier.
@@ -40,20 +39,17 @@ ODD = "chr(0)"
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_.-]+")
 
 
-def flat_plan(path: str | Path, name: str, provider: str) -> tuple[Plan, tuple[str, ...], str] | None:
+def flat_plan(start: tuple[bytes, bool] | None, name: str, provider: str) -> tuple[Plan, tuple[str, ...], str] | None:
     """The first line's plan and keys, and the file's compression, when the file is JSON Lines
     whose first line is a flat object of plain keys that the row reader reads as it is; None
-    otherwise (the row reader reads the file).  A first line the row reader refuses to plan
-    raises its message."""
+    otherwise (the row reader reads the file).  ``start``: ``textfile.text_start``, the file's
+    first bytes and whether it is gzip.  A first line the row reader refuses to plan raises
+    its message."""
     from db.reprice.exports import json_records
 
-    with open(path, "rb") as raw:
-        gz = raw.read(2) == GZIP_MAGIC
-    try:
-        with (gzip.open if gz else open)(path, "rb") as binary:
-            sample = binary.read(1 << 16)
-    except (OSError, EOFError):
+    if start is None:
         return None
+    sample, gz = start
     if detect_encoding(sample) != "utf-8" or not sample.startswith(b"{") or b"\n" not in sample:
         return None
     try:
@@ -81,10 +77,7 @@ def cells_sql(name: str, compression: str, keys: tuple[str, ...], plan: Plan, li
     plan numbers them) and ``line_no`` (each row's place, the first 1, with ``lined``: DuckDB
     skips blank lines, so a row's place is its line only when the file has none; else NULL).
     A row the fast reading cannot vouch for has no time (bad)."""
-    def q(text: str) -> str:
-        return "'" + text.replace("'", "''") + "'"
-
-    struct = q("{" + ", ".join(f'"{k}": "JSON"' for k in keys) + "}")
+    struct = literal("{" + ", ".join(f'"{k}": "JSON"' for k in keys) + "}")
     # per key, once: ``f{i}``, the first character's code of the value's JSON text (NULL for
     # null): '"' 34 a string, '[' 91 or '{' 123 nested, 't' 116 / 'f' 102 a boolean, a digit or
     # '-' a number (or -Infinity), 'N' NaN, 'I' Infinity; ``s{i}``, a string's text (DuckDB
@@ -103,8 +96,8 @@ def cells_sql(name: str, compression: str, keys: tuple[str, ...], plan: Plan, li
     # its brace: the comma is the last character before it but blanks); inf, nan, -inf, -NaN
     # and nested values are cells the rules below make bad (every key of a plan is read: the
     # plan refuses an unknown one)
-    blank_before = " OR ".join(f"ends_with(json, {q(b + '}')})" for b in (" ", "\t", "\r", "\n"))
-    strict = [f"json_keys(json) = [{', '.join(q(k) for k in keys)}]", "NOT ends_with(json, ',}')",
+    blank_before = " OR ".join(f"ends_with(json, {literal(b + '}')})" for b in (" ", "\t", "\r", "\n"))
+    strict = [f"json_keys(json) = [{', '.join(literal(k) for k in keys)}]", "NOT ends_with(json, ',}')",
               f"NOT CASE WHEN {blank_before} THEN regexp_matches(json, ',[ \\t\\r\\n]*}}$') ELSE false END"]
     cells = []
     for i, k in enumerate(keys):
@@ -129,20 +122,10 @@ def cells_sql(name: str, compression: str, keys: tuple[str, ...], plan: Plan, li
             raise ValueError(f"the plan does not read key {k!r}")  # a plan reads every key it accepts
         cells.append(f"{cell} AS c{i}")
     line = "row_number() OVER ()" if lined else "CAST(NULL AS BIGINT)"
-    source = (f"read_json_objects({q(name)}, format = 'newline_delimited', compression = {q(compression)})")
+    source = (f"read_json_objects({literal(name)}, format = 'newline_delimited', compression = {literal(compression)})")
     return (f"(SELECT {', '.join(cells)}, line_no FROM (SELECT *, {' AND '.join(strict)} AS same FROM"
             f" (SELECT json, line_no, {', '.join(per_key)} FROM"
             f" (SELECT json, from_json(json, {struct}) AS v, {line} AS line_no FROM {source}))))")
 
 
-def lines_in(name: str, compression: str) -> int:
-    """How many lines the file has (a last line without a newline counts)."""
-    count, last = 0, b"\n"
-    with (gzip.open if compression == "gzip" else open)(name, "rb") as raw:
-        while block := raw.read(1 << 22):
-            count += block.count(b"\n")
-            last = block[-1:]
-    return count + (last != b"\n")
-
-
-__all__ = ["ODD", "cells_sql", "flat_plan", "lines_in"]
+__all__ = ["ODD", "cells_sql", "flat_plan"]

@@ -72,6 +72,19 @@ GZIP_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile)
 GZIP_DAMAGED = "the gzip data is cut short or damaged"
 
 
+def text_start(path: str | Path) -> tuple[bytes, bool] | None:
+    """The file's first ``SAMPLE_BYTES`` of text (a gzip file's decompressed) and whether it is
+    gzip; None when they cannot be read (the row reader then says why).  The engine's readers
+    decide from it whether DuckDB can read the file (``db.reprice.engine``, ``jsonlines``)."""
+    with open(path, "rb") as raw:
+        gz = raw.read(2) == GZIP_MAGIC
+    try:
+        with (gzip.open if gz else open)(path, "rb") as binary:
+            return binary.read(SAMPLE_BYTES), gz
+    except (OSError, EOFError):
+        return None
+
+
 def _sample(raw: io.BufferedIOBase) -> bytes:
     try:
         return raw.read(SAMPLE_BYTES)
@@ -98,4 +111,5 @@ def detect_encoding(sample: bytes) -> str:
         return "cp1252"
 
 
-__all__ = ["GZIP_DAMAGED", "GZIP_ERRORS", "SAMPLE_BYTES", "UnreadableText", "detect_encoding", "first_bad_line", "is_gzip", "open_text"]
+__all__ = ["GZIP_DAMAGED", "GZIP_ERRORS", "SAMPLE_BYTES", "UnreadableText", "detect_encoding", "first_bad_line", "is_gzip",
+           "open_text", "text_start"]
