@@ -84,6 +84,15 @@ def expected(pricer: Pricer, path: Path, at=None, target=None) -> list[tuple]:
     return out
 
 
+def engine_text(engine: Engine, path: Path, fmt: str = "csv") -> str:
+    """``reprice`` of ``path`` as ``fmt``, written by ``engine``."""
+    engine.load(path)
+    engine.price()
+    out = io.StringIO()
+    engine.write(fmt, out, str(path))
+    return out.getvalue()
+
+
 def engine_rows(engine: Engine) -> list[tuple]:
     from db.reprice.engine import rate_list_sql
     from db.reprice.writers import UNPRICED_FIELD, define_rate_texts
@@ -337,10 +346,7 @@ def test_csv_lines_are_duckdbs_csv_writer_bytes_with_odd_text(tmp_path):
                     "USD", PUBLISHED)
     path.write_text(HEADER + "".join(lines), encoding="utf-8")
     with Engine(pricer, threads=2) as engine:
-        engine.load(path)
-        engine.price()
-        out = io.StringIO()
-        engine.write("csv", out, str(path))
+        text = engine_text(engine, path)
         native = tmp_path / "native.csv"
         columns = [c if c not in ("uncertain_change", "notes") else
                    {"uncertain_change": "CASE WHEN uncertain THEN iso(changed_after_us) || '/' || iso(changed_by_us)"
@@ -350,8 +356,8 @@ def test_csv_lines_are_duckdbs_csv_writer_bytes_with_odd_text(tmp_path):
         engine.con.execute(f"COPY (SELECT {', '.join(columns)} FROM out) TO '{native}' (FORMAT CSV, HEADER true)")
         document = io.StringIO()
         engine.write("json", document, str(path))
-    assert out.getvalue() == native.read_text(encoding="utf-8")
-    rows = list(csvmod.DictReader(io.StringIO(out.getvalue(), newline="")))
+    assert text == native.read_text(encoding="utf-8")
+    rows = list(csvmod.DictReader(io.StringIO(text, newline="")))
     assert len(rows) == len(lines)
     assert [r["model"] for r in rows[200:206]] == odd and {r["file"] for r in rows} == {str(path)}
     assert rows[-1]["unpriced_field"] == "provider" and "we,ird" in rows[-1]["unpriced_reason"]
@@ -859,7 +865,6 @@ def test_json_ids_that_need_escapes_are_escaped(tmp_path, odd):
     """Ids are written between quotes as they are unless one of the ids a row may show needs
     an escape (tested once per file, ``writers._ids_need_escapes``); then every id goes through
     ``to_json``: the document is the row writer's, and its text holds the escaped id."""
-    import io
     import json
 
     from db.reprice import reference as rows
@@ -867,22 +872,17 @@ def test_json_ids_that_need_escapes_are_escaped(tmp_path, odd):
     history = MISTRAL + versions("mistral", odd, "USD", "2024-11-18", input=("3", None), output=("9", None))
     pricer = Pricer(history, "USD", {"mistral": {"USD"}})
     path = tmp_path / "usage.csv"
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        writer = __import__("csv").writer(handle)
-        writer.writerow(["time", "provider", "model", "input_tokens", "output_tokens"])
-        writer.writerows([["2025-03-01T10:00:00Z", "mistral", "mistral-large-2411", 1000, 10],
-                          ["2025-03-01T11:00:00Z", "mistral", odd, 2000, 20]])
+    path.write_text("time,provider,model,input_tokens,output_tokens\n"
+                    "2025-03-01T10:00:00Z,mistral,mistral-large-2411,1000,10\n"
+                    f"2025-03-01T11:00:00Z,mistral,{csv_cell(odd)},2000,20\n", encoding="utf-8")
     reference = io.StringIO()
     rows.write_json(pricer, rows.priced_rows(pricer, str(path)), reference)
     with Engine(pricer, threads=2) as engine:
-        engine.load(path)
-        engine.price()
-        got = io.StringIO()
-        engine.write("json", got, str(path))
-    document = json.loads(got.getvalue())
+        got = engine_text(engine, path, "json")
+    document = json.loads(got)
     assert document == json.loads(reference.getvalue())
     assert [r["model"] for r in document["rows"]] == ["mistral-large-2411", odd]
-    assert json.dumps(odd) in got.getvalue()
+    assert json.dumps(odd) in got
 
 
 def test_json_ids_are_written_between_quotes_when_none_needs_an_escape(pricer, engine, usage):

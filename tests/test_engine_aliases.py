@@ -18,7 +18,7 @@ from db.reprice import aliases  # noqa: E402
 from db.reprice.engine import Engine  # noqa: E402
 from db.reprice.pricer import Pricer, load_versions  # noqa: E402
 from db.schema import open_db  # noqa: E402
-from test_engine import engine_rows, expected, stored_columns  # noqa: E402
+from test_engine import engine_rows, engine_text, expected, stored_columns  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -79,11 +79,8 @@ def test_alias_notes_and_csv_equal_the_row_writer(pricers, tmp_path):
     reference = io.StringIO()
     rows.write_csv(pricer, rows.priced_rows(pricer, str(path)), reference)
     with Engine(pricer, threads=2) as engine:
-        engine.load(path)
-        engine.price()
-        got = io.StringIO()
-        engine.write("csv", got, str(path))
-    got_lines, want_lines = got.getvalue().splitlines(), reference.getvalue().splitlines()
+        got = engine_text(engine, path)
+    got_lines, want_lines = got.splitlines(), reference.getvalue().splitlines()
     assert len(got_lines) == len(want_lines)
     assert [(g, w) for g, w in zip(got_lines, want_lines) if g != w] == []
     assert "switched from" in reference.getvalue() and " named " in reference.getvalue()
