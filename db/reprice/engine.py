@@ -258,6 +258,13 @@ class Loaded:
     #: are its lines (the views that read them again are then made); else the file read again
     #: by the row reader (kept), whose line numbers are the file's.
     relined: Callable[[], "Loaded | None"] | None = None
+    #: The line the row reader gives each row, by row number (``shown_lines[n - 1]``), when rows
+    #: do not each have a line of their own: the records of one JSON document (an array, a
+    #: usage report) share the line it starts on, and those of a JSON line holding several share
+    #: that line.  The rows are then numbered in the file's order (``line`` is that number, by
+    #: which they are sorted, cut into parts and joined to their texts) and shown with these
+    #: lines; None when each row's line is its own (the number is the line).
+    shown_lines: tuple[int, ...] | None = None
 
 
 class Engine:
@@ -325,7 +332,19 @@ class Engine:
         mode = "grouped" if totals_only else "keep" if keep else "runs"
         self.loaded = load_usage(self.con, path, provider, self.tmpdir, mode=mode, run_lines=self._half_run,
                                  unzip=not keep)
+        self.define_shown_lines(self.con)
         return self.loaded
+
+    def define_shown_lines(self, con: duckdb.DuckDBPyConnection) -> None:
+        """The variable ``shown_lines`` on ``con``: the loaded file's ``Loaded.shown_lines``, which
+        the writers show a row's line from (a variable is a connection's own)."""
+        if self.loaded is not None and self.loaded.shown_lines is not None:
+            con.execute("SET VARIABLE shown_lines = ?", [list(self.loaded.shown_lines)])
+
+    def shown_line(self, line: int) -> int:
+        """The line the row reader gives the row numbered ``line`` (see ``Loaded.shown_lines``)."""
+        shown = self.loaded.shown_lines if self.loaded is not None else None
+        return line if shown is None else shown[line - 1]
 
     @property
     def _half_run(self) -> int:
@@ -529,6 +548,7 @@ class Engine:
         con = self.con.cursor()
         _session_settings(con)
         define_rate_units(con)
+        self.define_shown_lines(con)
         return con
 
     def part_spans(self) -> list[tuple[int, int]]:
@@ -1236,24 +1256,31 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, name: str, provider: str, grou
 def _load_rows(con: duckdb.DuckDBPyConnection, name: str, provider: str, tmpdir: Path) -> Loaded:
     """Shapes only the row reader knows: its canonical rows, written as CSV for DuckDB to read."""
     canonical = Path(tempfile.mkstemp(suffix=".csv", dir=tmpdir)[1])
+    lines: list[int] = []  # the row reader's line of each row, in the file's order
     try:
         with open(canonical, "w", encoding="utf-8", newline="") as out:
             writer = csv.writer(out, lineterminator="\n")
-            for row in read_usage(name, provider):
-                writer.writerow((row.line, _micros(row.start), row.whole_day, row.provider, row.model, row.tier,
-                                 row.context, *row.tokens))
+            for number, row in enumerate(read_usage(name, provider), start=1):
+                lines.append(row.line)
+                writer.writerow((number, row.line, _micros(row.start), row.whole_day, row.provider, row.model,
+                                 row.tier, row.context, *row.tokens))
     except UnreadableText as exc:
         raise UsageError(name, 1, None, str(exc)) from None
-    types = {"line": "BIGINT", "start_us": "BIGINT", "whole_day": "BOOLEAN",
+    # each row's line its own (a CSV, JSON Lines of one record each): the line is the row's
+    # number, as it always was; else rows are numbered and shown with their lines (Loaded.shown_lines)
+    own = all(a < b for a, b in zip(lines, lines[1:]))
+    types = {"number": "BIGINT", "line": "BIGINT", "start_us": "BIGINT", "whole_day": "BOOLEAN",
              "provider_id": "VARCHAR", "model_id": "VARCHAR", "tier": "VARCHAR", "context": "VARCHAR",
              **{f"t_{c}": "BIGINT" for c in TOKEN_COMPONENTS}}
-    columns = ", ".join(f"'{c}': '{types[c]}'" for c in USAGE_COLUMNS)
+    columns = ", ".join(f"'{c}': '{types[c]}'" for c in ("number", *USAGE_COLUMNS))
     context = USAGE_COLUMNS.index("context")
-    _keep_rows(con, f"SELECT {', '.join(USAGE_COLUMNS[:context])}, coalesce(context, '') AS context,"
-                    f" {', '.join(USAGE_COLUMNS[context + 1:])}, false AS bad"
+    _keep_rows(con, f"SELECT {'line' if own else 'number AS line'}, {', '.join(USAGE_COLUMNS[1:context])},"
+                    f" coalesce(context, '') AS context, {', '.join(USAGE_COLUMNS[context + 1:])}, false AS bad"
                     f" FROM read_csv('{_sq(str(canonical))}', header = false, columns = {{{columns}}},"
                     f" quote = '\"', escape = '\"', auto_detect = false)", "line")
     loaded, _ = _survey(con, name)
+    if not own:
+        loaded.shown_lines = tuple(lines)
     return loaded
 
 

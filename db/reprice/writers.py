@@ -138,9 +138,11 @@ def define_rate_texts(con) -> None:
     con.execute(f"SET VARIABLE rate_texts = (SELECT {{{', '.join(fields)}}} FROM rates)")
 
 
-def _row(path: str, r: tuple) -> UsageRow:
+def _row(path: str, r: tuple, shown: Callable[[int], int] | None = None) -> UsageRow:
+    """A row of ``_ROW_COLUMNS`` as the row reader's; ``shown``: its line from its number
+    (``Engine.shown_line``), for a row the user is shown."""
     line, start_us, whole_day, provider, model, tier, context, *tokens = r
-    return UsageRow(path, line, _EPOCH + timedelta(microseconds=start_us), whole_day, provider, model,
+    return UsageRow(path, line if shown is None else shown(line), _EPOCH + timedelta(microseconds=start_us), whole_day, provider, model,
                     tuple(tokens), tier, context or "")  # type: ignore[arg-type]
 
 
@@ -217,11 +219,14 @@ def _some_note_sql(substitute: bool) -> str:
             + ("".join(f" OR {c}_billed_as IS NOT NULL" for c in FALLBACK) if substitute else ""))
 
 
-def create_output(con, path: str, substitute: bool, constant: frozenset[str] = frozenset()) -> None:
+def create_output(con, path: str, substitute: bool, constant: frozenset[str] = frozenset(),
+                  shown: bool = False) -> None:
     """The view ``out`` of per-row output columns, in line order (a scan of ``priced``).
     ``constant``: the priced columns the file's shape makes constant (``Engine.constant_columns``);
     the outputs made of them only are typed NULLs, which cost the writers (Parquet's above
-    all) next to nothing, where a column computed per row costs as much NULL as not."""
+    all) next to nothing, where a column computed per row costs as much NULL as not.
+    ``shown``: the rows are numbered, and shown with the lines of the variable ``shown_lines``
+    (``Loaded.shown_lines``); ``row_no`` is the number a part's rows are chosen by."""
     comps = []
     for c in TOKEN_COMPONENTS:
         if f"{c}_tokens" in constant:  # no row has tokens there
@@ -249,7 +254,8 @@ def create_output(con, path: str, substitute: bool, constant: frozenset[str] = f
         uncertain = ("uncertain, changed_after_us, changed_by_us, units_before_change, units_after_change,"
                      " money(units_before_change) AS cost_before_change, money(units_after_change) AS cost_after_change")
     con.execute(f"""CREATE OR REPLACE TEMP VIEW out AS
-        SELECT '{path.replace("'", "''")}' AS file, line, {UNPRICED_FIELD} AS unpriced_field, time,
+        SELECT '{path.replace("'", "''")}' AS file, line AS row_no,
+          {"getvariable('shown_lines')[line]" if shown else "line"} AS line, {UNPRICED_FIELD} AS unpriced_field, time,
           CASE WHEN unpriced_field IS NULL THEN CASE WHEN priced_at_us = start_us AND priced_whole_day = whole_day
             THEN time ELSE day_or_iso(priced_at_us, priced_whole_day) END END AS priced_at,
           CASE WHEN unpriced_field IS NULL THEN priced_provider_id ELSE provider_id END AS provider,
@@ -278,7 +284,7 @@ def summary(engine: "Engine", path: str) -> Summary:
         " WHERE unpriced_field IS NULL GROUP BY ALL) ORDER BY ALL").fetchall()]
     for r in con.execute(f"SELECT {UNPRICED_FIELD}, text_reason, {', '.join(_ROW_COLUMNS)} FROM priced"
                          " WHERE unpriced_field IS NOT NULL ORDER BY line").fetchall():
-        s.unpriced.append(Unpriced(_row(path, r[2:]), r[0], r[1]))
+        s.unpriced.append(Unpriced(_row(path, r[2:], engine.shown_line), r[0], r[1]))
     return s
 
 
@@ -337,7 +343,7 @@ def list_unpriced(engine: "Engine", at: When | datetime | None, target: tuple[st
         f"SELECT unpriced_field, {columns} FROM ({engine.query(at, target, only=only)})"
         " WHERE unpriced_field IS NOT NULL ORDER BY line").fetchall()]
     for (r, field_name), (said_field, reason, _) in zip(rows, pricer_words(engine.pricer, path, rows, at, target)):
-        s.unpriced.append(Unpriced(_row(path, r), said_field or field_name, reason or ""))
+        s.unpriced.append(Unpriced(_row(path, r, engine.shown_line), said_field or field_name, reason or ""))
 
 
 def write(engine: "Engine", fmt: str, out: TextIO | None, path: str, at: When | datetime | None,
@@ -372,7 +378,7 @@ def write(engine: "Engine", fmt: str, out: TextIO | None, path: str, at: When | 
                 if not engine.rate_texts_defined:
                     define_rate_texts(con)
                     engine.rate_texts_defined = True
-                create_output(con, path, target is not None, engine.constant_columns)
+                create_output(con, path, target is not None, engine.constant_columns, _shown(engine))
                 ids = (_ids_need_quotes(con) if fmt == "csv" else _ids_need_escapes(con) if fmt == "json" else False)
                 write_rows = _rows_writer(fmt, pricer, path, ids, exact)
             # the run's rows in parts side by side (Engine.part_spans), each on a connection
@@ -444,8 +450,13 @@ def _writing_connection(engine: "Engine", path: str, substitute: bool):
     other = engine.writing_connection()
     define_rate_texts(other)
     engine.define_priced(other)
-    create_output(other, path, substitute, engine.constant_columns)
+    create_output(other, path, substitute, engine.constant_columns, _shown(engine))
     return other
+
+
+def _shown(engine: "Engine") -> bool:
+    """Whether the priced rows are numbered and shown with other lines (``Loaded.shown_lines``)."""
+    return engine.loaded is not None and engine.loaded.shown_lines is not None
 
 
 def _side_by_side(con, jobs: list) -> None:
@@ -468,7 +479,7 @@ def _side_by_side(con, jobs: list) -> None:
 def _lines_sql(lines: tuple[int, int] | None, *conditions: str) -> str:
     """The WHERE clause of a writer's rows: ``conditions`` and, for a part, its lines."""
     if lines is not None:
-        conditions = (*conditions, f"line BETWEEN {int(lines[0])} AND {int(lines[1])}")
+        conditions = (*conditions, f"row_no BETWEEN {int(lines[0])} AND {int(lines[1])}")
     return f" WHERE {' AND '.join(conditions)}" if conditions else ""
 
 
