@@ -104,15 +104,16 @@ def engine_rows(engine: Engine) -> list[tuple]:
     for r in engine.con.execute(f"SELECT line, {UNPRICED_FIELD}, priced_provider_id, priced_model_id, cost_units,"
                                 f" lowest_units, priced_whole_day, uncertain, units_before_change,"
                                 f" units_after_change, {comps} FROM priced ORDER BY line").fetchall():
+        line = engine.shown_line(r[0])  # the line the row reader gives (a document's records: its first)
         if r[1] is not None:
-            out.append((r[0], r[1]))
+            out.append((line, r[1]))
             continue
         parts = []
         for k, c in enumerate(TOKEN_COMPONENTS):
             tokens, units, price, tier, promo, cost = r[10 + 6 * k: 16 + 6 * k]
             if tokens:
                 parts.append((c, tokens, units, price, tier, promo, cost))
-        out.append((r[0], None, r[2], r[3], r[4], r[5], r[6], (r[8], r[9]) if r[7] else None, tuple(parts)))
+        out.append((line, None, r[2], r[3], r[4], r[5], r[6], (r[8], r[9]) if r[7] else None, tuple(parts)))
     return out
 
 

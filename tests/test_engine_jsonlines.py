@@ -1,8 +1,8 @@
-"""JSON Lines read by DuckDB's own JSON reader (``db.reprice.jsonlines``): every value the row
-reader reads, the engine reads the same (a count, a time, an id, a tier, or the same message),
-in every mode (kept, read in runs, summary), and a line the fast reading cannot vouch for (other
-keys, nested values, DuckDB's lenient parsing) sends the file to the row reader, with the row
-reader's outcome."""
+"""JSON Lines, and JSON arrays of usage objects, read by DuckDB's own JSON reader
+(``db.reprice.jsonlines``): every value the row reader reads, the engine reads the same (a
+count, a time, an id, a tier, or the same message), in every mode (kept, read in runs,
+summary), and a line or element the fast reading cannot vouch for (other keys, nested values,
+DuckDB's lenient parsing) sends the file to the row reader, with the row reader's outcome."""
 
 from __future__ import annotations
 
@@ -46,7 +46,8 @@ COUNTS = ["100", '"100"', '"1,234"', '" 12 "', "1234.0", "1e3", "1E3", "0", "-0"
           '"1_000"', '"-5"', "[1]", '{"a": 1}', "inf", "-inf", "nan", "-NaN"]
 TIMES = ['"2025-03-03T09:00:00Z"', '"2025-03-03"', '" 2025-03-03T09:00:00.000Z "', '"2025-03-03 09:00:00"', "null",
          "1741000000", "true", '"2025-03-03T09:00:00+01:00"', '"2025-03-03T09:00:00\\u005a"', '"yesterday"']
-IDS = ['"deepseek"', '" DeepSeek "', '"deep\\u0073eek"', "null", "5", '""', '"deepseek\\\\x"']
+IDS = ['"deepseek"', '" DeepSeek "', '"deep\\u0073eek"', "null", "5", '""', '"deepseek\\\\x"',
+       '"d\u00e9epseek"', '"\u4e2d\u6587"', '"deepseek\U0001f600"']  # the last three raw UTF-8, not escapes
 
 
 @MODES
@@ -144,7 +145,7 @@ def test_a_gzip_file(pricer, engines, tmp_path, fast_only, kept):
     '{"time": "2025-03-03T08:15:27Z", "provider": "deepseek", "model": "deepseek-chat", "usage": {"input_tokens": 5}}',
     '[' + GOOD + ']',
     '\ufeff' + GOOD,
-], ids=["a key with a space", "nested", "an array", "a byte order mark"])
+], ids=["a key with a space", "nested", "an array and a line after it", "a byte order mark"])
 def test_files_the_fast_reading_does_not_take_are_read_alike(pricer, engines, tmp_path, first, kept):
     path = tmp_path / "other.jsonl"
     path.write_text(first + "\n" + line() + "\n", encoding="utf-8")
@@ -172,3 +173,100 @@ def test_a_damaged_gzip_file_gets_the_row_readers_outcome(pricer, engines, tmp_p
     data = path.read_bytes()
     path.write_bytes(data[:-30] if damage == "cut short" else data + b"not gzip at all")
     assert_read_alike(pricer, engines, path, kept)
+
+
+# --- JSON arrays ------------------------------------------------------------------------------
+
+def array(tmp_path, *elements: str, head: str = "[", sep: str = ", ", tail: str = "]\n", name: str = "usage.json"):
+    path = tmp_path / name
+    path.write_bytes((head + sep.join([GOOD, *elements]) + tail).encode("utf-8"))
+    return path
+
+
+LAYOUTS = {"one line": {}, "pretty": {"head": "[\n  ", "sep": ",\n  ", "tail": "\n]\n"},
+           "blanks around": {"head": " \r\n\t[ ", "sep": " ,\t", "tail": " ] \n\n"}, "no final newline": {"tail": "]"}}
+
+
+@MODES
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_an_array_is_read_by_duckdb_alone(pricer, engines, tmp_path, fast_only, kept, layout):
+    """No row reader at all (every record of the document is shown with its line, 1)."""
+    elements = [line(tokens=str(100 + i), out=f'"{i}"', time=f'"2025-03-{1 + i % 28:02d}T{i % 24:02d}:30:00Z"')
+                for i in range(60)]
+    elements += [line(time='"2025-03-05"'), line(provider='"DeepSeek"', tokens="1234.0"),
+                 line(model='"gpt-9"'), line(tokens="null", out='" 7 "')]
+    assert_read_alike(pricer, engines, array(tmp_path, *elements, **LAYOUTS[layout]), kept)
+
+
+@MODES
+@pytest.mark.parametrize("value", COUNTS)
+def test_a_count_in_an_array_is_read_alike(pricer, engines, tmp_path, value, kept):
+    assert_read_alike(pricer, engines, array(tmp_path, line(tokens=value)), kept)
+
+
+#: Arrays the fast reading cannot vouch for, or that Python's parser refuses: the row reader's outcome.
+ODD_ARRAYS = {
+    **{f"an element with {name}": {"elements": (odd, line(tokens="7"))}
+       for name, odd in ODD_LINES.items() if odd.strip()},
+    "a comma before the bracket": {"elements": (line(),), "tail": ",]\n"},
+    "text after the bracket": {"elements": (line(),), "tail": "] x\n"},
+    "a second array after it": {"elements": (line(),), "tail": "]\n[" + GOOD + "]\n"},
+    "no closing bracket": {"elements": (line(),), "tail": "\n"},
+    "a missing comma": {"elements": (line(),), "sep": " "},
+    "two commas": {"elements": (line(),), "sep": ",,"},
+    "a number element": {"elements": ("5",)},
+    "a null element": {"elements": ("null",)},
+    "an array element": {"elements": ("[" + line() + "]",)},
+    "a string element": {"elements": ('"x"',)},
+    "an element of another shape": {"elements": ('{"object": "chat.completion", "created": 1741000000, "model":'
+                                                 ' "deepseek-chat", "usage": {"prompt_tokens": 5, "completion_tokens": 1,'
+                                                 ' "prompt_cache_hit_tokens": 0, "prompt_cache_miss_tokens": 5}}',)},
+}
+
+
+@MODES
+@pytest.mark.parametrize("name", list(ODD_ARRAYS))
+def test_an_array_the_fast_reading_cannot_vouch_for_is_read_alike(pricer, engines, tmp_path, name, kept):
+    case = dict(ODD_ARRAYS[name])
+    assert_read_alike(pricer, engines, array(tmp_path, *case.pop("elements"), **case), kept)
+
+
+@MODES
+@pytest.mark.parametrize("text", ["[]", "[ ]\n", "[5, " + GOOD + "]", "[[" + GOOD + "]]", "\u00a0[" + GOOD + "]"],
+                         ids=["empty", "empty with blanks", "a number first", "nested first", "a no-break space first"])
+def test_arrays_the_fast_reading_does_not_take_are_read_alike(pricer, engines, tmp_path, text, kept):
+    path = tmp_path / "usage.json"
+    path.write_text(text, encoding="utf-8")
+    assert_read_alike(pricer, engines, path, kept)
+
+
+@MODES
+def test_a_gzip_array(pricer, engines, tmp_path, fast_only, kept):
+    path = tmp_path / "usage.json.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as out:
+        out.write(json.dumps([json.loads(GOOD)] + [json.loads(line(tokens=str(i))) for i in range(1, 40)], indent=1))
+    assert_read_alike(pricer, engines, path, kept)
+
+
+def test_an_array_is_planned_from_its_first_element_in_the_sample(pricer, engines, tmp_path):
+    """The first element is planned from the file's first bytes (``textfile.text_start``): a
+    sample that ends inside a character is read up to it; a first element longer than the
+    sample leaves the file to the row reader, with its outcome."""
+    from db.reprice.jsonlines import ARRAY, flat_plan
+    from db.reprice.textfile import SAMPLE_BYTES, text_start
+
+    head = "[" + GOOD + ', {"time": "2025-03-03T09:00:00Z", "provider": "deepseek", "model": "'
+    odd = (SAMPLE_BYTES - len(head.encode())) % 2 == 0  # then one letter more: the cut falls inside an é
+    cut = tmp_path / "cut.json"
+    cut.write_text(head + "a" * odd + "\u00e9" * SAMPLE_BYTES + '", "input_tokens": 5, "output_tokens": 1}]',
+                   encoding="utf-8")
+    sample = text_start(cut)[0]
+    assert len(sample) == SAMPLE_BYTES
+    with pytest.raises(UnicodeDecodeError):
+        sample.decode("utf-8")  # cut inside a character: the first element is still planned
+    assert flat_plan(text_start(cut), str(cut), "")[3] == ARRAY
+    long = array(tmp_path, line(), head='[{"model": "' + "x" * SAMPLE_BYTES + '", ' + GOOD[1:] + ", ", name="long.json")
+    assert flat_plan(text_start(long), str(long), "") is None
+    for kept in (True, False, "summary"):
+        assert_read_alike(pricer, engines, cut, kept)
+        assert_read_alike(pricer, engines, long, kept)

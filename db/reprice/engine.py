@@ -263,8 +263,9 @@ class Loaded:
     #: usage report) share the line it starts on, and those of a JSON line holding several share
     #: that line.  The rows are then numbered in the file's order (``line`` is that number, by
     #: which they are sorted, cut into parts and joined to their texts) and shown with these
-    #: lines; None when each row's line is its own (the number is the line).
-    shown_lines: tuple[int, ...] | None = None
+    #: lines (one line for every row: that line); None when each row's line is its own (the
+    #: number is the line).
+    shown_lines: tuple[int, ...] | int | None = None
 
 
 class Engine:
@@ -338,13 +339,13 @@ class Engine:
     def define_shown_lines(self, con: duckdb.DuckDBPyConnection) -> None:
         """The variable ``shown_lines`` on ``con``: the loaded file's ``Loaded.shown_lines``, which
         the writers show a row's line from (a variable is a connection's own)."""
-        if self.loaded is not None and self.loaded.shown_lines is not None:
+        if self.loaded is not None and isinstance(self.loaded.shown_lines, tuple):
             con.execute("SET VARIABLE shown_lines = ?", [list(self.loaded.shown_lines)])
 
     def shown_line(self, line: int) -> int:
         """The line the row reader gives the row numbered ``line`` (see ``Loaded.shown_lines``)."""
         shown = self.loaded.shown_lines if self.loaded is not None else None
-        return line if shown is None else shown[line - 1]
+        return line if shown is None else shown if isinstance(shown, int) else shown[line - 1]
 
     @property
     def _half_run(self) -> int:
@@ -669,17 +670,27 @@ def load_usage(con: duckdb.DuckDBPyConnection, path: str | Path, provider: str, 
 
 
 def _load_json_lines(con: duckdb.DuckDBPyConnection, name: str, provider: str, tmpdir: Path, plan: Plan,
-                     keys: tuple[str, ...], compression: str, grouped: bool) -> Loaded | None:
-    """JSON Lines read by DuckDB's JSON reader as cells (``db.reprice.jsonlines``), then as a
-    CSV's: into groups, or kept.  A bad row (or one the fast reading cannot vouch for) sends the
-    file to the row reader, which raises its message or reads the file itself; None when DuckDB
-    cannot read it, or (kept) its rows are not its lines: the row reader reads it."""
-    cells = jsonlines.cells_sql(name, compression, keys, plan, lined=False)
-    lined = jsonlines.cells_sql(name, compression, keys, plan, lined=True)
+                     keys: tuple[str, ...], compression: str, layout: str, grouped: bool) -> Loaded | None:
+    """JSON Lines, or a JSON array (``layout``), read by DuckDB's JSON reader as cells
+    (``db.reprice.jsonlines``), then as a CSV's: into groups, or kept.  A bad row (or one the
+    fast reading cannot vouch for) sends the file to the row reader, which raises its message or
+    reads the file itself; None when DuckDB cannot read it, or (kept) the rows of JSON Lines are
+    not its lines: the row reader reads it.  An array's rows are numbered in its order and all
+    shown with line 1, the row reader's line of a document's records."""
+    cells = jsonlines.cells_sql(name, compression, keys, plan, lined=False, layout=layout)
+    lined = jsonlines.cells_sql(name, compression, keys, plan, lined=True, layout=layout)
+    array = layout == jsonlines.ARRAY
+    read_by_rows = []
 
     def row_reader(_rows: int) -> Loaded:
         drop_rows(con)
+        read_by_rows.append(True)
         return _load_rows(con, name, provider, tmpdir)
+
+    def own_lines(loaded: Loaded) -> Loaded:
+        if array and not read_by_rows:
+            loaded.shown_lines = 1
+        return loaded
 
     def lines() -> int | None:
         try:
@@ -689,18 +700,18 @@ def _load_json_lines(con: duckdb.DuckDBPyConnection, name: str, provider: str, t
         return newlines + (not ends)  # a last line without a newline counts
 
     def rows_are_lines(rows: int) -> bool:
-        return rows == lines()
+        return array or rows == lines()  # an array's rows are numbered as DuckDB reads them
 
     try:
         if grouped:
-            return _group_rows(con, name, plan, cells, lined, row_reader,
-                               lambda rows: None if rows_are_lines(rows) else row_reader(rows))
+            return own_lines(_group_rows(con, name, plan, cells, lined, row_reader,
+                                         lambda rows: None if rows_are_lines(rows) else row_reader(rows)))
         with ThreadPoolExecutor(max_workers=1) as pool:  # the lines counted while DuckDB reads
-            counted = pool.submit(lines)
+            counted = pool.submit(lambda: None if array else lines())
             drop_rows(con)
             _keep_rows(con, _select_sql(plan, cells), "rowid + 1", plan)
             loaded, bad = _survey(con, name)
-            same = loaded.rows == counted.result()
+            same = array or loaded.rows == counted.result()
     except duckdb.Error:
         drop_rows(con)
         return None
@@ -710,7 +721,7 @@ def _load_json_lines(con: duckdb.DuckDBPyConnection, name: str, provider: str, t
         drop_rows(con)
         return None
     loaded.constants = _constant_columns(plan)
-    return loaded
+    return own_lines(loaded)
 
 
 def _gunzip(name: str, tmpdir: Path) -> str | None:
@@ -1279,8 +1290,8 @@ def _load_rows(con: duckdb.DuckDBPyConnection, name: str, provider: str, tmpdir:
                     f" FROM read_csv('{_sq(str(canonical))}', header = false, columns = {{{columns}}},"
                     f" quote = '\"', escape = '\"', auto_detect = false)", "line")
     loaded, _ = _survey(con, name)
-    if not own:
-        loaded.shown_lines = tuple(lines)
+    if not own:  # one document: every record on the line it starts on
+        loaded.shown_lines = lines[0] if lines[0] == lines[-1] else tuple(lines)
     return loaded
 
 

@@ -1,4 +1,5 @@
-"""A JSON Lines usage file read by DuckDB's own JSON reader, as the cells the CSV reader gives.
+"""A JSON Lines usage file, or one JSON array of usage objects, read by DuckDB's own JSON reader,
+as the cells the CSV reader gives.
 
 The row reader reads JSON in Python (``json.loads`` of each line, then each record planned and
 read): 1M lines take about 24 s, against 0.6 s for the same rows as CSV.  Most JSON usage files
@@ -22,10 +23,17 @@ parser that Python's refuses (a comma before the closing brace; ``inf``, ``nan``
 ``-NaN``, which a key the plan reads turns into a bad cell anyway).  Only a first line that is a flat object of
 plain keys, not an export's shape (``db.reprice.exports``), in UTF-8 without a byte order
 mark, is read this way at all (:func:`flat_plan`).
+
+An array (``[{...}, {...}]``, on one line or pretty-printed) is read the same way, its first
+object planned: the row reader reads it as one document, whose records all have its first line,
+so every row is shown with line 1 (``Loaded.shown_lines``), numbered in the array's order.  What
+Python's parser refuses around the objects (a comma before ``]``, text after it, a missing
+comma) DuckDB's refuses too: the file then goes to the row reader, which names the error.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 
@@ -37,25 +45,30 @@ from db.reprice.usage import Plan, _normalise, _plan
 ODD = "chr(0)"
 #: Keys that can be spelled in SQL and in a JSON path as they are.
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_.-]+")
+#: JSON's blanks (Python's ``json`` and DuckDB's reader skip these between values, and no others).
+_BLANKS = b" \t\r\n"
+#: The layouts DuckDB's ``read_json_objects`` is told (its ``format``).
+LINES, ARRAY = "newline_delimited", "array"
 
 
-def flat_plan(start: tuple[bytes, bool] | None, name: str, provider: str) -> tuple[Plan, tuple[str, ...], str] | None:
-    """The first line's plan and keys, and the file's compression, when the file is JSON Lines
-    whose first line is a flat object of plain keys that the row reader reads as it is; None
-    otherwise (the row reader reads the file).  ``start``: ``textfile.text_start``, the file's
-    first bytes and whether it is gzip.  A first line the row reader refuses to plan raises
-    its message."""
+def flat_plan(start: tuple[bytes, bool] | None, name: str,
+              provider: str) -> tuple[Plan, tuple[str, ...], str, str] | None:
+    """The first record's plan and keys, the file's compression and its layout (``LINES`` or
+    ``ARRAY``), when the file is JSON Lines whose first line is, or a JSON array whose first
+    element is, a flat object of plain keys that the row reader reads as it is; None otherwise
+    (the row reader reads the file).  ``start``: ``textfile.text_start``, the file's first bytes
+    and whether it is gzip.  A first record the row reader refuses to plan raises its message."""
     from db.reprice.exports import json_records
 
     if start is None:
         return None
     sample, gz = start
-    if detect_encoding(sample) != "utf-8" or not sample.startswith(b"{") or b"\n" not in sample:
+    if detect_encoding(sample) != "utf-8":
         return None
-    try:
-        record = json.loads(sample.split(b"\n", 1)[0].decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    record = _first_line_object(sample) if sample.startswith(b"{") else _first_element(sample)
+    if record is None:
         return None
+    layout = LINES if sample.startswith(b"{") else ARRAY
     if not isinstance(record, dict) or not record:
         return None
     keys = tuple(record)
@@ -69,14 +82,39 @@ def flat_plan(start: tuple[bytes, bool] | None, name: str, provider: str) -> tup
     plan = _plan([_normalise(k) for k in keys], list(keys), name, 1, provider)
     if plan.context is not None:
         return None  # a billed context window: the row reader names the tier
-    return plan, keys, "gzip" if gz else "none"
+    return plan, keys, "gzip" if gz else "none", layout
 
 
-def cells_sql(name: str, compression: str, keys: tuple[str, ...], plan: Plan, lined: bool) -> str:
-    """The file's lines as the cells ``c0``, ``c1``... (in the first line's key order, as the
-    plan numbers them) and ``line_no`` (each row's place, the first 1, with ``lined``: DuckDB
-    skips blank lines, so a row's place is its line only when the file has none; else NULL).
-    A row the fast reading cannot vouch for has no time (bad)."""
+def _first_line_object(sample: bytes) -> object | None:
+    """JSON Lines' first line, parsed (None: not whole in the sample, or not JSON)."""
+    if b"\n" not in sample:
+        return None
+    try:
+        return json.loads(sample.split(b"\n", 1)[0].decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+def _first_element(sample: bytes) -> object | None:
+    """An array's first element, parsed (None: not an array, or the element not whole in the
+    sample, or not JSON).  The sample may end inside a character: only whole ones are decoded."""
+    text = sample.lstrip(_BLANKS)
+    if not text.startswith(b"["):
+        return None
+    try:
+        body = codecs.getincrementaldecoder("utf-8")().decode(text[1:]).lstrip(_BLANKS.decode())
+        return json.JSONDecoder().raw_decode(body)[0] if body.startswith("{") else None
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+def cells_sql(name: str, compression: str, keys: tuple[str, ...], plan: Plan, lined: bool,
+              layout: str = LINES) -> str:
+    """The file's records as the cells ``c0``, ``c1``... (in the first record's key order, as
+    the plan numbers them) and ``line_no`` (each row's place, the first 1, with ``lined``:
+    DuckDB skips blank lines, so a row's place in JSON Lines is its line only when the file has
+    none; an array's rows are numbered; else NULL).  A row the fast reading cannot vouch for
+    has no time (bad)."""
     struct = literal("{" + ", ".join(f'"{k}": "JSON"' for k in keys) + "}")
     # per key, once: ``f{i}``, the first character's code of the value's JSON text (NULL for
     # null): '"' 34 a string, '[' 91 or '{' 123 nested, 't' 116 / 'f' 102 a boolean, a digit or
@@ -88,7 +126,7 @@ def cells_sql(name: str, compression: str, keys: tuple[str, ...], plan: Plan, li
         v = f'v."{k}"'
         per_key += [f"ascii({v}) AS f{i}",
                     f"CASE WHEN ascii({v}) = 34 THEN CASE WHEN contains({v}, '\\') THEN json_extract_string({v}, '$')"
-                    f" ELSE substr({v}, 2, strlen({v}) - 2) END END AS s{i}",
+                    f" ELSE substr({v}, 2, length({v}) - 2) END END AS s{i}",
                     f"CAST({v} AS VARCHAR) AS x{i}"]
     counted = {c for c, _ in plan.counted}
     texts = {i for i in (plan.time, plan.provider, plan.model) if i is not None}
@@ -122,10 +160,10 @@ def cells_sql(name: str, compression: str, keys: tuple[str, ...], plan: Plan, li
             raise ValueError(f"the plan does not read key {k!r}")  # a plan reads every key it accepts
         cells.append(f"{cell} AS c{i}")
     line = "row_number() OVER ()" if lined else "CAST(NULL AS BIGINT)"
-    source = (f"read_json_objects({literal(name)}, format = 'newline_delimited', compression = {literal(compression)})")
+    source = f"read_json_objects({literal(name)}, format = {literal(layout)}, compression = {literal(compression)})"
     return (f"(SELECT {', '.join(cells)}, line_no FROM (SELECT *, {' AND '.join(strict)} AS same FROM"
             f" (SELECT json, line_no, {', '.join(per_key)} FROM"
             f" (SELECT json, from_json(json, {struct}) AS v, {line} AS line_no FROM {source}))))")
 
 
-__all__ = ["ODD", "cells_sql", "flat_plan"]
+__all__ = ["ARRAY", "LINES", "ODD", "cells_sql", "flat_plan"]

@@ -220,13 +220,13 @@ def _some_note_sql(substitute: bool) -> str:
 
 
 def create_output(con, path: str, substitute: bool, constant: frozenset[str] = frozenset(),
-                  shown: bool = False) -> None:
+                  shown: str | None = None) -> None:
     """The view ``out`` of per-row output columns, in line order (a scan of ``priced``).
     ``constant``: the priced columns the file's shape makes constant (``Engine.constant_columns``);
     the outputs made of them only are typed NULLs, which cost the writers (Parquet's above
     all) next to nothing, where a column computed per row costs as much NULL as not.
-    ``shown``: the rows are numbered, and shown with the lines of the variable ``shown_lines``
-    (``Loaded.shown_lines``); ``row_no`` is the number a part's rows are chosen by."""
+    ``shown``: SQL of a row's line when rows are numbered and shown with other lines (see
+    :func:`_shown`); ``row_no`` is the number a part's rows are chosen by."""
     comps = []
     for c in TOKEN_COMPONENTS:
         if f"{c}_tokens" in constant:  # no row has tokens there
@@ -255,7 +255,7 @@ def create_output(con, path: str, substitute: bool, constant: frozenset[str] = f
                      " money(units_before_change) AS cost_before_change, money(units_after_change) AS cost_after_change")
     con.execute(f"""CREATE OR REPLACE TEMP VIEW out AS
         SELECT '{path.replace("'", "''")}' AS file, line AS row_no,
-          {"getvariable('shown_lines')[line]" if shown else "line"} AS line, {UNPRICED_FIELD} AS unpriced_field, time,
+          {shown or "line"} AS line, {UNPRICED_FIELD} AS unpriced_field, time,
           CASE WHEN unpriced_field IS NULL THEN CASE WHEN priced_at_us = start_us AND priced_whole_day = whole_day
             THEN time ELSE day_or_iso(priced_at_us, priced_whole_day) END END AS priced_at,
           CASE WHEN unpriced_field IS NULL THEN priced_provider_id ELSE provider_id END AS provider,
@@ -454,9 +454,13 @@ def _writing_connection(engine: "Engine", path: str, substitute: bool):
     return other
 
 
-def _shown(engine: "Engine") -> bool:
-    """Whether the priced rows are numbered and shown with other lines (``Loaded.shown_lines``)."""
-    return engine.loaded is not None and engine.loaded.shown_lines is not None
+def _shown(engine: "Engine") -> str | None:
+    """SQL of a row's line, when the priced rows are numbered and shown with other lines
+    (``Loaded.shown_lines``: one line for all, or each row's from the variable ``shown_lines``)."""
+    shown = engine.loaded.shown_lines if engine.loaded is not None else None
+    if shown is None:
+        return None
+    return f"CAST({int(shown)} AS BIGINT)" if isinstance(shown, int) else "getvariable('shown_lines')[line]"
 
 
 def _side_by_side(con, jobs: list) -> None:
