@@ -21,9 +21,10 @@ pytest.importorskip("duckdb")
 
 from db.reprice import reference  # noqa: E402
 from db.reprice.engine import Engine  # noqa: E402
-from db.reprice.pricer import Priced, Pricer  # noqa: E402
+from db.reprice.pricer import Priced, Pricer, When  # noqa: E402
 from db.reprice.usage import TOKEN_COMPONENTS  # noqa: E402
 from test_engine import HISTORY, PUBLISHED, engine_text, usage_lines  # noqa: E402
+from test_reprice import utc  # noqa: E402
 
 FORMATS = ["csv", "json", "table", "summary"]
 
@@ -164,3 +165,27 @@ def test_parquet_output_of_a_document_keeps_its_order_and_lines(pricer, engine, 
             for p in reference.priced_rows(pricer, str(path))]
     assert got == want
     assert {line for line, _, _ in got} == {1}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "summary"])
+@pytest.mark.parametrize("at, target", [(When(utc("2025-09-29"), True), None),
+                                        (None, ("mistral", "mistral-large-2411"))], ids=["at a date", "as a model"])
+def test_a_document_priced_at_a_date_or_as_another_model_keeps_its_order(pricer, engine, tmp_path, fmt, at, target):
+    """``--at`` and ``--as`` reprice a document's rows with the row pricer's texts (whole-day
+    notes, a cache rate billed as another's, unpriced reasons), each joined to its own row."""
+    path = tmp_path / "usage.json"
+    path.write_text(json.dumps(records(2500, 41)), encoding="utf-8")
+    want = io.StringIO()
+    results = reference.priced_rows(pricer, str(path), at, target)
+    if fmt == "summary":
+        totals, unpriced = reference.Totals(), []
+        for p in results:
+            totals.add(p) if isinstance(p, Priced) else unpriced.append(p)
+        reference.write_totals(pricer, totals, unpriced, want, True)
+    else:
+        reference.write_csv(pricer, results, want)
+    engine.load(path, totals_only=fmt == "summary")
+    engine.price(at, target, totals_only=fmt == "summary")
+    got = io.StringIO()
+    engine.write(fmt, got, str(path), at, target)
+    assert got.getvalue() == want.getvalue()
