@@ -392,12 +392,16 @@ def test_made_lines_are_written_byte_for_byte(tmp_path):
 @pytest.mark.parametrize("scale", [0, 3, 11, 12])
 def test_money_text_is_the_exact_decimal_of_the_units(scale):
     """The SQL money text equals Python's exact decimal of the units, on both of its paths (up
-    to 18 digits, the DECIMAL text cut before its trailing zeros; beyond, the digit arithmetic)."""
+    to 18 digits, the DECIMAL text at the scale of its last significant digit; beyond, the digit
+    arithmetic)."""
     from db.reprice.writers import define_macros
 
     k = 6 + scale
     values = [0, 1, 7, 10, 100, 10 ** k, 10 ** k + 1, 5 * 10 ** (k - 1), 10 ** 18 - 1, 10 ** 18, 2 ** 63 - 1,
-              -1, -(10 ** k), *(random.Random(scale).randrange(10 ** 15) for _ in range(300))]
+              -1, -(10 ** k), *(random.Random(scale).randrange(10 ** 15) for _ in range(300)),
+              # every count of trailing zeros (each is written at its own scale), either sign
+              *(sign * d * 10 ** z for z in range(k + 3) for d in (1, 7, 12345, 999999) for sign in (1, -1)
+                if d * 10 ** z < 10 ** 18)]
     con = duckdb.connect()
     define_macros(con, scale)
     got = con.execute("SELECT u, money(u) FROM unnest(CAST($1 AS BIGINT[])) t(u)", [values]).fetchall()
