@@ -613,25 +613,48 @@ def write_json_rows(con, target: str, file: str, lines: tuple[int, int] | None =
     def text(value: str) -> str:  # a text that may be NULL: quoted, or null
         return f"CASE WHEN {value} IS NULL THEN 'null' ELSE concat('\"', {value}, '\"') END"
 
-    def json_id(value: str) -> str:
-        return f"to_json({value})" if ids else f"concat('\"', {value}, '\"')"
-
     components = ", ".join(
         f"CASE WHEN {c}_tokens IS NOT NULL THEN concat('\"{c}\":{{\"tokens\":', CAST({c}_tokens AS VARCHAR),"
         f" {c}_json, '\"', {c}_cost, '\"}}') END" for c in TOKEN_COMPONENTS)
-    used = json_id("used_provider || '/' || used_model")
+    used = f"to_json(used_provider || '/' || used_model)" if ids else "concat('\"', used_provider, '/', used_model, '\"')"
     uncertain = ("to_json({'changed_after': iso(changed_after_us), 'changed_by': iso(changed_by_us),"
                  " 'cost_before_change': cost_before_change, 'cost_after_change': cost_after_change})")
-    pieces = [f"'    {{\"file\":{_sq(json.dumps(file, ensure_ascii=False))},\"line\":'", "CAST(line AS VARCHAR)",
-              "',\"time\":'", text("time"), "',\"priced_at\":'", text("priced_at"),
-              "',\"provider\":'", json_id("provider"), "',\"model\":'", json_id("model"),
-              "',\"cost\":'", text("cost"), "',\"lowest_cost\":'", text("lowest_cost"),
-              "',\"uncertain_change\":'", f"CASE WHEN uncertain THEN {uncertain} ELSE 'null' END",
-              "',\"components\":{'", f"concat_ws(',', {components})", "'},\"notes\":'",
-              "CASE WHEN has_notes THEN to_json(notes) ELSE '[]' END",
-              f"CASE WHEN moved THEN concat(',\"used\":', {used}) END", "'},'"]
+    # A priced row always has a time, a time priced at and a cost: each is written between
+    # quotes that are part of the text beside it, as are plain ids' (fewer pieces to join:
+    # half a million rows 0.55 s -> 0.49 s of text on one thread)
+    quoted = (['","provider":"', "provider", '","model":"', "model", '","cost":"'] if not ids else
+              ['","provider":', "to_json(provider)", ',"model":', "to_json(model)", ',"cost":"'])
+    pieces = _joined_literals([
+        Literal(f'    {{"file":{json.dumps(file, ensure_ascii=False)},"line":'), "CAST(line AS VARCHAR)",
+        Literal(',"time":"'), "time", Literal('","priced_at":"'), "priced_at",
+        *(Literal(q) if k % 2 == 0 else q for k, q in enumerate(quoted)), "cost",
+        Literal('","lowest_cost":'), text("lowest_cost"),
+        Literal(',"uncertain_change":'), f"CASE WHEN uncertain THEN {uncertain} ELSE 'null' END",
+        Literal(',"components":{'), f"concat_ws(',', {components})", Literal('},"notes":'),
+        "CASE WHEN has_notes THEN to_json(notes) ELSE '[]' END",
+        f"CASE WHEN moved THEN concat(',\"used\":', {used}) END", Literal("},")])
     copy_lines(con, f"SELECT concat({', '.join(pieces)}) FROM out{_lines_sql(lines, 'unpriced_field IS NULL')}",
                target)
+
+
+class Literal(str):
+    """A piece of a line that is text as it is (not SQL), for :func:`_joined_literals`."""
+
+
+def _joined_literals(pieces: list[str]) -> list[str]:
+    """The pieces of a ``concat`` as SQL, each run of :class:`Literal` pieces one string literal."""
+    out: list[str] = []
+    run: list[str] = []
+    for piece in [*pieces, None]:
+        if isinstance(piece, Literal):
+            run.append(piece)
+            continue
+        if run:
+            out.append(f"'{_sq(''.join(run))}'")
+            run = []
+        if piece is not None:
+            out.append(piece)
+    return out
 
 
 def write_json(pricer: Pricer, s: Summary, rows_files: list[Path], out: TextIO,
