@@ -245,6 +245,20 @@ def test_arrays_the_fast_reading_does_not_take_are_read_alike(pricer, engines, t
 
 
 @MODES
+@pytest.mark.parametrize("first", [
+    '{"time": "2025-03-03T09:00:00Z", "provider": "deepseek", "input_tokens": 5}',
+    '{"provider": "deepseek", "model": "deepseek-chat", "input_tokens": 5}',
+    '{"time": "2025-03-03T09:00:00Z", "provider": "deepseek", "model": "deepseek-chat", "input_tokens": 5, "colour": 1}',
+    '{"time": "2025-03-03T09:00:00Z", "provider": "deepseek", "model": "deepseek-chat", "input_tokens": 5,'
+    ' "Input Tokens": 6}',
+], ids=["no model", "no time", "an unknown key", "a count twice"])
+def test_an_array_whose_first_element_cannot_be_planned_is_refused_alike(pricer, engines, tmp_path, kept, first):
+    path = tmp_path / "usage.json"
+    path.write_text(f"[{first}, {GOOD}]", encoding="utf-8")
+    assert_read_alike(pricer, engines, path, kept)
+
+
+@MODES
 def test_a_gzip_array(pricer, engines, tmp_path, fast_only, kept):
     path = tmp_path / "usage.json.gz"
     with gzip.open(path, "wt", encoding="utf-8") as out:

@@ -1277,8 +1277,9 @@ def _load_rows(con: duckdb.DuckDBPyConnection, name: str, provider: str, tmpdir:
                                  row.tier, row.context, *row.tokens))
     except UnreadableText as exc:
         raise UsageError(name, 1, None, str(exc)) from None
-    # each row's line its own (a CSV, JSON Lines of one record each): the line is the row's
-    # number, as it always was; else rows are numbered and shown with their lines (Loaded.shown_lines)
+    # each row's line its own (a CSV, JSON Lines of one record each): a row is known by its line,
+    # as it always was; else rows are known by their number and shown with their lines
+    # (Loaded.shown_lines)
     own = all(a < b for a, b in zip(lines, lines[1:]))
     types = {"number": "BIGINT", "line": "BIGINT", "start_us": "BIGINT", "whole_day": "BOOLEAN",
              "provider_id": "VARCHAR", "model_id": "VARCHAR", "tier": "VARCHAR", "context": "VARCHAR",

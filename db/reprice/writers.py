@@ -143,8 +143,8 @@ def _row(path: str, r: tuple, shown: Callable[[int], int] | None = None) -> Usag
     """A row of ``_ROW_COLUMNS`` as the row reader's; ``shown``: its line from its number
     (``Engine.shown_line``), for a row the user is shown."""
     line, start_us, whole_day, provider, model, tier, context, *tokens = r
-    return UsageRow(path, line if shown is None else shown(line), _EPOCH + timedelta(microseconds=start_us), whole_day, provider, model,
-                    tuple(tokens), tier, context or "")  # type: ignore[arg-type]
+    return UsageRow(path, line if shown is None else shown(line), _EPOCH + timedelta(microseconds=start_us),
+                    whole_day, provider, model, tuple(tokens), tier, context or "")  # type: ignore[arg-type]
 
 
 def row_texts(engine: "Engine", at: When | datetime | None, target: tuple[str, str] | None, path: str) -> int:
