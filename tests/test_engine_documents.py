@@ -23,21 +23,11 @@ from db.reprice import reference  # noqa: E402
 from db.reprice.engine import Engine  # noqa: E402
 from db.reprice.pricer import Priced, Pricer, When  # noqa: E402
 from db.reprice.usage import TOKEN_COMPONENTS  # noqa: E402
-from test_engine import HISTORY, PUBLISHED, engine_text, usage_lines  # noqa: E402
+from test_engine import engine, engine_text, pricer, usage_lines  # noqa: E402,F401  (fixtures)
+from test_engine_grouped import grouped_summary, reference_summary  # noqa: E402
 from test_reprice import utc  # noqa: E402
 
 FORMATS = ["csv", "json", "table", "summary"]
-
-
-@pytest.fixture(scope="module")
-def pricer() -> Pricer:
-    return Pricer(HISTORY, "USD", PUBLISHED)
-
-
-@pytest.fixture(scope="module")
-def engine(pricer):
-    with Engine(pricer, threads=2, stream_from_bytes=0) as engine:  # --summary streams every file
-        yield engine
 
 
 def records(n: int, seed: int) -> list[dict]:
@@ -57,13 +47,10 @@ def records(n: int, seed: int) -> list[dict]:
 
 def reference_text(pricer: Pricer, path: Path, fmt: str) -> str:
     """The row writers' output of ``path`` (the summary in its exact form, as the engine writes it)."""
-    text = io.StringIO()
     if fmt == "summary":
-        totals, unpriced = reference.Totals(), []
-        for p in reference.priced_rows(pricer, str(path)):
-            totals.add(p) if isinstance(p, Priced) else unpriced.append(p)
-        reference.write_totals(pricer, totals, unpriced, text, True)
-    elif fmt == "table":
+        return reference_summary(pricer, path)
+    text = io.StringIO()
+    if fmt == "table":
         reference.write_text(pricer, reference.priced_rows(pricer, str(path)), text, True)
     else:
         writer = {"csv": reference.write_csv, "json": reference.write_json}[fmt]
@@ -72,13 +59,7 @@ def reference_text(pricer: Pricer, path: Path, fmt: str) -> str:
 
 
 def engine_output(engine: Engine, path: Path, fmt: str) -> str:
-    if fmt != "summary":
-        return engine_text(engine, path, fmt)
-    engine.load(path, totals_only=True)
-    engine.price(totals_only=True)
-    out = io.StringIO()
-    engine.write("summary", out, str(path))
-    return out.getvalue()
+    return grouped_summary(engine, path) if fmt == "summary" else engine_text(engine, path, fmt)
 
 
 def assert_written_alike(pricer: Pricer, engine: Engine, path: Path, fmt: str) -> str:
@@ -175,17 +156,13 @@ def test_a_document_priced_at_a_date_or_as_another_model_keeps_its_order(pricer,
     notes, a cache rate billed as another's, unpriced reasons), each joined to its own row."""
     path = tmp_path / "usage.json"
     path.write_text(json.dumps(records(2500, 41)), encoding="utf-8")
-    want = io.StringIO()
-    results = reference.priced_rows(pricer, str(path), at, target)
     if fmt == "summary":
-        totals, unpriced = reference.Totals(), []
-        for p in results:
-            totals.add(p) if isinstance(p, Priced) else unpriced.append(p)
-        reference.write_totals(pricer, totals, unpriced, want, True)
-    else:
-        reference.write_csv(pricer, results, want)
-    engine.load(path, totals_only=fmt == "summary")
-    engine.price(at, target, totals_only=fmt == "summary")
+        assert grouped_summary(engine, path, at, target) == reference_summary(pricer, path, at, target)
+        return
+    want = io.StringIO()
+    reference.write_csv(pricer, reference.priced_rows(pricer, str(path), at, target), want)
+    engine.load(path)
+    engine.price(at, target)
     got = io.StringIO()
-    engine.write(fmt, got, str(path), at, target)
+    engine.write("csv", got, str(path), at, target)
     assert got.getvalue() == want.getvalue()
