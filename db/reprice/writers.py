@@ -18,9 +18,7 @@ why: DuckDB's own parallel COPY keeps the order at a cost).
 
 from __future__ import annotations
 
-import codecs
 import json
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -28,12 +26,14 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, TextIO
 
+import duckdb
+
 from db import display
-from db.reprice.bytecopy import copy_bytes, utf8_bytes
 from db.reprice.engine import rate_list_sql
 from db.reprice.parquet_concat import concat_parquet
 from db.reprice.pricer import Pricer, Unpriced, When
 from db.reprice.pricing_sql import FALLBACK
+from db.reprice.rowparts import RowParts
 from db.reprice.usage import TOKEN_COMPONENTS, UsageRow
 
 if TYPE_CHECKING:
@@ -362,12 +362,9 @@ def write(engine: "Engine", fmt: str, out: TextIO | None, path: str, at: When | 
         write_totals(pricer, totals, out, exact)
         return totals
     totals = Summary()
-    parts: list[Path] = []
+    parts: list[Path] = []  # Parquet's, joined at the end
     writing: list = []  # the connections beside the engine's own that write parts of a run
-    # a part copied out is removed on a thread of its own while the next is copied: removing a
-    # file of hundreds of megabytes just written (freeing its pages) costs about as much as
-    # copying it (1M JSON rows, two parts of 258 MB: 0.11 s to remove, 0.17 s to copy)
-    removing = ThreadPoolExecutor(max_workers=1)
+    rows_out = None if fmt in ("summary", "parquet") else RowParts(out, _head(fmt, pricer), 2 if fmt == "json" else 0)
     try:
         for k in range(len(engine.chunks) or 1):
             if k:
@@ -386,24 +383,41 @@ def write(engine: "Engine", fmt: str, out: TextIO | None, path: str, at: When | 
             spans = engine.part_spans()
             while len(writing) < len(spans) - 1:
                 writing.append(_writing_connection(engine, path, target is not None))
-            jobs = []
+            jobs, run_parts = [], []
+            direct = rows_out.direct_target() if rows_out is not None and k == 0 else None
             for j, span in enumerate(spans):
-                part = engine.tmpdir / f"rows-{k}-{j}.{fmt}"
-                parts.append(part)
                 on = con if j == 0 else writing[j - 1]
                 if j:  # the view of this run's rows
                     engine.define_priced(on)
-                jobs.append(partial(write_rows, on, str(part), span if len(spans) > 1 else None))
-            _side_by_side(con, jobs)
+                lines = span if len(spans) > 1 else None
+                if j == 0 and direct is not None:  # into the output itself, its head first
+                    jobs.append(partial(_write_directly, write_rows, on, direct, lines, rows_out))
+                    continue
+                part = engine.tmpdir / f"rows-{k}-{j}.{fmt}"
+                run_parts.append(part)
+                jobs.append(partial(write_rows, on, str(part), lines))
+            rows = _side_by_side(con, jobs)
+            if direct is not None:
+                if rows[0] is None:  # DuckDB could not open it: the part as the others
+                    rows_out.not_written_directly()
+                    part = engine.tmpdir / f"rows-{k}-0.{fmt}"
+                    write_rows(con, str(part), spans[0] if len(spans) > 1 else None)
+                    run_parts.insert(0, part)
+                else:
+                    rows_out.written_directly(rows[0], _SUFFIX)
+            if rows_out is not None:
+                rows_out.add(run_parts)
+            else:
+                parts.extend(run_parts)
         totals.by_model_month.sort()
         if fmt == "summary":
             write_totals(pricer, totals, out, exact)
         elif fmt == "csv":
-            out.write(",".join(CSV_COLUMNS) + "\n")
-            for part in parts:
-                copy_file(part, out, removing=removing)
+            rows_out.finish()
         elif fmt == "json":
-            write_json(pricer, totals, parts, out, removing)
+            if rows_out.finish():
+                out.write("\n")  # the last row's line end (its comma dropped)
+            write_json_tail(pricer, totals, out)
         elif fmt == "parquet":  # written beside the target, then renamed: never half a file
             assert rows_to is not None
             final = Path(rows_to)
@@ -420,30 +434,51 @@ def write(engine: "Engine", fmt: str, out: TextIO | None, path: str, at: When | 
                 write_totals(pricer, totals, out, exact)
         else:
             assert out is not None
-            out.write(f"{'line':>6}  {'time':<20}  {'provider/model':<32}  {'cost':>18}  breakdown\n")
-            for part in parts:
-                copy_file(part, out, removing=removing)
+            rows_out.finish()
             out.write("\n")
             write_totals(pricer, totals, out, exact)
+    except BaseException:
+        if rows_out is not None:
+            rows_out.abandon()
+        raise
     finally:
         for other in writing:
             other.close()
-        removing.shutdown(wait=True)
         for part in parts:
             part.unlink(missing_ok=True)
     return totals
 
 
-def _rows_writer(fmt: str, pricer: Pricer, path: str, ids: bool, exact: bool) -> Callable:
-    """The writer of ``fmt``'s rows, called with a connection, a part's file and its lines (all
-    of the run's when None)."""
+def _head(fmt: str, pricer: Pricer) -> str:
+    """What a per-row text output writes before its rows."""
     if fmt == "csv":
-        return lambda on, part, lines: write_csv(on, part, path, ids, lines)
+        return ",".join(CSV_COLUMNS) + "\n"
     if fmt == "json":
-        return lambda on, part, lines: write_json_rows(on, part, path, lines, ids)
+        return '{\n  "currency": %s,\n  "rows": [\n' % json.dumps(pricer.currency)
+    return f"{'line':>6}  {'time':<20}  {'provider/model':<32}  {'cost':>18}  breakdown\n"
+
+
+def _write_directly(write_rows: Callable, on, target: str, lines: tuple[int, int] | None,
+                    rows_out: RowParts) -> int | None:
+    """A part written by DuckDB into the output's own file (``RowParts.direct_target``), the
+    output's head first; how many rows, or None when DuckDB cannot open it (then nothing of it
+    was written: the part is written as the others)."""
+    try:
+        return write_rows(on, target, lines, head=rows_out.head)
+    except duckdb.IOException:
+        return None
+
+
+def _rows_writer(fmt: str, pricer: Pricer, path: str, ids: bool, exact: bool) -> Callable:
+    """The writer of ``fmt``'s rows, called with a connection, a part's file, its lines (all of
+    the run's when None) and, for a part written into the output itself, the output's head."""
+    if fmt == "csv":
+        return lambda on, part, lines, head=None: write_csv(on, part, path, ids, lines, head)
+    if fmt == "json":
+        return lambda on, part, lines, head=None: write_json_rows(on, part, path, lines, ids, head)
     if fmt == "parquet":
-        return lambda on, part, lines: write_parquet(on, part, pricer.scale, lines)
-    return lambda on, part, lines: write_table(on, pricer, part, exact, lines)
+        return lambda on, part, lines, head=None: write_parquet(on, part, pricer.scale, lines)
+    return lambda on, part, lines, head=None: write_table(on, pricer, part, exact, lines, head)
 
 
 def _writing_connection(engine: "Engine", path: str, substitute: bool):
@@ -464,19 +499,17 @@ def _shown(engine: "Engine") -> str | None:
     return f"CAST({int(shown)} AS BIGINT)" if isinstance(shown, int) else "getvariable('shown_lines')[line]"
 
 
-def _side_by_side(con, jobs: list) -> None:
+def _side_by_side(con, jobs: list) -> list:
     """Run the writers of a run's parts (each a COPY on its own connection) at once, one thread
     of DuckDB each (its setting of threads, for the database, is put back after); one job runs
-    as it is."""
+    as it is.  Their results, in order."""
     if len(jobs) == 1:
-        jobs[0]()
-        return
+        return [jobs[0]()]
     threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
     con.execute("SET threads = 1")
     try:
         with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
-            for done in [pool.submit(job) for job in jobs]:
-                done.result()
+            return [done.result() for done in [pool.submit(job) for job in jobs]]
     finally:
         con.execute(f"SET threads = {int(threads)}")
 
@@ -510,9 +543,19 @@ def add_totals(into: Summary, part: Summary) -> None:
 RAW_LINES = "FORMAT CSV, HEADER false, QUOTE '', ESCAPE '', DELIMITER '\x01', FORCE_QUOTE *"
 
 
-def copy_lines(con, select: str, target: str) -> None:
-    """``select``'s one text column to the file ``target``, a line per row, byte for byte."""
-    con.execute(f"COPY ({select}) TO '{_sq(target)}' ({RAW_LINES})")
+#: What DuckDB writes after the last row of a part that begins with the output's head (COPY's
+#: ``PREFIX`` goes with a ``SUFFIX``, which takes the place of the last row's line end).
+_SUFFIX = "\n"
+
+
+def copy_lines(con, select: str, target: str, head: str | None = None) -> int:
+    """``select``'s one text column to the file ``target``, a line per row, byte for byte;
+    ``head``: text written first (the output's, when ``target`` is the output's own file, see
+    ``RowParts.direct_target``).  How many rows were written."""
+    options = RAW_LINES
+    if head is not None:
+        options += f", PREFIX '{_sq(head)}', SUFFIX '{_SUFFIX}', USE_TMP_FILE false"
+    return con.execute(f"COPY ({select}) TO '{_sq(target)}' ({options})").fetchone()[0]
 
 
 #: The columns of ``reprice --csv``, in order.
@@ -554,13 +597,15 @@ def _ids_need_escapes(con) -> bool:
                            f" FROM ({_SHOWN_IDS})").fetchone()[0]
 
 
-def write_csv(con, target: str, file: str, ids: bool | None = None, lines: tuple[int, int] | None = None) -> None:
+def write_csv(con, target: str, file: str, ids: bool | None = None, lines: tuple[int, int] | None = None,
+              head: str | None = None) -> int:
     """The rows of ``reprice --csv`` (no header), each line made as one text, so DuckDB writes
     each line as is: the same bytes as its CSV writer, at a fraction of its cost, because only
     text that may need quotes is tested: provider and model ids only when some id needs them
     (tested once), a rate's price and tier once per rate (``{c}_csv``), notes and reasons only
     on the rows that have them.  Digits, ISO times and ratecard's own words never need quotes.
-    ``ids``: whether some id needs quotes, if known; ``lines``: those lines only (a part)."""
+    ``ids``: whether some id needs quotes, if known; ``lines``: those lines only (a part);
+    ``head``: see :func:`copy_lines`, which says what is returned."""
     quote = _CSV_QUOTE.format
     ids = _ids_need_quotes(con) if ids is None else ids
     cells = [f"'{_sq(csv_cell(file))}'", "CAST(line AS VARCHAR)", "time", "priced_at",
@@ -573,7 +618,7 @@ def write_csv(con, target: str, file: str, ids: bool | None = None, lines: tuple
     cells += [f"CASE WHEN has_notes THEN {quote(x=notes)} END", "unpriced_field",  # a field's name
               f"CASE WHEN unpriced_reason IS NOT NULL THEN {quote(x='unpriced_reason')} END"]
     line = "concat(" + ", ',', ".join(cells) + ")"
-    copy_lines(con, f"SELECT {line} FROM out{_lines_sql(lines)}", target)
+    return copy_lines(con, f"SELECT {line} FROM out{_lines_sql(lines)}", target, head)
 
 
 def write_parquet(con, target: str, scale: int, lines: tuple[int, int] | None = None) -> None:
@@ -597,7 +642,8 @@ def write_parquet(con, target: str, scale: int, lines: tuple[int, int] | None = 
     con.execute(f"COPY (SELECT {', '.join(columns)} FROM out{_lines_sql(lines)}) TO '{_sq(target)}' (FORMAT PARQUET)")
 
 
-def write_json_rows(con, target: str, file: str, lines: tuple[int, int] | None = None, ids: bool = True) -> None:
+def write_json_rows(con, target: str, file: str, lines: tuple[int, int] | None = None, ids: bool = True,
+                    head: str | None = None) -> int:
     """The priced rows as the lines of ``reprice --json``'s ``rows`` array, indented and each
     with a comma (the document drops the last), ready to be copied into it as bytes.  Each row
     is made as one text, the JSON of the row pricer's document (tests compare them): text from
@@ -635,8 +681,8 @@ def write_json_rows(con, target: str, file: str, lines: tuple[int, int] | None =
         Literal(',"components":{'), f"concat_ws(',', {components})", Literal('},"notes":'),
         "CASE WHEN has_notes THEN to_json(notes) ELSE '[]' END",
         f"CASE WHEN moved THEN concat(',\"used\":', {used}) END", Literal("},")])
-    copy_lines(con, f"SELECT concat({', '.join(pieces)}) FROM out{_lines_sql(lines, 'unpriced_field IS NULL')}",
-               target)
+    return copy_lines(con, f"SELECT concat({', '.join(pieces)}) FROM out{_lines_sql(lines, 'unpriced_field IS NULL')}",
+                      target, head)
 
 
 class Literal(str):
@@ -659,19 +705,10 @@ def _joined_literals(pieces: list[str]) -> list[str]:
     return out
 
 
-def write_json(pricer: Pricer, s: Summary, rows_files: list[Path], out: TextIO,
-               removing: ThreadPoolExecutor | None = None) -> None:
-    """The ``reprice --json`` document: rows (from ``rows_files``, in order, each line ending
-    in a comma: the last one is dropped), unpriced, totals.  ``removing``: where each rows file
-    is handed to be removed once copied (see :func:`copy_file`)."""
+def write_json_tail(pricer: Pricer, s: Summary, out: TextIO) -> None:
+    """What the ``reprice --json`` document holds after its rows: the end of the rows, the
+    unpriced rows, the totals."""
     money = lambda units: _money(pricer, units)  # noqa: E731
-    out.write('{\n  "currency": %s,\n  "rows": [\n' % json.dumps(pricer.currency))
-    filled = [f for f in rows_files if Path(f).stat().st_size]
-    for f in filled[:-1]:
-        copy_file(f, out, removing=removing)
-    if filled:
-        copy_file(filled[-1], out, drop_last=2, removing=removing)  # its last row's ",\n"
-        out.write("\n")
     tail = {
         "unpriced": [{"file": u.row.path, "line": u.row.line, "field": u.field,
                       "time": u.row.start.date().isoformat() if u.row.whole_day else _iso(u.row.start),
@@ -689,7 +726,8 @@ def write_json(pricer: Pricer, s: Summary, rows_files: list[Path], out: TextIO,
     out.write("\n}\n")
 
 
-def write_table(con, pricer: Pricer, target: str, exact: bool = True, lines: tuple[int, int] | None = None) -> None:
+def write_table(con, pricer: Pricer, target: str, exact: bool = True, lines: tuple[int, int] | None = None,
+                head: str | None = None) -> int:
     """The human table: one line per priced row; the cost rounded with the currency code as
     ``db.display.money`` rounds it (``exact``: every digit), the breakdown exact."""
     breakdown = ("concat_ws('; ', " + ", ".join(  # a rate's " x price tier = " is one piece per rate
@@ -708,7 +746,7 @@ def write_table(con, pricer: Pricer, target: str, exact: bool = True, lines: tup
     model = "concat(provider, '/', model)"
     line = (f"concat({_pad_sql('CAST(line AS VARCHAR)', 6, left=True)}, '  ', {_pad_sql('time', 20)}, '  ',"
             f" {_pad_sql(model, 32)}, '  ', {_pad_sql(shown, 18, left=True)}, '  ', {breakdown}, {low})")
-    copy_lines(con, f"SELECT {line} FROM out{_lines_sql(lines, 'unpriced_field IS NULL')}", target)
+    return copy_lines(con, f"SELECT {line} FROM out{_lines_sql(lines, 'unpriced_field IS NULL')}", target, head)
 
 
 def _pad_sql(text: str, width: int, left: bool = False) -> str:
@@ -763,30 +801,6 @@ def write_totals(pricer: Pricer, s: Summary, out: TextIO, exact: bool = False) -
                   f" {pricer.currency} if before (the higher of each row's two costs is counted)\n")
 
 
-def copy_file(source: str | Path, out: TextIO, drop_last: int = 0, removing: ThreadPoolExecutor | None = None) -> None:
-    """The UTF-8 file DuckDB wrote (but its last ``drop_last`` bytes, ASCII), appended to
-    ``out`` as bytes when ``out`` has them (no decoding and encoding again of hundreds of
-    megabytes); then handed to ``removing`` to be removed, if given."""
-    _copy_file(source, out, drop_last)
-    if removing is not None:
-        removing.submit(Path(source).unlink, missing_ok=True)
-
-
-def _copy_file(source: str | Path, out: TextIO, drop_last: int) -> None:
-    out.flush()
-    size = os.path.getsize(source) - drop_last
-    target = utf8_bytes(out)
-    with open(source, "rb") as handle:
-        if target is None:
-            decoder = codecs.getincrementaldecoder("utf-8")()  # a character may straddle two blocks
-            while size > 0:
-                block = handle.read(min(size, 1 << 20))
-                size -= len(block)
-                out.write(decoder.decode(block, final=size <= 0))
-            return
-        copy_bytes(handle, target, size)
-
-
 def _money(pricer: Pricer, units: int) -> str:
     from parsers.quote import decimal_text
 
@@ -801,6 +815,6 @@ def _sq(text: str) -> str:
     return text.replace("'", "''")
 
 
-__all__ = ["OUTPUTS", "Summary", "copy_file", "row_texts", "create_output", "define_macros", "define_rate_texts",
+__all__ = ["OUTPUTS", "Summary", "row_texts", "create_output", "define_macros", "define_rate_texts",
            "stream_totals", "summary",
-           "write", "write_csv", "write_json", "write_json_rows", "write_parquet", "write_table", "write_totals"]
+           "write", "write_csv", "write_json_rows", "write_json_tail", "write_parquet", "write_table", "write_totals"]
