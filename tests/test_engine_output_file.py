@@ -214,3 +214,38 @@ def test_a_file_not_written_as_utf8_gets_no_duckdb_bytes(pricer, usage, tmp_path
         assert parts.start == 0 and parts.direct_target() is None
     with open(target, "w", encoding="utf-8") as out:
         assert rowparts.RowParts(out, "head\n").direct_target() == f"/proc/self/fd/{out.fileno()}"
+
+
+def test_a_long_files_parquet_is_joined_as_its_runs_are_priced_and_never_left_half(pricer, usage, tmp_path):
+    """A file in runs: each run's Parquet parts are joined into the output's unfinished file
+    while the next run is priced (``ParquetParts``), and the file is renamed when all are in:
+    the same rows, in line order, as the file priced whole.  A bad row in the third run leaves
+    no output, no unfinished file and no part."""
+    whole, joined = tmp_path / "whole.parquet", tmp_path / "joined.parquet"
+    for target, chunk in ((whole, 10**9), (joined, 600)):
+        with Engine(pricer, threads=2, chunk_lines=chunk, stream_from_bytes=0, part_min_lines=150) as engine:
+            engine.load(usage)
+            engine.price()
+            added = []
+            with pytest.MonkeyPatch.context() as patch:
+                real = rowparts.ParquetParts.add
+                patch.setattr(rowparts.ParquetParts, "add", lambda self, parts: (added.append(parts), real(self, parts)))
+                engine.write("parquet", None, str(usage), rows_to=target)
+            assert (len(added) == len(engine.chunks) > 1) == (chunk == 600)
+    con = duckdb.connect()
+    a, b = (f"read_parquet('{path}')" for path in (whole, joined))
+    assert con.execute(f"SELECT count(*) FROM {b}").fetchone()[0] == 1000
+    assert con.execute(f"SELECT count(*) FROM (SELECT * FROM {a} EXCEPT ALL SELECT * FROM {b})").fetchone()[0] == 0
+    assert [r[0] for r in con.execute(f"SELECT line FROM {b}").fetchall()] == list(range(2, 1002))
+
+    lines = usage.read_text().splitlines(keepends=True)
+    path = tmp_path / "bad.csv"
+    path.write_text("".join(lines[:1000] + [lines[1000].rsplit(",", 1)[0] + ',"12x"\n'] + lines[1001:]))
+    target = tmp_path / "bad.parquet"
+    with Engine(pricer, threads=2, chunk_lines=900, stream_from_bytes=0, part_min_lines=150) as engine:
+        engine.load(path)
+        engine.price()
+        with pytest.raises(UsageError):
+            engine.write("parquet", None, str(path), rows_to=target)
+        assert not list(engine.tmpdir.glob("rows-*"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "joined.parquet", "whole.parquet"]

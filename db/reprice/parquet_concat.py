@@ -195,56 +195,89 @@ def read_footer(path: Path) -> tuple[Fields, int]:
         raise ParquetConcatError(f"{path}: unreadable Parquet footer ({exc})") from None
 
 
+class ParquetJoin:
+    """The Parquet file ``target`` made of parts appended one at a time (:meth:`append`), as
+    they are written: a long file's runs are joined while the next run is priced, not all at
+    the end.  :meth:`finish` writes the footer; until then ``target`` is not a Parquet file
+    (the caller writes it under a name of its own and renames it when finished)."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        self._out = open(target, "wb")
+        self._out.write(MAGIC)
+        self._first: Fields | None = None  # the first part's footer: the joined file's, with every row group
+        self._first_name: Path | None = None
+        self._groups: list = []
+        self._rows = 0
+
+    def append(self, part: Path) -> None:
+        """``part``'s row groups after those appended before, its bytes copied as they are."""
+        meta, end = read_footer(part)
+        if self._first is None:
+            self._first, self._first_name = meta, part
+        elif _field(meta, _FILE_SCHEMA) != _field(self._first, _FILE_SCHEMA):
+            raise ParquetConcatError(f"{part}: not the schema of {self._first_name}")
+        out = self._out
+        by = out.tell() - len(MAGIC)  # where this part's bytes (after its magic) now start
+        part_groups = _field(meta, _FILE_ROW_GROUPS)
+        for group in part_groups[2][1] if part_groups else []:
+            _shift(group, _GROUP_FILE_OFFSET, by)
+            ordinal = _field(group, _GROUP_ORDINAL)
+            if ordinal is not None:
+                ordinal[2] = len(self._groups)
+            for chunk in _field(group, _GROUP_COLUMNS)[2][1]:
+                _shift(chunk, _CHUNK_FILE_OFFSET, by, keep_zero=True)  # 0: not given
+                _shift(chunk, _CHUNK_OFFSET_INDEX, by)
+                _shift(chunk, _CHUNK_COLUMN_INDEX, by)
+                meta_data = _field(chunk, _CHUNK_META)
+                if meta_data is None:
+                    raise ParquetConcatError(f"{part}: a column chunk without its metadata")
+                for fid in _META_OFFSETS:
+                    _shift(meta_data[2], fid, by)
+            self._groups.append(group)
+        self._rows += _field(meta, _FILE_NUM_ROWS)[2]
+        with open(part, "rb") as source:
+            source.seek(len(MAGIC))
+            copy_bytes(source, out, end - len(MAGIC))
+
+    def finish(self) -> None:
+        """The footer of every row group appended: ``target`` is a Parquet file."""
+        first = self._first
+        if first is None:
+            raise ParquetConcatError("no Parquet file to join")
+        _field(first, _FILE_NUM_ROWS)[2] = self._rows
+        row_groups = _field(first, _FILE_ROW_GROUPS)
+        if row_groups is None:
+            first.append([_FILE_ROW_GROUPS, _LIST, (_STRUCT, self._groups)])
+            first.sort(key=lambda f: f[0])
+        else:
+            row_groups[2] = (_STRUCT, self._groups)
+        writer = _Writer()
+        writer.fields(first)
+        self._out.write(writer.out)
+        self._out.write(struct.pack("<I", len(writer.out)))
+        self._out.write(MAGIC)
+        self._out.close()
+
+    def close(self) -> None:
+        self._out.close()
+
+    def __enter__(self) -> "ParquetJoin":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 def concat_parquet(parts: list[Path], target: Path) -> None:
     """``parts`` (Parquet files of one schema) as the one Parquet file ``target``: their row
     groups in order, their bytes copied as they are."""
     if not parts:
         raise ParquetConcatError("no Parquet file to join")
-    first: Fields | None = None  # the first part's footer: the joined file's, with every row group
-    groups: list = []
-    rows = 0
-    with open(target, "wb") as out:
-        out.write(MAGIC)
+    with ParquetJoin(target) as join:
         for part in parts:
-            meta, end = read_footer(part)
-            if first is None:
-                first = meta
-            elif _field(meta, _FILE_SCHEMA) != _field(first, _FILE_SCHEMA):
-                raise ParquetConcatError(f"{part}: not the schema of {parts[0]}")
-            by = out.tell() - len(MAGIC)  # where this part's bytes (after its magic) now start
-            part_groups = _field(meta, _FILE_ROW_GROUPS)
-            for group in part_groups[2][1] if part_groups else []:
-                _shift(group, _GROUP_FILE_OFFSET, by)
-                ordinal = _field(group, _GROUP_ORDINAL)
-                if ordinal is not None:
-                    ordinal[2] = len(groups)
-                for chunk in _field(group, _GROUP_COLUMNS)[2][1]:
-                    _shift(chunk, _CHUNK_FILE_OFFSET, by, keep_zero=True)  # 0: not given
-                    _shift(chunk, _CHUNK_OFFSET_INDEX, by)
-                    _shift(chunk, _CHUNK_COLUMN_INDEX, by)
-                    meta_data = _field(chunk, _CHUNK_META)
-                    if meta_data is None:
-                        raise ParquetConcatError(f"{part}: a column chunk without its metadata")
-                    for fid in _META_OFFSETS:
-                        _shift(meta_data[2], fid, by)
-                groups.append(group)
-            rows += _field(meta, _FILE_NUM_ROWS)[2]
-            with open(part, "rb") as source:
-                source.seek(len(MAGIC))
-                copy_bytes(source, out, end - len(MAGIC))
-        assert first is not None
-        _field(first, _FILE_NUM_ROWS)[2] = rows
-        row_groups = _field(first, _FILE_ROW_GROUPS)
-        if row_groups is None:
-            first.append([_FILE_ROW_GROUPS, _LIST, (_STRUCT, groups)])
-            first.sort(key=lambda f: f[0])
-        else:
-            row_groups[2] = (_STRUCT, groups)
-        writer = _Writer()
-        writer.fields(first)
-        out.write(writer.out)
-        out.write(struct.pack("<I", len(writer.out)))
-        out.write(MAGIC)
+            join.append(part)
+        join.finish()
 
 
-__all__ = ["ParquetConcatError", "concat_parquet", "read_footer"]
+__all__ = ["ParquetConcatError", "ParquetJoin", "concat_parquet", "read_footer"]

@@ -1,5 +1,6 @@
-"""The rows of a per-row text output (table, CSV, JSON) joined into the output in line order,
-from the parts DuckDB writes side by side (a file per thread and run, see ``Engine.part_spans``).
+"""The rows of a per-row output joined into the output in line order, from the parts DuckDB
+writes side by side (a file per thread and run, see ``Engine.part_spans``): text (table, CSV,
+JSON) by :class:`RowParts`, a long file's Parquet by :class:`ParquetParts`.
 
 Why two ways, chosen by what the output is:
 
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import TextIO
 
 from db.reprice.bytecopy import copy_bytes, utf8_bytes
+from db.reprice.parquet_concat import ParquetJoin
 
 try:
     import fcntl
@@ -148,6 +150,46 @@ class RowParts:
             pass
 
 
+class ParquetParts:
+    """A long file's Parquet parts joined as row groups (``ParquetJoin``) into a file beside
+    ``target`` while the later runs are priced, on a thread of their own, then renamed to
+    ``target``: never half a file, and not every run's parts joined at the end."""
+
+    def __init__(self, target: str | Path) -> None:
+        self.final = Path(target)
+        self.unfinished = self.final.with_name(f".{self.final.name}.part")
+        self.join = ParquetJoin(self.unfinished)
+        self.joiner = ThreadPoolExecutor(max_workers=1)
+        self.joined: list[Future] = []
+        self.added: list[Path] = []
+
+    def add(self, parts: list[Path]) -> None:
+        """A run's parts, in line order, each written whole."""
+        self.added.extend(parts)
+        self.joined.append(self.joiner.submit(self._append, parts))
+
+    def _append(self, parts: list[Path]) -> None:
+        for part in parts:
+            self.join.append(part)
+            part.unlink(missing_ok=True)
+
+    def finish(self) -> None:
+        """Every part joined, the footer written, the file renamed to ``target``."""
+        for done in self.joined:
+            done.result()
+        self.joiner.shutdown(wait=True)
+        self.join.finish()
+        self.unfinished.replace(self.final)
+
+    def abandon(self) -> None:
+        """After a failure: no join left running, nothing of the file nor of its parts left."""
+        self.joiner.shutdown(wait=True, cancel_futures=True)
+        self.join.close()
+        self.unfinished.unlink(missing_ok=True)
+        for part in self.added:
+            part.unlink(missing_ok=True)
+
+
 def _regular_end(out: TextIO) -> int | None:
     """The byte offset ``out`` writes at, when it is a regular file written at its end (a new
     file, or one appended to), which can be cut back there; else None."""
@@ -184,4 +226,4 @@ def _append(source: Path, out: TextIO, drop_last: int) -> None:
             out.write(decoder.decode(block, final=size <= 0))
 
 
-__all__ = ["RowParts"]
+__all__ = ["ParquetParts", "RowParts"]
