@@ -373,6 +373,40 @@ def test_a_bad_last_row_stops_before_any_row_is_printed(history, capsys, tmp_pat
     assert list(tmp_path.iterdir()) == [usage]
 
 
+@pytest.mark.parametrize("held", ["", "kept\n"])
+@pytest.mark.parametrize("output", [(), ("--csv",), ("--json",)])
+def test_a_bad_row_in_a_later_run_leaves_a_redirected_file_as_it_was(history, tmp_path, output, held):
+    """``reprice u.csv --json > out.json`` (or ``>>``): into a regular file the runs are copied
+    as they are priced (the first part written there by DuckDB), so the bad row in the last of
+    three runs is found after rows were written: the file is cut back to what it held.  The
+    same file without the bad row prints the rows after what it held."""
+    import os
+    import subprocess
+    import sys
+
+    usage = tmp_path / "u.csv"
+    good = "2025-03-01T09:00:00Z,deepseek,deepseek-chat,1000,1000\n"
+    usage.write_text("time,provider,model,input_tokens,output_tokens\n" + good * 3000
+                     + "2025-03-01T09:00:00Z,deepseek,deepseek-chat,12abc,1\n")
+    code = ("import sys; from scraper.cli import main; raise SystemExit(main(['reprice', sys.argv[1], '--db',"
+            f" {str(history)!r}, *sys.argv[2:]]))")
+    env = {**os.environ, "RATECARD_STREAM_FROM_BYTES": "0", "RATECARD_CHUNK_LINES": "1000"}
+    target = tmp_path / "out.txt"
+    target.write_text(held)
+    with open(target, "ab") as handle:
+        done = subprocess.run([sys.executable, "-c", code, str(usage), *output], stdout=handle,
+                              stderr=subprocess.PIPE, env=env)
+    assert done.returncode == 1
+    assert done.stderr.decode() == f"ratecard reprice: {usage}:3002: input_tokens: '12abc' is not an integer\n"
+    assert target.read_text() == held
+    usage.write_text("time,provider,model,input_tokens,output_tokens\n" + good * 3000)
+    with open(target, "ab") as handle:
+        subprocess.run([sys.executable, "-c", code, str(usage), *output], stdout=handle, env=env, check=True)
+    printed = subprocess.run([sys.executable, "-c", code, str(usage), *output], capture_output=True, env=env,
+                             check=True).stdout.decode()
+    assert target.read_text() == held + printed and printed.count("deepseek-chat") >= 3000
+
+
 @pytest.mark.parametrize("output", [(), ("--csv",), ("--json",), ("--summary",)])
 def test_a_file_read_in_runs_prints_what_the_kept_file_prints(history, capsys, tmp_path, monkeypatch, output):
     """The command over a file past ``RATECARD_STREAM_FROM_BYTES``, priced in runs of 4 lines cut

@@ -100,10 +100,12 @@ def run(args: argparse.Namespace) -> int:
         with Engine(pricer) as engine:
             engine.load(args.file, args.provider, totals_only=fmt == "summary")
             engine.price(args.at, target, totals_only=fmt == "summary")
-            # The engine prints nothing before every run of lines is checked and priced (its
-            # rows are held in part files until then): a bad row stops the command with nothing
-            # printed, never half a file; the output is not held a second time here (10M JSON
-            # rows are 5 GB).
+            # A bad row stops the command with nothing printed, never half a file: into a pipe
+            # or a terminal the engine prints nothing before every run of lines is checked and
+            # priced (its rows held in part files until then); into a regular file (> or >>) it
+            # copies each run in while the next is priced and cuts the file back to the size it
+            # had if a later run fails (db/reprice/rowparts.py).  The output is not held a
+            # second time here (10M JSON rows are 5 GB).
             totals = engine.write(fmt, sys.stdout, args.file, args.at, target, rows_to=args.parquet,
                                   exact=args.exact)
     except (UsageError, CurrencyNotPublished) as exc:
