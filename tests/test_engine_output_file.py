@@ -206,12 +206,20 @@ def test_a_file_duckdb_cannot_write_gets_its_first_part_copied(pricer, usage, tm
     assert got == want + "after\n" and direct == []
 
 
-def test_a_file_not_written_as_utf8_gets_no_duckdb_bytes(pricer, usage, tmp_path):
-    """A file written in another encoding is written through its handle only."""
-    target = tmp_path / "out.csv"
+def test_a_file_not_written_as_utf8_is_written_through_its_handle(pricer, usage, tmp_path):
+    """A file written in another encoding gets no DuckDB bytes and no byte cut (JSON's last
+    comma is two bytes in UTF-16): its parts are joined through its handle, as a stream's."""
+    way = WAYS["runs from the file"]
+    want = stream_text(pricer, usage, "json", way)
+    target = tmp_path / "out.json"
     with open(target, "w", encoding="utf-16") as out:
         parts = rowparts.RowParts(out, "head\n")
-        assert parts.start == 0 and parts.direct_target() is None
+        assert parts.start is None and parts.direct_target() is None
+        with Engine(pricer, threads=2, chunk_lines=way[0], stream_from_bytes=way[1], part_min_lines=way[2]) as engine:
+            engine.load(usage)
+            engine.price()
+            engine.write("json", out, str(usage))
+    assert target.read_text(encoding="utf-16") == want
     with open(target, "w", encoding="utf-8") as out:
         assert rowparts.RowParts(out, "head\n").direct_target() == f"/proc/self/fd/{out.fileno()}"
 
