@@ -180,6 +180,14 @@ def test_output_redirected_to_a_file_is_the_printed_output(history, capsys, tmp_
     assert piped.decode("utf-8") == printed and len(printed) > 200
 
 
+def test_parquet_into_a_missing_directory_is_one_line_before_any_pricing(history, capsys, tmp_path):
+    """The directory is said, not the engine's part file that could not be moved there."""
+    target = tmp_path / "no-such-directory" / "rows.parquet"
+    code, out, err = reprice(capsys, str(USAGE / "mistral_day.csv"), "--db", str(history), "--parquet", str(target))
+    assert (code, out) == (1, "")
+    assert err == f"ratecard reprice: --parquet: {target.parent}: no such directory\n"
+
+
 def test_parquet_output_writes_the_rows_and_prints_the_totals(history, capsys, tmp_path):
     """``--parquet FILE``: the CSV's rows as Parquet (costs DECIMAL, exact), the totals on stdout;
     a bad file writes nothing at all."""

@@ -92,6 +92,8 @@ def run(args: argparse.Namespace) -> int:
     """Options in, one writer chosen; the engine reads, checks, prices and writes."""
     from db.reprice.engine import Engine
 
+    if args.parquet is not None and not args.parquet.absolute().parent.is_dir():  # said before any pricing
+        raise CommandError(f"--parquet: {args.parquet.absolute().parent}: no such directory")
     pricer = open_pricer(args)
     target = as_target(pricer, args.as_model)
     fmt = ("json" if args.json else "csv" if args.csv else "summary" if args.summary
