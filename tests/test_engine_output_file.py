@@ -20,11 +20,13 @@ from db.reprice.engine import Engine  # noqa: E402
 from db.reprice.usage import UsageError  # noqa: E402
 from test_engine import pricer, usage  # noqa: E402,F401  (fixtures)
 
-FORMATS = ["csv", "json", "table"]
 #: (chunk_lines, stream_from_bytes, part_min_lines): one run in two parts; runs of a kept file
-#: (97 lines: whole days meet the file, runs are half of chunk_lines), the first in two parts;
+#: (whole days meet the file: runs are half of chunk_lines), each in two parts but the last;
 #: runs cut from the file, each in two parts
-WAYS = {"one run": (10**9, 10**12, 300), "runs kept": (194, 10**12, 45), "runs from the file": (600, 0, 150)}
+WAYS = {"one run": (10**9, 10**12, 300), "runs kept": (600, 10**12, 150), "runs from the file": (600, 0, 150)}
+#: Each output in one run, JSON (whose last comma is cut) and CSV in runs too
+FORMAT_WAYS = [("csv", "one run"), ("table", "one run"), ("json", "one run"), ("csv", "runs kept"),
+               ("json", "runs from the file"), ("table", "runs from the file")]
 PRIOR = "an earlier report\n"
 
 
@@ -62,8 +64,7 @@ def file_text(pricer, path: Path, fmt: str, way: tuple[int, int, int], target: P
     return target.read_text(encoding="utf-8"), direct
 
 
-@pytest.mark.parametrize("way", list(WAYS))
-@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("fmt, way", FORMAT_WAYS)
 def test_a_new_file_gets_the_streams_bytes_its_first_part_written_by_duckdb(pricer, usage, tmp_path, fmt, way,
                                                                              monkeypatch):
     want = stream_text(pricer, usage, fmt, WAYS[way])
@@ -82,9 +83,8 @@ def open_as(target: Path, mode: str):
     return open(target, mode, encoding="utf-8")
 
 
-@pytest.mark.parametrize("mode", ["a", ">>"])
-@pytest.mark.parametrize("way", ["one run", "runs from the file"])
-@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("fmt, way, mode", [("csv", "one run", "a"), ("table", "one run", ">>"),
+                                            ("json", "runs from the file", "a"), ("json", "runs from the file", ">>")])
 def test_a_file_appended_to_keeps_what_it_held(pricer, usage, tmp_path, fmt, way, mode, monkeypatch):
     """A file that holds something: nothing is written by another handle (it would start at
     the file's beginning); the output follows what was there."""
