@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TextIO
 
 from db.reprice.bytecopy import copy_bytes, utf8_bytes
-from db.reprice.parquet_concat import ParquetJoin
+from db.reprice.parquet_concat import ParquetJoin, concat_parquet
 
 try:
     import fcntl
@@ -48,8 +48,7 @@ class RowParts:
         #: (its bytes are the parts' bytes, and the trail's): it can be cut back there.  None:
         #: parts are kept until :meth:`finish`.
         self.start = _regular_end(out) if utf8_bytes(out) is not None else None
-        self.kept: list[Path] = []
-        self.added: list[Path] = []  # every part handed over, removed if a failure leaves it
+        self.added: list[Path] = []  # every part handed over (kept until the end, if not copied)
         self.copied: list[Future] = []
         self.copier = ThreadPoolExecutor(max_workers=1) if self.start is not None else None
         # a part copied is removed on a thread of its own while the next is copied: removing a
@@ -74,9 +73,10 @@ class RowParts:
         self.touched = True
         return path
 
-    def written_directly(self, rows: int, suffix: str) -> None:
+    def written_directly(self, rows: int) -> None:
         """DuckDB wrote the head and ``rows`` rows into ``out``'s file through its own handle
-        (its last row's line end as ``suffix``, written even after no row: then taken off)."""
+        (and its COPY's suffix, the last row's line end, written even after no row: then taken
+        off)."""
         self.head_written = True
         if rows:
             self.rows_written = True
@@ -93,7 +93,6 @@ class RowParts:
         """A run's parts, in line order, each written whole."""
         self.added.extend(parts)
         if self.copier is None:
-            self.kept.extend(parts)
             return
         if not self.head_written:  # before any copy is handed over: the copier owns ``out`` then
             self.touched = self.head_written = True
@@ -113,7 +112,7 @@ class RowParts:
         written (the caller then ends it)."""
         if self.copier is None:
             self.out.write(self.head)
-            filled = [p for p in self.kept if p.stat().st_size]
+            filled = [p for p in self.added if p.stat().st_size]
             for j, part in enumerate(filled):
                 _append(part, self.out, self.trail if j == len(filled) - 1 else 0)
                 self.removing.submit(part.unlink, missing_ok=True)
@@ -152,40 +151,53 @@ class RowParts:
 
 
 class ParquetParts:
-    """A long file's Parquet parts joined as row groups (``ParquetJoin``) into a file beside
-    ``target`` while the later runs are priced, on a thread of their own, then renamed to
-    ``target``: never half a file, and not every run's parts joined at the end."""
+    """The Parquet parts of every run made into the one file ``target``, written beside it under
+    a name of its own and renamed when finished: never half a file.  A file of several runs
+    (``as_runs_come``) has each run's parts joined as row groups (``ParquetJoin``) on a thread of
+    their own while the next run is priced, not all at the end; one run's parts are joined at the
+    end, and a single part is renamed, not copied."""
 
-    def __init__(self, target: str | Path) -> None:
+    def __init__(self, target: str | Path, as_runs_come: bool) -> None:
         self.final = Path(target)
         self.unfinished = self.final.with_name(f".{self.final.name}.part")
-        self.join = ParquetJoin(self.unfinished)
-        self.joiner = ThreadPoolExecutor(max_workers=1)
+        self.join = ParquetJoin(self.unfinished) if as_runs_come else None
+        self.joiner = ThreadPoolExecutor(max_workers=1) if as_runs_come else None
         self.joined: list[Future] = []
         self.added: list[Path] = []
 
     def add(self, parts: list[Path]) -> None:
         """A run's parts, in line order, each written whole."""
         self.added.extend(parts)
-        self.joined.append(self.joiner.submit(self._append, parts))
+        if self.joiner is not None:
+            self.joined.append(self.joiner.submit(self._append, parts))
 
     def _append(self, parts: list[Path]) -> None:
+        assert self.join is not None
         for part in parts:
             self.join.append(part)
             part.unlink(missing_ok=True)
 
     def finish(self) -> None:
         """Every part joined, the footer written, the file renamed to ``target``."""
-        for done in self.joined:
-            done.result()
-        self.joiner.shutdown(wait=True)
-        self.join.finish()
+        if self.join is None:
+            if len(self.added) == 1:
+                self.added[0].replace(self.unfinished)
+            else:  # the run's row groups in order, as one file (no value decoded again)
+                concat_parquet(self.added, self.unfinished)
+        else:
+            for done in self.joined:
+                done.result()
+            self.joiner.shutdown(wait=True)
+            self.join.finish()
         self.unfinished.replace(self.final)
+        for part in self.added:
+            part.unlink(missing_ok=True)
 
     def abandon(self) -> None:
         """After a failure: no join left running, nothing of the file nor of its parts left."""
-        self.joiner.shutdown(wait=True, cancel_futures=True)
-        self.join.close()
+        if self.joiner is not None:
+            self.joiner.shutdown(wait=True, cancel_futures=True)
+            self.join.close()
         self.unfinished.unlink(missing_ok=True)
         for part in self.added:
             part.unlink(missing_ok=True)

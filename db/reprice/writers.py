@@ -30,7 +30,6 @@ import duckdb
 
 from db import display
 from db.reprice.engine import rate_list_sql
-from db.reprice.parquet_concat import concat_parquet
 from db.reprice.pricer import Pricer, Unpriced, When
 from db.reprice.pricing_sql import FALLBACK
 from db.reprice.rowparts import ParquetParts, RowParts
@@ -362,11 +361,10 @@ def write(engine: "Engine", fmt: str, out: TextIO | None, path: str, at: When | 
         write_totals(pricer, totals, out, exact)
         return totals
     totals = Summary()
-    parts: list[Path] = []  # a run's Parquet parts, joined at the end
     writing: list = []  # the connections beside the engine's own that write parts of a run
     rows_out = None if fmt in ("summary", "parquet") else RowParts(out, _head(fmt, pricer), 2 if fmt == "json" else 0)
     # a long file's Parquet joined as its runs are priced
-    parquet = ParquetParts(rows_to) if fmt == "parquet" and len(engine.chunks) > 1 else None
+    parquet = ParquetParts(rows_to, as_runs_come=len(engine.chunks) > 1) if fmt == "parquet" else None
     try:
         for k in range(len(engine.chunks) or 1):
             if k:
@@ -406,13 +404,11 @@ def write(engine: "Engine", fmt: str, out: TextIO | None, path: str, at: When | 
                     write_rows(con, str(part), spans[0] if len(spans) > 1 else None)
                     run_parts.insert(0, part)
                 else:
-                    rows_out.written_directly(rows[0], _SUFFIX)
+                    rows_out.written_directly(rows[0])
             if rows_out is not None:
                 rows_out.add(run_parts)
             elif parquet is not None:
                 parquet.add(run_parts)
-            else:
-                parts.extend(run_parts)
         totals.by_model_month.sort()
         if fmt == "summary":
             write_totals(pricer, totals, out, exact)
@@ -423,20 +419,8 @@ def write(engine: "Engine", fmt: str, out: TextIO | None, path: str, at: When | 
                 out.write("\n")  # the last row's line end (its comma dropped)
             write_json_tail(pricer, totals, out)
         elif fmt == "parquet":  # written beside the target, then renamed: never half a file
-            assert rows_to is not None
-            if parquet is not None:
-                parquet.finish()
-            else:
-                final = Path(rows_to)
-                unfinished = final.with_name(f".{final.name}.part")
-                try:
-                    if len(parts) == 1:
-                        parts[0].replace(unfinished)
-                    else:  # the run's row groups in order, as one file (no value decoded again)
-                        concat_parquet(parts, unfinished)
-                    unfinished.replace(final)
-                finally:
-                    unfinished.unlink(missing_ok=True)
+            assert parquet is not None
+            parquet.finish()
             if out is not None:
                 write_totals(pricer, totals, out, exact)
         else:
@@ -453,8 +437,6 @@ def write(engine: "Engine", fmt: str, out: TextIO | None, path: str, at: When | 
     finally:
         for other in writing:
             other.close()
-        for part in parts:
-            part.unlink(missing_ok=True)
     return totals
 
 
