@@ -174,6 +174,10 @@ class _Reader:
                 if label := label_of(text, OPENAI_TIERS):
                     section.labels.append(label)
                 elif tabs := strip_of(text, OPENAI_TIERS):
+                    # a tab strip starts the tabs of the tables after it: labels met before it
+                    # (a docs menu's "Batch", "Flex processing" on a page whose headings a
+                    # converter dropped) name none of them
+                    section.labels = []
                     section.tab_bar = tabs
                 elif _PER_1M_RE.search(text):
                     section.per_1m = True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -545,3 +546,22 @@ def test_the_2026_fast_and_ultrafast_tabs_are_their_own_tiers() -> None:
         ("gpt-6-astra", "output", "ultrafast"): Decimal("300.00")}
     assert got[("gpt-6-luna", "input", "batch")] == Decimal("0.05") and len(got) == 18
     assert reading.skipped == []
+
+
+def test_2026_jina_page_whose_headings_a_converter_dropped_keeps_each_tab_from_its_label() -> None:
+    """A converter that writes headings as plain lines leaves one section: the docs menu's
+    "Priority processing", "Batch" and "Flex processing" links are then tab labels met before the
+    first tab strip.  The strip starts the tabs of the tables after it, so the menu names none of
+    them; the realtime table, alone in its section with the headings, is now one unlabelled table
+    among many: skipped, never given a tier."""
+    menu = "*   [Embeddings](https://platform.openai.com/api/docs/guides/embeddings)"
+    page = fixture("2026-jina.md").replace(menu, menu + "\n"
+        "*   [Priority processing](https://platform.openai.com/api/docs/guides/priority-processing)\n"
+        "*   [Batch](https://platform.openai.com/api/docs/guides/batch)\n"
+        "*   [Flex processing](https://platform.openai.com/api/docs/guides/flex-processing)")
+    flat = re.sub(r"^#{1,6}[ \t]+", "", page, flags=re.M)
+    assert "\n## " not in flat and "\nBatch\n" in flat
+    reading = openai.read(flat, URL)
+    assert prices(reading.quotes) == {k: v for k, v in JINA_2026.items() if k[0] != "gpt-realtime-2"}
+    assert "'page top' table: the table's service tier is not labelled and the tabs do not say which it is" \
+        in reasons(reading)
