@@ -56,7 +56,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -636,8 +636,14 @@ def _flat_pricing(doc: Document, url: str, skips: list[Skipped]) -> list[Quote] 
     (``Per million tokens``) come as paragraphs of their own, as in the table.
     """
     section = _section(doc, "model pricing")
-    if section is None:
-        return None
+    if section is None:  # headings written as plain lines: the first such run that holds rows
+        return next((quotes for run in _unheaded_runs(doc.blocks, "model pricing")
+                     if (quotes := _flat_rows(run, url, skips)) is not None), None)
+    return _flat_rows(section, url, skips)
+
+
+def _flat_rows(section: list[Block], url: str, skips: list[Skipped]) -> list[Quote] | None:
+    """The quotes of a flattened table's paragraphs (:func:`_flat_pricing`), None without a row."""
     rows: list[tuple[str, str, str]] = []
     model = ""
     for block in section:
@@ -718,6 +724,9 @@ def _model_page(doc: Document, url: str) -> list[Quote] | None:
                   if isinstance(a, Paragraph) and a.text.strip().lower() == "model name"
                   and isinstance(b, Paragraph)), None)
     section = _section(doc, "pricing", within=("input", "output"))
+    unheaded = section is None
+    if unheaded:  # headings written as plain lines: the Pricing line an Input line follows
+        section = next(_unheaded_runs(blocks, "pricing", then="input"), None)  # (not the glance's)
     if model is None or section is None:
         return None
     if not _MODEL_ID_RE.match(model):
@@ -731,7 +740,7 @@ def _model_page(doc: Document, url: str) -> list[Quote] | None:
         if not isinstance(block, (Heading, Paragraph)):
             continue
         text = block.text.strip()
-        if isinstance(block, Heading):
+        if isinstance(block, Heading) or unheaded and text.lower() in ("input", "output"):
             side, label = text.lower(), ""
         elif not find_money(text):
             label = text.lower()
@@ -746,6 +755,29 @@ def _model_page(doc: Document, url: str) -> list[Quote] | None:
         raise ParseError(PROVIDER, f"{model}: model page pricing has no input and output token price", url)
     return quotes
 
+
+def _unheaded_runs(blocks: list[Block], title: str, then: str | None = None) -> Iterator[list[Block]]:
+    """Where a converter wrote the page's headings as plain lines: after each line that reads
+    ``title`` (and, with ``then``, whose next line reads ``then``), the lines that follow while
+    they stay short (a cell, a label, a price); the first sentence of prose ends them, as the next
+    heading would, so what follows (another section, other clusters' prices) is not read."""
+    for i, block in enumerate(blocks):
+        nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+        if not (isinstance(block, Paragraph) and block.text.strip().lower() == title):
+            continue
+        if then is not None and not (isinstance(nxt, Paragraph) and nxt.text.strip().lower() == then):
+            continue
+        run: list[Block] = []
+        for following in blocks[i + 1:]:
+            if not isinstance(following, Paragraph) or len(following.text.split()) > _SHORT_LINE_WORDS:
+                break
+            run.append(following)
+        yield run
+
+
+#: The most words a line of a price list or a flattened table holds (``$25.00/ 1K sources``,
+#: ``Image generation models``); a longer paragraph is prose.
+_SHORT_LINE_WORDS = 4
 
 _MODEL_PAGE_COMPONENTS = {
     ("input", "tokens"): "input",

@@ -128,6 +128,18 @@ def test_flattened_crawl_one_cell_per_line():
     }
 
 
+def test_flattened_crawl_whose_headings_are_plain_lines_reads_the_same_rows():
+    """Without heading marks the flattened table is the short lines after a ``Model Pricing``
+    line, up to the first sentence of prose; a menu that names the section first (its run holds
+    no row) does not stand in for it."""
+    headed = prices(xai.parse(page("models-flat.md"), URL))
+    flat = re.sub(r"^#{1,6}[ \t]+", "", page("models-flat.md"), flags=re.M)
+    assert "\n## " not in flat and "\n[Model Pricing](#model-pricing)\n" in flat
+    assert prices(xai.parse(flat, URL)) == headed
+    menu = "[Model Pricing](#model-pricing)\n\n[Live Search Pricing](#live-search-pricing)\n\n"
+    assert prices(xai.parse(menu + flat, URL)) == headed
+
+
 def test_model_page():
     quotes = xai.parse(page("model-page.md"), URL)
     assert prices(quotes) == {
@@ -138,6 +150,26 @@ def test_model_page():
     assert {q.note for q in quotes} == {"higher rates above 128K context are not shown on this page"}
     assert quotes[0].price_text == "$0.20/ 1M tokens"
 
+
+
+def test_model_page_whose_headings_a_converter_wrote_as_plain_lines():
+    """``Pricing`` / ``Input`` / ``Output`` as plain lines: the price list is the short lines after
+    the ``Pricing`` line an ``Input`` line follows (the glance's ``Pricing`` line is followed by a
+    price, not read); the first sentence of prose ends it, so regional prices further down (here
+    another cluster's, higher) are never read as the page's."""
+    flat = re.sub(r"^#{1,6}[ \t]+", "", page("model-page.md"), flags=re.M)
+    assert "\n#" not in flat and "\nInput\n" in flat
+    assert prices(xai.parse(flat, URL)) == prices(xai.parse(page("model-page.md"), URL))
+    regional = flat.replace("\nDetails\n", "\neu-west-1\n\nPricing\n\nInput\n\nTokens\n\n$0.30/ 1M tokens\n\n"
+                            "Output\n\nTokens\n\n$0.75/ 1M tokens\n\nDetails\n")
+    assert "$0.30/ 1M tokens" in regional
+    assert prices(xai.parse(regional, URL)) == prices(xai.parse(page("model-page.md"), URL))
+    # without any prose between them the regional block runs on into the list: two prices for one
+    # model, and neither is recorded
+    run_on = regional.replace("You are charged for each token used when making calls to our API.\n", "").replace(
+        "This model is available on multiple clusters, you can find full regional based pricing below.\n", "")
+    with pytest.raises(ParseError, match="prices this model differently in two places"):
+        xai.parse(run_on, URL)
 
 def test_language_models_api_response():
     assert prices(xai.parse(page("language-models.json"))) == {
