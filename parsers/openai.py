@@ -144,6 +144,10 @@ class _Section:
     tab_bar: list[str] | None = None
     labels: list[str] = field(default_factory=list)
     tables: list[tuple[Table, str | None, bool]] = field(default_factory=list)  # table, label, ambiguous
+    #: Each tab strip with its tables (by their place in ``tables``): those after it up to the
+    #: next strip, or a unit line ("Prices per 1M tokens") after a table.
+    strips: list[tuple[list[str], list[int]]] = field(default_factory=list)
+    in_strip: bool = False
 
 
 class _Reader:
@@ -179,8 +183,15 @@ class _Reader:
                     # converter dropped) name none of them
                     section.labels = []
                     section.tab_bar = tabs
+                    section.strips.append((tabs, []))
+                    section.in_strip = True
                 elif _PER_1M_RE.search(text):
                     section.per_1m = True
+                    # the unit line that opens a price section: after a table, the strip's
+                    # tables have ended (a page whose headings a converter dropped goes on
+                    # into the next section); a note between a strip's tables does not end them
+                    if section.tables:
+                        section.in_strip = False
             elif isinstance(block, Table):
                 section = stack[-1]
                 tab = (block.tab or "").strip().lower()
@@ -188,7 +199,11 @@ class _Reader:
                 section.labels = []
                 if strip and not section.tab_bar:
                     section.tab_bar = strip
+                    section.strips.append((strip, []))
+                    section.in_strip = True
                 known = tab in OPENAI_TIERS
+                if section.in_strip:
+                    section.strips[-1][1].append(len(section.tables))
                 section.tables.append((block, tab if known else label, ambiguous and not known))
         self._close(stack[-1])
 
@@ -198,12 +213,17 @@ class _Reader:
         tables, section.tables = section.tables, []
         by_position: dict[int, str] = {}
         strip = section.tab_bar
-        agrees = strip and len(strip) == len(tables) and all(
-            label in (None, tab) for (_, label, _), tab in zip(tables, strip))
-        if agrees:
-            by_position = {id(t): tab for (t, _, _), tab in zip(tables, strip)}  # one tab per table
-        elif len(tables) == 1 and not strip and tables[0][1] is None:
+        if len(tables) == 1 and not strip and tables[0][1] is None:
             by_position = {id(tables[0][0]): "standard"}
+        # A strip's tabs are its tables (those after it, up to the next strip or unit line), in
+        # order, when there are as many: a page whose headings a converter dropped is one
+        # section, and counting every table of it would give the next section's tables the
+        # strip's last tabs.
+        for tabs, places in section.strips:
+            run = [tables[i] for i in places]
+            if len(run) == len(tabs) and all(label in (None, tab) for (_, label, _), tab in zip(run, tabs)):
+                by_position.update({id(t): tab for (t, _, _), tab in zip(run, tabs)})  # one tab per table
+        section.strips, section.in_strip = [], False
         for table, label, ambiguous in tables:
             where = f"{section.name or 'page top'!r}"
             tier = label or by_position.get(id(table))

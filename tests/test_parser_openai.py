@@ -565,3 +565,21 @@ def test_2026_jina_page_whose_headings_a_converter_dropped_keeps_each_tab_from_i
     assert prices(reading.quotes) == {k: v for k, v in JINA_2026.items() if k[0] != "gpt-realtime-2"}
     assert "'page top' table: the table's service tier is not labelled and the tabs do not say which it is" \
         in reasons(reading)
+
+
+def test_html2text_page_without_heading_marks_reads_a_strips_own_run_of_tables_by_position() -> None:
+    """One section once the headings are plain lines: the four unlabelled tables right after the
+    four-tab strip are its tabs, in order, though the Fine-tuning table (after the next section's
+    unit line) is in the section too.  A converter that also lost the Batch table leaves three:
+    counted with the Fine-tuning table they were four, and the Flex prices read as Batch's."""
+    page = fixture("2026-html2text-grouped.md")
+    flat = re.sub(r"^#{1,6}[ \t]+", "", page, flags=re.M)
+    assert "\n## " not in flat and "\nFine-tuning\n" in flat
+    assert prices(openai.parse(flat, URL)) == prices(openai.parse(page, URL))
+    assert {k[2] for k in prices(openai.parse(flat, URL))} >= {"standard", "batch", "flex", "priority"}
+    second = flat.index("Model| Short context", flat.index("Model| Short context") + 1)
+    third = flat.index("Model| Short context", second + 1)
+    three = flat[:second] + flat[third:]
+    assert three.count("Model| Short context") == 3 and "$12.50" in three and "$15.00| $5.00" not in three
+    with pytest.raises(ParseError, match="the tabs do not say which it is"):
+        openai.parse(three, URL)
