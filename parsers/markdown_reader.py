@@ -250,7 +250,9 @@ def _opens_next_row(lines: list[str], raw_rows: list[list[str]], line: str, j: i
     line ``Claude Sonnet 5`` then ``through August 31, 2026| $1.60 / MTok| ...``; glued to the
     row above, the model name would be lost and the date taken for the row's label.  It opens
     the next row only when the row above is already full, the line holds no price and no note
-    in parentheses, and the next line is a whole row by itself.
+    in parentheses, and the next line is a whole row by itself, or wider (a header that lost a
+    colspan is narrower than its rows: DeepSeek's ``STANDARD PRICE<br>（UTC 00:30-16:30）``
+    opens a row one cell wider than ``MODEL| deepseek-chat| deepseek-reasoner``).
     """
     width = len(raw_rows[0])
     if len(raw_rows) < 2 or len(raw_rows[-1]) < width or j + 1 >= len(lines):
@@ -258,7 +260,7 @@ def _opens_next_row(lines: list[str], raw_rows: list[list[str]], line: str, j: i
     if line.startswith(("(", "（")) or find_money(line):
         return False
     following = lines[j + 1].strip()
-    return "|" in following and len(_split_row(following, bare)) == width
+    return "|" in following and len(_split_row(following, bare)) >= width
 
 
 def _empty_last_cells(raw_rows: list[list[str]], open_ended: list[list[str]], columns: int) -> None:

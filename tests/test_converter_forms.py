@@ -278,6 +278,22 @@ def _reading_key(q: Quote) -> tuple:
     return (q.model, q.component, q.tier, q.currency, q.window, q.price, q.promo_until, q.effective_from)
 
 
+def test_deepseek_off_peak_page_through_html2text_keeps_each_window_on_its_rows() -> None:
+    """html2text drops the header's colspan (``MODEL`` over two columns: three header cells) and
+    writes the row-spanned ``STANDARD PRICE<br>（UTC 00:30-16:30）`` cell as a pipe-less line, then
+    the first row of its window, one cell wider than the header.  The pipe-less line opens that
+    row (it was glued to the row above, and the discount window's rows to the standard output
+    row: 4 of 12 prices lost); the rows after it have lost the spanned cell and take it back."""
+    converted = registry.read("deepseek", page("deepseek", "2025-02-26-off-peak.html2text.en.md"))
+    original = registry.read("deepseek", page("deepseek", "2025-02-26-off-peak.en.html"))
+    assert sorted(map(_reading_key, converted.quotes)) == sorted(map(_reading_key, original.quotes))
+    assert {(q.model, q.component, q.window): q.price for q in converted.quotes if q.component == "output"} == {
+        ("deepseek-chat", "output", "00:30-16:30 UTC"): Decimal("1.10"),
+        ("deepseek-reasoner", "output", "00:30-16:30 UTC"): Decimal("2.19"),
+        ("deepseek-chat", "output", "16:30-00:30 UTC"): Decimal("0.550"),
+        ("deepseek-reasoner", "output", "16:30-00:30 UTC"): Decimal("0.550")}
+
+
 def test_deepseek_gfm_mirror_rendered_to_html_keeps_its_peak_rows() -> None:
     """A GitHub-style renderer (here Python-Markdown) pads the mirror's short rows on the right:
     ``PEAK | 0.10元 | 0.30元 | | `` under a five-column header.  Each is moved back under its
