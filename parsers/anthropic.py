@@ -656,11 +656,18 @@ def _read_model_table(page: _Page, section: _Section, table: Table, tier: str) -
                 _add(page, model, component, column_tier or row_tier, price, text, name.note, name.starting, where)
 
 
+#: Where a cell's labelled prices part: lines, ``;``, a comma before the next price or label, and
+#: a space between one price's ``MTok`` and the next label (markdownify writes a cell's ``<br>``
+#: as a space: ``Input: $8 / MTok Output: $30 / MTok``).
+_CELL_LINES_RE = re.compile(r"\n|;|,\s+(?=\$)|,\s+(?=[A-Za-z]+\s*:)"
+                            r"|(?<=MTok)\s+(?=(?:input|output|prompt|completion)\s*[:：])", re.I)
+
+
 def _cell_prices(cell: Cell, default: str | None) -> tuple[list[tuple[str, Money, str]], list[tuple[str, str]]]:
     """(component, price, text) per labelled line of a cell (``Input: $6 / MTok``), and the odd lines."""
     prices: list[tuple[str, Money, str]] = []
     odd: list[tuple[str, str]] = []
-    for line in re.split(r"\n|;|,\s+(?=\$)|,\s+(?=[A-Za-z]+\s*:)", cell.kept):
+    for line in _CELL_LINES_RE.split(cell.kept):
         line = line.strip()
         if not line or not find_money(line):
             continue

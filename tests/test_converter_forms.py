@@ -278,6 +278,21 @@ def _reading_key(q: Quote) -> tuple:
     return (q.model, q.component, q.tier, q.currency, q.window, q.price, q.promo_until, q.effective_from)
 
 
+def test_anthropic_long_context_cells_through_markdownify_part_at_each_label() -> None:
+    """markdownify writes a cell's ``<br>`` as a space: ``Input: $8 / MTok Output: $30 / MTok``.
+    Each price still has its own label, so the cell parts where the next label follows ``MTok``
+    (it was skipped as several prices in one cell: 8 of 61 prices read as the HTML's)."""
+    converted = registry.read("anthropic", page("anthropic", "2026-05-scheduled-fast-long-context.markdownify.md"))
+    original = registry.read("anthropic", page("anthropic", "2026-05-scheduled-fast-long-context.html"))
+    assert "| Claude Opus 4.6 | Input: $4 / MTok Output: $20 / MTok | Input: $8 / MTok Output: $30 / MTok |" in \
+        page("anthropic", "2026-05-scheduled-fast-long-context.markdownify.md")
+    assert sorted(map(_reading_key, converted.quotes)) == sorted(map(_reading_key, original.quotes))
+    assert {(q.component, q.tier): q.price for q in converted.quotes
+            if q.model == "claude-opus-4-6" and q.tier == "context>200k"} == {
+        ("input", "context>200k"): Decimal("8"), ("output", "context>200k"): Decimal("30")}
+    assert not any("several prices in one cell" in s.reason for s in converted.skipped)
+
+
 def test_deepseek_off_peak_page_through_html2text_keeps_each_window_on_its_rows() -> None:
     """html2text drops the header's colspan (``MODEL`` over two columns: three header cells) and
     writes the row-spanned ``STANDARD PRICE<br>（UTC 00:30-16:30）`` cell as a pipe-less line, then
