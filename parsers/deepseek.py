@@ -645,6 +645,12 @@ def _read_columns_per_model(table: Table, skipped: list[Skipped]) -> list[_CellQ
                                    "price row without its time period in a table priced by time of day"))
             continue
         tier = tier or "standard"
+        if timed and tier == "standard" and not any(_RANGES_RE.search(c.text) for c in labels):
+            # STANDARD PRICE carried down a table priced by time of day, without the hours it
+            # was on its own row: read as the price of the whole day, it would be wrong at night
+            skipped.append(Skipped(where, " | ".join(c.text for c in row),
+                                   "price row without its time period in a table priced by time of day"))
+            continue
         pairs = _assign_models(priced, models, distinct_models, row, mixed)
         if pairs is None:
             skipped.append(Skipped(where, " | ".join(c.text for c in row),

@@ -309,6 +309,25 @@ def test_deepseek_off_peak_page_through_html2text_keeps_each_window_on_its_rows(
         ("deepseek-reasoner", "output", "16:30-00:30 UTC"): Decimal("0.550")}
 
 
+def test_deepseek_standard_price_rows_that_lost_their_hours_are_not_priced_all_day() -> None:
+    """The off-peak page through Python-Markdown and html2text again: ``STANDARD PRICE`` is a row
+    of its own, its hours (``（UTC 00:30-16:30）``) on the next row only, and the rows under them
+    carry the label down without the hours.  In a table priced by time of day such a row is the
+    price of a window, not of the whole day (read so, 0.27 would have been charged at night too,
+    where 0.135 applies): skipped with the reason.  The discount rows keep the hours footnote (6)
+    gives their tier."""
+    reading = registry.read("deepseek", page("deepseek", "2025-02-26-off-peak.label-rows.en.md"))
+    assert "**STANDARD PRICE** |  |" in page("deepseek", "2025-02-26-off-peak.label-rows.en.md")
+    assert not [q for q in reading.quotes if q.tier == "standard"]
+    assert {(q.model, q.component, q.tier, q.window): q.price for q in reading.quotes} == {
+        ("deepseek-chat", "input", "off_peak", "16:30-00:30 UTC"): Decimal("0.135"),
+        ("deepseek-reasoner", "input", "off_peak", "16:30-00:30 UTC"): Decimal("0.135"),
+        ("deepseek-chat", "output", "off_peak", "16:30-00:30 UTC"): Decimal("0.550"),
+        ("deepseek-reasoner", "output", "off_peak", "16:30-00:30 UTC"): Decimal("0.550")}
+    assert sum("price row without its time period in a table priced by time of day" in s.reason
+               for s in reading.skipped) == 2
+
+
 def test_deepseek_gfm_mirror_rendered_to_html_keeps_its_peak_rows() -> None:
     """A GitHub-style renderer (here Python-Markdown) pads the mirror's short rows on the right:
     ``PEAK | 0.10元 | 0.30元 | | `` under a five-column header.  Each is moved back under its
