@@ -640,17 +640,14 @@ def _read_columns_per_model(table: Table, skipped: list[Skipped]) -> list[_CellQ
             skipped.append(Skipped(where, " | ".join(c.text for c in row), "price row without a component label"))
             continue
         tier = next((t for cell in labels if (t := _tier(cell.text))), None)
-        if tier is None and timed:
+        # in a table priced by time of day, a row needs its period; a STANDARD PRICE label
+        # carried down without the hours it had on its own row would be read as the price of
+        # the whole day, wrong at night
+        if timed and (tier is None or tier == "standard" and not any(_RANGES_RE.search(c.text) for c in labels)):
             skipped.append(Skipped(where, " | ".join(c.text for c in row),
                                    "price row without its time period in a table priced by time of day"))
             continue
         tier = tier or "standard"
-        if timed and tier == "standard" and not any(_RANGES_RE.search(c.text) for c in labels):
-            # STANDARD PRICE carried down a table priced by time of day, without the hours it
-            # was on its own row: read as the price of the whole day, it would be wrong at night
-            skipped.append(Skipped(where, " | ".join(c.text for c in row),
-                                   "price row without its time period in a table priced by time of day"))
-            continue
         pairs = _assign_models(priced, models, distinct_models, row, mixed)
         if pairs is None:
             skipped.append(Skipped(where, " | ".join(c.text for c in row),

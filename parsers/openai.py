@@ -136,12 +136,11 @@ def read(text: str, source_url: str = "") -> Reading:
 
 @dataclass
 class _Section:
-    """One heading's section: its path, unit statement, tab bar, labels and collected tables."""
+    """One heading's section: its path, unit statement, tab strips, labels and collected tables."""
 
     name: str
     level: int
     per_1m: bool = False
-    tab_bar: list[str] | None = None
     labels: list[str] = field(default_factory=list)
     tables: list[tuple[Table, str | None, bool]] = field(default_factory=list)  # table, label, ambiguous
     #: Each tab strip with its tables (by their place in ``tables``): those after it up to the
@@ -182,7 +181,6 @@ class _Reader:
                     # (a docs menu's "Batch", "Flex processing" on a page whose headings a
                     # converter dropped) name none of them
                     section.labels = []
-                    section.tab_bar = tabs
                     section.strips.append((tabs, []))
                     section.in_strip = True
                 elif _PER_1M_RE.search(text):
@@ -197,8 +195,7 @@ class _Reader:
                 tab = (block.tab or "").strip().lower()
                 strip, label, ambiguous = read_labels(section.labels)
                 section.labels = []
-                if strip and not section.tab_bar:
-                    section.tab_bar = strip
+                if strip and not section.strips:
                     section.strips.append((strip, []))
                     section.in_strip = True
                 known = tab in OPENAI_TIERS
@@ -212,8 +209,7 @@ class _Reader:
     def _close(self, section: _Section) -> None:
         tables, section.tables = section.tables, []
         by_position: dict[int, str] = {}
-        strip = section.tab_bar
-        if len(tables) == 1 and not strip and tables[0][1] is None:
+        if len(tables) == 1 and not section.strips and tables[0][1] is None:
             by_position = {id(tables[0][0]): "standard"}
         # A strip's tabs are its tables (those after it, up to the next strip or unit line), in
         # order, when there are as many: a page whose headings a converter dropped is one

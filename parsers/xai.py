@@ -723,7 +723,7 @@ def _model_page(doc: Document, url: str) -> list[Quote] | None:
     model = next((b.text.strip() for a, b in zip(blocks, blocks[1:])
                   if isinstance(a, Paragraph) and a.text.strip().lower() == "model name"
                   and isinstance(b, Paragraph)), None)
-    section = _section(doc, "pricing", within=("input", "output"))
+    section = _section(doc, "pricing", within=_SIDES)
     unheaded = section is None
     if unheaded:  # headings written as plain lines: the Pricing line an Input line follows
         section = next(_unheaded_runs(blocks, "pricing", then="input"), None)  # (not the glance's)
@@ -740,7 +740,7 @@ def _model_page(doc: Document, url: str) -> list[Quote] | None:
         if not isinstance(block, (Heading, Paragraph)):
             continue
         text = block.text.strip()
-        if isinstance(block, Heading) or unheaded and text.lower() in ("input", "output"):
+        if isinstance(block, Heading) or unheaded and text.lower() in _SIDES:
             side, label = text.lower(), ""
         elif not find_money(text):
             label = text.lower()
@@ -778,6 +778,9 @@ def _unheaded_runs(blocks: list[Block], title: str, then: str | None = None) -> 
 #: The most words a line of a price list or a flattened table holds (``$25.00/ 1K sources``,
 #: ``Image generation models``); a longer paragraph is prose.
 _SHORT_LINE_WORDS = 4
+
+#: The two sides of a model page's price list, each a heading over its lines.
+_SIDES = ("input", "output")
 
 _MODEL_PAGE_COMPONENTS = {
     ("input", "tokens"): "input",
