@@ -385,24 +385,23 @@ def write(engine: "Engine", fmt: str, out: TextIO | None, path: str, at: When | 
                 writing.append(_writing_connection(engine, path, target is not None))
             jobs, run_parts = [], []
             direct = rows_out.direct_target() if rows_out is not None and k == 0 else None
-            for j, span in enumerate(spans):
+            lines = [span if len(spans) > 1 else None for span in spans]
+            part_of = lambda j: engine.tmpdir / f"rows-{k}-{j}.{fmt}"  # noqa: E731
+            for j in range(len(spans)):
                 on = con if j == 0 else writing[j - 1]
                 if j:  # the view of this run's rows
                     engine.define_priced(on)
-                lines = span if len(spans) > 1 else None
                 if j == 0 and direct is not None:  # into the output itself, its head first
-                    jobs.append(partial(_write_directly, write_rows, on, direct, lines, rows_out))
+                    jobs.append(partial(_write_directly, write_rows, on, direct, lines[0], rows_out))
                     continue
-                part = engine.tmpdir / f"rows-{k}-{j}.{fmt}"
-                run_parts.append(part)
-                jobs.append(partial(write_rows, on, str(part), lines))
+                run_parts.append(part_of(j))
+                jobs.append(partial(write_rows, on, str(part_of(j)), lines[j]))
             rows = _side_by_side(con, jobs)
             if direct is not None:
                 if rows[0] is None:  # DuckDB could not open it: the part as the others
                     rows_out.not_written_directly()
-                    part = engine.tmpdir / f"rows-{k}-0.{fmt}"
-                    write_rows(con, str(part), spans[0] if len(spans) > 1 else None)
-                    run_parts.insert(0, part)
+                    write_rows(con, str(part_of(0)), lines[0])
+                    run_parts.insert(0, part_of(0))
                 else:
                     rows_out.written_directly(rows[0])
             if rows_out is not None:
